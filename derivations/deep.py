@@ -1,0 +1,81 @@
+"""Deep diagonal chain: N - 1 hidden layers, one unit per layer on a class mode.
+
+PAPER.md §7 (Sec. 4, App. B): ``P(x) = sigma(z z^{N-2} ... z^1 (w x)_+)``.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from .claims import identity
+from .gradient_flow import dot, gradient_flow, project, vector
+from .losses import Loss, margin, resolve_loss
+from .model import ModeModel, Reduction, frozen, integrate_reduction, reduce_flow
+from .symbols import n, p, u, u0
+from .validation import require_int
+
+__all__ = ["deep", "MAX_SYMBOLIC_DEPTH"]
+
+#: Deepest chain derived symbolically (the paper's figures use N <= 8; the
+#: engine is tested up to 16).
+MAX_SYMBOLIC_DEPTH = 32
+
+y, z = sp.symbols("y z", real=True)
+
+
+@lru_cache(maxsize=None)
+def _deep(depth: int, loss: Loss) -> ModeModel:
+    hidden = sp.symbols(f"z^1:{depth - 1}", real=True) if depth > 2 else ()
+    x, w = vector("a"), vector("w")
+    # Balanced positive init (H3 for a chain): every unit active on its class point.
+    logit = z * sp.Mul(*hidden) * dot(w, x)
+    raw = gradient_flow(p * loss.of(logit), list(w) + list(hidden) + [z])
+    state = (y,) + tuple(hidden) + (z,)
+    modes = {y: dot(w, x), **{h: h for h in hidden}, z: z}
+    geometry = {x[0]: sp.sqrt(n**2 - x[1] ** 2 - x[2] ** 2)}
+    flow = project(raw, modes, [w[0]], geometry, set(state) | {n, p})
+    scale = (u / n) ** sp.Rational(1, depth)
+    parametrization = {y: n * scale, **{h: scale for h in hidden}, z: scale}
+    rhs = reduce_flow(flow, u, parametrization)
+    closed = integrate_reduction(u, rhs, u0) if (depth == 2 or loss.drive.is_constant()) else None
+    reduction = Reduction("balanced", u, rhs, frozen(parametrization), z * sp.Mul(*hidden) * y, u, closed,
+                          "z0 = z^i_0 = y0 / n: eq. (5)")
+    invariants = {"input layer": y**2 - n**2 * z**2, **{f"layer {h}": h**2 - z**2 for h in hidden}}
+    paper_rhs = depth * n ** sp.Rational(2, depth) * u ** (2 - sp.Rational(2, depth)) * p * loss.drive.subs(margin, u)
+    claims = [identity(f"(5): u' = N n^(2/N) u^(2-2/N) p (-l'(u)) with N = {depth}", rhs - paper_rhs)]
+    quantities = {}
+    if loss.drive.is_constant() and closed is not None:
+        stop = sp.simplify(closed.time.subs(u, 1))
+        quantities["stopping time (u = 1)"] = stop
+    return ModeModel(
+        name="deep", loss=loss, state=state, parameters=(n, p), flow=frozen(flow),
+        logits=frozen({"class 1": reduction.logit_state}), invariants=frozen(invariants),
+        reductions=(reduction,), quantities=frozen(quantities), claims=tuple(claims),
+        source="PAPER.md §7 (Sec. 4, App. B)",
+    )
+
+
+def deep(depth: int, loss="bce") -> ModeModel:
+    """The depth-``depth`` diagonal chain on one class mode.
+
+    Parameters
+    ----------
+    depth : int
+        N, the number of weight layers (N - 1 hidden layers); at least 2.
+        ``deep(2)`` is the class-1 half of :func:`derivations.two_layer`.
+    loss : {"bce", "hinge", "squared"} or sympy.Expr
+
+    Returns
+    -------
+    ModeModel
+        State ``(y, z^1, ..., z^{N-2}, z)``; the balanced reduction obeys
+        eq. (5), ``u' = N n^{2/N} u^{2-2/N} p (-l'(u))``.
+
+    Examples
+    --------
+    >>> deep(3).reduced.rhs
+    3*n**(2/3)*p*u(t)**(4/3)/(exp(u(t)) + 1)
+    """
+    depth = require_int("depth", depth, 2, MAX_SYMBOLIC_DEPTH)
+    return _deep(depth, resolve_loss(loss))

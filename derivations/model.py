@@ -1,0 +1,284 @@
+"""The frozen model object every factory in :mod:`derivations` returns.
+
+A :class:`ModeModel` holds a gradient flow already projected onto mode
+coordinates, its invariants, its one-dimensional reductions (balanced manifold,
+hyperbolic coordinates, ...) with their closed forms, and extra claims.
+:meth:`ModeModel.check` proves every identity it carries; the generic claims
+(conservation, reductions, closed forms) are recomputed from the fields, so a
+model whose flow has been tampered with fails its own check.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+from typing import Mapping, Optional
+
+import sympy as sp
+
+from .claims import Claim, ClaimResult, identity, prove
+from .losses import Loss
+
+__all__ = ["ClosedForm", "Reduction", "ModeModel", "reduce_flow", "integrate_reduction", "frozen"]
+
+#: Flow time, the independent variable of every model.
+t = sp.Symbol("t", nonnegative=True)
+
+
+def frozen(mapping: Mapping) -> Mapping:
+    """A read-only copy of ``mapping`` (insertion order kept)."""
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
+class ClosedForm:
+    """The solution of a scalar ODE ``q' = f(q)`` from ``q(0) = initial``.
+
+    Attributes
+    ----------
+    time : sympy.Expr
+        ``t(q)``, the flow time needed to go from ``initial`` to ``q``, obtained
+        with :func:`sympy.integrate`.
+    value : sympy.Expr or None
+        ``q(t)`` when sympy can invert ``time`` explicitly, else ``None``.
+    initial : sympy.Symbol
+        The initial value symbol (``u_0``, ``theta_0``, ...).
+    """
+
+    time: sp.Expr
+    value: Optional[sp.Expr]
+    initial: sp.Symbol
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """A one-dimensional reduction of a flow.
+
+    ``parametrization`` maps every state symbol to an expression of ``variable``
+    (and parameters): a curve in state space.  The claim is that the curve is a
+    trajectory of the flow, along which ``variable' = rhs``; the logit of the
+    state, ``logit_state``, equals ``logit_value`` there.
+    """
+
+    name: str
+    variable: sp.Symbol
+    rhs: sp.Expr
+    parametrization: Mapping
+    logit_state: sp.Expr
+    logit_value: sp.Expr
+    closed_form: Optional[ClosedForm] = None
+    description: str = ""
+
+    @property
+    def ode(self) -> sp.Eq:
+        """``Eq(Derivative(q, t), f(q))``."""
+        return sp.Eq(sp.Derivative(sp.Function(self.variable.name)(t), t),
+                     self.rhs.subs(self.variable, sp.Function(self.variable.name)(t)))
+
+
+def reduce_flow(flow: Mapping, variable: sp.Symbol, parametrization: Mapping) -> sp.Expr:
+    """Derive ``variable'`` on a parametrized curve from the flow.
+
+    The rate is read off the first state coordinate whose parametrization moves
+    with ``variable``: ``q' = s'(t) / (ds/dq)``.  Whether the other coordinates
+    agree (the curve really is a trajectory) is a claim checked by
+    :meth:`ModeModel.check`.
+    """
+    for state, expr in parametrization.items():
+        slope = sp.diff(expr, variable)
+        if sp.simplify(slope) != 0:
+            rate = flow[state].subs(parametrization, simultaneous=True) / slope
+            return sp.simplify(sp.powsimp(sp.simplify(rate), force=True))
+    raise ValueError("the parametrization does not depend on the variable")
+
+
+def integrate_reduction(variable: sp.Symbol, rhs: sp.Expr, initial: sp.Symbol) -> Optional[ClosedForm]:
+    """Integrate ``dt = dq / f(q)`` with sympy; ``None`` if there is no real closed form.
+
+    An antiderivative is accepted only when it contains no unevaluated
+    integral and no imaginary unit (so it can be evaluated as a real function).
+    """
+    antiderivative = sp.integrate(sp.simplify(1 / rhs), variable)
+    if antiderivative.has(sp.Integral) or antiderivative.has(sp.I):
+        return None
+    time = sp.simplify(antiderivative - antiderivative.subs(variable, initial))
+    try:
+        solutions = sp.solve(sp.Eq(time, t), variable)
+    except NotImplementedError:  # transcendental, e.g. log(u) + Ei(u): invert numerically
+        solutions = []
+    value = sp.simplify(solutions[0]) if len(solutions) == 1 else None
+    return ClosedForm(time=time, value=value, initial=initial)
+
+
+@dataclass(frozen=True)
+class ModeModel:
+    """A gradient flow in mode coordinates, derived from a network and a loss.
+
+    Attributes
+    ----------
+    name : str
+        The model's name (``"two_layer"``, ``"deep"``, ...).
+    loss : Loss
+        The loss it was derived for.
+    state : tuple of sympy.Symbol
+        Mode coordinates.
+    parameters : tuple of sympy.Symbol
+        Data norms, frequencies and other constants.
+    flow : Mapping[sympy.Symbol, sympy.Expr]
+        Time derivative of each state symbol.
+    logits : Mapping[str, sympy.Expr]
+        Named logits (or margins) as expressions of the state.
+    invariants : Mapping[str, sympy.Expr]
+        Named conserved quantities.
+    reductions : tuple of Reduction
+        One-dimensional reductions, the first being the headline one.
+    quantities : Mapping[str, sympy.Expr]
+        Derived quantities (stopping times, bounds, fixed points, ...).
+    claims : tuple of Claim
+        Model-specific claims, proven by :meth:`check` with the generic ones.
+    source : str
+        Where in the paper the model comes from.
+    """
+
+    name: str
+    loss: Loss
+    state: tuple
+    parameters: tuple
+    flow: Mapping
+    logits: Mapping
+    invariants: Mapping = field(default_factory=dict)
+    reductions: tuple = ()
+    quantities: Mapping = field(default_factory=dict)
+    claims: tuple = ()
+    source: str = ""
+
+    # -- convenient views -------------------------------------------------
+    @property
+    def reduced(self) -> Optional[sp.Eq]:
+        """The headline reduced logit ODE, or ``None``."""
+        return self.reductions[0].ode if self.reductions else None
+
+    @property
+    def closed_form(self) -> Optional[ClosedForm]:
+        """The headline reduction's closed form, or ``None``."""
+        return self.reductions[0].closed_form if self.reductions else None
+
+    def reduction(self, name: str) -> Reduction:
+        """The reduction called ``name``."""
+        for r in self.reductions:
+            if r.name == name:
+                return r
+        raise KeyError(f"no reduction {name!r}; available: {[r.name for r in self.reductions]}")
+
+    def discrete_map(self, step: sp.Symbol) -> Mapping:
+        """One full-batch gradient-descent step of size ``step`` in mode coordinates.
+
+        By Lemma 3.1 a GD step on the real network moves the mode coordinates by
+        exactly ``step`` times the flow evaluated at the current state.
+        """
+        return frozen({s: s + step * self.flow[s] for s in self.state})
+
+    # -- proofs -----------------------------------------------------------
+    def generic_claims(self) -> tuple:
+        """Claims implied by the fields: conservation, reductions, closed forms."""
+        out = []
+        for name, inv in self.invariants.items():
+            rate = sum(sp.diff(inv, s) * self.flow[s] for s in self.state)
+            out.append(identity(f"invariant {name} is conserved", rate))
+        for r in self.reductions:
+            for s in r.parametrization:
+                along = self.flow[s].subs(r.parametrization, simultaneous=True)
+                expected = sp.diff(r.parametrization[s], r.variable) * r.rhs
+                out.append(identity(f"{r.name}: d{s}/dt on the curve equals ({s})'({r.variable}) * {r.variable}'",
+                                    along - expected))
+            out.append(identity(f"{r.name}: the logit on the curve is {sp.sstr(r.logit_value)}",
+                                r.logit_state.subs(r.parametrization, simultaneous=True) - r.logit_value))
+            cf = r.closed_form
+            if cf is not None:
+                out.append(identity(f"{r.name}: d t/d{r.variable} of the closed form equals 1/{r.variable}'",
+                                    sp.diff(cf.time, r.variable) - 1 / r.rhs))
+                out.append(identity(f"{r.name}: the closed form starts at t = 0",
+                                    cf.time.subs(r.variable, cf.initial)))
+                if cf.value is not None:
+                    # value(t(q)) = q, with dt/dq = 1/q' above, proves that value(t) solves the ODE
+                    out.append(identity(f"{r.name}: the explicit solution inverts t({r.variable})",
+                                        cf.value.subs(t, cf.time) - r.variable))
+                    out.append(identity(f"{r.name}: the explicit solution starts at {cf.initial}",
+                                        cf.value.subs(t, 0) - cf.initial))
+        return tuple(out)
+
+    def all_claims(self) -> tuple:
+        """Generic claims followed by the model-specific ones."""
+        return self.generic_claims() + tuple(self.claims)
+
+    @cached_property
+    def _proofs(self) -> tuple:
+        return tuple(prove(c) for c in self.all_claims())
+
+    def proofs(self) -> tuple:
+        """Every claim with its outcome and method, as :class:`ClaimResult` objects."""
+        return self._proofs
+
+    def check(self) -> dict:
+        """Map each claimed identity or inequality to ``True`` when proven.
+
+        Examples
+        --------
+        >>> from derivations import two_layer
+        >>> all(two_layer("hinge").check().values())
+        True
+        """
+        return {r.statement: r.holds for r in self._proofs}
+
+    # -- presentation -----------------------------------------------------
+    def latex(self) -> str:
+        """The model's equations as a LaTeX ``align*`` block, ready for a paper."""
+        lines = [rf"\dot{{{sp.latex(s)}}} &= {sp.latex(self.flow[s])}" for s in self.state]
+        for name, inv in self.invariants.items():
+            lines.append(rf"\text{{{_tex_text(name)}}}\colon\ {sp.latex(inv)} &= \mathrm{{const}}")
+        for r in self.reductions:
+            q = sp.latex(r.variable)
+            lines.append(rf"\text{{{_tex_text(r.name)}}}\colon\ \dot{{{q}}} &= {sp.latex(r.rhs)}")
+            if r.closed_form is not None:
+                lines.append(rf"t({q}) &= {sp.latex(r.closed_form.time)}")
+                if r.closed_form.value is not None:
+                    lines.append(rf"{q}(t) &= {sp.latex(r.closed_form.value)}")
+        for name, q in self.quantities.items():
+            lines.append(rf"\text{{{_tex_text(name)}}} &= {sp.latex(q)}")
+        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.latex().replace("align*", "aligned") + "$$"
+
+    def pretty(self) -> str:
+        """A plain-text account of the equations (what ``learning-dynamics derive`` prints)."""
+        out = [f"{self.name} ({self.loss.description}) — {self.source}", "flow:"]
+        out += [f"  d{s}/dt = {sp.sstr(self.flow[s])}" for s in self.state]
+        if self.invariants:
+            out.append("invariants:")
+            out += [f"  {k}: {sp.sstr(v)}" for k, v in self.invariants.items()]
+        for r in self.reductions:
+            out.append(f"reduction '{r.name}': d{r.variable}/dt = {sp.sstr(r.rhs)}")
+            if r.description:
+                out.append(f"  ({r.description})")
+            if r.closed_form is not None:
+                out.append(f"  t({r.variable}) = {sp.sstr(r.closed_form.time)}")
+                if r.closed_form.value is not None:
+                    out.append(f"  {r.variable}(t) = {sp.sstr(r.closed_form.value)}")
+            else:
+                out.append("  no closed form (integrate numerically)")
+        if self.quantities:
+            out.append("quantities:")
+            out += [f"  {k} = {sp.sstr(v)}" for k, v in self.quantities.items()]
+        return "\n".join(out)
+
+    def __repr__(self) -> str:
+        flows = ", ".join(f"{s}'={sp.sstr(self.flow[s])}" for s in self.state[:2])
+        more = ", ..." if len(self.state) > 2 else ""
+        return (f"ModeModel({self.name!r}, loss={self.loss.name!r}, state={self.state}, "
+                f"{flows}{more}, invariants={list(self.invariants)}, "
+                f"reductions={[r.name for r in self.reductions]})")
+
+
+def _tex_text(name: str) -> str:
+    return name.replace("_", r"\_")

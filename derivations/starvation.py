@@ -1,0 +1,84 @@
+"""Gradient starvation: two features, one frequent and one rare (Sec. 6, App. D).
+
+PAPER.md §9.  Every class-1 point has feature x1; a fraction ``lambda`` also has
+x2.  The flow is derived from the network on concatenated inputs
+``(x1, x2)`` (rate ``lambda``) and ``(x1, 0)`` (rate ``1 - lambda``), with
+``w = (alpha x1, beta x2) + (orthogonal part)``.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from .claims import identity, inequality
+from .gradient_flow import dot, gradient_flow, project, vector
+from .losses import Loss, margin, resolve_loss
+from .model import ModeModel, frozen
+from .symbols import lam, n1, n2
+
+__all__ = ["starvation", "alpha", "beta", "z", "delta"]
+
+alpha, beta, z = sp.symbols("alpha beta z", real=True)
+#: Allowed error: training stops once P >= 1 - delta on all of D1.
+delta = sp.Symbol("delta", positive=True)
+alpha0, beta0, z_star = sp.symbols("alpha_0 beta_0 z_*", real=True)
+
+#: Feature dimensions d1 = d2 = 2: each feature has an orthogonal complement in its block.
+FEATURE_DIMENSION = 2
+
+
+@lru_cache(maxsize=None)
+def _starvation(loss: Loss) -> ModeModel:
+    w = vector("w", 2 * FEATURE_DIMENSION)
+    x1 = sp.Matrix([n1, 0, 0, 0])  # (x1, 0): x1 = n1 e1 in the first block, WLOG
+    x12 = sp.Matrix([n1, 0, n2, 0])  # (x1, x2): x2 = n2 e1 in the second block
+    objective = lam * loss.of(z * dot(w, x12)) + (1 - lam) * loss.of(z * dot(w, x1))
+    raw = gradient_flow(objective, list(w) + [z])
+    state = (alpha, beta, z)
+    modes = {alpha: w[0] * n1 / n1**2, beta: w[2] * n2 / n2**2, z: z}  # w = (alpha x1, beta x2) + ⊥
+    flow = project(raw, modes, [w[0], w[2]], {}, set(state) | {n1, n2, lam})
+    logit_12 = z * (alpha * n1**2 + beta * n2**2)
+    logit_1 = z * alpha * n1**2
+    drive12, drive1 = loss.drive.subs(margin, logit_12), loss.drive.subs(margin, logit_1)
+    log_odds = sp.log((1 - delta) / delta)
+    quantities = {
+        "bound (7)": 1 / (1 + sp.exp(-lam * log_odds)),
+        "bound (D.2)": 1 / (1 + sp.exp(-(lam * log_odds + z_star * (beta0 - lam * alpha0)))),
+        "logit of (0, x2)": z * beta * n2**2,
+    }
+    claims = [
+        identity("general norms: alpha' = z [lambda (-l'(logit_12)) + (1-lambda) (-l'(logit_1))]",
+                 flow[alpha] - z * (lam * drive12 + (1 - lam) * drive1)),
+        identity("general norms: beta' = lambda z (-l'(logit_12))", flow[beta] - lam * z * drive12),
+        identity("general norms: z' = lambda (alpha n1^2 + beta n2^2)(-l'(logit_12)) + (1-lambda) alpha n1^2 (-l'(logit_1))",
+                 flow[z] - lam * (alpha * n1**2 + beta * n2**2) * drive12 - (1 - lam) * alpha * n1**2 * drive1),
+    ]
+    if loss.name == "bce":
+        s12, s1 = 1 / (1 + sp.exp(z * (alpha + beta))), 1 / (1 + sp.exp(z * alpha))
+        printed = {alpha: lam * z * s12 + (1 - lam) * z * s1, beta: lam * z * s12,
+                   z: lam * (alpha + beta) * s12 + (1 - lam) * alpha * s1}
+        notes = {alpha: "", beta: "", z: "; erratum: z' is not printed in the paper"}
+        claims += [identity(f"(8) with unit norms: {s}'{notes[s]}", flow[s].subs({n1: 1, n2: 1}) - printed[s])
+                   for s in state]
+    claims.append(inequality(
+        "Theorem 6.1: alpha' >= beta'/lambda while z > 0 and beta >= 0 (so alpha_t >= beta_t/lambda)",
+        flow[alpha] - flow[beta] / lam,
+        {alpha: (-3.0, 3.0), beta: (0.0, 3.0), z: (0.0, 3.0), lam: (0.01, 1.0), n1: (0.2, 2.0), n2: (0.2, 2.0)}))
+    return ModeModel(
+        name="starvation", loss=loss, state=state, parameters=(lam, n1, n2), flow=frozen(flow),
+        logits=frozen({"(x1, x2)": logit_12, "(x1, 0)": logit_1, "(0, x2)": z * beta * n2**2}),
+        quantities=frozen(quantities), claims=tuple(claims), source="PAPER.md §9 (Sec. 6, App. D)",
+    )
+
+
+def starvation(loss="bce") -> ModeModel:
+    """The (alpha, beta, z) flow of gradient starvation, derived for general feature norms.
+
+    Examples
+    --------
+    >>> m = starvation()
+    >>> m.flow[beta]
+    lambda*z/(exp(z*(alpha*n_1**2 + beta*n_2**2)) + 1)
+    """
+    return _starvation(resolve_loss(loss))

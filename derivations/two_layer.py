@@ -1,0 +1,165 @@
+"""Two-layer ReLU network, one neuron per class, one repeated point per class.
+
+PAPER.md §3 (Theorem 3.2, eqs. (1), (12)-(19), App. A.3, A.6) and §8 (hinge,
+Theorem 5.1, eqs. (6), (26)-(27)).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from .claims import identity, inequality
+from .gradient_flow import dot, gradient_flow, project, vector
+from .losses import Loss, resolve_loss
+from .model import ModeModel, Reduction, frozen, integrate_reduction, reduce_flow
+from .symbols import c, n1, n2, p, t, theta, theta0, u, u0, v, v0
+
+__all__ = ["two_layer", "balanced_class1", "STATE"]
+
+y1, z1, y2, z2 = sp.symbols("y_1 z_1 y_2 z_2", real=True)
+#: State of :func:`two_layer`: (y_1, z_1) for class 1, (y_2, z_2) for class 2.
+STATE = (y1, z1, y2, z2)
+#: A negative class-1 logit (the stalling, anti-balanced branch of §5).
+u_neg, u0_neg = sp.symbols("u_- u_-0", negative=True)
+
+
+def _derive_flow(loss: Loss) -> dict:
+    """Differentiate the frequency-weighted loss of the real network (H1-H3 pattern)."""
+    x1, x2 = vector("a"), vector("b")
+    w1, w2 = vector("w"), vector("omega")
+    # On the H2 activation pattern unit 1 is active only on x1, unit 2 only on x2.
+    logit_x1 = z1 * dot(w1, x1)  # + z2 * relu(w2.x1) = 0
+    logit_x2 = z2 * dot(w2, x2)  # + z1 * relu(w1.x2) = 0
+    objective = p * loss.of(logit_x1) + (1 - p) * loss.of(-logit_x2)
+    raw = gradient_flow(objective, list(w1) + list(w2) + [z1, z2])
+    geometry = {x1[0]: sp.sqrt(n1**2 - x1[1] ** 2 - x1[2] ** 2),
+                x2[0]: sp.sqrt(n2**2 - x2[1] ** 2 - x2[2] ** 2)}
+    modes = {y1: dot(w1, x1), z1: z1, y2: dot(w2, x2), z2: z2}
+    return project(raw, modes, [w1[0], w2[0]], geometry, set(STATE) | {n1, n2, p})
+
+
+def _reduction(flow, name, variable, parametrization, logit_state, logit_value, initial,
+               description, closed_form=True):
+    rhs = reduce_flow(flow, variable, parametrization)
+    cf = integrate_reduction(variable, rhs, initial) if closed_form else None
+    return Reduction(name, variable, rhs, frozen(parametrization), logit_state, logit_value, cf, description)
+
+
+@lru_cache(maxsize=None)
+def _two_layer(loss: Loss) -> ModeModel:
+    flow = _derive_flow(loss)
+    hinge_like = sp.simplify(loss.drive).is_constant()
+    reductions = [
+        _reduction(flow, "balanced class 1", u,
+                   {y1: sp.sqrt(n1 * u), z1: sp.sqrt(u / n1)}, z1 * y1, u, u0,
+                   "c = 0, y = n z > 0: eq. (14)"),
+        _reduction(flow, "balanced class 2", v,
+                   {y2: sp.sqrt(-n2 * v), z2: -sp.sqrt(-v / n2)}, z2 * y2, v, v0,
+                   "c = 0, y = -n z > 0: mirror of (14), eq. (16)"),
+        _reduction(flow, "hyperbolic class 1 (y^2 > n^2 z^2)", theta,
+                   {y1: sp.sqrt(c) * sp.cosh(theta / 2), z1: sp.sqrt(c) / n1 * sp.sinh(theta / 2)},
+                   z1 * y1, c * sp.sinh(theta) / (2 * n1), theta0,
+                   "c = y0^2 - n^2 z0^2 > 0: App. A.3", closed_form=hinge_like),
+        _reduction(flow, "hyperbolic class 1 (y^2 < n^2 z^2)", theta,
+                   {y1: sp.sqrt(c) * sp.sinh(theta / 2), z1: sp.sqrt(c) / n1 * sp.cosh(theta / 2)},
+                   z1 * y1, c * sp.sinh(theta) / (2 * n1), theta0,
+                   "c = n^2 z0^2 - y0^2 > 0: App. A.3", closed_form=hinge_like),
+        _reduction(flow, "anti-balanced class 1 (stalls)", u_neg,
+                   {y1: sp.sqrt(-n1 * u_neg), z1: -sp.sqrt(-u_neg / n1)}, z1 * y1, u_neg, u0_neg,
+                   "y0 = -n z0 > 0: u -> 0^- (§5)"),
+    ]
+    invariants = {"class 1": y1**2 - n1**2 * z1**2, "class 2": y2**2 - n2**2 * z2**2}
+    u_bal, v_bal = reductions[0], reductions[1]
+    claims = [
+        identity("class 1 evolves independently of class 2 (Lemma 3.1)",
+                 sum(sp.Abs(sp.diff(flow[s], q)) for s in (y1, z1) for q in (y2, z2))),
+        identity("class 2 evolves independently of class 1 (Lemma 3.1)",
+                 sum(sp.Abs(sp.diff(flow[s], q)) for s in (y2, z2) for q in (y1, z1))),
+        identity("class-2 mirror: v(t) = -u(t) with n_1 -> n_2, p -> 1 - p",
+                 v_bal.rhs + u_bal.rhs.subs({u: -v, n1: n2, p: 1 - p}, simultaneous=True)),
+    ]
+    quantities = {}
+    if loss.name == "bce":
+        claims.append(identity("(14): u' = 2 n p u / (1 + e^u)",
+                               u_bal.rhs - 2 * n1 * p * u / (1 + sp.exp(u))))
+        claims.append(identity("(15): t = [log(u/u0) + Ei(u) - Ei(u0)] / (2 n p)",
+                               u_bal.closed_form.time
+                               - (sp.log(u / u0) + sp.Ei(u) - sp.Ei(u0)) / (2 * n1 * p)))
+        bound = 2 * sp.log(n1 * p * t + sp.exp(u0 / 2))
+        comparison = 2 * n1 * p * sp.exp(-u / 2)
+        quantities["growth bound (19)"] = bound
+        claims += [
+            identity("(19): the bound starts at u0", bound.subs(t, 0) - u0),
+            identity("(19): the bound solves B' = 2 n p e^{-B/2}",
+                     sp.diff(bound, t) - comparison.subs(u, bound)),
+            inequality("(19): 2 n p e^{-u/2} >= u' for u > 0, so u(t) <= B(t)",
+                       comparison - u_bal.rhs, {u: (1e-9, 60.0), n1: (0.01, 20.0), p: (0.01, 1.0)}),
+        ]
+        stall = reductions[4].closed_form
+        s, uf = sp.Symbol("s", positive=True), sp.Symbol("u_f", negative=True)
+        corrected = sp.integrate((1 + sp.exp(-s)) / s, (s, -uf, -u0_neg)) / (2 * n1)
+        quantities["stall time bound (A.6)"] = corrected
+        claims.append(identity("(A.6, corrected with 1/(2n)): stall time from u0 to u_f (p = 1)",
+                               stall.time.subs({p: 1, u_neg: uf}) - corrected))
+    if hinge_like:
+        balanced_value = u_bal.closed_form.value
+        stop_balanced = sp.solve(sp.Eq(balanced_value, 1), t)[0]
+        sinh_theta = sp.Symbol("S", positive=True)
+        theta_stop = sp.asinh(sp.solve(sp.Eq(reductions[2].logit_value.subs(sp.sinh(theta), sinh_theta), 1),
+                                       sinh_theta)[0])
+        stop_hyperbolic = sp.simplify(reductions[2].closed_form.time.subs(theta, theta_stop))
+        quantities["stopping time (c = 0)"] = stop_balanced
+        quantities["stopping time (c != 0)"] = stop_hyperbolic
+        quantities["logit (c != 0)"] = reductions[2].logit_value.subs(theta, reductions[2].closed_form.value)
+        if loss.name == "hinge":
+            claims += [
+                identity("(6): u(t) = u0 exp(2 n p t) while u < 1", balanced_value - u0 * sp.exp(2 * n1 * p * t)),
+                identity("(6): u(t) = c/(2n) sinh(theta0 + 2 n p t) while u < 1",
+                         quantities["logit (c != 0)"] - c / (2 * n1) * sp.sinh(theta0 + 2 * n1 * p * t)),
+                identity("stopping time ln(1/u0)/(2 n p) (c = 0)", stop_balanced - sp.log(1 / u0) / (2 * n1 * p)),
+                identity("stopping time (asinh(2n/c) - theta0)/(2 n p) (c != 0)",
+                         stop_hyperbolic - (sp.asinh(2 * n1 / c) - theta0) / (2 * n1 * p)),
+            ]
+    return ModeModel(
+        name="two_layer", loss=loss, state=STATE, parameters=(n1, n2, p), flow=frozen(flow),
+        logits=frozen({"class 1": z1 * y1, "class 2": z2 * y2}), invariants=frozen(invariants),
+        reductions=tuple(reductions), quantities=frozen(quantities), claims=tuple(claims),
+        source="PAPER.md §3 (Theorem 3.2, App. A.3, A.6), §8 (Theorem 5.1)",
+    )
+
+
+def two_layer(loss="bce") -> ModeModel:
+    """Two-layer ReLU network with one neuron and one repeated point per class.
+
+    The flow is derived from the network ``u(x) = Z^T relu(W x)`` on the H2
+    activation pattern, with the loss weighted by the class frequencies ``p``
+    and ``1 - p`` (mean loss, so ``p`` acts as a time scale).
+
+    Parameters
+    ----------
+    loss : {"bce", "hinge", "squared"} or sympy.Expr
+        The loss (see :func:`derivations.resolve_loss`).  For the hinge loss the
+        equations hold inside the margin (``u < 1``), where learning stops.
+
+    Returns
+    -------
+    ModeModel
+        State ``(y_1, z_1, y_2, z_2)``; parameters ``(n_1, n_2, p)``; reductions:
+        balanced class 1 (eq. 14), balanced class 2 (its mirror), the two
+        hyperbolic charts (App. A.3) and the stalling branch (§5).
+
+    Examples
+    --------
+    >>> m = two_layer("bce")
+    >>> m.reduced
+    Eq(Derivative(u(t), t), 2*n_1*p*u(t)/(exp(u(t)) + 1))
+    >>> m.closed_form.time
+    (-log(u_0) + log(u) - Ei(u_0) + Ei(u))/(2*n_1*p)
+    """
+    return _two_layer(resolve_loss(loss))
+
+
+def balanced_class1(loss="bce") -> Reduction:
+    """The headline reduction (balanced class-1 logit) of :func:`two_layer`."""
+    return two_layer(loss).reductions[0]
