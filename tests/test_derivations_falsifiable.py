@@ -1,0 +1,109 @@
+"""The checks can fail: tampered models are caught, and printed errata are refuted."""
+import dataclasses
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import derivations
+from derivations.model import frozen
+from derivations.symbols import n, n1, n2, p, u, u0
+
+
+def _failed(model):
+    return [k for k, v in model.check().items() if not v]
+
+
+def test_wrong_flow_breaks_conservation_and_reduction():
+    m = derivations.two_layer("bce")
+    y1, z1 = m.state[:2]
+    wrong = dict(m.flow)
+    wrong[z1] = 2 * wrong[z1]  # a factor-2 slip in z'
+    bad = dataclasses.replace(m, flow=frozen(wrong))
+    failed = _failed(bad)
+    assert "invariant class 1 is conserved" in failed
+    assert any(f.startswith("balanced class 1: dz_1/dt") for f in failed)
+
+
+def test_wrong_closed_form_is_caught():
+    m = derivations.two_layer("bce")
+    r = m.reductions[0]
+    cf = dataclasses.replace(r.closed_form, time=r.closed_form.time * 2)
+    bad = dataclasses.replace(m, reductions=(dataclasses.replace(r, closed_form=cf),) + m.reductions[1:])
+    assert "balanced class 1: d t/du of the closed form equals 1/u'" in _failed(bad)
+
+
+def test_wrong_reduced_rhs_is_caught():
+    m = derivations.deep(3)
+    r = m.reductions[0]
+    bad = dataclasses.replace(m, reductions=(dataclasses.replace(r, rhs=r.rhs * u, closed_form=None),))
+    assert any("on the curve equals" in f for f in _failed(bad))
+
+
+def test_false_inequality_is_refuted_numerically():
+    x = sp.Symbol("x", real=True)
+    result = derivations.prove(derivations.inequality("sin x >= 0", sp.sin(x), {x: (0.0, 6.0)}))
+    assert not result.holds and result.method.startswith("numeric")
+
+
+def test_false_identity_is_refuted():
+    assert not derivations.prove(derivations.identity("exp(u) = 1 + u", sp.exp(u) - 1 - u)).holds
+
+
+# --- errata of PAPER.md: the corrected form holds and the printed one does not -----------------
+
+def test_erratum_A4_zi_prime():
+    m = derivations.wide(2)
+    y_1, z_1, y_2, z_2 = m.state
+    total = z_1 * y_1 + z_2 * y_2
+    corrected = p * y_1 / (1 + sp.exp(total))
+    printed_typo = p * z_1 / (1 + sp.exp(total))  # the numerator misprinted as z^i
+    assert sp.simplify(m.flow[z_1] - corrected) == 0
+    assert sp.simplify(m.flow[z_1] - printed_typo) != 0
+
+
+def test_erratum_A6_factor_one_over_two_n():
+    m = derivations.two_layer("bce")
+    stall = m.reduction("anti-balanced class 1 (stalls)").closed_form
+    uf = sp.Symbol("u_f", negative=True)
+    s = sp.Symbol("s", positive=True)
+    u_start = stall.initial
+    integral = sp.integrate((1 + sp.exp(-s)) / s, (s, -uf, -u_start))
+    closed = stall.time.subs({p: 1, m.reduction("anti-balanced class 1 (stalls)").variable: uf})
+    assert sp.simplify(closed - integral / (2 * n1)) == 0
+    printed = integral  # the paper prints the integral without 1/(2n)
+    assert sp.simplify(closed - printed) != 0
+
+
+def test_erratum_A8_beta_bound():
+    """For c <= 0 the printed bound beta' <= n2^2 c / 2 fails; the corrected one holds."""
+    m = derivations.shared_neuron("bce")
+    alpha, beta, z = m.state
+    f = sp.lambdify((alpha, beta, z, n1, n2, p), m.flow[beta] * 2, "numpy")  # (4) is p = 1/2 on time 2t
+    rng = np.random.default_rng(0)
+    a, b, k = rng.uniform(0, 3, (3, 2000))
+    zz = np.sqrt(a**2 + b**2 + k)  # level c = -k <= 0, z > 0
+    beta_rate = f(a, b, zz, 1.0, 1.0, 0.5)
+    corrected = -np.sqrt(k) / 2
+    printed = -k / 2  # n2^2 c / 2 with c = -k
+    assert np.all(beta_rate <= corrected + 1e-12)
+    assert np.any(beta_rate > printed + 1e-6)
+
+
+def test_erratum_8_z_prime_is_derived():
+    m = derivations.starvation("bce")
+    alpha, beta, z = m.state
+    lam = m.parameters[0]
+    unit = m.flow[z].subs({n1: 1, n2: 1})
+    expected = lam * (alpha + beta) / (1 + sp.exp(z * (alpha + beta))) + (1 - lam) * alpha / (1 + sp.exp(z * alpha))
+    assert sp.simplify(unit - expected) == 0
+    # The D.2 bound uses beta0 - lambda*alpha0, not the printed beta0 - alpha*alpha0.
+    bound = m.quantities["bound (D.2)"]
+    assert sp.Symbol("alpha_0", real=True) * lam in sp.expand(bound.args[0].args[0]).atoms(sp.Mul) or bound.has(lam)
+
+
+def test_erratum_deep_balanced_init_uses_every_layer():
+    m = derivations.deep(4)
+    r = m.reductions[0]
+    values = {r.parametrization[s] for s in m.state[1:]}
+    assert len(values) == 1  # z0 = z^1_0 = ... = z^{N-2}_0 = y0 / n

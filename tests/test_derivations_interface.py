@@ -1,0 +1,86 @@
+"""Presentation (LaTeX, repr) and bad input of the symbolic models."""
+import dataclasses
+import re
+
+import pytest
+import sympy as sp
+
+import derivations
+
+
+@pytest.mark.parametrize("build", [
+    lambda: derivations.two_layer("bce"), lambda: derivations.two_layer("hinge"), lambda: derivations.deep(3),
+    lambda: derivations.wide(2), lambda: derivations.orthogonal_points(2), lambda: derivations.shared_neuron(),
+    lambda: derivations.starvation(), lambda: derivations.multiclass(2)])
+def test_latex_is_balanced_and_complete(build):
+    m = build()
+    tex = m.latex()
+    assert tex.startswith("\\begin{align*}") and tex.rstrip().endswith("\\end{align*}")
+    assert tex.count("{") == tex.count("}")
+    for s in m.state:
+        assert f"\\dot{{{sp.latex(s)}}} &= {sp.latex(m.flow[s])}" in tex
+    assert m._repr_latex_().startswith("$$")
+    assert m.name in repr(m)
+
+
+def test_latex_contains_the_paper_fragments():
+    tex = derivations.two_layer("bce").latex()
+    assert r"\operatorname{Ei}{\left(u \right)}" in tex
+    assert r"\log{\left(\frac{u}{u_{0}} \right)}" in tex
+    hinge = derivations.two_layer("hinge").latex()
+    assert r"u_{0} e^{2 n_{1} p t}" in hinge
+
+
+def test_each_latex_equation_parses_back_where_sympy_can():
+    """Round-trip each right-hand side through sympy's LaTeX parser when it is installed."""
+    parse = pytest.importorskip("sympy.parsing.latex").parse_latex
+    try:
+        parse("x + 1")
+    except Exception as exc:  # the parser needs antlr4
+        pytest.skip(f"sympy LaTeX parser unavailable: {exc}")
+    m = derivations.two_layer("hinge")
+    for s in m.state:
+        parsed = parse(sp.latex(m.flow[s], mul_symbol="dot"))
+        by_name = {str(x): x for x in m.flow[s].free_symbols}
+        rename = {x: by_name[str(x).replace("{", "").replace("}", "")] for x in parsed.free_symbols}
+        assert sp.simplify(parsed.subs(rename) - m.flow[s]) == 0
+
+
+def test_models_are_frozen():
+    m = derivations.two_layer()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        m.name = "other"
+    with pytest.raises(TypeError):
+        m.flow[m.state[0]] = 0
+
+
+def test_custom_loss_expression():
+    m = derivations.two_layer(sp.exp(-derivations.margin))
+    assert all(m.check().values())
+    assert m.closed_form is not None
+
+
+def test_discrete_map_is_one_euler_step():
+    m = derivations.two_layer("hinge")
+    eta = sp.Symbol("eta", positive=True)
+    step = m.discrete_map(eta)
+    y1 = m.state[0]
+    assert sp.simplify(step[y1] - y1 - eta * m.flow[y1]) == 0
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: derivations.deep(1), ValueError, "depth must be at least 2"),
+    (lambda: derivations.deep(2.5), TypeError, "depth must be an integer"),
+    (lambda: derivations.deep(True), TypeError, "depth must be an integer"),
+    (lambda: derivations.wide(0), ValueError, "neurons must be at least 1"),
+    (lambda: derivations.multiclass(1), ValueError, "classes must be at least 2"),
+    (lambda: derivations.two_layer("softplus"), ValueError, "loss='softplus' is not a known loss"),
+    (lambda: derivations.two_layer("log(1+exp(-m))"), ValueError, "strings are never parsed"),
+    (lambda: derivations.two_layer(1.5), TypeError, "loss must be a name"),
+    (lambda: derivations.two_layer(sp.Symbol("q") * derivations.margin), ValueError, "free symbols"),
+    (lambda: derivations.two_layer(sp.Integer(3)), ValueError, "does not depend on the margin"),
+    (lambda: derivations.two_layer(sp.Symbol("q") ** 2), ValueError, "free symbols"),
+])
+def test_bad_input_names_the_parameter(call, error, words):
+    with pytest.raises(error, match=re.escape(words)):
+        call()
