@@ -76,7 +76,8 @@ def shared_neuron(loss="bce") -> ModeModel:
 
     Examples
     --------
-    >>> shared_neuron().quantities["fixed point alpha"]
-    sqrt(c)*n_1*n_2*(1 - p)/sqrt(n_1**2*p**2 + n_2**2*(p - 1)**2)
+    >>> from derivations.symbols import n1, n2, p
+    >>> shared_neuron().quantities["fixed point alpha"].subs({p: sp.Rational(1, 2), n1: 1, n2: 1})
+    sqrt(2)*sqrt(c)/2
     """
     return _shared_neuron(resolve_loss(loss))

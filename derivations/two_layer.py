@@ -155,7 +155,7 @@ def two_layer(loss="bce") -> ModeModel:
     >>> m.reduced
     Eq(Derivative(u(t), t), 2*n_1*p*u(t)/(exp(u(t)) + 1))
     >>> m.closed_form.time
-    (-log(u_0) + log(u) - Ei(u_0) + Ei(u))/(2*n_1*p)
+    (log(u/u_0) + Ei(u) - Ei(u_0))/(2*n_1*p)
     """
     return _two_layer(resolve_loss(loss))
 
