@@ -110,7 +110,7 @@ def integrate_reduction(variable: sp.Symbol, rhs: sp.Expr, initial: sp.Symbol) -
     return ClosedForm(time=time, value=value, initial=initial)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: models are cached, hashable singletons
 class ModeModel:
     """A gradient flow in mode coordinates, derived from a network and a loss.
 
@@ -138,6 +138,9 @@ class ModeModel:
         Model-specific claims, proven by :meth:`check` with the generic ones.
     source : str
         Where in the paper the model comes from.
+    rectified : tuple of sympy.Symbol
+        State coordinates that are ReLU pre-activations: when one reaches 0
+        its unit is dead and stays dead (the numerical engine freezes it).
     """
 
     name: str
@@ -151,6 +154,7 @@ class ModeModel:
     quantities: Mapping = field(default_factory=dict)
     claims: tuple = ()
     source: str = ""
+    rectified: tuple = ()
 
     # -- convenient views -------------------------------------------------
     @property

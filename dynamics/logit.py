@@ -1,0 +1,295 @@
+"""The balanced class logit u(t): closed forms inverted robustly, or the reduced ODE.
+
+All formulas are the derived ones of :func:`derivations.deep` (``deep(2)`` is the
+class-1 half of ``two_layer``, proven equal in the tests), compiled with
+:mod:`dynamics.compiled`.
+
+Class 2 (negative logits) uses the mirror proven in ``two_layer().check()``:
+``v(t) = -u(t)`` started from ``|v0|``, with ``p`` the class-2 frequency and
+``norm`` the class-2 input norm.  Pass ``u0 < 0`` to get ``v(t)``.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import scipy.integrate
+import scipy.special
+
+import derivations
+from derivations.symbols import n, p as p_sym, t as t_sym, u as u_sym, u0 as u0_sym
+
+from .compiled import compile_expr
+from .roots import solve_increasing
+from .validation import as_finite_array, require_choice, require_depth, require_frequency, require_positive
+
+__all__ = ["logit", "time_to_confidence", "growth_bound", "LOSSES", "METHODS", "EI_OVERFLOW"]
+
+LOSSES = ("bce", "hinge")
+METHODS = ("closed_form", "ode")
+#: Above this argument ``scipy.special.expi`` overflows float64 (Ei(709.8) ~ 1.8e308 / 709).
+EI_OVERFLOW = 700.0
+#: Terms of the asymptotic series e^{-u} Ei(u) ~ (1/u) sum_k k!/u^k used past EI_OVERFLOW
+#: (the 13th term is below 1e-27 relative there).
+ASYMPTOTIC_TERMS = 12
+#: Tolerances of the reduced-ODE integration (in s = log u).
+ODE_RTOL = 1e-13
+ODE_ATOL = 1e-14
+#: Relative tolerance of the depth-N quadrature.
+QUAD_EPSREL = 1e-13
+
+
+@lru_cache(maxsize=None)
+def _compiled(depth: int, loss: str):
+    model = derivations.deep(depth, loss)
+    red = model.reductions[0]
+    args = (u_sym, n, p_sym)
+    out = {"rhs": compile_expr(red.rhs, args)}
+    if red.closed_form is not None:
+        out["time"] = compile_expr(red.closed_form.time, (u_sym, u0_sym, n, p_sym))
+        if red.closed_form.value is not None:
+            out["value"] = compile_expr(red.closed_form.value, (t_sym, u0_sym, n, p_sym))
+    if "stopping time (u = 1)" in model.quantities:
+        out["stop"] = compile_expr(model.quantities["stopping time (u = 1)"], (u0_sym, n, p_sym))
+    return out
+
+
+@lru_cache(maxsize=None)
+def _bound():
+    q = derivations.two_layer("bce").quantities["growth bound (19)"]
+    return compile_expr(q, (t_sym, derivations.two_layer("bce").parameters[0], p_sym, u0_sym))
+
+
+def growth_bound(t, *, norm=1.0, p=1.0, u0):
+    """The bound (19) ``u(t) <= 2 log(norm p t + e^{u0/2})`` on the balanced BCE logit.
+
+    Examples
+    --------
+    >>> float(growth_bound(0.0, u0=0.3))
+    0.3
+    """
+    t = as_finite_array("t", t)
+    if np.any(t < 0):
+        raise ValueError("t must be >= 0 (flow time)")
+    norm, p, u0 = require_positive("norm", norm), require_frequency("p", p), require_positive("u0", u0)
+    # Evaluated as logaddexp to stay finite for huge t (same expression as the derived one).
+    with np.errstate(divide="ignore"):
+        return 2 * np.logaddexp(np.log(norm * p * t), u0 / 2)
+
+
+def _scaled_ei(u):
+    """``log(e^{-u} Ei(u))`` for ``u > 0.38`` (Ei > 0), overflow-free."""
+    u = np.asarray(u, dtype=float)
+    out = np.empty_like(u)
+    small = u < EI_OVERFLOW
+    out[small] = np.log(scipy.special.expi(u[small])) - u[small]
+    big = u[~small]
+    series = np.zeros_like(big)
+    term = np.ones_like(big)
+    for k in range(ASYMPTOTIC_TERMS):
+        series += term
+        term = term * (k + 1) / big
+    out[~small] = np.log(series) - np.log(big)
+    return out
+
+
+def _bce_depth2(t, u0, norm, p):
+    """Invert the derived t(u) = [log(u/u0) + Ei(u) - Ei(u0)]/(2 n p) in s = log u."""
+    f = _compiled(2, "bce")
+    lo = np.log(u0)
+    hi = np.log(np.maximum(growth_bound(t, norm=norm, p=p, u0=u0), u0))
+    big = hi > np.log(EI_OVERFLOW)
+    s = hi.copy()
+
+    def direct(x, i):
+        uu = np.exp(x)
+        value = f["time"](uu, u0[i], norm[i], p[i]) - t[i]
+        return value, uu / f["rhs"](uu, norm[i], p[i])
+
+    def scaled(x, i):
+        # Ei(u) - Ei(u0) = tau' with tau' = 2 n p t - log(u/u0); compare logs to avoid overflow.
+        uu = np.exp(x)
+        tau = 2 * norm[i] * p[i] * t[i] - (x - lo[i])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            right = np.logaddexp(np.log(tau), u0[i] + _scaled_ei(u0[i]))
+            left = uu + _scaled_ei(uu)
+            slope = uu * (1 / (uu * np.exp(_scaled_ei(uu))) + 1 / (uu * np.exp(right)))
+        return np.where(tau > 0, left - right, np.inf), slope
+
+    if np.any(~big):
+        idx = np.flatnonzero(~big)
+        s[idx] = solve_increasing(lambda x, i: direct(x, idx[i]), lo[idx], hi[idx], hi[idx])
+    if np.any(big):
+        idx = np.flatnonzero(big)
+        s[idx] = solve_increasing(lambda x, i: scaled(x, idx[i]), lo[idx], hi[idx], hi[idx])
+    return np.exp(s)
+
+
+def _quad_time(depth, loss, u_target, u0, norm, p):
+    """Flow time from u0 to u_target by adaptive quadrature of 1/f in s = log u."""
+    rhs = _compiled(depth, loss)["rhs"]
+    out = np.empty(np.shape(u_target))
+    for k, (a, b, nk, pk) in enumerate(zip(np.log(u0).ravel(), np.log(u_target).ravel(), norm.ravel(), p.ravel())):
+        value, _ = scipy.integrate.quad(lambda s: np.exp(s) / rhs(np.exp(s), nk, pk), a, b,
+                                        epsabs=0.0, epsrel=QUAD_EPSREL, limit=200)
+        out.flat[k] = value
+    return out
+
+
+def _bce_deep(depth, t, u0, norm, p):
+    """Invert the depth-N quadrature time by safeguarded Newton in s = log u."""
+    rhs = _compiled(depth, "bce")["rhs"]
+    lo = np.log(u0)
+    hi = np.log(_ode(depth, "bce", t, u0, norm, p) * 2 + u0)  # generous upper bracket from the ODE
+
+    def residual(x, i):
+        uu = np.exp(x)
+        return _quad_time(depth, "bce", uu, u0[i], norm[i], p[i]) - t[i], uu / rhs(uu, norm[i], p[i])
+
+    return np.exp(solve_increasing(residual, lo, hi, hi))
+
+
+def _ode(depth, loss, t, u0, norm, p):
+    """Integrate the derived reduced ODE for every element in one solve_ivp call.
+
+    Each element runs on its own clock: with tau in [0, 1] and ``s = log u``,
+    ``ds/dtau = t_i f(e^s)/e^s``; the answer is ``s(1)``.  Hinge modes stop at u = 1.
+    """
+    rhs = _compiled(depth, loss)["rhs"]
+    s0 = np.log(u0)
+    stops = loss == "hinge"
+
+    def field(_, s):
+        uu = np.exp(s)
+        rate = t * rhs(uu, norm, p) / uu
+        return np.where(stops & (s >= 0), 0.0, rate) if stops else rate
+
+    sol = scipy.integrate.solve_ivp(field, (0.0, 1.0), s0, method="DOP853", rtol=ODE_RTOL, atol=ODE_ATOL)
+    if not sol.success:
+        raise RuntimeError(f"the reduced ODE failed to integrate: {sol.message}")
+    out = np.exp(sol.y[:, -1])
+    return np.minimum(out, 1.0) if stops else out
+
+
+def _prepare(loss, norm, p, u0, depth, method=None):
+    require_choice("loss", loss, LOSSES)
+    if method is not None:
+        require_choice("method", method, METHODS)
+    depth = require_depth(depth)
+    norm, p = require_positive("norm", norm), require_frequency("p", p)
+    u0 = as_finite_array("u0", u0)
+    if np.any(u0 == 0):
+        raise ValueError("u0 must be non-zero: > 0 for class 1, < 0 for class 2 (u0 = 0 is a fixed point)")
+    return depth, norm, p, u0
+
+
+def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
+    """The balanced logit u(t) of a class mode, from the derived equations.
+
+    Parameters
+    ----------
+    t : array_like
+        Flow time(s), >= 0 (learning rate x number of updates).
+    loss : {"bce", "hinge"}
+        For hinge the logit is capped at 1: learning stops at the margin.
+    norm : array_like
+        Input norm ``||x||`` of the class.
+    p : array_like
+        Frequency of the class, in (0, 1]; it scales time.
+    u0 : array_like
+        Initial logit, non-zero.  ``u0 < 0`` selects class 2: the result is
+        ``v(t) = -u(t; |u0|)`` (the mirror of eq. 16), ``norm`` and ``p`` being
+        those of class 2.  For hinge, ``|u0| >= 1`` is outside the margin and
+        stays put (no gradient).
+    depth : int
+        Number of weight layers N (eq. 5); 2 is the two-layer network (eq. 14).
+    method : {"closed_form", "ode"}
+        ``"closed_form"``: BCE depth 2 inverts eq. (15) (overflow-safe for any
+        u0, t); BCE depth N inverts the quadrature of 1/f; hinge uses the
+        explicit solution and stopping time.  ``"ode"``: integrates the reduced
+        ODE with ``solve_ivp`` (all elements in one call).
+
+    Returns
+    -------
+    ndarray
+        Broadcast shape of ``t, norm, p, u0``.
+
+    Examples
+    --------
+    >>> round(float(logit(10.0, u0=0.1)), 10)
+    3.5891793972
+    >>> float(logit(10.0, u0=0.1, loss="hinge"))
+    1.0
+    >>> round(float(logit(10.0, u0=-0.1)), 10)
+    -3.5891793972
+    """
+    depth, norm, p, u0 = _prepare(loss, norm, p, u0, depth, method)
+    t = as_finite_array("t", t)
+    if np.any(t < 0):
+        raise ValueError("t must be >= 0 (flow time)")
+    t, norm, p, u0 = np.broadcast_arrays(t, norm, p, u0)
+    shape = t.shape
+    t, norm, p, u0 = (np.ravel(a).astype(float) for a in (t, norm, p, u0))
+    sign, a0 = np.sign(u0), np.abs(u0)
+    out = a0.copy()
+    if loss == "hinge":
+        move = a0 < 1.0
+    else:
+        move = np.ones_like(a0, dtype=bool)
+    move &= t > 0
+    if np.any(move):
+        tt, aa, nn, pp = t[move], a0[move], norm[move], p[move]
+        with np.errstate(over="ignore", under="ignore"):
+            if method == "ode":
+                out[move] = _ode(depth, loss, tt, aa, nn, pp)
+            elif loss == "hinge":
+                f = _compiled(depth, "hinge")
+                stop = f["stop"](aa, nn, pp)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    value = f["value"](np.minimum(tt, stop), aa, nn, pp)
+                out[move] = np.where(tt >= stop, 1.0, np.minimum(value, 1.0))
+            elif depth == 2:
+                out[move] = _bce_depth2(tt, aa, nn, pp)
+            else:
+                out[move] = _bce_deep(depth, tt, aa, nn, pp)
+        out = np.maximum(out, a0)  # the logit of a class never decreases (rounding aside)
+    return (sign * out).reshape(shape)
+
+
+def time_to_confidence(confidence, *, loss="bce", norm=1.0, p=1.0, u0, depth=2):
+    """Flow time for the balanced mode to reach ``confidence``.
+
+    For BCE the confidence is ``sigma(u)`` and must lie in (0.5, 1); for hinge
+    it is ``u`` itself (as in the paper's Fig. 5) and must lie in (0, 1].
+    A confidence already reached at t = 0 gives 0.  ``u0 < 0`` is class 2
+    (confidence ``sigma(-v)``, the mirror).
+
+    Examples
+    --------
+    >>> round(float(time_to_confidence(0.99, u0=0.1)), 6)
+    17.679575
+    >>> round(float(time_to_confidence(1.0, loss="hinge", u0=0.1)), 6)
+    1.151293
+    """
+    depth, norm, p, u0 = _prepare(loss, norm, p, u0, depth)
+    confidence = as_finite_array("confidence", confidence)
+    if loss == "bce":
+        if np.any((confidence <= 0.5) | (confidence >= 1)):
+            raise ValueError("confidence must lie in (0.5, 1) for BCE (it is sigma(u)); 1 is never reached")
+        target = scipy.special.logit(confidence)
+    else:
+        if np.any((confidence <= 0) | (confidence > 1)):
+            raise ValueError("confidence must lie in (0, 1] for hinge (it is the logit u, capped at the margin 1)")
+        target = confidence
+    target, norm, p, u0 = np.broadcast_arrays(target, norm, p, u0)
+    shape = target.shape
+    target, norm, p, a0 = (np.ravel(np.abs(a)).astype(float) for a in (target, norm, p, u0))
+    out = np.zeros_like(target)
+    move = target > a0
+    if np.any(move):
+        f = _compiled(depth, loss)
+        if "time" in f:
+            out[move] = f["time"](target[move], a0[move], norm[move], p[move])
+        else:
+            out[move] = _quad_time(depth, loss, target[move], a0[move], norm[move], p[move])
+    return out.reshape(shape)
