@@ -1,7 +1,24 @@
-"""Numerical half of learning-dynamics: theory curves, ground-truth training, reports.
+"""Numerical half of learning-dynamics: theory curves from the derived equations.
 
-Everything here evaluates expressions derived in :mod:`derivations`.
+Everything here evaluates expressions derived in :mod:`derivations`
+(compiled with ``lambdify``), never formulas typed again.
+
+Examples
+--------
+>>> import dynamics
+>>> round(float(dynamics.logit(10.0, u0=0.1)), 6)
+3.589179
 """
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from .corollary import ConvergenceRatio, convergence_time_ratio
+from .flow import Trajectory, integrate
+from .balanced_logit import growth_bound, logit, time_to_confidence
+from .relaxed_h2 import SharedNeuronOutcome, shared_neuron_outcome
+from .starvation import StarvedConfidence, bound_7, bound_d2, starved_confidence, table1
+
+__all__ = [
+    "__version__", "logit", "time_to_confidence", "growth_bound", "integrate", "Trajectory",
+    "convergence_time_ratio", "ConvergenceRatio", "shared_neuron_outcome", "SharedNeuronOutcome",
+    "bound_7", "bound_d2", "table1", "starved_confidence", "StarvedConfidence",
+]

@@ -5,8 +5,9 @@ import numpy as np
 
 __all__ = ["solve_increasing"]
 
-#: Relative step size at which an element counts as converged.
-STEP_TOLERANCE = 4 * np.finfo(float).eps
+#: Relative step size at which an element counts as converged (a few ulps: residuals of
+#: t(u) - t carry rounding noise of about one ulp of t, so Newton cannot resolve finer).
+STEP_TOLERANCE = 16 * np.finfo(float).eps
 #: Iteration cap (bisection alone halves a bracket 200 times: far past float precision).
 MAX_ITERATIONS = 200
 
@@ -32,10 +33,11 @@ def solve_increasing(residual, lo, hi, start):
     >>> round(float(solve_increasing(f, np.array([0.0]), np.array([2.0]), np.array([2.0]))[0]) ** 3, 12)
     2.0
     """
-    x = np.array(start, dtype=float)
     lo, hi = np.array(lo, dtype=float), np.array(hi, dtype=float)
+    x = np.array(start, dtype=float)
+    x = np.where(np.isfinite(x) & (x >= lo) & (x <= hi), x, hi)
     active = np.arange(x.size)
-    for _ in range(MAX_ITERATIONS):
+    for solve_increasing.iterations in range(MAX_ITERATIONS):
         if active.size == 0:
             break
         xa = x[active]

@@ -93,6 +93,17 @@ def _scaled_ei(u):
     return out
 
 
+def _initial_guess(u0, norm, p, t):
+    """A starting ``log u`` for Newton: asymptotics of log u + Ei(u) = R for small and large u."""
+    level = np.log(u0) + scipy.special.expi(u0) + 2 * norm * p * t
+    small = 0.5 * (level - np.euler_gamma)  # log u + Ei(u) ~ 2 log u + gamma for u << 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        large = np.log(np.maximum(level, np.e))
+        for _ in range(3):  # Ei(u) ~ e^u / u (1 + 1/u) for u >> 1
+            large = np.log(np.maximum(level, np.e)) + np.log(large) - np.log1p(1 / large)
+    return np.where(level < scipy.special.expi(1.0), small, np.log(np.maximum(large, 1e-300)))
+
+
 def _bce_depth2(t, u0, norm, p):
     """Invert the derived t(u) = [log(u/u0) + Ei(u) - Ei(u0)]/(2 n p) in s = log u."""
     f = _compiled(2, "bce")
@@ -118,7 +129,8 @@ def _bce_depth2(t, u0, norm, p):
 
     if np.any(~big):
         idx = np.flatnonzero(~big)
-        s[idx] = solve_increasing(lambda x, i: direct(x, idx[i]), lo[idx], hi[idx], hi[idx])
+        start = np.clip(_initial_guess(u0[idx], norm[idx], p[idx], t[idx]), lo[idx], hi[idx])
+        s[idx] = solve_increasing(lambda x, i: direct(x, idx[i]), lo[idx], hi[idx], start)
     if np.any(big):
         idx = np.flatnonzero(big)
         s[idx] = solve_increasing(lambda x, i: scaled(x, idx[i]), lo[idx], hi[idx], hi[idx])

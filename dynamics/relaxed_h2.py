@@ -1,0 +1,45 @@
+"""Theorem 3.4 (PAPER.md §6): which class takes a neuron shared by both."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+import derivations
+
+from .flow import integrate
+
+__all__ = ["SharedNeuronOutcome", "shared_neuron_outcome", "OUTCOMES", "WORKED_INITS"]
+
+OUTCOMES = ("beta_dies", "alpha_dies", "both_dead", "undecided")
+#: The paper's worked initializations (alpha0, beta0, z0) with their stated outcomes (unit norms, equal sampling).
+WORKED_INITS = {(0.1, 0.1, 0.1): "beta_dies", (0.2, 0.9, 0.2): "alpha_dies", (1.0, 0.0, -1.1): "both_dead"}
+#: Flow time after which an undecided trajectory is reported as such.
+HORIZON = 500.0
+
+
+@dataclass(frozen=True)
+class SharedNeuronOutcome:
+    outcome: str
+    final_state: tuple
+    death_times: dict
+    final_probabilities: tuple
+
+
+def shared_neuron_outcome(alpha0, beta0, z0, *, norm1=1.0, norm2=1.0, p=0.5, horizon=HORIZON) -> SharedNeuronOutcome:
+    """Integrate (4) with ReLU death and classify the end state.
+
+    Examples
+    --------
+    >>> shared_neuron_outcome(0.1, 0.1, 0.1).outcome
+    'beta_dies'
+    """
+    traj = integrate(derivations.shared_neuron(), [alpha0, beta0, z0], [0.0, horizon],
+                     parameters={"n_1": norm1, "n_2": norm2, "p": p})
+    a, b, z = traj.states[-1, 0]
+    alive_a, alive_b = a > 0, b > 0
+    outcome = ("undecided" if alive_a and alive_b else "beta_dies" if alive_a else
+               "alpha_dies" if alive_b else "both_dead")
+    probs = tuple(float(x) for x in (traj.confidence("class 1")[-1, 0], traj.confidence("class 2")[-1, 0]))
+    return SharedNeuronOutcome(outcome, (float(a), float(b), float(z)),
+                               {k: float(v[0]) for k, v in traj.death_times.items()}, probs)

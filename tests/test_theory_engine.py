@@ -1,0 +1,199 @@
+"""The numerical theory engine: closed form vs ODE vs quadrature vs high precision, invariants, paper values."""
+import mpmath
+import numpy as np
+import pytest
+import scipy.special
+
+import derivations
+import dynamics
+
+RTOL = 1e-9  # acceptance: closed form vs ODE
+
+
+def _grid():
+    rng = np.random.default_rng(20260101)
+    size = 400
+    t = np.concatenate([10 ** rng.uniform(-3, 6, size - 4), [1e6, 1e6, 1e-9, 0.0]])
+    norm = np.concatenate([10 ** rng.uniform(-1, 1, size - 4), [1.0, 10.0, 1.0, 1.0]])
+    p = np.concatenate([rng.uniform(0.05, 1.0, size - 4), [1.0, 1.0, 0.5, 0.5]])
+    u0 = np.concatenate([10 ** rng.uniform(-12, np.log10(50), size - 4), [1e-12, 50.0, 1e-12, 0.3]])
+    return t, norm, p, u0
+
+
+@pytest.mark.parametrize("loss", ["bce", "hinge"])
+def test_closed_form_matches_ode_on_extreme_grid(loss):
+    t, norm, p, u0 = _grid()
+    if loss == "hinge":
+        u0 = np.minimum(u0, 0.999)
+    closed = dynamics.logit(t, loss=loss, norm=norm, p=p, u0=u0)
+    ode = dynamics.logit(t, loss=loss, norm=norm, p=p, u0=u0, method="ode")
+    assert np.max(np.abs(closed - ode) / np.abs(ode)) <= RTOL
+
+
+@pytest.mark.parametrize("u0, t, norm", [(1e-12, 1.0, 1.0), (1e-12, 1e6, 1.0), (0.1, 1e6, 3.0), (50.0, 1e6, 1.0),
+                                         (0.5, 1e6, 1e300), (800.0, 1e300, 1.0), (5.0, 0.5, 1.0)])
+def test_bce_inversion_matches_high_precision(u0, t, norm):
+    """Independent check with mpmath at 50 digits, including where float Ei overflows."""
+    mpmath.mp.dps = 50
+    u = float(dynamics.logit(t, norm=norm, u0=u0))
+    target = mpmath.log(mpmath.mpf(u0)) + mpmath.ei(mpmath.mpf(u0)) + 2 * mpmath.mpf(norm) * mpmath.mpf(t)
+    exact = mpmath.findroot(lambda x: (mpmath.log(x) + mpmath.ei(x)) / target - 1, mpmath.mpf(u))
+    assert abs(u - float(exact)) <= 1e-12 * float(exact)
+
+
+def test_class_two_is_the_mirror():
+    t = np.linspace(0, 50, 7)
+    assert np.array_equal(dynamics.logit(t, u0=-0.2, norm=0.7, p=0.3), -dynamics.logit(t, u0=0.2, norm=0.7, p=0.3))
+    ode_v = dynamics.logit(t, u0=-0.2, norm=0.7, p=0.3, method="ode")
+    assert np.allclose(ode_v, -dynamics.logit(t, u0=0.2, norm=0.7, p=0.3), rtol=RTOL, atol=0)
+
+
+def test_norm_frequency_scaling_is_exact():
+    t = np.linspace(0, 100, 21)
+    base = dynamics.logit(t, u0=0.05)
+    for norm, p in [(0.5, 1.0), (2.0, 0.25), (3.0, 0.7)]:
+        scaled = dynamics.logit(t / (norm * p), u0=0.05, norm=norm, p=p)
+        assert np.max(np.abs(scaled - base) / base) <= 1e-12
+
+
+@pytest.mark.parametrize("depth", [3, 4, 8, 16])
+def test_depth_n_quadrature_and_ode_agree(depth):
+    t = np.array([0.01, 0.5, 3.0, 10.0, 200.0])
+    by_quadrature = dynamics.logit(t, u0=0.1, depth=depth)
+    by_ode = dynamics.logit(t, u0=0.1, depth=depth, method="ode")
+    assert np.max(np.abs(by_quadrature - by_ode) / by_ode) <= RTOL
+    back = dynamics.time_to_confidence(scipy.special.expit(by_ode[1:]), u0=0.1, depth=depth)
+    assert np.allclose(back, t[1:], rtol=1e-9)
+
+
+def test_deep_hinge_closed_form_and_ode():
+    t = np.linspace(0, 3, 13)
+    for depth in (3, 4):
+        a = dynamics.logit(t, loss="hinge", u0=0.1, depth=depth)
+        b = dynamics.logit(t, loss="hinge", u0=0.1, depth=depth, method="ode")
+        assert np.max(np.abs(a - b)) <= 1e-9
+        assert a[-1] == 1.0
+
+
+def test_deeper_is_faster():
+    times = [float(dynamics.time_to_confidence(0.99, u0=0.1, depth=d)) for d in (2, 3, 4, 8)]
+    assert times == sorted(times, reverse=True)
+
+
+def test_time_to_confidence_inverts_logit_and_hinge_stops():
+    conf = np.array([0.6, 0.9, 0.999, 1 - 1e-12])
+    t = dynamics.time_to_confidence(conf, u0=0.01, norm=1.3, p=0.4)
+    assert np.allclose(scipy.special.expit(dynamics.logit(t, u0=0.01, norm=1.3, p=0.4)), conf, rtol=1e-12)
+    stop = float(dynamics.time_to_confidence(1.0, loss="hinge", u0=0.01, norm=2.0))
+    assert stop == pytest.approx(np.log(100) / 4, rel=1e-14)
+    after = dynamics.logit([stop, 10 * stop, 1e6], loss="hinge", u0=0.01, norm=2.0)
+    assert np.all(after == 1.0)
+    assert float(dynamics.time_to_confidence(0.6, u0=2.0)) == 0.0  # already confident
+
+
+def test_growth_bound_holds():
+    t = np.logspace(-3, 6, 50)
+    assert np.all(dynamics.logit(t, u0=0.3, norm=2.0) <= dynamics.growth_bound(t, u0=0.3, norm=2.0))
+
+
+def test_invariants_conserved_along_batched_trajectories():
+    m = derivations.two_layer("bce")
+    rng = np.random.default_rng(3)
+    init = np.column_stack([rng.uniform(0.1, 2, 50), rng.uniform(-1, 2, 50), rng.uniform(0.1, 2, 50),
+                            rng.uniform(-2, 1, 50)])
+    traj = dynamics.integrate(m, init, np.linspace(0, 30, 31), parameters={"n_1": 0.7, "n_2": 1.4, "p": 0.3})
+    assert traj.success and traj.states.shape == (31, 50, 4)
+    alive = np.all(traj.states[:, :, 0] > 0, axis=0) & np.all(traj.states[:, :, 2] > 0, axis=0)
+    for (y, z, n) in ((0, 1, 0.7), (2, 3, 1.4)):
+        inv = traj.states[:, :, y] ** 2 - n**2 * traj.states[:, :, z] ** 2
+        rel = np.abs(inv - inv[0]) / np.maximum(np.abs(inv[0]), 1e-300)
+        assert np.max(rel[:, alive]) <= 1e-8
+
+
+@pytest.mark.parametrize("method", ["DOP853", "Radau", "BDF"])
+def test_batched_integration_matches_closed_form(method):
+    m = derivations.deep(3)
+    u0 = np.array([1e-3, 0.1, 1.0])
+    scale = (u0 / 0.8) ** (1 / 3)
+    init = np.column_stack([0.8 * scale, scale, scale])
+    t = np.linspace(0, 20, 5)
+    traj = dynamics.integrate(m, init, t, parameters={"n": 0.8, "p": 1.0}, method=method,
+                              rtol=1e-12 if method == "DOP853" else 1e-10)
+    expected = dynamics.logit(t[:, None], u0=u0, norm=0.8, depth=3)
+    tol = 1e-9 if method == "DOP853" else 1e-6
+    assert np.max(np.abs(traj.logits["class 1"] - expected) / expected) <= tol
+
+
+def test_relu_death_event_freezes_the_unit():
+    m = derivations.two_layer("bce")
+    # y0 < -n z0: the class-1 ReLU dies in finite time (PAPER.md §5)
+    traj = dynamics.integrate(m, [0.2, -1.0, 0.5, -0.5], np.linspace(0, 40, 9),
+                              parameters={"n_1": 0.7, "n_2": 1.0, "p": 0.5})
+    death = traj.death_times["y_1"][0]
+    assert 0 < death < 40
+    after = traj.t > death
+    assert np.all(traj.states[after, 0, 0] == 0) and np.all(np.diff(traj.states[after, 0, 1]) == 0)
+    assert np.isnan(traj.death_times["y_2"][0])
+
+
+def test_table1_reproduced_to_printed_precision():
+    printed = {0.99: {0.5: 91, 0.2: 71, 0.1: 61, 0.01: 51}, 0.9999: {0.5: 99, 0.2: 86, 0.1: 72, 0.01: 52}}
+    table = dynamics.table1()
+    for conf, row in printed.items():
+        for lam, percent in row.items():
+            assert round(100 * table[conf][lam]) == percent
+
+
+def test_starvation_bounds_from_fair_and_assumption_satisfying_inits():
+    for lam in (0.5, 0.2, 0.1, 0.01):
+        fair = dynamics.starved_confidence(0.99, lam)
+        assert fair.probability <= fair.bound_d2 + 1e-9
+        ok = dynamics.starved_confidence(0.99, lam, alpha0=0.1, beta0=0.1 * lam, z0=0.1)  # alpha0 >= beta0/lambda
+        assert ok.probability <= ok.bound_7 + 1e-9
+    small = dynamics.starved_confidence(0.99, 0.01)
+    assert small.probability > small.bound_7  # (7) genuinely needs alpha0 >= beta0/lambda (PAPER.md §9)
+
+
+def test_worked_initializations_of_theorem_34():
+    from dynamics.relaxed_h2 import WORKED_INITS
+    for init, outcome in WORKED_INITS.items():
+        result = dynamics.shared_neuron_outcome(*init)
+        assert result.outcome == outcome
+    failure = dynamics.shared_neuron_outcome(1.0, 0.0, -1.1)
+    assert failure.final_probabilities[0] == pytest.approx(0.5, abs=1e-12)
+
+
+def test_corollary_33_exact_equals_formula():
+    delta = np.array([0.1, 0.01, 1e-4])
+    r = dynamics.convergence_time_ratio(delta, norm1=1.5, norm2=0.5, p1=0.7, u0=0.05, v0=-0.2)
+    assert np.allclose(r.exact, r.formula, rtol=1e-10)
+    assert np.allclose(r.approximate, 1.5 / 0.5 * 0.7 / 0.3)
+    assert np.all(np.abs(r.exact / r.approximate - 1)[1:] < np.abs(r.exact / r.approximate - 1)[:-1])
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: dynamics.logit(1.0, u0=0.0), ValueError, "u0 must be non-zero"),
+    (lambda: dynamics.logit(1.0, u0=0.1, norm=-1), ValueError, "norm must be > 0"),
+    (lambda: dynamics.logit(1.0, u0=0.1, p=1.5), ValueError, "p is a class frequency"),
+    (lambda: dynamics.logit(1.0, u0=0.1, p=0.0), ValueError, "p is a class frequency"),
+    (lambda: dynamics.logit(np.nan, u0=0.1), ValueError, "t must be finite"),
+    (lambda: dynamics.logit(1.0, u0=np.inf), ValueError, "u0 must be finite"),
+    (lambda: dynamics.logit(-1.0, u0=0.1), ValueError, "t must be >= 0"),
+    (lambda: dynamics.logit(1.0, u0=0.1, depth=1), ValueError, "depth must be between 2"),
+    (lambda: dynamics.logit(1.0, u0=0.1, depth=2.0), TypeError, "depth must be an integer"),
+    (lambda: dynamics.logit(1.0, u0=0.1, loss="mse"), ValueError, "loss='mse' is not valid"),
+    (lambda: dynamics.logit(1.0, u0=0.1, method="euler"), ValueError, "method='euler' is not valid"),
+    (lambda: dynamics.logit("soon", u0=0.1), TypeError, "t must be a number"),
+    (lambda: dynamics.time_to_confidence(0.4, u0=0.1), ValueError, "confidence must lie in (0.5, 1)"),
+    (lambda: dynamics.time_to_confidence(1.0, u0=0.1), ValueError, "confidence must lie in (0.5, 1)"),
+    (lambda: dynamics.time_to_confidence(1.2, u0=0.1, loss="hinge"), ValueError, "(0, 1] for hinge"),
+    (lambda: dynamics.integrate(derivations.two_layer(), [1, 2], [0, 1], parameters={}), ValueError, "shape"),
+    (lambda: dynamics.integrate(derivations.two_layer(), [1, 1, 1, -1], [0, 1], parameters={"n_1": 1}),
+     ValueError, "parameter n_2 of two_layer is missing"),
+    (lambda: dynamics.integrate(derivations.two_layer(), [1, 1, 1, -1], [1, 0],
+                                parameters={"n_1": 1, "n_2": 1, "p": 0.5}), ValueError, "increasing"),
+])
+def test_bad_input_is_named(call, error, words):
+    import re
+    with pytest.raises(error, match=re.escape(words)):
+        call()
