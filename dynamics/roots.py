@@ -12,7 +12,7 @@ STEP_TOLERANCE = 16 * np.finfo(float).eps
 MAX_ITERATIONS = 200
 
 
-def solve_increasing(residual, lo, hi, start):
+def solve_increasing(residual, lo, hi, start, *, final_step=None):
     """Solve ``residual(x) = 0`` elementwise for an increasing residual.
 
     Parameters
@@ -23,6 +23,12 @@ def solve_increasing(residual, lo, hi, start):
         A bracket per element (``residual(lo) <= 0 <= residual(hi)``).
     start : ndarray
         Starting points inside the bracket.
+    final_step : float, optional
+        A Newton step smaller than ``final_step * max(|x|, 1)`` is taken and
+        the element declared converged without another evaluation.  Newton
+        converges quadratically, so after such a step the error is about
+        ``(|f''| / 2|f'|) * step**2``; callers choose ``final_step`` from a bound
+        on that ratio.
 
     Newton steps that leave the current bracket, or are not finite, are
     replaced by bisection; the bracket shrinks with every evaluation.
@@ -37,7 +43,7 @@ def solve_increasing(residual, lo, hi, start):
     x = np.array(start, dtype=float)
     x = np.where(np.isfinite(x) & (x >= lo) & (x <= hi), x, hi)
     active = np.arange(x.size)
-    for solve_increasing.iterations in range(MAX_ITERATIONS):
+    for _ in range(MAX_ITERATIONS):
         if active.size == 0:
             break
         xa = x[active]
@@ -53,6 +59,9 @@ def solve_increasing(residual, lo, hi, start):
         x[active] = new
         step = np.abs(new - xa)
         width = hi[active] - lo[active]
-        done = (step <= STEP_TOLERANCE * np.maximum(np.abs(new), 1.0)) | (width <= STEP_TOLERANCE * np.maximum(np.abs(new), 1.0))
+        scale = np.maximum(np.abs(new), 1.0)
+        done = (step <= STEP_TOLERANCE * scale) | (width <= STEP_TOLERANCE * scale)
+        if final_step is not None:
+            done |= ~bad & (step <= final_step * scale)
         active = active[~done]
     return x
