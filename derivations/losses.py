@@ -59,6 +59,11 @@ class Loss:
     expr: sp.Expr
 
     @property
+    def stops_at_margin(self) -> bool:
+        """True for the hinge loss: a point stops learning once its margin reaches 1."""
+        return self.name == "hinge"
+
+    @property
     def drive(self) -> sp.Expr:
         """``-dl/dm``: the factor that multiplies every gradient-flow term."""
         return sp.simplify(-sp.diff(self.expr, margin))

@@ -11,7 +11,13 @@ Examples
 """
 __version__ = "0.1.0"
 
+from . import assumptions, data, initialization
+from .agreement import Agreement, ClassAgreement, agreement, compare_two_layer
+from .assumptions import AssumptionError, AssumptionReport
 from .corollary import ConvergenceRatio, convergence_time_ratio
+from .mode_map import ModeMapRun, iterate_mode_map
+from .training import (BatchRun, DeepRun, SoftmaxRun, TrainingDiverged, TrainingRun, class_gradients, train,
+                       train_batch, train_deep, train_softmax)
 from .flow import Trajectory, integrate
 from .balanced_logit import growth_bound, logit, time_to_confidence
 from .relaxed_h2 import SharedNeuronOutcome, shared_neuron_outcome
@@ -21,4 +27,8 @@ __all__ = [
     "__version__", "logit", "time_to_confidence", "growth_bound", "integrate", "Trajectory",
     "convergence_time_ratio", "ConvergenceRatio", "shared_neuron_outcome", "SharedNeuronOutcome",
     "bound_7", "bound_d2", "table1", "starved_confidence", "StarvedConfidence",
+    "train", "train_batch", "train_deep", "train_softmax", "class_gradients", "TrainingRun", "BatchRun", "DeepRun",
+    "SoftmaxRun", "TrainingDiverged", "iterate_mode_map", "ModeMapRun", "agreement", "Agreement",
+    "compare_two_layer", "ClassAgreement", "assumptions", "AssumptionError", "AssumptionReport", "data",
+    "initialization",
 ]

@@ -13,7 +13,7 @@ import numpy as np
 import scipy.special
 import sympy as sp
 
-__all__ = ["compile_expr", "compile_flow", "MODULES"]
+__all__ = ["compile_expr", "compile_flow", "margin_groups", "MODULES"]
 
 #: Function mapping used by every compiled expression: stable scipy special functions first.
 MODULES = [{"Ei": scipy.special.expi, "expi": scipy.special.expi}, "scipy", "numpy"]
@@ -57,3 +57,31 @@ def evaluate(functions, state, parameters):
     """Evaluate a tuple of compiled functions, broadcasting to the state's shape."""
     shape = np.shape(state[0])
     return np.stack([np.broadcast_to(np.asarray(f(*state, *parameters), dtype=float), shape) for f in functions])
+
+
+@lru_cache(maxsize=None)
+def _margin_groups(model):
+    args = tuple(model.state) + tuple(model.parameters)
+    groups = []
+    for expr in model.logits.values():
+        members = tuple(i for i, s in enumerate(model.state) if s in expr.free_symbols)
+        groups.append((_compile(expr, args), members))
+    return tuple(groups)
+
+
+def margin_groups(model):
+    """For losses that stop at the margin (hinge): ``((logit function, state indices), ...)``.
+
+    A logit whose margin ``|u|`` has reached 1 stops learning: the engine
+    freezes the coordinates it depends on.  Empty for other losses.
+    """
+    return _margin_groups(model) if model.loss.stops_at_margin else ()
+
+
+def freeze_at_margin(model, rates, state, parameters):
+    """Zero ``rates`` (S, K) of coordinates whose logit has reached the margin |u| >= 1 (in place)."""
+    for function, members in margin_groups(model):
+        reached = np.abs(np.broadcast_to(function(*state, *parameters), rates.shape[1:])) >= 1.0
+        for i in members:
+            rates[i][reached] = 0.0
+    return rates

@@ -4,7 +4,8 @@ A batch of K initial states (and K parameter sets) is stacked into one state
 vector, so one ``solve_ivp`` call integrates them all; the symbolic Jacobian
 is supplied (block diagonal, sparse) to the implicit methods.  Coordinates the
 model marks as ``rectified`` are ReLU pre-activations: once one reaches 0 its
-unit is dead, the coordinate freezes at 0 and its terms vanish.
+unit is dead, the coordinate freezes at 0 and its terms vanish.  For the hinge
+loss, a logit whose margin reaches 1 stops learning (its coordinates freeze).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import scipy.integrate
 import scipy.optimize
 import scipy.sparse
 
-from .compiled import compile_expr, compile_flow
+from .compiled import compile_expr, compile_flow, freeze_at_margin
 from .validation import as_finite_array, require_choice
 
 __all__ = ["Trajectory", "integrate", "METHODS", "RTOL", "ATOL"]
@@ -132,6 +133,7 @@ def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853",
         with np.errstate(over="ignore", under="ignore"):
             out = np.stack([np.broadcast_to(f(*x, *params), (K,)) for f in rates])
         out[dead] = 0.0
+        freeze_at_margin(model, out, x, params)  # hinge: learning stops at the margin
         return out.ravel()
 
     def jacobian(_, flat):

@@ -1,0 +1,141 @@
+"""Datasets satisfying H1 (or H4), each built from a ``numpy.random.Generator``."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .validation import as_finite_array
+
+__all__ = ["Dataset", "repeated_points", "orthogonal_points", "cone_points", "starvation_data",
+           "multiclass_points", "random_orthonormal"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Inputs ``X`` (n, d), labels (1/2, or 0..C-1), and what the builder was asked for."""
+
+    X: np.ndarray
+    labels: np.ndarray
+    description: str
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def frequencies(self) -> dict:
+        values, counts = np.unique(self.labels, return_counts=True)
+        return {int(v): c / self.labels.size for v, c in zip(values, counts)}
+
+
+def _generator(rng):
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy.random.Generator, e.g. numpy.random.default_rng(0)")
+    return rng
+
+
+def random_orthonormal(rng, dimension: int, count: int) -> np.ndarray:
+    """``count`` orthonormal vectors in R^dimension, as rows: random signed coordinate axes.
+
+    Axes keep inner products exactly 0 in floating point, so a ReLU meant to be
+    inactive (``w.x = 0``) is not switched on by rounding noise.
+    """
+    if count > dimension:
+        raise ValueError(f"cannot draw {count} orthonormal vectors in dimension {dimension}; increase dimension")
+    rng = _generator(rng)
+    axes = rng.choice(dimension, size=count, replace=False)
+    out = np.zeros((count, dimension))
+    out[np.arange(count), axes] = rng.choice([-1.0, 1.0], size=count)
+    return out
+
+
+def _counts(n_points, p):
+    n1 = int(round(n_points * p))
+    if not 1 <= n1 <= n_points - 1:
+        raise ValueError(f"p={p} with n_points={n_points} leaves a class empty; raise n_points or move p")
+    return n1, n_points - n1
+
+
+def repeated_points(rng, *, norms=(1.0, 1.0), p=0.5, n_points=10, dimension=5, angle=np.pi / 2) -> Dataset:
+    """One repeated vector per class (PAPER.md §3): ``round(p n)`` copies of x1, the rest copies of x2.
+
+    ``angle`` between x1 and x2 must be at least pi/2 (H1: ``x1.x2 <= 0``).
+
+    Examples
+    --------
+    >>> d = repeated_points(np.random.default_rng(0), norms=(0.5, 2.0), p=0.3)
+    >>> d.frequencies, round(float(np.linalg.norm(d.X[0])), 12)
+    ({1: 0.3, 2: 0.7}, 0.5)
+    """
+    if not np.pi / 2 <= angle <= np.pi:
+        raise ValueError(f"angle must lie in [pi/2, pi] so that x1.x2 <= 0 (H1), got {angle}")
+    if dimension < 2:
+        raise ValueError("dimension must be at least 2")
+    norms = as_finite_array("norms", norms)
+    if norms.shape != (2,) or np.any(norms <= 0):
+        raise ValueError("norms must be two positive numbers (class 1, class 2)")
+    e1, e2 = random_orthonormal(rng, dimension, 2)
+    x1 = norms[0] * e1
+    cosine = 0.0 if np.isclose(angle, np.pi / 2, rtol=0, atol=1e-15) else np.cos(angle)  # exact 0 at pi/2
+    x2 = norms[1] * (cosine * e1 + np.sin(angle) * e2)
+    n1, n2 = _counts(n_points, p)
+    X = np.vstack([np.repeat(x1[None], n1, 0), np.repeat(x2[None], n2, 0)])
+    labels = np.array([1] * n1 + [2] * n2)
+    return Dataset(X, labels, "one repeated point per class", {"x1": x1, "x2": x2, "norms": tuple(norms), "p": n1 / n_points})
+
+
+def orthogonal_points(rng, *, points=3, norm=1.0, dimension=None) -> Dataset:
+    """``points`` mutually orthogonal points of equal norm per class (App. A.7); classes orthogonal too."""
+    dimension = dimension or 2 * points
+    basis = random_orthonormal(rng, dimension, 2 * points)
+    X = norm * basis
+    labels = np.array([1] * points + [2] * points)
+    return Dataset(X, labels, f"{points} orthogonal points per class", {"norm": norm})
+
+
+def cone_points(rng, *, n_per_class=(20, 20), dimension=5, half_angle=np.pi / 6, norm_range=(0.5, 1.5)) -> Dataset:
+    """Many points per class in opposite cones of the given half-angle (< pi/4 keeps H1)."""
+    if not 0 < half_angle < np.pi / 4:
+        raise ValueError(f"half_angle must lie in (0, pi/4) for H1 to hold, got {half_angle}")
+    rng = _generator(rng)
+    q, _ = np.linalg.qr(rng.standard_normal((dimension, 1)))
+    axis = q[:, 0]
+    rows, labels = [], []
+    for label, sign, count in ((1, 1.0, n_per_class[0]), (2, -1.0, n_per_class[1])):
+        for _ in range(count):
+            v = rng.standard_normal(dimension)
+            v -= (v @ axis) * axis
+            v /= np.linalg.norm(v)
+            theta = rng.uniform(0, half_angle)
+            direction = sign * (np.cos(theta) * axis + np.sin(theta) * v)
+            rows.append(rng.uniform(*norm_range) * direction)
+            labels.append(label)
+    return Dataset(np.array(rows), np.array(labels), "two opposite cones", {"axis": axis})
+
+
+def starvation_data(rng, *, lam=0.2, n_points=100, norms=(1.0, 1.0), dimensions=(2, 2)) -> Dataset:
+    """Two-feature data of Sec. 6: class 1 has x1, a fraction ``lam`` also x2; class 2 has a third feature.
+
+    Inputs are concatenations (x1-block, x2-block, class-2 block), so class 2 is
+    orthogonal to class 1 (H1) and uses its own unit.  Half the points are class 1.
+    """
+    rng = _generator(rng)
+    d1, d2 = dimensions
+    e1 = random_orthonormal(rng, d1, 1)[0] * norms[0]
+    e2 = random_orthonormal(rng, d2, 1)[0] * norms[1]
+    n1 = n_points // 2
+    n_both = int(round(lam * n1))
+    if not 1 <= n_both <= n1:
+        raise ValueError(f"lam={lam} with n_points={n_points} gives no point with both features; raise n_points")
+    rows = [np.concatenate([e1, e2, [0.0]])] * n_both + [np.concatenate([e1, np.zeros(d2), [0.0]])] * (n1 - n_both)
+    rows += [np.concatenate([np.zeros(d1 + d2), [1.0]])] * (n_points - n1)
+    labels = np.array([1] * n1 + [2] * (n_points - n1))
+    return Dataset(np.array(rows), labels, "gradient-starvation features",
+                   {"x1": e1, "x2": e2, "lam": n_both / n1, "dimensions": (d1, d2)})
+
+
+def multiclass_points(rng, *, classes=3, per_class=1, dimension=None, norm=1.0) -> Dataset:
+    """H4 data: class k's points are copies of ``norm`` times an orthonormal direction (labels 0..C-1)."""
+    dimension = dimension or classes
+    basis = random_orthonormal(rng, dimension, classes) * norm
+    X = np.repeat(basis, per_class, axis=0)
+    labels = np.repeat(np.arange(classes), per_class)
+    return Dataset(X, labels, f"{classes} classes, orthogonal directions")

@@ -1,0 +1,190 @@
+"""Ground truth: datasets, assumption validators, numpy GD, Lemma 3.1 at finite lr, theory vs GD, mode maps."""
+import re
+
+import numpy as np
+import pytest
+
+import derivations
+import dynamics
+from dynamics import assumptions as H
+from dynamics.agreement import agreement, compare_two_layer
+from dynamics.data import cone_points, multiclass_points, orthogonal_points, repeated_points, starvation_data
+from dynamics.initialization import (balanced_init, deep_balanced_init, mode_init, multiclass_init,
+                                     shared_neuron_init, small_random_init)
+from dynamics.mode_map import iterate_mode_map
+from dynamics.training import (TrainingDiverged, class_gradients, train, train_batch, train_deep, train_softmax)
+
+
+def _slope(lrs, errors):
+    return np.polyfit(np.log(lrs), np.log(np.abs(errors)), 1)[0]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_builders_satisfy_h1(seed):
+    rng = np.random.default_rng(seed)
+    for data in (repeated_points(rng, norms=(0.5, 2.0), p=0.3, angle=2.0),
+                 cone_points(rng, n_per_class=(15, 10)), starvation_data(rng, lam=0.2, n_points=40)):
+        assert H.check_h1(data.X, data.labels).holds, data.description
+    ortho = orthogonal_points(rng, points=3)  # App. A.7: orthogonal within a class, the boundary of H1
+    assert not H.check_h1(ortho.X, ortho.labels).holds
+    assert H.check_h1(ortho.X, ortho.labels, orthogonal_within=True).holds
+    mc = multiclass_points(rng, classes=4, per_class=2)
+    assert H.check_h4(mc.X, mc.labels).holds
+
+
+def test_violations_are_reported_with_indices():
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.2]])
+    labels = np.array([1, 1, 2])
+    report = H.check_h1(X, labels)
+    assert not report.holds and "(0, 1)" in report.message() and "(0, 2)" in report.message()
+    data = repeated_points(np.random.default_rng(0))
+    dead = mode_init(data, y0=(-0.1, 0.1), z0=(0.1, -0.1))  # y0 <= 0: unit 0 inactive on class 1
+    assert "unit 0" in H.check_h2(data.X, data.labels, dead.W0).message()
+    wrong = mode_init(data, y0=(0.1, 0.1), z0=(-0.1, -0.1))  # z0 < 0 on class 1's unit
+    assert "Z0[0]" in H.check_h3(data.X, data.labels, wrong.W0, wrong.Z0).message()
+    with pytest.raises(H.AssumptionError, match="H3 fails"):
+        H.require(*H.check_binary(data.X, data.labels, wrong.W0, wrong.Z0))
+    shared = shared_neuron_init(data.meta["x1"], data.meta["x2"], alpha0=0.2, beta0=0.3, z0=0.1)
+    assert not H.check_h2(data.X, data.labels, shared.W0).holds
+    # Training still runs on data that violates the assumptions; the theory just does not apply.
+    run = train(data.X, data.labels, wrong.W0, wrong.Z0, lr=0.1, steps=5)
+    assert np.all(np.isfinite(run.logits))
+    mc = multiclass_points(np.random.default_rng(0), classes=3)
+    init = multiclass_init(mc, off_diagonal=0.05)
+    assert "Z0[0,1]" in H.check_h6(init.Z0).message() and H.check_h5(mc.X, mc.labels, init.W0).holds
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("loss", ["bce", "hinge"])
+def test_lemma_31_at_finite_learning_rate(seed, loss):
+    rng = np.random.default_rng(seed)
+    data = cone_points(rng, n_per_class=(12, 8), dimension=6, half_angle=0.4)
+    axis = data.meta["axis"]
+    h = 4  # two units per class, each aligned with its class's cone
+    W0 = np.vstack([0.3 * axis + 0.05 * rng.standard_normal(6) for _ in range(2)]
+                   + [-0.3 * axis + 0.05 * rng.standard_normal(6) for _ in range(2)])
+    Z0 = np.array([0.2, 0.1, -0.15, -0.2])
+    H.require(*H.check_binary(data.X, data.labels, W0, Z0))
+    run = train(data.X, data.labels, W0, Z0, loss=loss, lr=0.5, steps=400, record_every=10)
+    assert np.all(run.patterns == run.patterns[0])  # activation patterns never change
+    assert np.all(np.sign(run.Z_history) == np.sign(Z0))  # signs of Z never change
+    part = H.partition(W0, data.X, data.labels)
+    for W, Z in ((W0, Z0), (run.W, run.Z)):
+        grads = class_gradients(data.X, data.labels, W, Z, loss=loss)
+        for k in (1, 2):
+            other = part != k
+            assert np.all(grads[k][0][other] == 0) and np.all(grads[k][1][other] == 0)
+
+
+@pytest.mark.parametrize("loss, norms, p", [("bce", (0.7, 1.3), 0.3), ("bce", (1.5, 0.4), 0.6),
+                                            ("hinge", (0.8, 1.2), 0.4)])
+def test_gd_error_shrinks_linearly_with_learning_rate(loss, norms, p):
+    data = repeated_points(np.random.default_rng(5), norms=norms, p=p, n_points=10, dimension=5)
+    init = balanced_init(data, u0=0.05, v0=-0.1, rng=np.random.default_rng(6), orthogonal_scale=0.5)
+    horizon = 6.0 if loss == "bce" else 1.5
+    lrs = np.array([0.2, 0.1, 0.05, 0.025])
+    errors = []
+    for lr in lrs:
+        steps = int(round(horizon / lr))
+        run = train(data.X, data.labels, init.W0, init.Z0, loss=loss, lr=lr, steps=steps, record_every=steps)
+        cmp = compare_two_layer(run, data, loss=loss, u0=0.05, v0=-0.1)
+        errors.append(cmp.logits[1].max_abs + cmp.logits[2].max_abs)
+    assert abs(_slope(lrs, errors) - 1) <= 0.1
+
+
+@pytest.mark.parametrize("depth, norm", [(3, 0.8), (4, 1.2)])
+def test_deep_gd_error_shrinks_linearly(depth, norm):
+    x = np.zeros(4)
+    x[0] = norm
+    X, labels = x[None], np.array([1])
+    W0, layers0, Z0 = deep_balanced_init(x, depth=depth, u0=0.1)
+    lrs = np.array([0.1, 0.05, 0.025, 0.0125])
+    errors = []
+    for lr in lrs:
+        steps = int(round(3.0 / lr))
+        run = train_deep(X, labels, W0, layers0, Z0, lr=lr, steps=steps, record_every=steps)
+        errors.append(run.logits[-1, 0] - dynamics.logit(run.t[-1], norm=norm, u0=0.1, depth=depth))
+    assert abs(_slope(lrs, errors) - 1) <= 0.1
+
+
+def test_mode_map_reproduces_full_gd():
+    data = repeated_points(np.random.default_rng(2), norms=(0.7, 1.3), p=0.3, n_points=10, dimension=6)
+    init = balanced_init(data, u0=0.1, v0=-0.2, rng=np.random.default_rng(3), orthogonal_scale=0.3)
+    run = train(data.X, data.labels, init.W0, init.Z0, lr=0.1, steps=10_000, record_every=500)
+    state = [data.X[0] @ init.W0[0], init.Z0[0], data.X[-1] @ init.W0[1], init.Z0[1]]
+    mm = iterate_mode_map(derivations.two_layer("bce"), state, eta=0.1, steps=10_000,
+                          parameters={"n_1": 0.7, "n_2": 1.3, "p": 0.3}, record_every=500)
+    assert agreement(run.logits[:, 0], mm.logits["class 1"][:, 0]).max_rel <= 1e-10
+    assert agreement(run.logits[:, -1], mm.logits["class 2"][:, 0]).max_rel <= 1e-10
+
+
+def test_mode_map_for_the_deep_chain_and_hinge():
+    x = np.array([0.9, 0.0, 0.0])
+    W0, layers0, Z0 = deep_balanced_init(x, depth=3, u0=0.05)
+    run = train_deep(x[None], np.array([1]), W0, layers0, Z0, loss="hinge", lr=0.05, steps=400, record_every=50)
+    state = [float(W0[0] @ x), float(layers0[0][0]), float(Z0[0])]
+    mm = iterate_mode_map(derivations.deep(3, "hinge"), state, eta=0.05, steps=400,
+                          parameters={"n": 0.9, "p": 1.0}, record_every=50)
+    assert run.logits[-1, 0] >= 1  # reached the margin and stopped
+    assert agreement(run.logits[:, 0], mm.logits["class 1"][:, 0]).max_rel <= 1e-12
+
+
+def test_batched_training_equals_single_runs():
+    data = repeated_points(np.random.default_rng(0), n_points=6)
+    rng = np.random.default_rng(1)
+    W0 = 0.2 * rng.standard_normal((5, 2, 5))
+    Z0 = 0.2 * rng.standard_normal((5, 2))
+    batch = train_batch(data.X, data.labels, W0, Z0, lr=0.1, steps=50, record_every=10)
+    for k in range(5):
+        single = train(data.X, data.labels, W0[k], Z0[k], lr=0.1, steps=50, record_every=10)
+        assert np.allclose(batch.logits[:, k], single.logits, rtol=1e-13, atol=1e-15)
+    lrs = np.array([0.05, 0.1, 0.2, 0.1, 0.1])
+    varied = train_batch(data.X, data.labels, W0, Z0, lr=lrs, steps=10)
+    assert varied.t.shape == (11, 5) and np.allclose(varied.t[-1], 10 * lrs)
+
+
+def test_sgd_is_seeded_and_softmax_keeps_lemma_a1():
+    data = repeated_points(np.random.default_rng(0), n_points=8)
+    init = balanced_init(data)
+    a = train(data.X, data.labels, init.W0, init.Z0, lr=0.1, steps=30, batch_size=2, rng=np.random.default_rng(7))
+    b = train(data.X, data.labels, init.W0, init.Z0, lr=0.1, steps=30, batch_size=2, rng=np.random.default_rng(7))
+    assert np.array_equal(a.logits, b.logits)
+    mc = multiclass_points(np.random.default_rng(1), classes=3, per_class=2, dimension=5)
+    mi = multiclass_init(mc)
+    run = train_softmax(mc.X, mc.labels, mi.W0, mi.Z0, lr=0.5, steps=300, record_every=20)
+    assert np.all(run.preactivations > 0) == False  # noqa: E712 - inactive units exist by design
+    assert np.all((run.preactivations > 0) == (run.preactivations[0] > 0))
+    diag = np.einsum("rkk->rk", run.Z_history)
+    off = run.Z_history - np.einsum("rk,kj->rkj", diag, np.eye(3))
+    assert np.all(diag > 0) and np.all(off <= 0)
+    assert run.losses[-1] < run.losses[0]
+
+
+def test_small_random_init_and_orthogonal_points_theory():
+    init = small_random_init(np.random.default_rng(0), hidden=3, dimension=4)
+    assert init.W0.shape == (3, 4) and init.Z0.shape == (3,)
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda d, i: train(d.X, d.labels[:-1], i.W0, i.Z0, lr=0.1, steps=1), ValueError, "one entry per row of X"),
+    (lambda d, i: train(d.X, d.labels * 0, i.W0, i.Z0, lr=0.1, steps=1), ValueError, "labels must be in [1, 2]"),
+    (lambda d, i: train(d.X, d.labels, i.W0, i.Z0, lr=0.0, steps=1), ValueError, "lr must be > 0"),
+    (lambda d, i: train(d.X, d.labels, i.W0, i.Z0, lr=0.1, steps=0), ValueError, "steps must be an integer >= 1"),
+    (lambda d, i: train(d.X, d.labels, i.W0[:, :2], i.Z0, lr=0.1, steps=1), ValueError, "W0 must have shape"),
+    (lambda d, i: train(d.X * np.nan, d.labels, i.W0, i.Z0, lr=0.1, steps=1), ValueError, "X must be finite"),
+    (lambda d, i: train(d.X, d.labels, i.W0 * np.inf, i.Z0, lr=0.1, steps=1), ValueError, "W0 must be finite"),
+    (lambda d, i: train(d.X, d.labels, i.W0, i.Z0, loss="l1", lr=0.1, steps=1), ValueError, "loss='l1'"),
+    (lambda d, i: train(d.X, d.labels, i.W0, i.Z0, lr=0.1, steps=1, batch_size=2), TypeError, "needs rng"),
+    (lambda d, i: train_softmax(d.X, d.labels, i.W0, np.eye(2), lr=0.1, steps=1), ValueError, "labels must be in [0, 1]"),
+])
+def test_bad_training_input(call, error, words):
+    data = repeated_points(np.random.default_rng(0), n_points=6)
+    with pytest.raises(error, match=re.escape(words)):
+        call(data, balanced_init(data))
+
+
+def test_divergence_names_the_step():
+    data = repeated_points(np.random.default_rng(0), norms=(1e120, 1e120), n_points=4)
+    init = balanced_init(data, u0=1.0, v0=-1.0)
+    with pytest.raises(TrainingDiverged, match=r"diverged at step \d+.*learning rate is likely too large"):
+        train(data.X, data.labels, init.W0, init.Z0, loss="squared", lr=1.0, steps=50)
