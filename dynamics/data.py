@@ -23,7 +23,7 @@ class Dataset:
     @property
     def frequencies(self) -> dict:
         values, counts = np.unique(self.labels, return_counts=True)
-        return {int(v): c / self.labels.size for v, c in zip(values, counts)}
+        return {int(v): float(c / self.labels.size) for v, c in zip(values, counts)}
 
 
 def _generator(rng):
