@@ -79,7 +79,7 @@ def _parameter_arrays(model, parameters, K):
 
 
 def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853", rtol: float = RTOL,
-              atol: float = ATOL, targets: Mapping | None = None) -> Trajectory:
+              atol: float = ATOL, targets: Mapping | None = None, margin_stop: bool = True) -> Trajectory:
     """Integrate ``model``'s derived flow from a batch of initial states.
 
     Parameters
@@ -96,6 +96,10 @@ def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853",
     targets : Mapping[str, float], optional
         Logit name -> level; the first time each mode's ``|logit|`` reaches it
         is returned in ``hitting_times``.
+    margin_stop : bool
+        For the hinge loss, freeze a logit's coordinates once ``|logit| >= 1``
+        (learning stops at the margin).  Pass False when the state is an
+        aggregate whose "logit" is not a margin (e.g. App. C.2's ``X = sum x_i``).
 
     Examples
     --------
@@ -133,7 +137,8 @@ def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853",
         with np.errstate(over="ignore", under="ignore"):
             out = np.stack([np.broadcast_to(f(*x, *params), (K,)) for f in rates])
         out[dead] = 0.0
-        freeze_at_margin(model, out, x, params)  # hinge: learning stops at the margin
+        if margin_stop:
+            freeze_at_margin(model, out, x, params)  # hinge: learning stops at the margin
         return out.ravel()
 
     def jacobian(_, flat):

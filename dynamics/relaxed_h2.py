@@ -9,13 +9,20 @@ import derivations
 
 from .flow import integrate
 
-__all__ = ["SharedNeuronOutcome", "shared_neuron_outcome", "OUTCOMES", "WORKED_INITS"]
+__all__ = ["SharedNeuronOutcome", "shared_neuron_outcome", "classify", "OUTCOMES", "WORKED_INITS"]
 
 OUTCOMES = ("beta_dies", "alpha_dies", "both_dead", "undecided")
 #: The paper's worked initializations (alpha0, beta0, z0) with their stated outcomes (unit norms, equal sampling).
 WORKED_INITS = {(0.1, 0.1, 0.1): "beta_dies", (0.2, 0.9, 0.2): "alpha_dies", (1.0, 0.0, -1.1): "both_dead"}
 #: Flow time after which an undecided trajectory is reported as such.
 HORIZON = 500.0
+
+
+def classify(alpha, beta) -> str:
+    """Outcome name from final pre-activations (alpha on x1, beta on x2): which ReLU died."""
+    alive_a, alive_b = alpha > 0, beta > 0
+    return ("undecided" if alive_a and alive_b else "beta_dies" if alive_a else
+            "alpha_dies" if alive_b else "both_dead")
 
 
 @dataclass(frozen=True)
@@ -37,9 +44,7 @@ def shared_neuron_outcome(alpha0, beta0, z0, *, norm1=1.0, norm2=1.0, p=0.5, hor
     traj = integrate(derivations.shared_neuron(), [alpha0, beta0, z0], [0.0, horizon],
                      parameters={"n_1": norm1, "n_2": norm2, "p": p})
     a, b, z = traj.states[-1, 0]
-    alive_a, alive_b = a > 0, b > 0
-    outcome = ("undecided" if alive_a and alive_b else "beta_dies" if alive_a else
-               "alpha_dies" if alive_b else "both_dead")
+    outcome = classify(a, b)
     probs = tuple(float(x) for x in (traj.confidence("class 1")[-1, 0], traj.confidence("class 2")[-1, 0]))
     return SharedNeuronOutcome(outcome, (float(a), float(b), float(z)),
                                {k: float(v[0]) for k, v in traj.death_times.items()}, probs)
