@@ -98,13 +98,21 @@ def integrate_reduction(variable: sp.Symbol, rhs: sp.Expr, initial: sp.Symbol) -
     An antiderivative is accepted only when it contains no unevaluated
     integral and no imaginary unit (so it can be evaluated as a real function).
     """
-    antiderivative = sp.integrate(sp.simplify(1 / rhs), variable)
-    if antiderivative.has(sp.Integral) or antiderivative.has(sp.I):
+    # Expanding 1/f into a sum lets sympy integrate term by term (much faster than its heuristics).
+    def real(expr):
+        return not (expr.has(sp.Integral) or expr.has(sp.I) or expr.has(sp.exp_polar))
+
+    constant, dependent = sp.simplify(1 / rhs).as_independent(variable, as_Add=False)
+    antiderivative = constant * sp.integrate(sp.expand(dependent), variable)
+    if not real(antiderivative):  # fall back on sympy's own heuristics (slower)
+        antiderivative = sp.integrate(sp.simplify(1 / rhs), variable)
+    if not real(antiderivative):
         return None
     time = sp.simplify(antiderivative - antiderivative.subs(variable, initial))
-    try:
-        solutions = sp.solve(sp.Eq(time, t), variable)
-    except NotImplementedError:  # transcendental, e.g. log(u) + Ei(u): invert numerically
+    elementary = all(isinstance(f, (sp.exp, sp.log)) for f in time.atoms(sp.Function))
+    try:  # only elementary t(q) can be inverted explicitly; log(u) + Ei(u) is inverted numerically
+        solutions = sp.solve(sp.Eq(time, t), variable) if elementary else []
+    except NotImplementedError:
         solutions = []
     value = sp.simplify(solutions[0]) if len(solutions) == 1 else None
     return ClosedForm(time=time, value=value, initial=initial)

@@ -100,8 +100,10 @@ def _two_layer(loss: Loss) -> ModeModel:
         s, uf = sp.Symbol("s", positive=True), sp.Symbol("u_f", negative=True)
         corrected = sp.integrate((1 + sp.exp(-s)) / s, (s, -uf, -u0_neg)) / (2 * n1)
         quantities["stall time bound (A.6)"] = corrected
+        depth_start, depth_end = sp.symbols("a b", positive=True)  # u0 = -a, u_f = -b: real logarithms
         claims.append(identity("(A.6, corrected with 1/(2n)): stall time from u0 to u_f (p = 1)",
-                               stall.time.subs({p: 1, u_neg: uf}) - corrected))
+                               (stall.time.subs({p: 1, u_neg: uf}) - corrected).subs(
+                                   {u0_neg: -depth_start, uf: -depth_end})))
     if hinge_like:
         balanced_value = u_bal.closed_form.value
         stop_balanced = sp.solve(sp.Eq(balanced_value, 1), t)[0]

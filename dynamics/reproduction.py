@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import platform
+
+import numpy as np
 import time
 from dataclasses import asdict, dataclass
 from importlib import metadata
@@ -14,104 +16,13 @@ from pathlib import Path
 from typing import Callable
 
 from .files import prepare_output_dir, write_json_atomic, write_text_atomic
+from .paper_claims import PRODUCERS, ClaimRecord
 from .progress import progress
 
-__all__ = ["ClaimRecord", "reproduce", "CLAIMS", "DEFAULT_OUT", "package_versions"]
+__all__ = ["reproduce", "DEFAULT_OUT", "package_versions", "ClaimRecord"]
 
 #: Default output folder of ``learning-dynamics reproduce``.
 DEFAULT_OUT = "learning-dynamics-report"
-
-
-@dataclass(frozen=True)
-class ClaimRecord:
-    """One claim of the paper as reproduced: what theory says, what was measured, and whether they agree."""
-
-    id: str
-    section: str
-    statement: str
-    theory: object
-    measured: object
-    error: float | None
-    passed: bool
-
-
-def _symbolic_claims(quick: bool) -> list:
-    import derivations
-
-    models = {
-        "two_layer (BCE)": lambda: derivations.two_layer("bce"),
-        "two_layer (hinge)": lambda: derivations.two_layer("hinge"),
-        "deep N=3 (BCE)": lambda: derivations.deep(3),
-        "deep N=4 (hinge)": lambda: derivations.deep(4, "hinge"),
-        "wide h=2 (BCE)": lambda: derivations.wide(2),
-        "orthogonal points m=3 (BCE)": lambda: derivations.orthogonal_points(3),
-        "shared_neuron (BCE)": lambda: derivations.shared_neuron(),
-        "starvation (BCE)": lambda: derivations.starvation(),
-        "multiclass C=3": lambda: derivations.multiclass(3),
-    }
-    if not quick:
-        models["deep N=8 (BCE)"] = lambda: derivations.deep(8)
-    out = []
-    for label, build in models.items():
-        model = build()
-        proofs = model.proofs()
-        failed = [p.statement for p in proofs if not p.holds]
-        out.append(ClaimRecord(
-            id=f"derived_{model.name}_{model.loss.name}_{len(model.state)}",
-            section=model.source,
-            statement=f"every identity of {label} holds ({len(proofs)} claims; symbolic unless marked numeric)",
-            theory={p.statement: p.method for p in proofs},
-            measured={"proven": len(proofs) - len(failed), "failed": failed},
-            error=None, passed=not failed))
-    return out
-
-
-def _theory_claims(quick: bool) -> list:
-    """Claims the theory engine reproduces from the paper's stated values (no training yet)."""
-    import numpy as np
-
-    from . import balanced_logit, corollary, relaxed_h2, starvation
-
-    printed = {"0.99": {"0.5": 0.91, "0.2": 0.71, "0.1": 0.61, "0.01": 0.51},
-               "0.9999": {"0.5": 0.99, "0.2": 0.86, "0.1": 0.72, "0.01": 0.52}}
-    table = {str(c): {str(lam): v for lam, v in row.items()} for c, row in starvation.table1().items()}
-    err = max(abs(round(table[c][lam], 2) - printed[c][lam]) for c in printed for lam in printed[c])
-    out = [ClaimRecord("table1", "§9, Table 1", "bound (7) sigma(lambda log((1-delta)/delta)) matches Table 1 "
-                       "to the printed precision", table, printed, err, err < 1e-9)]
-    outcomes = {",".join(f"{x:g}" for x in k): relaxed_h2.shared_neuron_outcome(*k).outcome
-                for k in relaxed_h2.WORKED_INITS}
-    stated = {",".join(f"{x:g}" for x in k): v for k, v in relaxed_h2.WORKED_INITS.items()}
-    out.append(ClaimRecord("thm34_worked_inits", "§6, Theorem 3.4",
-                           "the worked initializations end as the paper states (ODE (4) with ReLU death)",
-                           outcomes, stated, None, outcomes == stated))
-    deep = {f"N={N},norm={nrm}": float(balanced_logit.logit(10.0, u0=0.1, norm=nrm, depth=N))
-            for N, nrm in ((4, 0.1), (4, 0.5), (8, 0.1))}
-    deep_ode = {f"N={N},norm={nrm}": float(balanced_logit.logit(10.0, u0=0.1, norm=nrm, depth=N, method="ode"))
-                for N, nrm in ((4, 0.1), (4, 0.5), (8, 0.1))}
-    err = max(abs(deep[k] - deep_ode[k]) / deep_ode[k] for k in deep)
-    out.append(ClaimRecord("deep_logits", "§7, Fig. 4", "u(10) of eq. (5) from u0 = 0.1: quadrature inversion vs ODE",
-                           deep, deep_ode, err, err <= 1e-9))
-    import derivations
-    from .compiled import compile_expr
-    from derivations.symbols import c as c_sym, n1, p as p_sym, theta0
-    stop = compile_expr(derivations.two_layer("hinge").quantities["stopping time (c != 0)"], (c_sym, theta0, n1, p_sym))
-    fig9 = {f"c={c},norm={nrm}": float(stop(c, 0.0, nrm, 1.0)) for c in (0.01, 0.2) for nrm in (0.7, 1.5)}
-    fig9_direct = {f"c={c},norm={nrm}": float(np.arcsinh(2 * nrm / c) / (2 * nrm)) for c in (0.01, 0.2) for nrm in (0.7, 1.5)}
-    err = max(abs(fig9[k] - fig9_direct[k]) / fig9_direct[k] for k in fig9)
-    out.append(ClaimRecord("hinge_fig9", "§8, Fig. 9", "hinge stopping times (asinh(2n/c) - theta0)/(2 p n), theta0 = 0",
-                           fig9, fig9_direct, err, err <= 1e-12))
-    deltas = np.array([0.1, 0.01, 1e-3, 1e-4])
-    r = corollary.convergence_time_ratio(deltas, norm1=1.5, norm2=0.5, p1=0.7, u0=0.05, v0=-0.2)
-    err = float(np.max(np.abs(r.exact - r.formula) / r.exact))
-    out.append(ClaimRecord("cor33_ratio", "§4, Corollary 3.3",
-                           "t2*/t1*: closed-form times agree with the corollary's exact formula; both approach "
-                           "(n1/n2)(p1/(1-p1))", {str(d): float(v) for d, v in zip(deltas, r.formula)},
-                           {str(d): float(v) for d, v in zip(deltas, r.exact)}, err, err <= 1e-9))
-    return out
-
-
-#: Claim producers, in report order: name -> callable(quick) -> list[ClaimRecord].
-CLAIMS: dict[str, Callable] = {"symbolic derivations": _symbolic_claims, "theory engine": _theory_claims}
 
 
 def package_versions() -> dict:
@@ -125,7 +36,22 @@ def package_versions() -> dict:
     return out
 
 
-def _markdown(records, parameters, elapsed) -> str:
+def _jsonable(value):
+    """Plain JSON types (numpy scalars and tuples converted)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    return value
+
+
+def _markdown(records, parameters, elapsed, figures) -> str:
     lines = ["# learning-dynamics: reproduction report", "",
              "Paper: Tachet des Combes et al., *On the Learning Dynamics of Deep Neural Networks*, arXiv:1809.06848.",
              "", f"{sum(r.passed for r in records)} of {len(records)} claims passed in {elapsed:.1f} s.", "",
@@ -136,7 +62,9 @@ def _markdown(records, parameters, elapsed) -> str:
     lines.append("")
     for r in records:
         lines += [f"## `{r.id}` — {'passed' if r.passed else 'FAILED'}", "", r.statement, "",
-                  f"- theory: `{json.dumps(r.theory)[:2000]}`", f"- measured: `{json.dumps(r.measured)[:2000]}`", ""]
+                  f"- theory: `{json.dumps(_jsonable(r.theory))[:2000]}`",
+                  f"- measured: `{json.dumps(_jsonable(r.measured))[:2000]}`", ""]
+    lines += ["## Figures", ""] + [f"![{Path(f).stem}]({f})" for f in figures if f.endswith(".png")] + [""]
     lines += ["## Parameters and versions", "", "```json", json.dumps(parameters, indent=2), "```", ""]
     return "\n".join(lines)
 
@@ -151,13 +79,16 @@ def reproduce(out=DEFAULT_OUT, *, quick: bool = False, force: bool = False, quie
     started = time.time()
     run_id = f"learning-dynamics {__version__} at {time.strftime('%Y-%m-%dT%H:%M:%S')}"
     out = prepare_output_dir(out, force=force, run_id=run_id)
-    records = []
-    for name, produce in progress(CLAIMS.items(), quiet=quiet, desc="reproduce", unit="experiment"):
-        records += produce(quick)
+    records, figures = [], []
+    figure_dir = Path(out) / "figures"
+    for produce in progress(PRODUCERS, quiet=quiet, desc="reproduce", unit="experiment"):
+        new_records, new_figures = produce(quick, figure_dir)
+        records += new_records
+        figures += [str(Path(f).relative_to(out)) for f in new_figures]
     elapsed = time.time() - started
-    parameters = {"quick": quick, "versions": package_versions()}
-    payload = {"version": __version__, "claims": [asdict(r) for r in records], "figures": [],
+    parameters = {"quick": quick, "versions": package_versions(), "seeds": "fixed per experiment (numpy default_rng)"}
+    payload = {"version": __version__, "claims": [_jsonable(asdict(r)) for r in records], "figures": figures,
                "parameters": parameters, "elapsed_seconds": round(elapsed, 3)}
     write_json_atomic(Path(out) / "report.json", payload)
-    write_text_atomic(Path(out) / "report.md", _markdown(records, parameters, elapsed))
+    write_text_atomic(Path(out) / "report.md", _markdown(records, parameters, elapsed, figures))
     return payload

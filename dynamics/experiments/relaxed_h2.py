@@ -22,6 +22,8 @@ __all__ = ["RelaxedH2Result", "relaxed_h2", "separatrix"]
 C_POSITIVE, C_NEGATIVE = 1.0, -0.5
 #: Displacement from the fixed point where the backward integration of the separatrix starts.
 SEPARATRIX_OFFSET = 1e-6
+#: The separatrix is traced until |z| reaches this (or a ReLU coordinate reaches 0).
+SEPARATRIX_EXTENT = 2.5
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def _fixed_point(c=C_POSITIVE):
             float(compile_expr(q["fixed point beta"], args)(c, 1.0, 1.0, 0.5)), 0.0)
 
 
-def separatrix(c=C_POSITIVE, *, length=6.0):
+def separatrix(c=C_POSITIVE, *, length=200.0):
     """Trace C_c by integrating backwards in time from the fixed point along its stable direction."""
     model = derivations.shared_neuron()
     rates, jac = compile_flow(model)
@@ -61,10 +63,11 @@ def separatrix(c=C_POSITIVE, *, length=6.0):
     for k in np.flatnonzero(values.real < -1e-12):
         for sign in (1.0, -1.0):
             start = fp + sign * SEPARATRIX_OFFSET * vectors[:, k].real
+            leave = lambda t, x: min(x[0], x[1], SEPARATRIX_EXTENT - abs(x[2]))  # noqa: E731
+            leave.terminal = True
             sol = scipy.integrate.solve_ivp(lambda t, x: [-float(f(*x, *params)) for f in rates], (0, length), start,
-                                            rtol=1e-10, atol=1e-12, dense_output=True,
-                                            events=lambda t, x: min(x[0], x[1]))
-            pts = sol.sol(np.linspace(0, sol.t[-1], 200)).T
+                                            rtol=1e-10, atol=1e-12, dense_output=True, events=leave)
+            pts = sol.sol(np.geomspace(1e-3, sol.t[-1], 300)).T
             branches.append(pts[(pts[:, 0] >= 0) & (pts[:, 1] >= 0)])
     return np.vstack(branches[::-1]) if branches else np.empty((0, 3))
 
