@@ -102,6 +102,13 @@ def integrate_reduction(variable: sp.Symbol, rhs: sp.Expr, initial: sp.Symbol) -
     def real(expr):
         return not (expr.has(sp.Integral) or expr.has(sp.I) or expr.has(sp.exp_polar))
 
+    if variable.is_negative:  # integrate in w = -q > 0 so logarithms and Ei stay real
+        magnitude, magnitude0 = sp.Dummy("w", positive=True), sp.Dummy("w0", positive=True)
+        inner = integrate_reduction(magnitude, -rhs.subs(variable, -magnitude), magnitude0)
+        if inner is not None:
+            back = {magnitude: -variable, magnitude0: -initial}
+            value = None if inner.value is None else -inner.value.subs(magnitude0, -initial)
+            return ClosedForm(time=sp.simplify(inner.time.subs(back, simultaneous=True)), value=value, initial=initial)
     constant, dependent = sp.simplify(1 / rhs).as_independent(variable, as_Add=False)
     antiderivative = constant * sp.integrate(sp.expand(dependent), variable)
     if not real(antiderivative):  # fall back on sympy's own heuristics (slower)

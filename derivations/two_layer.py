@@ -98,7 +98,10 @@ def _two_layer(loss: Loss) -> ModeModel:
         ]
         stall = reductions[4].closed_form
         s, uf = sp.Symbol("s", positive=True), sp.Symbol("u_f", negative=True)
-        corrected = sp.integrate((1 + sp.exp(-s)) / s, (s, -uf, -u0_neg)) / (2 * n1)
+        # An antiderivative for s > 0; sympy writes Ei(-s) as Ei(s exp_polar(i pi)), which differs from it by a
+        # constant (i pi) that cancels in the definite integral.
+        antiderivative = sp.integrate(sp.expand((1 + sp.exp(-s)) / s), s).subs(sp.exp_polar(sp.I * sp.pi), -1)
+        corrected = (antiderivative.subs(s, -u0_neg) - antiderivative.subs(s, -uf)) / (2 * n1)
         quantities["stall time bound (A.6)"] = corrected
         depth_start, depth_end = sp.symbols("a b", positive=True)  # u0 = -a, u_f = -b: real logarithms
         claims.append(identity("(A.6, corrected with 1/(2n)): stall time from u0 to u_f (p = 1)",

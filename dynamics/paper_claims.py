@@ -53,10 +53,10 @@ def _key(x) -> str:
 def symbolic(quick, figures):
     models = {"two_layer (BCE)": lambda: derivations.two_layer("bce"),
               "two_layer (hinge)": lambda: derivations.two_layer("hinge"),
-              "deep N=4 (BCE)": lambda: derivations.deep(4),
-              "shared_neuron (BCE)": derivations.shared_neuron, "starvation (BCE)": derivations.starvation}
+              "deep N=4 (BCE)": lambda: derivations.deep(4)}
     if not quick:
-        models.update({"deep N=3 (hinge)": lambda: derivations.deep(3, "hinge"), "wide h=2": lambda: derivations.wide(2),
+        models.update({"shared_neuron (BCE)": derivations.shared_neuron, "starvation (BCE)": derivations.starvation,
+                       "deep N=3 (hinge)": lambda: derivations.deep(3, "hinge"), "wide h=2": lambda: derivations.wide(2),
                        "orthogonal points m=3": lambda: derivations.orthogonal_points(3),
                        "multiclass C=3": lambda: derivations.multiclass(3)})
     out = []
@@ -119,7 +119,7 @@ def phase(quick, figures):
 
 
 def relaxed(quick, figures):
-    res = experiments.relaxed_h2(lr=0.02 if quick else 0.01)
+    res = experiments.relaxed_h2(lr=0.04 if quick else 0.01)
     key = lambda init: ",".join(_key(v) for v in init)  # noqa: E731
     theory = {key(i): res.outcomes_theory[i] for i in WORKED_INITS}
     measured = {key(i): res.outcomes_gd[i] for i in WORKED_INITS}
@@ -135,7 +135,8 @@ def relaxed(quick, figures):
 
 
 def depth(quick, figures):
-    res = experiments.depth_experiment(lr=0.02 if quick else 0.01, depths=tuple(range(2, 9 if quick else 17)))
+    res = experiments.depth_experiment(lr=0.02 if quick else 0.01, depths=(2, 4, 8) if quick else tuple(range(2, 17)),
+                                       points=41 if quick else 201)
     theory = {f"N={d},norm={_key(n)}": float(u[-1]) for (d, n), u in zip(res.settings, res.theory_u)}
     measured = {f"N={d},norm={_key(n)}": float(u[-1]) for (d, n), u in zip(res.settings, res.gd_u)}
     ode = {f"N={d},norm={_key(n)}": float(logit(10.0, u0=0.1, norm=n, depth=d, method="ode")) for d, n in res.settings}
@@ -183,7 +184,7 @@ def starvation(quick, figures):
                         {_key(c): {_key(lam): table[c][lam] for lam in TABLE1_LAMBDAS} for c in TABLE1_CONFIDENCES},
                         {_key(c): {_key(lam): printed[c][lam] for lam in TABLE1_LAMBDAS} for c in TABLE1_CONFIDENCES},
                         err, err < 1e-9)]
-    res = experiments.starvation_experiment()
+    res = experiments.starvation_experiment(lr=0.1 if quick else 0.05)
     theory = {_key(lam): res.ode_fair[lam] for lam in res.lambdas}
     measured = {_key(lam): res.gd_fair[lam] for lam in res.lambdas}
     gap = max(abs(theory[k] - measured[k]) for k in theory)

@@ -21,8 +21,9 @@ __all__ = ["bound_7", "bound_d2", "table1", "starved_confidence", "StarvedConfid
 #: Rows and columns of the paper's Table 1.
 TABLE1_CONFIDENCES = (0.99, 0.9999)
 TABLE1_LAMBDAS = (0.5, 0.2, 0.1, 0.01)
-#: Flow-time horizon for the starvation ODE to reach its stopping confidence.
-HORIZON = 1e5
+#: Flow-time horizons for the starvation ODE to reach its stopping confidence: first try, last try.
+FIRST_HORIZON = 100.0
+HORIZON = 1e6
 
 
 @lru_cache(maxsize=None)
@@ -91,10 +92,13 @@ def starved_confidence(confidence, lam, *, alpha0=0.1, beta0=0.1, z0=0.1, norm1=
     norm1, norm2 = require_positive("norm1", norm1), require_positive("norm2", norm2)
     model = derivations.starvation()
     target = float(scipy.special.logit(confidence))
-    traj = integrate(model, [alpha0, beta0, z0], [0.0, HORIZON],
-                     parameters={"lambda": float(lam), "n_1": float(norm1), "n_2": float(norm2)},
-                     targets={"(x1, 0)": target})
-    t_star = float(traj.hitting_times["(x1, 0)"][0])
+    horizon, t_star = FIRST_HORIZON, np.nan
+    while not np.isfinite(t_star) and horizon <= HORIZON:  # grow the horizon until P reaches the target
+        traj = integrate(model, [alpha0, beta0, z0], [0.0, horizon],
+                         parameters={"lambda": float(lam), "n_1": float(norm1), "n_2": float(norm2)},
+                         targets={"(x1, 0)": target})
+        t_star = float(traj.hitting_times["(x1, 0)"][0])
+        horizon *= 10
     if not np.isfinite(t_star):
         raise RuntimeError(f"P on (x1, 0) did not reach {float(confidence)} by t = {HORIZON}")
     at = integrate(model, [alpha0, beta0, z0], [0.0, t_star],

@@ -34,9 +34,9 @@ class DepthResult:
 
 
 def depth_experiment(settings=DEFAULT_SETTINGS, *, horizon=10.0, lr=0.01, depths=tuple(range(2, 17)),
-                     norms=(0.1, 0.5, 1.0), confidence=0.99) -> DepthResult:
+                     norms=(0.1, 0.5, 1.0), confidence=0.99, points=201) -> DepthResult:
     """u_t of eq. (5) (quadrature inversion) vs GD on real deep chains, and time to confidence vs depth."""
-    t = np.linspace(0, horizon, 201)
+    t = np.linspace(0, horizon, points)
     steps = int(round(horizon / lr))
     record = max(1, steps // 50)
     theory, gd, agree = [], [], []
