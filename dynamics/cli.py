@@ -45,6 +45,45 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument("--latex", action="store_true", help="print LaTeX (an align* block) instead of text")
     derive.add_argument("--check", action="store_true", help="also prove every claim and list the outcomes")
 
+    pred = sub.add_parser("predict", help="theory curve u(t) and confidence on a time grid (CSV or JSON)",
+                          description="Balanced-mode theory from the derived equations.")
+    pred.add_argument("--loss", default="bce", choices=("bce", "hinge"))
+    pred.add_argument("--norm", type=float, default=1.0, help="input norm ||x|| (default 1)")
+    pred.add_argument("--p", type=float, default=1.0, help="class frequency in (0, 1] (default 1)")
+    pred.add_argument("--u0", type=float, default=0.1, help="initial logit; < 0 for class 2 (default 0.1)")
+    pred.add_argument("--depth", type=int, default=2, help="number of weight layers N (default 2)")
+    pred.add_argument("--t-max", type=float, default=20.0, help="last flow time (default 20)")
+    pred.add_argument("--points", type=int, default=101, help="number of time points (default 101)")
+    pred.add_argument("--method", default="closed_form", choices=("closed_form", "ode"))
+    pred.add_argument("--format", default="csv", choices=("csv", "json"))
+    pred.add_argument("--out", default=None, help="output file (default: stdout)")
+
+    for name, helptext in (("simulate", "gradient-descent ground truth on a generated or given dataset"),
+                           ("compare", "theory vs gradient descent: agreement numbers and a figure")):
+        sim = sub.add_parser(name, help=helptext, description=helptext)
+        if name == "simulate":
+            sim.add_argument("--data", default=None, help=".npz (X, labels) or .csv (features..., label) file; "
+                                                          "default: one repeated point per class, generated")
+        sim.add_argument("--loss", default="bce", choices=("bce", "hinge", "squared") if name == "simulate"
+                         else ("bce", "hinge"))
+        sim.add_argument("--norms", type=float, nargs=2, default=(1.0, 1.0), metavar=("N1", "N2"),
+                         help="class input norms of the generated data (default 1 1)")
+        sim.add_argument("--p", type=float, default=0.5, help="class-1 frequency of the generated data (default 0.5)")
+        sim.add_argument("--n-points", type=int, default=10, help="points in the generated data (default 10)")
+        sim.add_argument("--dimension", type=int, default=5, help="input dimension of the generated data (default 5)")
+        sim.add_argument("--u0", type=float, default=0.1, help="initial class-1 logit, balanced init (default 0.1)")
+        sim.add_argument("--v0", type=float, default=-0.1, help="initial class-2 logit, balanced init (default -0.1)")
+        sim.add_argument("--lr", type=float, default=0.05, help="learning rate (default 0.05)")
+        sim.add_argument("--steps", type=int, default=400, help="gradient-descent steps (default 400)")
+        sim.add_argument("--record-every", type=int, default=10, help="record every k steps (default 10)")
+        sim.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        if name == "simulate":
+            sim.add_argument("--format", default="csv", choices=("csv", "json", "npz"))
+            sim.add_argument("--out", default=None, help="output file (default: stdout; required for npz)")
+        else:
+            sim.add_argument("--figure", default="comparison", help="figure path stem, PNG and PDF (default ./comparison)")
+            sim.add_argument("--out", default=None, help="write the agreement JSON here (default: stdout)")
+
     rep = sub.add_parser("reproduce", help="run every claim of the paper and write a report (the main job)",
                          description="Run every experiment with built-in defaults; write report.md, report.json "
                                      "and figures into --out.")
@@ -76,6 +115,87 @@ def _derive(args) -> int:
     return 0
 
 
+def _predict(args) -> int:
+    import numpy as np
+
+    from scipy.special import expit
+
+    from .balanced_logit import logit
+    from .datafiles import write_table
+
+    if args.points < 2:
+        raise ValueError("--points must be at least 2")
+    if not args.t_max > 0:
+        raise ValueError("--t-max must be > 0")
+    t = np.linspace(0.0, args.t_max, args.points)
+    u = logit(t, loss=args.loss, norm=args.norm, p=args.p, u0=args.u0, depth=args.depth, method=args.method)
+    confidence = expit(np.abs(u)) if args.loss == "bce" else np.abs(u)
+    write_table({"t": t, "u": u, "confidence": confidence}, args.format, args.out)
+    return 0
+
+
+def _generated_run(args):
+    import numpy as np
+
+    from .data import repeated_points
+    from .initialization import balanced_init
+    from .training import train
+
+    rng = np.random.default_rng(args.seed)
+    data = repeated_points(rng, norms=tuple(args.norms), p=args.p, n_points=args.n_points, dimension=args.dimension)
+    init = balanced_init(data, u0=args.u0, v0=args.v0)
+    run = train(data.X, data.labels, init.W0, init.Z0, loss=args.loss, lr=args.lr, steps=args.steps,
+                record_every=args.record_every)
+    return data, run
+
+
+def _simulate(args) -> int:
+    import numpy as np
+
+    from .datafiles import load_dataset, write_table
+    from .training import train
+
+    if args.data:
+        X, labels = load_dataset(args.data)
+        rng = np.random.default_rng(args.seed)
+        # One unit per class, along the class mean, with output weights of the class's sign (H2/H3 when H1 holds).
+        means = np.vstack([X[labels == k].mean(axis=0) if np.any(labels == k) else rng.standard_normal(X.shape[1])
+                           for k in (1, 2)])
+        W0 = 0.1 * means / np.linalg.norm(means, axis=1, keepdims=True)
+        run = train(X, labels, W0, np.array([0.1, -0.1]), loss=args.loss, lr=args.lr, steps=args.steps,
+                    record_every=args.record_every)
+    else:
+        _, run = _generated_run(args)
+    columns = {"t": run.t, "loss": run.losses}
+    columns.update({f"u_{i}": run.logits[:, i] for i in range(run.logits.shape[1])})
+    write_table(columns, args.format, args.out)
+    return 0
+
+
+def _compare(args) -> int:
+    import json
+
+    from .agreement import compare_two_layer
+    from .files import write_text_atomic
+    from .plots import plot_comparison
+
+    data, run = _generated_run(args)
+    result = compare_two_layer(run, data, loss=args.loss, u0=args.u0, v0=args.v0)
+    figures = plot_comparison(run.t, [result.theory_logits[1], result.theory_logits[2]], run.t,
+                              [result.measured_logits[1], result.measured_logits[2]], args.figure,
+                              title=f"{args.loss}: theory (lines) vs GD lr={args.lr:g} (markers)")
+    payload = {"time_map": result.time_map, "lr": args.lr, "steps": args.steps,
+               "logits": {f"class {k}": result.logits[k].as_dict() for k in (1, 2)},
+               "confidences": {f"class {k}": result.confidences[k].as_dict() for k in (1, 2)},
+               "figures": figures}
+    text = json.dumps(payload, indent=2) + "\n"
+    if args.out:
+        write_text_atomic(args.out, text)
+    else:
+        print(text, end="")
+    return 0
+
+
 def _reproduce(args) -> int:
     from .reproduction import DEFAULT_OUT, reproduce
 
@@ -95,11 +215,13 @@ def main(argv=None) -> int:
         if args.command is None:
             parser.print_help()
             return EXIT_USAGE
-        return {"derive": _derive, "reproduce": _reproduce}[args.command](args)
+        commands = {"derive": _derive, "predict": _predict, "simulate": _simulate, "compare": _compare,
+                    "reproduce": _reproduce}
+        return commands[args.command](args)
     except _UsageError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
-    except (ValueError, TypeError, FileExistsError, FileNotFoundError) as exc:
+    except (ValueError, TypeError, FileExistsError, FileNotFoundError, OSError) as exc:
         print(f"learning-dynamics: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -86,7 +86,7 @@ def _check_common(X, labels, lr, steps, record_every, allowed_labels):
         raise ValueError(f"labels must have one entry per row of X ({X.shape[0]}), got shape {labels.shape}")
     if not np.all(np.isin(labels, allowed_labels)):
         bad = labels[~np.isin(labels, allowed_labels)][0]
-        raise ValueError(f"labels must be in {list(allowed_labels)}, found {bad!r}")
+        raise ValueError(f"labels must be in {list(allowed_labels)}, found {bad.item()!r}")
     lr = as_finite_array("lr", lr)
     if np.any(lr <= 0):
         raise ValueError("lr must be > 0")

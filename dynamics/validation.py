@@ -25,7 +25,7 @@ def as_finite_array(name: str, value) -> np.ndarray:
 def require_positive(name: str, value) -> np.ndarray:
     arr = as_finite_array(name, value)
     if np.any(arr <= 0):
-        raise ValueError(f"{name} must be > 0, got {arr[arr <= 0].ravel()[0]!r}")
+        raise ValueError(f"{name} must be > 0, got {float(arr[arr <= 0].ravel()[0])!r}")
     return arr
 
 
@@ -33,7 +33,7 @@ def require_frequency(name: str, value) -> np.ndarray:
     arr = as_finite_array(name, value)
     if np.any((arr <= 0) | (arr > 1)):
         bad = arr[(arr <= 0) | (arr > 1)].ravel()[0]
-        raise ValueError(f"{name} is a class frequency and must lie in (0, 1], got {bad!r}")
+        raise ValueError(f"{name} is a class frequency and must lie in (0, 1], got {float(bad)!r}")
     return arr
 
 

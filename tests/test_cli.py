@@ -59,3 +59,63 @@ def test_reproduce_quick_writes_the_report_and_refuses_to_mix(tmp_path):
     (tmp_path / "other" / "notes.txt").write_text("mine")
     refused = run("reproduce", "--quick", "--force", "--out", str(tmp_path / "other"))
     assert refused.returncode == 2 and (tmp_path / "other" / "notes.txt").read_text() == "mine"
+
+
+def test_predict_csv_and_json_parse_back(tmp_path):
+    import csv
+    out = run("predict", "--t-max", "10", "--points", "5", "--u0", "0.1")
+    rows = list(csv.DictReader(out.stdout.splitlines()))
+    assert len(rows) == 5 and abs(float(rows[-1]["u"]) - 3.5891793972127) < 1e-9
+    target = tmp_path / "curve.json"
+    assert run("predict", "--loss", "hinge", "--format", "json", "--out", str(target)).returncode == 0
+    payload = json.loads(target.read_text())
+    assert max(payload["u"]) == 1.0 and len(payload["t"]) == 101
+
+
+def test_simulate_generated_and_from_files(tmp_path):
+    import csv
+
+    import numpy as np
+    out = run("simulate", "--steps", "20", "--record-every", "10")
+    rows = list(csv.DictReader(out.stdout.splitlines()))
+    assert out.returncode == 0 and len(rows) == 3 and "u_9" in rows[0]
+    X = np.array([[1.0, 0.0], [0.9, 0.1], [-1.0, 0.0]])
+    labels = np.array([1, 1, 2])
+    np.savez(tmp_path / "d.npz", X=X, labels=labels)
+    npz = tmp_path / "run.npz"
+    assert run("simulate", "--data", str(tmp_path / "d.npz"), "--steps", "5", "--format", "npz",
+               "--out", str(npz)).returncode == 0
+    assert np.load(npz)["u_0"].shape == (2,)
+    np.savetxt(tmp_path / "d.csv", np.column_stack([X, labels]), delimiter=",")
+    assert run("simulate", "--data", str(tmp_path / "d.csv"), "--steps", "5", "--format", "json").returncode == 0
+
+
+@pytest.mark.parametrize("content, words", [(None, "does not exist"), ("1,2,x\n", "not a numeric CSV"),
+                                            ("1,2,3\n", "labels must be in [1, 2]"), ("5\n", "at least one feature")])
+def test_bad_data_files_exit_2(tmp_path, content, words):
+    path = tmp_path / "data.csv"
+    if content is not None:
+        path.write_text(content)
+    out = run("simulate", "--data", str(path), "--steps", "2")
+    assert out.returncode == 2 and words in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_compare_writes_agreement_and_figure(tmp_path):
+    out = run("compare", "--steps", "100", "--figure", str(tmp_path / "cmp"), "--out", str(tmp_path / "a.json"))
+    assert out.returncode == 0, out.stderr
+    payload = json.loads((tmp_path / "a.json").read_text())
+    assert payload["logits"]["class 1"]["max_abs"] < 0.01
+    assert (tmp_path / "cmp.png").stat().st_size > 1000 and (tmp_path / "cmp.pdf").exists()
+
+
+@pytest.mark.parametrize("args, words", [
+    (("predict", "--p", "2"), "p is a class frequency"),
+    (("predict", "--u0", "0"), "u0 must be non-zero"),
+    (("predict", "--points", "1"), "--points must be at least 2"),
+    (("simulate", "--lr", "-1"), "lr must be > 0"),
+    (("simulate", "--format", "npz"), "--format npz needs --out"),
+    (("compare", "--loss", "squared"), "invalid choice"),
+])
+def test_bad_numbers_exit_2(args, words):
+    out = run(*args)
+    assert out.returncode == 2 and words in out.stderr and "Traceback" not in out.stderr
