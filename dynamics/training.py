@@ -26,7 +26,26 @@ class TrainingDiverged(RuntimeError):
 
 
 @dataclass(frozen=True)
-class BatchRun:
+class _Records:
+    """Fields shared by :class:`BatchRun` and :class:`TrainingRun`."""
+
+    t: np.ndarray
+    steps: np.ndarray
+    logits: np.ndarray
+    preactivations: np.ndarray
+    Z_history: np.ndarray
+    losses: np.ndarray
+    W: np.ndarray
+    Z: np.ndarray
+
+    @property
+    def patterns(self) -> np.ndarray:
+        """Activation patterns ``W x > 0`` (same shape as ``preactivations``)."""
+        return self.preactivations > 0
+
+
+@dataclass(frozen=True)
+class BatchRun(_Records):
     """K two-layer runs trained together.
 
     Attributes
@@ -43,38 +62,10 @@ class BatchRun:
         Final weights.
     """
 
-    t: np.ndarray
-    steps: np.ndarray
-    logits: np.ndarray
-    preactivations: np.ndarray
-    Z_history: np.ndarray
-    losses: np.ndarray
-    W: np.ndarray
-    Z: np.ndarray
-
-    @property
-    def patterns(self) -> np.ndarray:
-        """Activation patterns ``W x > 0``, shape (R, K, n, h)."""
-        return self.preactivations > 0
-
 
 @dataclass(frozen=True)
-class TrainingRun:
-    """One two-layer run: the K = 1 slice of a :class:`BatchRun`."""
-
-    t: np.ndarray
-    steps: np.ndarray
-    logits: np.ndarray
-    preactivations: np.ndarray
-    Z_history: np.ndarray
-    losses: np.ndarray
-    W: np.ndarray
-    Z: np.ndarray
-
-    @property
-    def patterns(self) -> np.ndarray:
-        """Activation patterns ``W x > 0``, shape (R, n, h)."""
-        return self.preactivations > 0
+class TrainingRun(_Records):
+    """One two-layer run: the K = 1 slice of a :class:`BatchRun` (no K axis anywhere)."""
 
 
 def _check_common(X, labels, lr, steps, record_every, allowed_labels):
