@@ -51,6 +51,23 @@ def _jsonable(value):
     return value
 
 
+#: Longest JSON snippet shown per value in report.md (report.json has everything).
+SNIPPET = 600
+
+
+def _cell(value) -> str:
+    text = f"{value:.6g}" if isinstance(value, float) else json.dumps(value)
+    return text if len(text) <= SNIPPET else text[:SNIPPET] + " …"
+
+
+def _payload_lines(theory, measured) -> list:
+    """Theory and measured values side by side when they share keys, else as two short lines."""
+    if isinstance(theory, dict) and isinstance(measured, dict) and set(theory) == set(measured):
+        rows = ["| key | theory | measured |", "|---|---|---|"]
+        return rows + [f"| {k} | {_cell(theory[k])} | {_cell(measured[k])} |" for k in theory]
+    return [f"- theory: `{_cell(theory)}`", f"- measured: `{_cell(measured)}`"]
+
+
 def _markdown(records, parameters, elapsed, figures) -> str:
     lines = ["# learning-dynamics: reproduction report", "",
              "Paper: Tachet des Combes et al., *On the Learning Dynamics of Deep Neural Networks*, arXiv:1809.06848.",
@@ -61,9 +78,8 @@ def _markdown(records, parameters, elapsed, figures) -> str:
         lines.append(f"| `{r.id}` | {r.section} | {'yes' if r.passed else '**NO**'} | {err} |")
     lines.append("")
     for r in records:
-        lines += [f"## `{r.id}` — {'passed' if r.passed else 'FAILED'}", "", r.statement, "",
-                  f"- theory: `{json.dumps(_jsonable(r.theory))[:2000]}`",
-                  f"- measured: `{json.dumps(_jsonable(r.measured))[:2000]}`", ""]
+        lines += [f"## `{r.id}` — {'passed' if r.passed else 'FAILED'}", "", r.statement, ""]
+        lines += _payload_lines(_jsonable(r.theory), _jsonable(r.measured)) + [""]
     lines += ["## Figures", ""] + [f"![{Path(f).stem}]({f})" for f in figures if f.endswith(".png")] + [""]
     lines += ["## Parameters and versions", "", "```json", json.dumps(parameters, indent=2), "```", ""]
     return "\n".join(lines)
