@@ -52,6 +52,7 @@ def _deep(depth: int, loss: Loss) -> ModeModel:
         name="deep", loss=loss, state=state, parameters=(n, p), flow=frozen(flow),
         logits=frozen({"class 1": reduction.logit_state}), invariants=frozen(invariants),
         reductions=(reduction,), quantities=frozen(quantities), claims=tuple(claims),
+        fractions=(p,),
         rectified=(y,),
         source="PAPER.md §7 (Sec. 4, App. B)",
     )

@@ -9,6 +9,7 @@ model whose flow has been tampered with fails its own check.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -156,6 +157,8 @@ class ModeModel:
     rectified : tuple of sympy.Symbol
         State coordinates that are ReLU pre-activations: when one reaches 0
         its unit is dead and stays dead (the numerical engine freezes it).
+    fractions : tuple of sympy.Symbol
+        Parameters that are frequencies or shares, valid in (0, 1].
     """
 
     name: str
@@ -170,6 +173,7 @@ class ModeModel:
     claims: tuple = ()
     source: str = ""
     rectified: tuple = ()
+    fractions: tuple = ()
 
     # -- convenient views -------------------------------------------------
     @property
@@ -188,6 +192,53 @@ class ModeModel:
             if r.name == name:
                 return r
         raise KeyError(f"no reduction {name!r}; available: {[r.name for r in self.reductions]}")
+
+    def at(self, **values) -> "ModeModel":
+        """The model with some parameters fixed to numbers (exact rationals for floats).
+
+        Every parameter must be positive; frequencies and shares (``fractions``)
+        must lie in (0, 1].  The claims are carried over, so ``check()`` proves
+        them again for the specialised model.
+
+        Examples
+        --------
+        >>> from derivations import two_layer
+        >>> two_layer("hinge").at(p=0.5, n_1=2).flow[two_layer().state[0]]
+        2*z_1
+        """
+        by_name = {str(q): q for q in self.parameters}
+        subs = {}
+        for name, value in values.items():
+            if name not in by_name:
+                raise ValueError(f"{name!r} is not a parameter of {self.name}; its parameters are {sorted(by_name)}")
+            if isinstance(value, bool) or not isinstance(value, (int, float, sp.Rational)):
+                raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+            number = sp.nsimplify(value) if isinstance(value, float) else sp.Integer(value) if isinstance(value, int) else value
+            if not (number.is_finite and number > 0):
+                raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+            if by_name[name] in self.fractions and number > 1:
+                raise ValueError(f"{name} is a frequency or share and must lie in (0, 1], got {value!r}")
+            subs[by_name[name]] = number
+
+        def put(expr):
+            return None if expr is None else sp.sympify(expr).subs(subs)
+
+        def put_map(mapping):
+            return frozen({k: put(v) for k, v in mapping.items()})
+
+        reductions = tuple(dataclasses.replace(
+            r, rhs=put(r.rhs), parametrization=put_map(r.parametrization), logit_state=put(r.logit_state),
+            logit_value=put(r.logit_value),
+            closed_form=None if r.closed_form is None else dataclasses.replace(
+                r.closed_form, time=put(r.closed_form.time), value=put(r.closed_form.value)))
+            for r in self.reductions)
+        claims = tuple(dataclasses.replace(c, expr=put(c.expr), domain=frozen(
+            {k: v for k, v in c.domain.items() if k not in subs})) for c in self.claims)
+        return dataclasses.replace(
+            self, parameters=tuple(q for q in self.parameters if q not in subs), flow=put_map(self.flow),
+            logits=put_map(self.logits), invariants=put_map(self.invariants), reductions=reductions,
+            quantities=put_map(self.quantities), claims=claims,
+            fractions=tuple(q for q in self.fractions if q not in subs))
 
     def discrete_map(self, step: sp.Symbol) -> Mapping:
         """One full-batch gradient-descent step of size ``step`` in mode coordinates.

@@ -76,7 +76,7 @@ def _multiclass(classes: int) -> ModeModel:
     return ModeModel(
         name="multiclass", loss=Loss("softmax", sp.log(1 + sp.exp(-margin))),
         state=state, parameters=tuple(norms) + tuple(freqs), flow=frozen(flow), logits=frozen(logits),
-        invariants=frozen(invariants), claims=tuple(claims), rectified=tuple(ys),
+        invariants=frozen(invariants), claims=tuple(claims), fractions=tuple(freqs), rectified=tuple(ys),
         source="PAPER.md §10 (App. A.2, Lemma A.1)",
     )
 

@@ -62,7 +62,7 @@ def _shared_neuron(loss: Loss) -> ModeModel:
         name="shared_neuron", loss=loss, state=state, parameters=(n1, n2, p), flow=frozen(flow),
         logits=frozen({"class 1": z * alpha, "class 2": z * beta}),
         invariants=frozen({"alpha^2/n1^2 + beta^2/n2^2 - z^2": invariant}),
-        quantities=frozen(quantities), claims=tuple(claims), rectified=(alpha, beta),
+        quantities=frozen(quantities), claims=tuple(claims), fractions=(p,), rectified=(alpha, beta),
         source="PAPER.md §6 (Theorem 3.4, App. A.8)",
     )
 

@@ -130,6 +130,7 @@ def _two_layer(loss: Loss) -> ModeModel:
         name="two_layer", loss=loss, state=STATE, parameters=(n1, n2, p), flow=frozen(flow),
         logits=frozen({"class 1": z1 * y1, "class 2": z2 * y2}), invariants=frozen(invariants),
         reductions=tuple(reductions), quantities=frozen(quantities), claims=tuple(claims),
+        fractions=(p,),
         rectified=(y1, y2),
         source="PAPER.md §3 (Theorem 3.2, App. A.3, A.6), §8 (Theorem 5.1)",
     )

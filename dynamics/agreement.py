@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
+from .assumptions import AssumptionReport, check_h1, require
 from .balanced_logit import logit
 from .validation import as_finite_array
 
@@ -61,7 +62,21 @@ def compare_two_layer(run, dataset, *, loss="bce", u0, v0) -> ClassAgreement:
     """Compare a :func:`dynamics.train` run on :func:`dynamics.data.repeated_points` data with the balanced theory.
 
     The theory is evaluated at the run's own flow times with each class's norm and frequency.
+
+    Raises
+    ------
+    AssumptionError
+        If the data or the run's initial weights violate H1-H3: training ran,
+        but the theory does not apply to it.
     """
+    h1 = check_h1(dataset.X, dataset.labels)
+    pattern = run.preactivations[0] > 0  # (n, h): which unit each point switches on at the start
+    own = {k: np.flatnonzero(np.all(pattern[dataset.labels == k], axis=0) & ~np.any(pattern[dataset.labels != k], axis=0))
+           for k in (1, 2)}
+    failures = [f"no unit is active on exactly class {k}" for k in (1, 2) if own[k].size == 0]
+    failures += [f"Z0 has the wrong sign on unit {i} of class {k}" for k in (1, 2) for i in own[k]
+                 if (run.Z_history[0][i] > 0) != (k == 1)]
+    require(h1, AssumptionReport("H2/H3", not failures, tuple(failures)))
     freq = dataset.frequencies
     norms = dataset.meta["norms"]
     first = {1: int(np.flatnonzero(dataset.labels == 1)[0]), 2: int(np.flatnonzero(dataset.labels == 2)[0])}

@@ -318,9 +318,9 @@ def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
 def time_to_confidence(confidence, *, loss="bce", norm=1.0, p=1.0, u0, depth=2):
     """Flow time for the balanced mode to reach ``confidence``.
 
-    For BCE the confidence is ``sigma(u)`` and must lie in (0.5, 1); for hinge
-    it is ``u`` itself (as in the paper's Fig. 5) and must lie in (0, 1].
-    A confidence already reached at t = 0 gives 0.  ``u0 < 0`` is class 2
+    For BCE the confidence is ``sigma(u)`` and must lie in (0.5, 1) (a
+    confidence already reached at t = 0 gives 0); for hinge it is ``u`` itself
+    (as in the paper's Fig. 5) and must lie in (|u0|, 1].  ``u0 < 0`` is class 2
     (confidence ``sigma(-v)``, the mirror).
 
     Examples
@@ -339,6 +339,9 @@ def time_to_confidence(confidence, *, loss="bce", norm=1.0, p=1.0, u0, depth=2):
     else:
         if np.any((confidence <= 0) | (confidence > 1)):
             raise ValueError("confidence must lie in (0, 1] for hinge (it is the logit u, capped at the margin 1)")
+        if np.any(confidence <= np.minimum(np.abs(u0), 1.0)):
+            raise ValueError("confidence must lie in (|u0|, 1] for hinge: the logit u starts at |u0| and only grows "
+                             "to the margin 1")
         target = confidence
     target, norm, p, u0 = np.broadcast_arrays(target, norm, p, u0)
     shape = target.shape

@@ -21,7 +21,7 @@ import scipy.sparse
 from .compiled import compile_expr, compile_flow, freeze_at_margin
 from .validation import as_finite_array, require_choice
 
-__all__ = ["Trajectory", "integrate", "METHODS", "RTOL", "ATOL"]
+__all__ = ["Trajectory", "integrate", "ReducedTrajectory", "solve_reduction", "METHODS", "RTOL", "ATOL"]
 
 METHODS = ("DOP853", "RK45", "Radau", "BDF", "LSODA")
 #: Default tolerances: tight enough for 1e-9 agreement with the closed forms.
@@ -205,3 +205,56 @@ def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853",
     return Trajectory(t=times, states=states, logits=MappingProxyType(logits),
                       death_times=MappingProxyType(deaths), hitting_times=MappingProxyType(hits),
                       success=bool(sol.success), message=str(sol.message))
+
+
+@dataclass(frozen=True)
+class ReducedTrajectory:
+    """A one-dimensional reduction integrated: the variable and the logit it implies, per mode.
+
+    ``variable`` and ``logit`` have shape (T, K); ``success`` and ``message`` as in :class:`Trajectory`.
+    """
+
+    t: np.ndarray
+    variable: np.ndarray
+    logit: np.ndarray
+    success: bool
+    message: str
+
+
+def solve_reduction(reduction, initial, t, *, parameters: Mapping, rtol: float = RTOL,
+                    atol: float = ATOL) -> ReducedTrajectory:
+    """Integrate a derived 1-D reduction ``q' = f(q)`` (e.g. the hyperbolic ``theta`` form, App. A.3).
+
+    Parameters
+    ----------
+    reduction : derivations.Reduction
+        For instance ``two_layer().reduction("hyperbolic class 1 (y^2 > n^2 z^2)")``.
+    initial : array_like, shape (K,)
+        Initial values of the reduction's variable, one per mode (one call for all).
+    parameters : Mapping
+        Values of every other symbol of ``reduction.rhs`` and ``reduction.logit_value`` (e.g. ``c``, ``n_1``, ``p``).
+
+    Examples
+    --------
+    >>> import derivations
+    >>> r = derivations.two_layer("hinge").reduction("hyperbolic class 1 (y^2 > n^2 z^2)")
+    >>> out = solve_reduction(r, [0.0], [0.0, 0.5], parameters={"c": 0.2, "n_1": 1.0, "p": 1.0})
+    >>> round(float(out.variable[-1, 0]), 10)  # theta0 + 2 n p t
+    1.0
+    """
+    q0 = as_finite_array("initial", initial).ravel()
+    times = as_finite_array("t", t).ravel()
+    if times.size < 1 or np.any(times < 0) or np.any(np.diff(times) < 0):
+        raise ValueError("t must be a non-empty increasing array of flow times >= 0")
+    others = sorted((reduction.rhs.free_symbols | reduction.logit_value.free_symbols) - {reduction.variable}, key=str)
+    by_name = {str(k): v for k, v in dict(parameters).items()}
+    missing = [str(s) for s in others if str(s) not in by_name]
+    if missing:
+        raise ValueError(f"parameters {missing} of the reduction {reduction.name!r} are missing")
+    values = [np.broadcast_to(as_finite_array(str(s), by_name[str(s)]), q0.shape) for s in others]
+    rhs = compile_expr(reduction.rhs, (reduction.variable, *others))
+    sol = scipy.integrate.solve_ivp(lambda _, q: np.broadcast_to(rhs(q, *values), q.shape), (0.0, float(times[-1])),
+                                    q0, method="DOP853", rtol=rtol, atol=atol, dense_output=True)
+    q = sol.sol(times).T if sol.success else np.full((times.size, q0.size), np.nan)
+    logit = np.broadcast_to(compile_expr(reduction.logit_value, (reduction.variable, *others))(q, *values), q.shape)
+    return ReducedTrajectory(times, q, np.array(logit), bool(sol.success), str(sol.message))

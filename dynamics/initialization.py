@@ -68,12 +68,20 @@ def balanced_init(data: Dataset, *, u0=0.1, v0=-0.1, **kwargs) -> Initialization
 
 
 def invariant_init(data: Dataset, *, c=0.1, theta0=0.0, swap=False, **kwargs) -> Initialization:
-    """Hyperbolic init (App. A.3) with invariant ``|y^2 - n^2 z^2| = c`` on both classes."""
-    n1, n2 = (float(np.linalg.norm(x)) for x in _class_vectors(data))
+    """Hyperbolic init (App. A.3) with invariant ``|y^2 - n^2 z^2| = c`` (one value, or one per class).
+
+    ``swap=False`` puts the neuron on the chart ``y^2 > n^2 z^2``: ``y = sqrt(c) cosh(theta0/2)``,
+    ``z = sqrt(c)/n sinh(theta0/2)``; ``swap=True`` exchanges cosh and sinh.
+    """
+    norms = np.array([np.linalg.norm(x) for x in _class_vectors(data)])
+    c = np.broadcast_to(as_finite_array("c", c), (2,))
+    theta0 = np.broadcast_to(as_finite_array("theta0", theta0), (2,))
+    if np.any(c <= 0):
+        raise ValueError("c must be > 0 (use balanced_init for c = 0)")
     ch, sh = np.cosh(theta0 / 2), np.sinh(theta0 / 2)
     a, b = (sh, ch) if swap else (ch, sh)
-    y = np.sqrt(c) * np.array([a, a])
-    z = np.sqrt(c) * np.array([b / n1, -b / n2])
+    y = np.sqrt(c) * a
+    z = np.sqrt(c) * b / norms * np.array([1.0, -1.0])
     return mode_init(data, y0=tuple(y), z0=tuple(z), **kwargs)
 
 

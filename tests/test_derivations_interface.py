@@ -84,3 +84,23 @@ def test_discrete_map_is_one_euler_step():
 def test_bad_input_names_the_parameter(call, error, words):
     with pytest.raises(error, match=re.escape(words)):
         call()
+
+
+def test_specialising_parameters_keeps_every_claim():
+    m = derivations.two_layer("bce").at(p=0.3, n_1=0.5)
+    assert [str(q) for q in m.parameters] == ["n_2"]
+    assert all(m.check().values())
+    s = derivations.starvation().at(**{"lambda": 0.2, "n_1": 1, "n_2": 1})
+    assert all(s.check().values())
+
+
+@pytest.mark.parametrize("values, error, words", [
+    ({"p": 1.5}, ValueError, "p is a frequency or share and must lie in (0, 1]"),
+    ({"p": 0.0}, ValueError, "p must be a finite number > 0"),
+    ({"n_1": -1.0}, ValueError, "n_1 must be a finite number > 0"),
+    ({"q": 0.5}, ValueError, "'q' is not a parameter of two_layer"),
+    ({"p": "0.5"}, TypeError, "p must be a number"),
+])
+def test_bad_parameter_values(values, error, words):
+    with pytest.raises(error, match=re.escape(words)):
+        derivations.two_layer().at(**values)

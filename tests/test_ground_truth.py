@@ -189,3 +189,19 @@ def test_divergence_names_the_step():
     init = balanced_init(data, u0=1.0, v0=-1.0)
     with pytest.raises(TrainingDiverged, match=r"diverged at step \d+.*learning rate is likely too large"):
         train(data.X, data.labels, init.W0, init.Z0, loss="squared", lr=1.0, steps=50)
+
+
+def test_theory_is_refused_where_the_assumptions_fail():
+    data = repeated_points(np.random.default_rng(0), n_points=6)
+    wrong = mode_init(data, y0=(0.1, 0.1), z0=(-0.1, -0.1))  # H3 broken on class 1's unit
+    run = train(data.X, data.labels, wrong.W0, wrong.Z0, lr=0.1, steps=5)  # training still runs
+    with pytest.raises(H.AssumptionError, match="theory does not apply"):
+        compare_two_layer(run, data, u0=0.01, v0=-0.01)
+
+
+def test_invariant_init_sets_c_per_class():
+    from dynamics.initialization import invariant_init
+    data = repeated_points(np.random.default_rng(0), norms=(0.7, 1.4))
+    init = invariant_init(data, c=(0.1, 0.3), theta0=0.4)
+    y = np.array([data.X[0] @ init.W0[0], data.X[-1] @ init.W0[1]])
+    assert np.allclose(y**2 - np.array([0.7, 1.4]) ** 2 * init.Z0**2, [0.1, 0.3])

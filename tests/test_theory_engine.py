@@ -212,3 +212,38 @@ def test_bad_input_is_named(call, error, words):
     import re
     with pytest.raises(error, match=re.escape(words)):
         call()
+
+
+def test_hyperbolic_theta_form_matches_the_full_flow():
+    m = derivations.two_layer("bce")
+    r = m.reduction("hyperbolic class 1 (y^2 > n^2 z^2)")
+    c, norm, p, theta0 = 0.3, 0.8, 0.6, np.array([0.0, 0.5, -0.4])
+    y0, z0 = np.sqrt(c) * np.cosh(theta0 / 2), np.sqrt(c) / norm * np.sinh(theta0 / 2)
+    t = np.linspace(0, 40, 9)
+    reduced = dynamics.solve_reduction(r, theta0, t, parameters={"c": c, "n_1": norm, "p": p})
+    full = dynamics.integrate(m, np.column_stack([y0, z0, y0, -z0]), t, parameters={"n_1": norm, "n_2": 1.0, "p": p})
+    assert reduced.success and np.allclose(reduced.logit, full.logits["class 1"], rtol=1e-9, atol=1e-12)
+
+
+def test_every_model_integrates_with_its_invariants_conserved():
+    cases = [(derivations.deep(4), [0.5, 0.6, 0.7, 0.8], {"n": 0.9, "p": 1.0}),
+             (derivations.shared_neuron(), [1.2, 0.6, 0.9], {"n_1": 1.0, "n_2": 1.0, "p": 0.5}),
+             (derivations.multiclass(2), [0.3, 0.4, 0.5, -0.1, -0.2, 0.6], {"n_1": 1.0, "n_2": 0.7, "p_1": 0.5,
+                                                                          "p_2": 0.5})]
+    for model, init, params in cases:
+        traj = dynamics.integrate(model, init, np.linspace(0, 5, 6), parameters=params)
+        args = tuple(model.state) + tuple(model.parameters)
+        for expr in model.invariants.values():
+            f = compile_invariant(expr, args)
+            values = f(*traj.states[:, 0].T, *[params[str(q)] for q in model.parameters])
+            assert np.max(np.abs(values - values[0])) <= 1e-8 * max(1.0, abs(values[0])), model.name
+
+
+def compile_invariant(expr, args):
+    from dynamics.compiled import compile_expr
+    return compile_expr(expr, args)
+
+
+def test_hinge_confidence_must_exceed_the_start():
+    with pytest.raises(ValueError, match=r"\(\|u0\|, 1\] for hinge"):
+        dynamics.time_to_confidence(0.05, loss="hinge", u0=0.1)
