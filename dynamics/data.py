@@ -133,9 +133,16 @@ def starvation_data(rng, *, lam=0.2, n_points=100, norms=(1.0, 1.0), dimensions=
 
 
 def multiclass_points(rng, *, classes=3, per_class=1, dimension=None, norm=1.0) -> Dataset:
-    """H4 data: class k's points are copies of ``norm`` times an orthonormal direction (labels 0..C-1)."""
+    """H4 data: class k's points are copies of ``norm_k`` times an orthonormal direction (labels 0..C-1).
+
+    ``per_class`` and ``norm`` are one value for every class or one per class.
+    """
     dimension = dimension or classes
-    basis = random_orthonormal(rng, dimension, classes) * norm
-    X = np.repeat(basis, per_class, axis=0)
-    labels = np.repeat(np.arange(classes), per_class)
-    return Dataset(X, labels, f"{classes} classes, orthogonal directions")
+    counts = np.broadcast_to(np.asarray(per_class, dtype=int), (classes,))
+    norms = np.broadcast_to(as_finite_array("norm", norm), (classes,))
+    if np.any(counts < 1) or np.any(norms <= 0):
+        raise ValueError("per_class must be >= 1 and norm > 0 for every class")
+    basis = random_orthonormal(rng, dimension, classes) * norms[:, None]
+    X = np.repeat(basis, counts, axis=0)
+    labels = np.repeat(np.arange(classes), counts)
+    return Dataset(X, labels, f"{classes} classes, orthogonal directions", {"norms": tuple(norms)})
