@@ -17,7 +17,7 @@ from typing import Mapping, Optional
 
 import sympy as sp
 
-from .claims import Claim, ClaimResult, identity, prove
+from .claims import identity, prove
 from .losses import Loss
 
 __all__ = ["ClosedForm", "Reduction", "ModeModel", "reduce_flow", "integrate_reduction", "frozen"]

@@ -99,7 +99,7 @@ def _orthogonal_points(points: int, loss: Loss) -> ModeModel:
     claims += [
         identity("(A.7): y' = p n^2 z (-l'(zy)) on the symmetric manifold", flow[ys[0]].subs(symmetric) - p * n**2 * z * drive),
         identity(f"(A.7): z' = m p y (-l'(zy)) with m = {points}", flow[z].subs(symmetric) - points * p * y * drive),
-        identity(f"(A.7): u' = 2 sqrt(m) n p u (-l'(u)), the sqrt(m) speed-up",
+        identity("(A.7): u' = 2 sqrt(m) n p u (-l'(u)), the sqrt(m) speed-up",
                  rhs - 2 * root * n * p * u * loss.drive.subs(margin, u)),
     ]
     invariants = {"sum_i y_i^2 - n^2 z^2": sum(y_i**2 for y_i in ys) - n**2 * z**2}

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 
 import derivations
 
@@ -16,7 +15,7 @@ from . import experiments, plots
 from .assumptions import check_binary, partition, require
 from .balanced_logit import logit
 from .data import cone_points, repeated_points
-from .initialization import balanced_init, deep_balanced_init, mode_init
+from .initialization import balanced_init, deep_balanced_init
 from .relaxed_h2 import WORKED_INITS
 from .starvation import TABLE1_CONFIDENCES, TABLE1_LAMBDAS, table1
 from .training import class_gradients, train, train_deep

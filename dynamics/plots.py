@@ -126,7 +126,7 @@ def plot_relaxed_h2(result, stem) -> list:
     ax_n.set(xlabel="α", ylabel="β", title="c < 0 (Fig. 7): β always dies")
     ax_n.legend(fontsize=7)
     ax = fig.add_subplot(1, 3, 3)
-    for i, (init, traj) in enumerate(result.worked_theory.items()):
+    for i, init in enumerate(result.worked_theory):
         ax.plot(result.worked_t, result.worked_theory_p[init][:, 0], label=f"P(D1), init {init}: {result.outcomes_theory[init]}",
                 **_series(i))
         gd = result.worked_gd[init]

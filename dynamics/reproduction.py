@@ -10,10 +10,9 @@ import platform
 
 import numpy as np
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
 
 from .files import prepare_output_dir, write_json_atomic, write_text_atomic
 from .paper_claims import PRODUCERS, ClaimRecord

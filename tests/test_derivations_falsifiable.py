@@ -2,12 +2,11 @@
 import dataclasses
 
 import numpy as np
-import pytest
 import sympy as sp
 
 import derivations
 from derivations.model import frozen
-from derivations.symbols import n, n1, n2, p, u, u0
+from derivations.symbols import n1, n2, p, u
 
 
 def _failed(model):

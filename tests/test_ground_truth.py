@@ -60,7 +60,6 @@ def test_lemma_31_at_finite_learning_rate(seed, loss):
     rng = np.random.default_rng(seed)
     data = cone_points(rng, n_per_class=(12, 8), dimension=6, half_angle=0.4)
     axis = data.meta["axis"]
-    h = 4  # two units per class, each aligned with its class's cone
     W0 = np.vstack([0.3 * axis + 0.05 * rng.standard_normal(6) for _ in range(2)]
                    + [-0.3 * axis + 0.05 * rng.standard_normal(6) for _ in range(2)])
     Z0 = np.array([0.2, 0.1, -0.15, -0.2])

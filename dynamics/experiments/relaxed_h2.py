@@ -95,7 +95,7 @@ def relaxed_h2(*, horizon=12.0, lr=0.01) -> RelaxedH2Result:
     steps = int(round(2 * horizon / lr))
     gd, outcomes_gd, errors = {}, {}, []
     record = max(1, steps // 100)
-    for k, init in enumerate(inits):
+    for init in inits:
         w = shared_neuron_init(x1, x2, alpha0=init[0], beta0=init[1], z0=init[2])
         run = train(X, labels, w.W0, w.Z0, lr=lr, steps=steps, record_every=record)
         states = np.column_stack([run.preactivations[:, 0, 0], run.preactivations[:, 1, 0], run.Z_history[:, 0]])

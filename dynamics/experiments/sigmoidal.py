@@ -8,7 +8,7 @@ from scipy.special import expit
 
 import derivations
 
-from ..agreement import Agreement, agreement
+from ..agreement import agreement
 from ..balanced_logit import logit
 from ..data import repeated_points
 from ..flow import integrate

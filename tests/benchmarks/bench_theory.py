@@ -12,7 +12,7 @@ import scipy.optimize
 import derivations
 import dynamics
 from dynamics.compiled import compile_expr
-from derivations.symbols import n, p, u, u0
+from derivations.symbols import p, u, u0
 
 #: Sizes named by the issue.
 PAIRS = 100_000
