@@ -8,7 +8,7 @@ import numpy as np
 from .data import Dataset
 from .validation import as_finite_array
 
-__all__ = ["Initialization", "mode_init", "balanced_init", "invariant_init", "small_random_init",
+__all__ = ["Initialization", "mode_init", "balanced_init", "invariant_init", "cone_init", "small_random_init",
            "shared_neuron_init", "deep_balanced_init", "multiclass_init"]
 
 
@@ -83,6 +83,22 @@ def invariant_init(data: Dataset, *, c=0.1, theta0=0.0, swap=False, **kwargs) ->
     y = np.sqrt(c) * a
     z = np.sqrt(c) * b / norms * np.array([1.0, -1.0])
     return mode_init(data, y0=tuple(y), z0=tuple(z), **kwargs)
+
+
+def cone_init(rng, data: Dataset, *, units_per_class=2, scale=0.3, noise=0.05,
+              output=((0.2, 0.1), (-0.15, -0.2))) -> Initialization:
+    """Units aligned with the cone axis of :func:`dynamics.data.cone_points` (class 1) or its opposite (class 2).
+
+    With small ``noise`` every unit is active on its own class only (H2); ``output`` gives the output weights
+    of each class's units, positive for class 1 and negative for class 2 (H3).
+    """
+    if "axis" not in data.meta:
+        raise ValueError("cone_init needs a dataset from dynamics.data.cone_points")
+    axis = data.meta["axis"]
+    rows = [sign * scale * axis + noise * rng.standard_normal(axis.size)
+            for sign in (1.0, -1.0) for _ in range(units_per_class)]
+    Z0 = np.concatenate([np.resize(np.asarray(o, float), units_per_class) for o in output])
+    return Initialization(np.vstack(rows), Z0, {"scale": scale, "noise": noise})
 
 
 def small_random_init(rng, *, hidden, dimension, scale=0.1) -> Initialization:

@@ -15,7 +15,7 @@ from . import experiments, plots
 from .assumptions import check_binary, partition, require
 from .balanced_logit import logit
 from .data import cone_points, repeated_points
-from .initialization import balanced_init, deep_balanced_init
+from .initialization import balanced_init, cone_init, deep_balanced_init
 from .relaxed_h2 import WORKED_INITS
 from .starvation import TABLE1_CONFIDENCES, TABLE1_LAMBDAS, table1
 from .training import class_gradients, train, train_deep
@@ -218,10 +218,8 @@ def lemma31(quick, figures):
     for seed in seeds:
         rng = np.random.default_rng(seed)
         data = cone_points(rng, n_per_class=(10, 10), dimension=6, half_angle=0.4)
-        axis = data.meta["axis"]
-        W0 = np.vstack([0.3 * axis + 0.05 * rng.standard_normal(6) for _ in range(2)]
-                       + [-0.3 * axis + 0.05 * rng.standard_normal(6) for _ in range(2)])
-        Z0 = np.array([0.2, 0.1, -0.15, -0.2])
+        init = cone_init(rng, data)
+        W0, Z0 = init.W0, init.Z0
         require(*check_binary(data.X, data.labels, W0, Z0))
         for loss in ("bce", "hinge"):
             run = train(data.X, data.labels, W0, Z0, loss=loss, lr=0.5, steps=300, record_every=10)

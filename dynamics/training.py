@@ -281,17 +281,8 @@ def train_deep(X, labels, W0, layers0, Z0, *, loss="bce", lr, steps, record_ever
 
 
 @dataclass(frozen=True)
-class SoftmaxRun:
+class SoftmaxRun(_Records):
     """A softmax run: flow times, logits (R, n, C), preactivations (R, n, h), Z history (R, C, h), final W, Z."""
-
-    t: np.ndarray
-    steps: np.ndarray
-    logits: np.ndarray
-    preactivations: np.ndarray
-    Z_history: np.ndarray
-    losses: np.ndarray
-    W: np.ndarray
-    Z: np.ndarray
 
 
 @_quiet_overflow

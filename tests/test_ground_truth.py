@@ -9,7 +9,7 @@ import dynamics
 from dynamics import assumptions as H
 from dynamics.agreement import agreement, compare_two_layer
 from dynamics.data import cone_points, multiclass_points, orthogonal_points, repeated_points, starvation_data
-from dynamics.initialization import (balanced_init, deep_balanced_init, mode_init, multiclass_init,
+from dynamics.initialization import (balanced_init, cone_init, deep_balanced_init, mode_init, multiclass_init,
                                      shared_neuron_init, small_random_init)
 from dynamics.mode_map import iterate_mode_map
 from dynamics.training import (TrainingDiverged, class_gradients, train, train_batch, train_deep, train_softmax)
@@ -59,10 +59,8 @@ def test_violations_are_reported_with_indices():
 def test_lemma_31_at_finite_learning_rate(seed, loss):
     rng = np.random.default_rng(seed)
     data = cone_points(rng, n_per_class=(12, 8), dimension=6, half_angle=0.4)
-    axis = data.meta["axis"]
-    W0 = np.vstack([0.3 * axis + 0.05 * rng.standard_normal(6) for _ in range(2)]
-                   + [-0.3 * axis + 0.05 * rng.standard_normal(6) for _ in range(2)])
-    Z0 = np.array([0.2, 0.1, -0.15, -0.2])
+    init = cone_init(rng, data)  # two units per class, each aligned with its class's cone
+    W0, Z0 = init.W0, init.Z0
     H.require(*H.check_binary(data.X, data.labels, W0, Z0))
     run = train(data.X, data.labels, W0, Z0, loss=loss, lr=0.5, steps=400, record_every=10)
     assert np.all(run.patterns == run.patterns[0])  # activation patterns never change
