@@ -96,7 +96,9 @@ def reproduce(out=DEFAULT_OUT, *, quick: bool = False, force: bool = False, quie
     out = prepare_output_dir(out, force=force, run_id=run_id)
     records, figures = [], []
     figure_dir = Path(out) / "figures"
-    for produce in progress(PRODUCERS, quiet=quiet, desc="reproduce", unit="experiment"):
+    bar = progress(PRODUCERS, quiet=quiet, desc="reproduce", unit="experiment")
+    for produce in bar:
+        bar.set_postfix_str(produce.__name__)
         new_records, new_figures = produce(quick, figure_dir)
         records += new_records
         figures += [str(Path(f).relative_to(out)) for f in new_figures]
