@@ -15,7 +15,7 @@ from .losses import Loss, resolve_loss
 from .model import ModeModel, Reduction, frozen, integrate_reduction, reduce_flow
 from .symbols import c, n1, n2, p, t, theta, theta0, u, u0, v, v0
 
-__all__ = ["two_layer", "balanced_class1", "STATE"]
+__all__ = ["two_layer", "STATE"]
 
 y1, z1, y2, z2 = sp.symbols("y_1 z_1 y_2 z_2", real=True)
 #: State of :func:`two_layer`: (y_1, z_1) for class 1, (y_2, z_2) for class 2.
@@ -166,7 +166,3 @@ def two_layer(loss="bce") -> ModeModel:
     """
     return _two_layer(resolve_loss(loss))
 
-
-def balanced_class1(loss="bce") -> Reduction:
-    """The headline reduction (balanced class-1 logit) of :func:`two_layer`."""
-    return two_layer(loss).reductions[0]

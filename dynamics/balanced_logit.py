@@ -64,10 +64,11 @@ def _compiled(depth: int, loss: str):
     return out
 
 
-@lru_cache(maxsize=None)
-def _bound():
-    q = derivations.two_layer("bce").quantities["growth bound (19)"]
-    return compile_expr(q, (t_sym, derivations.two_layer("bce").parameters[0], p_sym, u0_sym))
+def _stable_bound(t, norm, p, u0):
+    """The derived bound (19), ``2 log(n p t + e^{u0/2})``, evaluated as a logaddexp so it stays finite
+    where ``n p t`` or ``e^{u0/2}`` overflow (a test checks it against the lambdified derived expression)."""
+    with np.errstate(divide="ignore"):
+        return 2 * np.logaddexp(np.log(norm * p * t), u0 / 2)
 
 
 def growth_bound(t, *, norm=1.0, p=1.0, u0):
@@ -82,9 +83,7 @@ def growth_bound(t, *, norm=1.0, p=1.0, u0):
     if np.any(t < 0):
         raise ValueError("t must be >= 0 (flow time)")
     norm, p, u0 = require_positive("norm", norm), require_frequency("p", p), require_positive("u0", u0)
-    # Evaluated as logaddexp to stay finite for huge t (same expression as the derived one).
-    with np.errstate(divide="ignore"):
-        return 2 * np.logaddexp(np.log(norm * p * t), u0 / 2)
+    return _stable_bound(t, norm, p, u0)
 
 
 def _scaled_ei(u):
@@ -147,8 +146,7 @@ def _bce_depth2(t, u0, norm, p, *, polish=False):
     """
     f = _compiled(2, "bce")
     lo = np.log(u0)
-    with np.errstate(divide="ignore"):  # the bound (19), validated arguments: 2 log(n p t + e^{u0/2})
-        hi = np.log(np.maximum(2 * np.logaddexp(np.log(norm * p * t), u0 / 2), u0))
+    hi = np.log(np.maximum(_stable_bound(t, norm, p, u0), u0))  # u(t) <= bound (19)
     big = hi > np.log(EI_OVERFLOW)
     s = hi.copy()
 

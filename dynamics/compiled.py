@@ -53,12 +53,6 @@ def compile_flow(model):
     return _flow_functions(model)
 
 
-def evaluate(functions, state, parameters):
-    """Evaluate a tuple of compiled functions, broadcasting to the state's shape."""
-    shape = np.shape(state[0])
-    return np.stack([np.broadcast_to(np.asarray(f(*state, *parameters), dtype=float), shape) for f in functions])
-
-
 @lru_cache(maxsize=None)
 def _margin_groups(model):
     args = tuple(model.state) + tuple(model.parameters)

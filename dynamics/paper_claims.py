@@ -12,6 +12,7 @@ import numpy as np
 import derivations
 
 from . import experiments, plots
+from .experiments.corollary_ratio import DEFAULT_GRID as COROLLARY_GRID
 from .assumptions import check_binary, partition, require
 from .balanced_logit import logit
 from .data import cone_points, repeated_points
@@ -94,8 +95,7 @@ def sigmoidal(quick, figures):
 
 
 def corollary(quick, figures):
-    grid = experiments.corollary_ratio.__globals__["DEFAULT_GRID"][:2] if quick else None
-    res = experiments.corollary_ratio(grid) if grid else experiments.corollary_ratio()
+    res = experiments.corollary_ratio(COROLLARY_GRID[:2] if quick else COROLLARY_GRID)
     theory = {f"n1={g[0]:g},n2={g[1]:g},p1={g[2]:g}": {_key(d): float(v) for d, v in zip(res.deltas, row)}
               for g, row in zip(res.grid, res.exact)}
     measured = {f"n1={g[0]:g},n2={g[1]:g},p1={g[2]:g}": {_key(d): float(v) for d, v in zip(res.deltas, row)}

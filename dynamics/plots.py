@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 __all__ = ["save_figure", "plot_sigmoidal", "plot_corollary", "plot_phase_diagram", "plot_relaxed_h2",
-           "plot_depth", "plot_hinge", "plot_starvation", "plot_multiclass", "plot_comparison", "FIGURE_PLOTTERS"]
+           "plot_depth", "plot_hinge", "plot_starvation", "plot_multiclass", "plot_comparison"]
 
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1, 1, 1, 1, 1)))
 MARKERS = ("o", "s", "^", "D", "v", "P")
@@ -217,10 +217,3 @@ def plot_comparison(t_theory, theory, t_measured, measured, stem, *, ylabel="log
     ax.legend(fontsize=7)
     return save_figure(fig, stem)
 
-
-#: Experiment result type name -> plotting function, for the report.
-FIGURE_PLOTTERS = {
-    "SigmoidalResult": plot_sigmoidal, "CorollaryResult": plot_corollary, "PhaseDiagramResult": plot_phase_diagram,
-    "RelaxedH2Result": plot_relaxed_h2, "DepthResult": plot_depth, "HingeResult": plot_hinge,
-    "StarvationResult": plot_starvation, "MulticlassResult": plot_multiclass,
-}

@@ -106,6 +106,16 @@ def test_time_to_confidence_inverts_logit_and_hinge_stops():
     assert float(dynamics.time_to_confidence(0.6, u0=2.0)) == 0.0  # already confident
 
 
+def test_growth_bound_is_the_derived_expression():
+    from dynamics.compiled import compile_expr
+    from derivations.symbols import n1, p, t, u0
+    derived = compile_expr(derivations.two_layer("bce").quantities["growth bound (19)"], (t, n1, p, u0))
+    ts, norms, freqs, starts = np.meshgrid([0.0, 1e-3, 1.0, 1e6], [0.1, 3.0], [0.2, 1.0], [1e-12, 0.5, 40.0])
+    # atol: the naive form log(n p t + e^{u0/2}) rounds e^{u0/2} near 1; the logaddexp form does not
+    assert np.allclose(dynamics.growth_bound(ts, norm=norms, p=freqs, u0=starts), derived(ts, norms, freqs, starts),
+                       rtol=1e-13, atol=1e-15)
+
+
 def test_growth_bound_holds():
     t = np.logspace(-3, 6, 50)
     assert np.all(dynamics.logit(t, u0=0.3, norm=2.0) <= dynamics.growth_bound(t, u0=0.3, norm=2.0))
