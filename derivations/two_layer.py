@@ -47,7 +47,9 @@ def _reduction(flow, name, variable, parametrization, logit_state, logit_value, 
 
 
 @lru_cache(maxsize=None)
-def _two_layer(loss: Loss) -> ModeModel:
+def _learning_piece(piece: sp.Expr, is_bce: bool):
+    """Everything derived from the loss's smooth learning piece (shared by losses with the same piece)."""
+    loss = Loss("piece", piece)
     flow = _derive_flow(loss)
     hinge_like = sp.simplify(loss.drive).is_constant()
     reductions = [
@@ -80,7 +82,7 @@ def _two_layer(loss: Loss) -> ModeModel:
                  v_bal.rhs + u_bal.rhs.subs({u: -v, n1: n2, p: 1 - p}, simultaneous=True)),
     ]
     quantities = {}
-    if loss.name == "bce":
+    if is_bce:
         claims.append(identity("(14): u' = 2 n p u / (1 + e^u)",
                                u_bal.rhs - 2 * n1 * p * u / (1 + sp.exp(u))))
         claims.append(identity("(15): t = [log(u/u0) + Ei(u) - Ei(u0)] / (2 n p)",
@@ -107,6 +109,14 @@ def _two_layer(loss: Loss) -> ModeModel:
         claims.append(identity("(A.6, corrected with 1/(2n)): stall time from u0 to u_f (p = 1)",
                                (stall.time.subs({p: 1, u_neg: uf}) - corrected).subs(
                                    {u0_neg: -depth_start, uf: -depth_end})))
+    return flow, hinge_like, tuple(reductions), frozen(invariants), tuple(claims), frozen(quantities)
+
+
+@lru_cache(maxsize=None)
+def _two_layer(loss: Loss) -> ModeModel:
+    flow, hinge_like, reductions, invariants, claims, quantities = _learning_piece(loss.piece, loss.name == "bce")
+    claims, quantities = list(claims), dict(quantities)
+    u_bal = reductions[0]
     stop = loss.stop_margin  # read off the loss expression: None when learning never stops
     if hinge_like and stop is not None:
         balanced_value = u_bal.closed_form.value

@@ -198,7 +198,8 @@ def iterate_mode_map(model, initial, *, eta, steps, parameters, record_every=1) 
     logits = {}
     with np.errstate(over="ignore", invalid="ignore"):
         for name, expr in model.logits.items():
-            logits[name] = np.broadcast_to(compile_expr(expr, args)(*alive, *params), states.shape[:2]).copy()
+            value = compile_expr(expr, args)(*alive, *params) + 0.0  # + 0.0: a dead unit's -0.0 reads as 0
+            logits[name] = np.broadcast_to(value, states.shape[:2]).copy()
             if not np.all(np.isfinite(logits[name])):
                 raise ValueError(f"eta={eta!r}: logit {name!r} overflowed float64 (gradient descent diverges); "
                                  "use a smaller eta")
