@@ -64,8 +64,15 @@ def margin_sign(model, name: str) -> int:
     """``s`` in the margin ``m = s u`` of the logit ``name``: +1 for class 1, -1 for class 2.
 
     A model may state its signs in a mapping ``margin_signs`` (logit name ->
-    sign); otherwise the logit named ``"class 2"`` has ``s = -1`` and every
-    other logit ``s = +1``.
+    sign, 0 for a logit no training point has, such as a test input);
+    otherwise the logit named ``"class 2"`` has ``s = -1`` and every other
+    logit ``s = +1``.
+
+    Examples
+    --------
+    >>> import derivations
+    >>> [margin_sign(derivations.two_layer(), name) for name in ("class 1", "class 2")]
+    [1, -1]
     """
     signs = getattr(model, "margin_signs", None)
     if signs is not None and name in signs:
@@ -104,7 +111,7 @@ class MarginGroup:
 def _margin_groups(model):
     args = tuple(model.state) + tuple(model.parameters)
     members = {name: tuple(i for i, s in enumerate(model.state) if s in expr.free_symbols)
-               for name, expr in model.logits.items()}
+               for name, expr in model.logits.items() if margin_sign(model, name) != 0}  # trained logits only
     return tuple(MarginGroup(name, _compile(model.logits[name], args), margin_sign(model, name), own,
                              any(set(own) & set(other) for key, other in members.items() if key != name))
                  for name, own in members.items())

@@ -99,7 +99,7 @@ def _parameter_arrays(model, parameters, K):
                          f"it has {[str(s) for s in model.parameters]}")
     for sym in model.parameters:
         if str(sym) not in by_name:
-            raise ValueError(f"parameters['{sym}'] of {model.name} is missing; pass parameters={{'{sym}': value}}")
+            raise ValueError(f"parameter {sym} of {model.name} is missing; pass parameters={{'{sym}': value}}")
         label = f"parameters['{sym!s}']"
         check = require_frequency if sym in model.fractions else require_positive
         arr = check(label, by_name[str(sym)])

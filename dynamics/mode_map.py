@@ -96,7 +96,7 @@ def _parameters(model, parameters, K):
     for sym in model.parameters:
         label = f"parameters['{sym}']"
         if str(sym) not in by_name:
-            raise ValueError(f"{label} of {model.name} is missing; pass parameters={{'{sym}': value}}")
+            raise ValueError(f"parameter {sym} of {model.name} is missing; pass parameters={{'{sym}': value}}")
         arr = require_positive(label, by_name[str(sym)])
         if sym in model.fractions and np.any(arr > 1):
             raise ValueError(f"{label} is a frequency or share and must lie in (0, 1], got {float(arr.max())!r}")
