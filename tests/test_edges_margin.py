@@ -93,8 +93,9 @@ def test_mode_map_records_a_unit_dead_from_the_start():
 # --- item 3: the signed margin ---------------------------------------------------------------------------
 
 def hinge_hand_solution(y0, z0, norm, rate_sign, a, t):
-    """Hinge flow inside the margin, worked by hand: y' = s a n z, z' = s a y / n ... with a = p n (class 1) or
-    (1 - p) n (class 2): y = y0 cosh(a t) + s n z0 sinh(a t), z = z0 cosh(a t) + s (y0 / n) sinh(a t)."""
+    """Hinge flow inside the margin, worked by hand: y' = s a n z, z' = s a y / n with a = p n (class 1, s = +1)
+    or (1 - p) n (class 2, s = -1), so y = y0 cosh(a t) + s n z0 sinh(a t), z = z0 cosh(a t) + s (y0 / n) sinh(a t);
+    returns the logit z y."""
     ch, sh = np.cosh(a * t), np.sinh(a * t)
     return (z0 * ch + rate_sign * y0 / norm * sh) * (y0 * ch + rate_sign * norm * z0 * sh)
 
