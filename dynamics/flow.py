@@ -220,6 +220,9 @@ def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853",
                 for j in range(S):
                     blocks[:, i, j] = np.broadcast_to(jac[i][j](*x, *params), (K,))
         blocks[dead.T] = 0.0
+        if margin_stop:  # frozen coordinates have zero rows, as in velocity
+            moving, _ = freeze_at_margin(model, np.ones((S, K)), x, params)
+            blocks *= moving.T[:, :, None]
         # state is ordered (S, K): entry (i*K + k, j*K + k) = blocks[k, i, j]
         rows = (np.arange(S)[:, None, None] * K + np.arange(K)[None, None, :]).repeat(S, axis=1)
         cols = (np.arange(S)[None, :, None] * K + np.arange(K)[None, None, :]).repeat(S, axis=0)

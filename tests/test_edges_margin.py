@@ -100,7 +100,8 @@ def hinge_hand_solution(y0, z0, norm, rate_sign, a, t):
     return (z0 * ch + rate_sign * y0 / norm * sh) * (y0 * ch + rate_sign * norm * z0 * sh)
 
 
-def test_hinge_wrong_side_logits_keep_learning_in_the_flow():
+@pytest.mark.parametrize("method", ["DOP853", "Radau"])  # Radau also uses the Jacobian, frozen at the margin
+def test_hinge_wrong_side_logits_keep_learning_in_the_flow(method):
     n1, n2, p = 1.0, 0.8, 0.5
     class1, class2 = (1.2, -1.0), (1.0, 1.2)  # u0 = -1.2 (class 1) and +1.2 (class 2): both on the wrong side
     u1 = lambda t: hinge_hand_solution(*class1, n1, +1, p * n1, t)
@@ -109,7 +110,8 @@ def test_hinge_wrong_side_logits_keep_learning_in_the_flow():
     stop2 = brentq(lambda t: -u2(t) - 1, 0, 20, xtol=1e-15)
     t = np.linspace(0, 1.5 * max(stop1, stop2), 41)
     traj = dynamics.integrate(derivations.two_layer("hinge"), [*class1, *class2], t,
-                              parameters={"n_1": n1, "n_2": n2, "p": p}, targets={"class 1": 1.0, "class 2": 1.0})
+                              parameters={"n_1": n1, "n_2": n2, "p": p}, targets={"class 1": 1.0, "class 2": 1.0},
+                              method=method)
     assert traj.success, traj.message
     np.testing.assert_allclose(traj.logits["class 1"][:, 0], np.where(t < stop1, u1(t), 1.0), atol=1e-9)
     np.testing.assert_allclose(traj.logits["class 2"][:, 0], np.where(t < stop2, u2(t), -1.0), atol=1e-9)
