@@ -11,6 +11,11 @@ printed values.  Each bound has a hypothesis on the initialization:
   holds when ``beta0 >= 0`` (Theorem D.2; its proof needs ``beta_t >= 0``, and it
   genuinely fails for ``beta0 < 0``).
 
+Both proofs use ``z alpha norm1^2 = L`` at ``t*``: for ``beta0 >= 0`` an
+initialization whose hardest point (x1, 0) already starts past the target
+(``z0 alpha0 norm1^2 > L``, so ``t* = 0``) is covered by neither theorem.
+For ``beta0 < 0`` bound (7) holds in every case.
+
 :func:`starved_confidence` reports a bound only where its hypothesis holds and
 says why (``bound_7_applies``, ``bound_d2_applies``, ``reason``); the value of each
 expression regardless of the hypothesis is in ``formula_7`` / ``formula_d2``.
@@ -145,7 +150,8 @@ class StarvedConfidence:
     norm1, norm2 : float
         Feature norms.
     bound_7_applies, bound_d2_applies : bool
-        ``alpha0 >= beta0/lambda`` (Theorem 6.1; includes ``beta0 <= 0``), and ``beta0 >= 0`` (Theorem D.2).
+        ``alpha0 >= beta0/lambda`` (Theorem 6.1; includes ``beta0 <= 0``), and ``beta0 >= 0`` (Theorem D.2);
+        for ``beta0 >= 0`` both also need ``z0 alpha0 norm1^2 <= L`` (t* is when (x1, 0) reaches L).
     reason : str
         Which hypothesis holds or fails, with the numbers.
     formula_7, formula_d2 : float
@@ -170,12 +176,22 @@ class StarvedConfidence:
     formula_d2: float = float("nan")
 
 
-def _hypotheses(lam, alpha0, beta0):
+def _hypotheses(lam, alpha0, beta0, z0, norm1, target):
+    """Which bound holds from this initialization, and why (the hypotheses of Theorems 6.1 and D.2)."""
+    start = z0 * alpha0 * norm1**2  # logit of the hardest point (x1, 0) at t = 0
+    if start > target and beta0 >= 0:  # t* = 0 with z alpha n1^2 > L: the proofs' premise z alpha n1^2 = L fails
+        return False, False, (f"neither bound applies: (x1, 0) starts past the target, z0 alpha0 norm1^2 = {start:g} > "
+                              f"L = {target:g}, so t* = 0 and the theorems (which stop when P first reaches "
+                              "1 - delta) say nothing")
     applies_7, applies_d2 = bool(beta0 <= lam * alpha0), bool(beta0 >= 0)
-    why_7 = (f"bound (7) holds: alpha0 = {alpha0:g} >= beta0/lambda = {beta0 / lam:g} (Theorem 6.1"
-             + (", and beta0 <= 0: Theorem D.2)" if beta0 <= 0 else ")") if applies_7 else
-             f"bound (7) is not a bound here: alpha0 = {alpha0:g} < beta0/lambda = {beta0 / lam:g} (Theorem 6.1 "
-             "needs alpha0 >= beta0/lambda)")
+    if beta0 < 0:
+        why_7 = (f"bound (7) holds: beta0 = {beta0:g} < 0 (Theorem D.2: beta_t <= lambda alpha_t once beta_t >= 0, "
+                 "and P = 1/2 on (0, x2) while beta_t <= 0)")
+    elif applies_7:
+        why_7 = f"bound (7) holds: alpha0 = {alpha0:g} >= beta0/lambda = {beta0 / lam:g} (Theorem 6.1)"
+    else:
+        why_7 = (f"bound (7) is not a bound here: alpha0 = {alpha0:g} < beta0/lambda = {beta0 / lam:g} (Theorem 6.1 "
+                 "needs alpha0 >= beta0/lambda)")
     why_d2 = (f"bound (D.2) holds: beta0 = {beta0:g} >= 0 (Theorem D.2)" if applies_d2 else
               f"bound (D.2) is not a bound here: beta0 = {beta0:g} < 0 (its proof needs beta_t >= 0; Theorem D.2 "
               "gives bound (7) instead)")
@@ -238,7 +254,7 @@ def starved_confidences(confidence, lam, *, alpha0, beta0, z0, norm1=1.0, norm2=
     fd2 = _bounds()[1](target, lam, state[:, 2], alpha0, beta0, norm1, norm2)
     out = []
     for i in range(len(lam)):
-        applies_7, applies_d2, reason = _hypotheses(lam[i], alpha0[i], beta0[i])
+        applies_7, applies_d2, reason = _hypotheses(lam[i], alpha0[i], beta0[i], z0[i], norm1[i], target)
         a, b, z = (float(v) for v in state[i])
         out.append(StarvedConfidence(
             float(confidence), float(lam[i]), float(t_star[i]), a, b, z, float(prob[i]),
