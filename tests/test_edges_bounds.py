@@ -204,3 +204,67 @@ def test_no_bound_when_the_hardest_point_starts_past_the_target():
     assert s.stop_time == 0.0 and not s.bound_7_applies and not s.bound_d2_applies
     assert s.probability == pytest.approx(float(_sigma(mpmath.mpf(1.5) * 0.5 * mpmath.mpf(1.6) ** 2)), rel=1e-14)
     assert "starts past the target" in s.reason
+
+
+# -- item 8: Corollary 3.3 at the edges ------------------------------------------------------------------------
+
+def _mp_time(delta, start, norm, freq):
+    """t = [log(L/a) + Ei(L) - Ei(a)] / (2 n p) at 40 digits, L = log((1 - delta)/delta), from the float inputs."""
+    d, a = mpmath.mpf(delta), mpmath.mpf(abs(start))
+    big = mpmath.log((1 - d) / d)
+    if a >= big:
+        return mpmath.mpf(0)
+    return (mpmath.log(big / a) + mpmath.ei(big) - mpmath.ei(a)) / (2 * mpmath.mpf(norm) * mpmath.mpf(freq))
+
+
+@pytest.mark.parametrize("delta, norm1, norm2, p1, u0, v0", [
+    (1e-13, 1.0, 1.0, 0.5, 0.1, -0.1),      # the issue: 1 - delta rounding lost 3e-4 of t1
+    (1e-6, 1.5, 0.5, 0.7, 0.05, -0.2),
+    (0.3, 2.0, 0.7, 0.2, 1e-8, -0.5),
+    (0.01, 1.0, 1.0, 0.5, 0.1, -4.5),        # class 2 starts just below L = log 99 = 4.595
+    (1e-300, 1.0, 2.0, 0.5, 0.1, -3.0),      # L = 690.8, just inside Ei's float range
+    (1e-310, 0.8, 1.1, 0.6, 1e-3, -0.7),     # L = 713.8: the scaled evaluation
+    (1e-310, 0.8, 1.1, 0.6, 1e-3, -705.0),   # both L and |v0| past Ei's float range
+    (5e-324, 1.0, 1.0, 0.5, 0.1, -0.2),      # L = 744.4: the times themselves exceed the float range
+])
+def test_convergence_times_and_ratio_against_mpmath(delta, norm1, norm2, p1, u0, v0):
+    r = dynamics.convergence_time_ratio(delta, norm1=norm1, norm2=norm2, p1=p1, u0=u0, v0=v0)
+    t1, t2 = _mp_time(delta, u0, norm1, p1), _mp_time(delta, v0, norm2, 1 - p1)
+    assert float(r.log_t1) == pytest.approx(float(mpmath.log(t1)), rel=1e-14, abs=1e-13)
+    assert float(r.log_t2) == pytest.approx(float(mpmath.log(t2)), rel=1e-14, abs=1e-13)
+    for got, expected in ((r.t1, t1), (r.t2, t2)):
+        if expected < mpmath.mpf(np.finfo(float).max):
+            assert float(got) == pytest.approx(float(expected), rel=1e-12)
+        else:
+            assert np.isinf(got)  # beyond float64; log_t1 / log_t2 carry it
+    assert float(r.exact) == pytest.approx(float(t2 / t1), rel=1e-12)
+    assert bool(r.formula_applies) and float(r.formula) == pytest.approx(float(t2 / t1), rel=1e-10)
+    assert r.reason == "" and not r.class1_past_target and not r.class2_past_target
+
+
+def test_ratio_when_class_2_starts_past_the_target():
+    r = dynamics.convergence_time_ratio(1e-6, v0=-30.0)  # L = 13.8: class 2 is already done
+    assert float(r.t2) == 0.0 and float(r.exact) == 0.0 and np.isnan(r.formula)
+    assert bool(r.class2_past_target) and not r.formula_applies and "class 2 starts past the target" in r.reason
+    assert float(r.t1) == pytest.approx(float(_mp_time(1e-6, 0.1, 1.0, 0.5)), rel=1e-12)
+    r = dynamics.convergence_time_ratio(0.01, v0=-38.0)  # used to overflow
+    assert float(r.exact) == 0.0 and bool(r.class2_past_target)
+
+
+def test_ratio_when_class_1_or_both_start_past_the_target():
+    r = dynamics.convergence_time_ratio(0.01, u0=5.0, v0=-0.2)
+    assert float(r.t1) == 0.0 and np.isinf(r.exact) and np.isnan(r.formula) and "class 1 starts past" in r.reason
+    assert float(r.t2) == pytest.approx(float(_mp_time(0.01, -0.2, 1.0, 0.5)), rel=1e-12)
+    r = dynamics.convergence_time_ratio(0.01, u0=5.0, v0=-6.0)
+    assert np.isnan(r.exact) and "ratio is undefined" in r.reason
+    assert bool(r.class1_past_target) and bool(r.class2_past_target)
+
+
+def test_ratio_flags_are_elementwise_and_formula_needs_class_2_ahead():
+    r = dynamics.convergence_time_ratio(0.01, u0=0.2, v0=np.array([-0.1, -0.2, -1.0, -10.0]))
+    assert r.formula_applies.tolist() == [False, True, True, False]
+    assert r.class2_past_target.tolist() == [False, False, False, True]
+    assert np.isnan(r.formula[0]) and "u0 > |v0|" in r.reason
+    assert r.formula[1] == pytest.approx(1.0, rel=1e-14) and r.exact[1] == pytest.approx(1.0, rel=1e-14)
+    expected = _mp_time(0.01, -1.0, 1.0, 0.5) / _mp_time(0.01, 0.2, 1.0, 0.5)
+    assert r.exact[2] == pytest.approx(float(expected), rel=1e-12) and r.formula[2] == pytest.approx(r.exact[2], rel=1e-10)
