@@ -27,7 +27,7 @@ import derivations
 from derivations.symbols import n as n_sym, p as p_sym, u as u_sym, u0 as u0_sym
 
 from .compiled import compile_expr
-from .validation import as_finite_array, require_frequency, require_positive
+from .validation import as_finite_array, require_positive
 
 __all__ = ["ConvergenceRatio", "convergence_time_ratio", "EI_OVERFLOW"]
 
@@ -168,9 +168,11 @@ def convergence_time_ratio(delta, *, norm1=1.0, norm2=1.0, p1=0.5, u0=0.1, v0=-0
         raise ValueError("delta must lie in (0, 0.5): P >= 1 - delta must be a confident prediction, got "
                          f"{float(delta[bad].ravel()[0])!r}")
     norm1, norm2 = require_positive("norm1", norm1), require_positive("norm2", norm2)
-    p1 = require_frequency("p1", p1)
-    if np.any(p1 >= 1):
-        raise ValueError(f"p1 must lie in (0, 1) so that class 2 is seen at all, got {float(p1[p1 >= 1].ravel()[0])!r}")
+    p1 = as_finite_array("p1", p1)
+    bad = (p1 <= 0) | (p1 >= 1)
+    if np.any(bad):
+        raise ValueError("p1 is the class-1 frequency and must lie in (0, 1) so that both classes are seen, got "
+                         f"{float(p1[bad].ravel()[0])!r}")
     u0, v0 = require_positive("u0", u0), as_finite_array("v0", v0)
     if np.any(v0 >= 0):
         raise ValueError(f"v0 must be < 0 (the class-2 logit), got {float(v0[v0 >= 0].ravel()[0])!r}")
@@ -184,12 +186,12 @@ def convergence_time_ratio(delta, *, norm1=1.0, norm2=1.0, p1=0.5, u0=0.1, v0=-0
     log_t1, log_t2 = gap1 - np.log(2 * norm1 * p1), gap2 - np.log(2 * norm2 * (1 - p1))
     with np.errstate(over="ignore"):
         t1, t2 = np.exp(log_t1), np.exp(log_t2)
+    approx = (norm1 / norm2) * (p1 / (1 - p1))
     exact = np.full(target.shape, np.nan)
     regular = ~past1 & ~past2
-    exact[regular] = np.exp(log_t2[regular] - log_t1[regular])
+    exact[regular] = approx[regular] * np.exp(gap2[regular] - gap1[regular])  # no rounding of log 2np near 700
     exact[past2 & ~past1] = 0.0
     exact[past1 & ~past2] = np.inf
-    approx = (norm1 / norm2) * (p1 / (1 - p1))
     applies = (a1 <= a2) & ~past2
     formula = np.full(target.shape, np.nan)
     if np.any(applies):
