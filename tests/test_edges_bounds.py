@@ -268,3 +268,53 @@ def test_ratio_flags_are_elementwise_and_formula_needs_class_2_ahead():
     assert r.formula[1] == pytest.approx(1.0, rel=1e-14) and r.exact[1] == pytest.approx(1.0, rel=1e-14)
     expected = _mp_time(0.01, -1.0, 1.0, 0.5) / _mp_time(0.01, 0.2, 1.0, 0.5)
     assert r.exact[2] == pytest.approx(float(expected), rel=1e-12) and r.formula[2] == pytest.approx(r.exact[2], rel=1e-10)
+
+
+# -- Theorem 3.4: the paper's stated outcomes, and gradient descent on the real network -------------------------
+
+#: The paper's worked initializations (unit norms, classes sampled equally) and what it says happens (Sec. 3.4).
+PAPER_OUTCOMES = [((0.1, 0.1, 0.1), "beta_dies"), ((0.2, 0.9, 0.2), "alpha_dies"), ((1.0, 0.0, -1.1), "both_dead")]
+
+
+def _gd_shared(alpha0, beta0, z0, lr, flow_time, rng, p=0.5, dim=3):
+    """GD on f(x) = z relu(w.x) with x1 (label +1, weight p) and x2 (label -1, weight 1 - p), x1 ⊥ x2 unit.
+
+    Returns the final (w.x1, w.x2, z), the flow times at which each pre-activation first reached <= 0 (NaN if
+    never), and P of the true class on x1 and x2 at the end.
+    """
+    x1, x2, other = np.eye(dim)[:3]  # coordinate axes: beta0 = 0 is exactly 0 (a dead unit), not +-1e-17
+    w, z = alpha0 * x1 + beta0 * x2 + rng.normal() * other, z0
+    deaths = [np.nan, np.nan]
+    for k in range(int(round(flow_time / lr))):
+        h1, h2 = w @ x1, w @ x2
+        for i, h in enumerate((h1, h2)):
+            if h <= 0 and np.isnan(deaths[i]):
+                deaths[i] = k * lr
+        g1, g2 = p * expit(-z * max(h1, 0.0)), (1 - p) * expit(z * max(h2, 0.0))
+        w, z = w + lr * z * (g1 * (h1 > 0) * x1 - g2 * (h2 > 0) * x2), z + lr * (g1 * max(h1, 0) - g2 * max(h2, 0))
+    h1, h2 = w @ x1, w @ x2
+    return (h1, h2, z), deaths, (expit(z * max(h1, 0.0)), expit(-z * max(h2, 0.0)))
+
+
+@pytest.mark.parametrize("init, stated", PAPER_OUTCOMES)
+def test_theorem_34_outcomes_are_the_papers_and_match_gradient_descent(init, stated):
+    lr, flow_time = 2e-3, 30.0
+    theory = dynamics.shared_neuron_outcome(*init, horizon=flow_time)
+    assert theory.outcome == stated
+    (h1, h2, z), deaths, probs = _gd_shared(*init, lr, flow_time, np.random.default_rng(1))
+    assert dynamics.relaxed_h2.classify(h1, h2) == stated
+    for name, gd_death in zip(("alpha", "beta"), deaths):
+        ode_death = theory.death_times[name]
+        if init[1] == 0.0 and name == "beta":
+            assert gd_death == 0.0  # dead from the start
+        elif np.isnan(ode_death):
+            assert np.isnan(gd_death)
+        else:
+            assert abs(gd_death - ode_death) < 5 * lr  # GD crosses within a few steps of the flow
+    assert probs == pytest.approx(theory.final_probabilities, abs=5e-3)
+    if stated == "beta_dies":
+        assert probs[0] > 0.98 and probs[1] == 0.5      # class 1 takes the neuron, P(D1) -> 1
+    elif stated == "alpha_dies":
+        assert probs[1] > 0.98 and probs[0] == 0.5      # class 2 wins
+    else:
+        assert probs[0] == 0.5 and z < 0                # failure: P on x1 rose from sigma(-1.1) to 1/2
