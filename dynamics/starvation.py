@@ -63,12 +63,16 @@ def _bounds():
             compile_expr(d2, (odds_sym, lam_sym, z_sym, a0_sym, b0_sym, n1_sym, n2_sym)))
 
 
-def _check(confidence, lam):
+def _confidence(confidence):
     confidence = as_finite_array("confidence", confidence)
     bad = (confidence <= 0.5) | (confidence >= 1)
     if np.any(bad):
         raise ValueError(f"confidence (1 - delta) must lie in (0.5, 1), got {float(confidence[bad].ravel()[0])!r}")
-    return confidence, require_frequency("lam", lam)
+    return confidence
+
+
+def _check(confidence, lam):
+    return _confidence(confidence), require_frequency("lam", lam)
 
 
 def _norms(norm1, norm2):
@@ -216,7 +220,7 @@ def starved_confidences(confidence, lam, *, alpha0, beta0, z0, norm1=1.0, norm2=
     >>> a.bound_7_applies, a.bound_d2_applies, b.bound_7_applies, b.bound_d2_applies
     (True, True, True, False)
     """
-    confidence, _ = _check(confidence, 0.5)
+    confidence = _confidence(confidence)
     if confidence.ndim:
         raise ValueError(f"confidence must be one number, got shape {confidence.shape}")
     lam = require_frequency("lam", lam)

@@ -19,7 +19,7 @@ from dynamics.starvation import starved_confidences
 
 mpmath.mp.dps = 40
 #: Random initializations per hypothesis group (the issue asks for >= 50).
-RANDOM_INITS = 60
+RANDOM_INITS = 50
 #: Slack for "P <= bound": the ODE is integrated to rtol 1e-12, and at lambda -> 1 the bounds are tight.
 BOUND_SLACK = 1e-9
 
@@ -298,7 +298,7 @@ def _gd_shared(alpha0, beta0, z0, lr, flow_time, rng, p=0.5, dim=3):
 
 @pytest.mark.parametrize("init, stated", PAPER_OUTCOMES)
 def test_theorem_34_outcomes_are_the_papers_and_match_gradient_descent(init, stated):
-    lr, flow_time = 2e-3, 30.0
+    lr, flow_time = 4e-3, 30.0
     theory = dynamics.shared_neuron_outcome(*init, horizon=flow_time)
     assert theory.outcome == stated
     (h1, h2, z), deaths, probs = _gd_shared(*init, lr, flow_time, np.random.default_rng(1))
