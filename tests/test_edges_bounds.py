@@ -13,7 +13,7 @@ from scipy.special import expit, logit
 import derivations
 import dynamics
 from derivations.claims import inequality, prove
-from derivations.starvation import alpha0 as a0_sym, beta0 as b0_sym, z_star as z_sym
+from derivations.starvation import alpha0 as a0_sym, beta0 as b0_sym
 from derivations.symbols import lam as lam_sym, n1 as n1_sym, n2 as n2_sym
 from dynamics.starvation import starved_confidences
 
@@ -31,7 +31,8 @@ def _sigma(x):
 # -- item 5: general-norm bounds -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("confidence, lam, norm1, norm2", [
-    (0.99, 0.5, 1.0, 1.0), (0.9999, 0.01, 1.0, 1.0), (0.99, 0.3, 0.7, 1.3), (0.9, 1.0, 2.5, 0.4), (0.75, 0.05, 1e-3, 1.0)])
+    (0.99, 0.5, 1.0, 1.0), (0.9999, 0.01, 1.0, 1.0), (0.99, 0.3, 0.7, 1.3), (0.9, 1.0, 2.5, 0.4),
+    (0.75, 0.05, 1e-3, 1.0)])
 def test_bound_7_is_sigma_of_scaled_log_odds_worked_by_hand(confidence, lam, norm1, norm2):
     c = mpmath.mpf(confidence)
     expected = _sigma(mpmath.mpf(lam) * (mpmath.mpf(norm2) / norm1) ** 2 * mpmath.log(c / (1 - c)))
@@ -51,7 +52,8 @@ def test_bound_d2_worked_by_hand_and_uses_lambda_alpha0():
 
 
 def test_table1_is_exactly_the_paper_at_unit_norms():
-    printed = {0.99: {0.5: 0.91, 0.2: 0.71, 0.1: 0.61, 0.01: 0.51}, 0.9999: {0.5: 0.99, 0.2: 0.86, 0.1: 0.72, 0.01: 0.52}}
+    printed = {0.99: {0.5: 0.91, 0.2: 0.71, 0.1: 0.61, 0.01: 0.51},
+               0.9999: {0.5: 0.99, 0.2: 0.86, 0.1: 0.72, 0.01: 0.52}}
     table = dynamics.table1()
     for c, row in printed.items():
         for lam, value in row.items():
@@ -267,7 +269,8 @@ def test_ratio_flags_are_elementwise_and_formula_needs_class_2_ahead():
     assert np.isnan(r.formula[0]) and "u0 > |v0|" in r.reason
     assert r.formula[1] == pytest.approx(1.0, rel=1e-14) and r.exact[1] == pytest.approx(1.0, rel=1e-14)
     expected = _mp_time(0.01, -1.0, 1.0, 0.5) / _mp_time(0.01, 0.2, 1.0, 0.5)
-    assert r.exact[2] == pytest.approx(float(expected), rel=1e-12) and r.formula[2] == pytest.approx(r.exact[2], rel=1e-10)
+    assert r.exact[2] == pytest.approx(float(expected), rel=1e-12)
+    assert r.formula[2] == pytest.approx(r.exact[2], rel=1e-10)
 
 
 # -- Theorem 3.4: the paper's stated outcomes, and gradient descent on the real network -------------------------
