@@ -55,10 +55,15 @@ def _starvation(loss: Loss) -> ModeModel:
     raw = gradient_flow(objective, list(w) + [z])
     state = (alpha, beta, z)
     modes = {alpha: w[0] * n1 / n1**2, beta: w[2] * n2 / n2**2, z: z}  # w = (alpha x1, beta x2) + ⊥
-    flow = project(raw, modes, [w[0], w[2]], {}, set(state) | {n1, n2, lam})
+    projected = project(raw, modes, [w[0], w[2]], {}, set(state) | {n1, n2, lam})
     logit_12 = z * (alpha * n1**2 + beta * n2**2)
     logit_1 = z * alpha * n1**2
     drive12, drive1 = loss.drive.subs(margin, logit_12), loss.drive.subs(margin, logit_1)
+    # The model's flow is the projected gradient flow written per point (one drive per logit), proven equal to
+    # it below: sympy's single-fraction form of alpha' and z' divides e^{2 logit_1 + ...} by itself and turns
+    # into inf/inf once a logit passes ~350, while this form stays exact (each drive -> 0).
+    flow = {alpha: z * (lam * drive12 + (1 - lam) * drive1), beta: lam * z * drive12,
+            z: lam * (alpha * n1**2 + beta * n2**2) * drive12 + (1 - lam) * alpha * n1**2 * drive1}
     odds = sp.log((1 - delta) / delta)
     ratio = n2**2 / n1**2
     logit_7 = ratio * lam * odds  # bound (7) on the logit z beta n2^2 of (0, x2) at t*
@@ -67,13 +72,16 @@ def _starvation(loss: Loss) -> ModeModel:
         "bound (7)": 1 / (1 + sp.exp(-logit_7)),
         "bound (D.2)": 1 / (1 + sp.exp(-logit_d2)),
         "logit of (0, x2)": z * beta * n2**2,
+        "logit bound (7)": logit_7,  # the bounds are sigma(these): evaluate them as expit, overflow-free
+        "logit bound (D.2)": logit_d2,
     }
     claims = [
         identity("general norms: alpha' = z [lambda (-l'(logit_12)) + (1-lambda) (-l'(logit_1))]",
-                 flow[alpha] - z * (lam * drive12 + (1 - lam) * drive1)),
-        identity("general norms: beta' = lambda z (-l'(logit_12))", flow[beta] - lam * z * drive12),
+                 projected[alpha] - z * (lam * drive12 + (1 - lam) * drive1)),
+        identity("general norms: beta' = lambda z (-l'(logit_12))", projected[beta] - lam * z * drive12),
         identity("general norms: z' = lambda (alpha n1^2 + beta n2^2)(-l'(logit_12)) + (1-lambda) alpha n1^2 (-l'(logit_1))",
-                 flow[z] - lam * (alpha * n1**2 + beta * n2**2) * drive12 - (1 - lam) * alpha * n1**2 * drive1),
+                 projected[z] - lam * (alpha * n1**2 + beta * n2**2) * drive12 - (1 - lam) * alpha * n1**2 * drive1),
+        *(identity(f"the model's flow of {s} is the projected gradient flow", projected[s] - flow[s]) for s in state),
     ]
     if loss.name == "bce":
         s12, s1 = 1 / (1 + sp.exp(z * (alpha + beta))), 1 / (1 + sp.exp(z * alpha))

@@ -53,14 +53,18 @@ HORIZON_GROWTH = 10.0
 
 @lru_cache(maxsize=None)
 def _bounds():
-    """Bounds (7) and (D.2) compiled in the log-odds L (computed stably from the confidence)."""
+    """The logits of bounds (7) and (D.2), compiled in the log-odds L (computed stably from the confidence).
+
+    The bounds are ``expit`` of these (the derived ``1/(1 + e^{-x})``, evaluated without overflow).
+    """
     q = derivations.starvation().quantities
     odds = sp.log((1 - d_sym) / d_sym)
-    b7, d2 = (q[name].subs(odds, odds_sym) for name in ("bound (7)", "bound (D.2)"))
+    b7, d2 = (q[name].subs(odds, odds_sym) for name in ("logit bound (7)", "logit bound (D.2)"))
     if d_sym in b7.free_symbols | d2.free_symbols:  # pragma: no cover - guards the substitution
         raise RuntimeError("the starvation bounds are no longer written in log((1-delta)/delta)")
-    return (compile_expr(b7, (odds_sym, lam_sym, n1_sym, n2_sym)),
-            compile_expr(d2, (odds_sym, lam_sym, z_sym, a0_sym, b0_sym, n1_sym, n2_sym)))
+    logit_7 = compile_expr(b7, (odds_sym, lam_sym, n1_sym, n2_sym))
+    logit_d2 = compile_expr(d2, (odds_sym, lam_sym, z_sym, a0_sym, b0_sym, n1_sym, n2_sym))
+    return (lambda *a: scipy.special.expit(logit_7(*a))), (lambda *a: scipy.special.expit(logit_d2(*a)))
 
 
 def _confidence(confidence):
@@ -202,6 +206,25 @@ def _hypotheses(lam, alpha0, beta0, z0, norm1, target):
     return applies_7, applies_d2, f"{why_7}; {why_d2}"
 
 
+def _integrate_to_stop(model, init, target, lam, norm1, norm2):
+    """``(t*, state at t*)`` per row of ``init``: the first time both class-1 logits reach ``target``."""
+    params = {"lambda": lam, "n_1": norm1, "n_2": norm2}
+    horizon, t_star = FIRST_HORIZON, np.full(len(lam), np.nan)
+    while not np.all(np.isfinite(t_star)) and horizon <= HORIZON:  # grow the horizon until every P is reached
+        traj = integrate(model, init, [0.0, horizon], parameters=params,
+                         targets={"(x1, 0)": target, "(x1, x2)": target})
+        t_star = np.maximum(traj.hitting_times["(x1, 0)"], traj.hitting_times["(x1, x2)"])  # all of D1
+        horizon *= HORIZON_GROWTH
+    if not np.all(np.isfinite(t_star)):
+        raise RuntimeError(f"P on class 1 did not reach sigma({target}) by flow time {HORIZON:g} (HORIZON); "
+                           "the features are too weak (norm1, norm2) or the initialization too small")
+    times, where = np.unique(t_star, return_inverse=True)
+    if times[0] > 0:
+        times, where = np.concatenate([[0.0], times]), where + 1
+    at = integrate(model, init, times, parameters=params)
+    return t_star, at.states[where.ravel(), np.arange(len(lam))]
+
+
 def starved_confidences(confidence, lam, *, alpha0, beta0, z0, norm1=1.0, norm2=1.0) -> tuple:
     """:func:`starved_confidence` for a batch of initializations, integrated together.
 
@@ -236,23 +259,16 @@ def starved_confidences(confidence, lam, *, alpha0, beta0, z0, norm1=1.0, norm2=
                          f"alpha0 = {alpha0[k]!r}, beta0 = {beta0[k]!r}, norm1 = {norm1[k]!r}, norm2 = {norm2[k]!r}")
     model = derivations.starvation()
     init = np.stack([alpha0, beta0, z0], axis=1)
-    params = {"lambda": lam, "n_1": norm1, "n_2": norm2}
     target = float(scipy.special.logit(confidence))
-    horizon, t_star = FIRST_HORIZON, np.full(len(lam), np.nan)
-    while not np.all(np.isfinite(t_star)) and horizon <= HORIZON:  # grow the horizon until every P is reached
-        traj = integrate(model, init, [0.0, horizon], parameters=params,
-                         targets={"(x1, 0)": target, "(x1, x2)": target})
-        t_star = np.maximum(traj.hitting_times["(x1, 0)"], traj.hitting_times["(x1, x2)"])  # all of D1
-        horizon *= HORIZON_GROWTH
-    if not np.all(np.isfinite(t_star)):
-        raise RuntimeError(f"P on class 1 did not reach {float(confidence)} by t = {HORIZON}")
-    times, where = np.unique(t_star, return_inverse=True)
-    if times[0] > 0:
-        times, where = np.concatenate([[0.0], times]), where + 1
-    at = integrate(model, init, times, parameters=params)
-    k = np.arange(len(lam))
-    state = at.states[where.ravel(), k]
-    logit_02 = at.logits["(0, x2)"][where.ravel(), k]
+    args = tuple(model.state) + tuple(model.parameters)  # parameters: (lambda, n_1, n_2)
+    logit_of = {name: compile_expr(model.logits[name], args) for name in ("(x1, 0)", "(x1, x2)", "(0, x2)")}
+    done = ((logit_of["(x1, 0)"](alpha0, beta0, z0, lam, norm1, norm2) >= target)
+            & (logit_of["(x1, x2)"](alpha0, beta0, z0, lam, norm1, norm2) >= target))  # already there: t* = 0
+    t_star, state = np.zeros(len(lam)), init.copy()
+    move = ~done
+    if np.any(move):
+        t_star[move], state[move] = _integrate_to_stop(model, init[move], target, lam[move], norm1[move], norm2[move])
+    logit_02 = logit_of["(0, x2)"](*state.T, lam, norm1, norm2)
     prob = scipy.special.expit(np.maximum(logit_02, 0.0))  # z > 0: the ReLU output on (0, x2) is max(beta n2^2, 0)
     f7 = bound_7(confidence, lam, norm1=norm1, norm2=norm2)
     fd2 = _bounds()[1](target, lam, state[:, 2], alpha0, beta0, norm1, norm2)

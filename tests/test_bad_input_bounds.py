@@ -137,6 +137,10 @@ VALUES = [
     ("ratio equal classes", lambda: float(dynamics.convergence_time_ratio(1e-9, u0=0.3, v0=-0.3).exact), 1.0),
     # delta at the smallest subnormal: finite ratio, equal classes
     ("ratio delta=5e-324", lambda: float(dynamics.convergence_time_ratio(5e-324, norm1=2.0).exact), 2.0),
+    # the class-1 points start past the target: t* = 0, P = sigma(z0 beta0 norm2^2), no overflow
+    ("starved past target", lambda: dynamics.starved_confidence(0.99, 0.5, alpha0=100.0, z0=100.0).probability,
+     _sigma(100.0 * 0.1)),
+    ("starved past target t*", lambda: dynamics.starved_confidence(0.99, 0.5, norm1=1e3).stop_time, 0.0),
     ("shared p close to 1", lambda: dynamics.shared_neuron_outcome(0.1, 0.1, 0.1, p=0.999).outcome, "beta_dies"),
 ]
 

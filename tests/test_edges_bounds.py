@@ -164,6 +164,16 @@ def test_ode_value_matches_gradient_descent_on_the_real_network(lam, alpha0, bet
             assert fine <= bound + 1e-4
 
 
+def test_saturated_rare_point_reduces_to_the_balanced_closed_form():
+    """norm2 = 1000: (x1, x2) starts at logit 1e4 and stops learning; (x1, 0) is then the balanced two-layer mode
+    with p = 1 - lambda, u0 = z0 alpha0 norm1^2 = 0.01, whose time to log-odds L is the closed form (mpmath)."""
+    s = dynamics.starved_confidence(0.99, 0.5, alpha0=0.1, beta0=0.1, z0=0.1, norm2=1e3)
+    L, u0 = mpmath.log(99), mpmath.mpf(0.1) * mpmath.mpf(0.1)
+    expected = (mpmath.log(L / u0) + mpmath.ei(L) - mpmath.ei(u0)) / (2 * 1 * mpmath.mpf(0.5))
+    assert s.stop_time == pytest.approx(float(expected), rel=1e-10)
+    assert s.probability == 1.0 and s.bound_d2_applies and not s.bound_7_applies
+
+
 # -- item 6: a bound is reported only where its hypothesis holds ------------------------------------------------
 
 def test_issue_example_beta0_negative_gets_bound_7_not_d2():
