@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 
 import derivations
 
 from .flow import integrate
+from .validation import as_finite_array, require_positive
 
 __all__ = ["SharedNeuronOutcome", "shared_neuron_outcome", "classify", "OUTCOMES", "WORKED_INITS"]
 
@@ -26,6 +28,21 @@ def classify(alpha, beta) -> str:
 
 @dataclass(frozen=True)
 class SharedNeuronOutcome:
+    """Where the shared neuron ends up.
+
+    Attributes
+    ----------
+    outcome : str
+        One of :data:`OUTCOMES`: ``"beta_dies"`` (class 1 takes the neuron), ``"alpha_dies"``
+        (class 2 takes it), ``"both_dead"`` or ``"undecided"`` (both alive at the horizon).
+    final_state : tuple
+        ``(alpha, beta, z)`` at the horizon.
+    death_times : dict
+        Flow time at which each pre-activation reached 0 (NaN if it never did).
+    final_probabilities : tuple
+        ``sigma(z alpha)`` and ``sigma(-z beta)``: the probabilities of the true class on x1 and on x2.
+    """
+
     outcome: str
     final_state: tuple
     death_times: dict
@@ -35,11 +52,30 @@ class SharedNeuronOutcome:
 def shared_neuron_outcome(alpha0, beta0, z0, *, norm1=1.0, norm2=1.0, p=0.5, horizon=HORIZON) -> SharedNeuronOutcome:
     """Integrate (4) with ReLU death and classify the end state.
 
+    Parameters
+    ----------
+    alpha0, beta0, z0 : float
+        Initial pre-activations on x1 and x2 and output weight (finite).
+    norm1, norm2 : float
+        ``||x1||`` and ``||x2||`` (> 0).
+    p : float
+        Class-1 frequency, in (0, 1) (the paper's (4) is p = 1/2).
+    horizon : float
+        Flow time integrated (> 0).
+
     Examples
     --------
     >>> shared_neuron_outcome(0.1, 0.1, 0.1).outcome
     'beta_dies'
     """
+    for name, value in (("alpha0", alpha0), ("beta0", beta0), ("z0", z0)):
+        if np.ndim(as_finite_array(name, value)):
+            raise ValueError(f"{name} must be one number, got an array of shape {np.shape(value)}")
+    norm1, norm2 = float(require_positive("norm1", norm1)), float(require_positive("norm2", norm2))
+    p = float(as_finite_array("p", p))
+    if not 0 < p < 1:
+        raise ValueError(f"p is the class-1 frequency and must lie in (0, 1) so that both classes are seen, got {p!r}")
+    horizon = float(require_positive("horizon", horizon))
     traj = integrate(derivations.shared_neuron(), [alpha0, beta0, z0], [0.0, horizon],
                      parameters={"n_1": norm1, "n_2": norm2, "p": p})
     a, b, z = traj.states[-1, 0]

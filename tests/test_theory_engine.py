@@ -176,7 +176,8 @@ def test_starvation_bounds_from_fair_and_assumption_satisfying_inits():
         ok = dynamics.starved_confidence(0.99, lam, alpha0=0.1, beta0=0.1 * lam, z0=0.1)  # alpha0 >= beta0/lambda
         assert ok.probability <= ok.bound_7 + 1e-9
     small = dynamics.starved_confidence(0.99, 0.01)
-    assert small.probability > small.bound_7  # (7) genuinely needs alpha0 >= beta0/lambda (PAPER.md §9)
+    assert small.probability > small.formula_7  # (7) genuinely needs alpha0 >= beta0/lambda (PAPER.md §9)
+    assert not small.bound_7_applies and np.isnan(small.bound_7)
 
 
 def test_worked_initializations_of_theorem_34():
