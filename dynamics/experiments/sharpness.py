@@ -74,7 +74,7 @@ def time_shift(t, measured, F, ahead, behind) -> float:
     t, measured, F = np.asarray(t, float), np.asarray(measured, float), np.asarray(F, float)
     rate = (np.asarray(ahead, float) - np.asarray(behind, float)) / (2 * LOG_TIME_STEP)  # t F'(t)
     span = np.ptp(F, axis=0)
-    keep = (t.reshape((-1,) + (1,) * (F.ndim - 1)) > 0) & (np.abs(rate) >= MOVING_FRACTION * span)
+    keep = (t.reshape((-1,) + (1,) * (F.ndim - 1)) > 0) & (np.abs(rate) >= MOVING_FRACTION * span) & (span > 0)
     if not np.any(keep):
         raise ValueError("time_discrepancy: the theory does not move on any record; compare values instead")
     return float(np.max(np.abs(measured - F)[keep] / np.abs(rate)[keep]))
