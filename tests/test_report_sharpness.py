@@ -79,3 +79,38 @@ def test_sigmoidal_wrong_theory_fails(wrong_theory, kind):
     res = experiments.sigmoidal_learning(**SIGMOIDAL)
     assert min(res.gd_time_error) > TIME_TOLERANCE
     assert min(res.gd_collapse_error) > TIME_TOLERANCE
+
+
+DEPTH = dict(settings=((3, 1.0),), horizon=4.0, lr=0.04, depths=(2, 3), norms=(1.0,), points=5)
+
+
+def test_depth_right_theory_passes_with_margin():
+    res = experiments.depth_experiment(**DEPTH)
+    assert max(res.gd_time_error) * MARGIN <= TIME_TOLERANCE
+
+
+@pytest.mark.parametrize("kind", ["time", "shape"])
+def test_depth_wrong_theory_fails(wrong_theory, kind):
+    wrong_theory(kind)
+    res = experiments.depth_experiment(**DEPTH)
+    assert min(res.gd_time_error) > TIME_TOLERANCE
+
+
+STARVATION = dict(lambdas=(0.5,), lr=0.1)
+
+
+def test_starvation_right_theory_passes_with_margin():
+    from dynamics.paper_claims import TOLERANCES
+    res = experiments.starvation_experiment(**STARVATION)
+    assert res.gd_time_error * MARGIN <= TIME_TOLERANCE
+    assert res.gd_probability_error * MARGIN <= TOLERANCES["starvation_probability"]
+
+
+@pytest.mark.parametrize("kind", ["time", "shape"])
+def test_starvation_wrong_theory_fails(wrong_theory, kind):
+    from dynamics.paper_claims import TOLERANCES
+    wrong_theory(kind)
+    res = experiments.starvation_experiment(**STARVATION)
+    assert res.gd_time_error > TIME_TOLERANCE
+    if kind == "shape":  # a time-scale error leaves P at t* unchanged; a wrong loss moves it
+        assert res.gd_probability_error > TOLERANCES["starvation_probability"]
