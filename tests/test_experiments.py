@@ -79,3 +79,16 @@ def test_multiclass_and_shortcut(tmp_path):
     assert short.train_accuracy == 1.0
     assert short.frequent_only_confidence > 0.95 and short.rare_only_confidence < 0.75
     assert abs(short.rare_only_confidence - short.theory_confidence) < 0.05
+    assert short.init == (0.05, 0.05, 0.05)  # the theory runs from the GD's own class-1 unit
+    assert short.trajectory_min_confidence[-1] >= 0.99 > short.trajectory_min_confidence[-2]  # first step reached
+    _figure_ok(plots.plot_shortcut(short, tmp_path / "shortcut"))
+
+
+def test_report_markdown_shows_kind_tolerance_and_criterion():
+    from dynamics.paper_claims import ClaimRecord
+    from dynamics.reproduction import _markdown
+    rec = [ClaimRecord("a_measured", "§1", "s", {"k": 1.0}, {"k": 1.5}, 0.5, False, "measured", 0.25, "GD vs flow <= 0.25"),
+           ClaimRecord("b_theory", "§2", "s", {"k": 1.0}, None, None, True, "theory", None, "theory only")]
+    text = _markdown(rec, {}, 1.0, [])
+    assert "GD vs flow <= 0.25" in text and "| `a_measured` | §1 | **NO** | 0.5 | 0.25 |" in text
+    assert text.index("b_theory") > text.index("Claims of the theory alone") > text.index("a_measured")
