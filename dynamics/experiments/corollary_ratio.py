@@ -47,12 +47,22 @@ class CorollaryResult:
 FLOW_SAMPLES = 20_001
 
 
+#: A flow that has not reached every level by the closed forms' horizon gets this many doublings of it.
+HORIZON_DOUBLINGS = 4
+
+
 def _flow_hitting_times(n1, n2, p1, levels, horizon):
     """Times the integrated two-layer flow reaches each level of P on class 1 and on class 2."""
-    t = np.linspace(0.0, horizon, FLOW_SAMPLES)
-    traj = integrate(derivations.two_layer("bce"), _mode_state(n1, n2), t, parameters={"n_1": n1, "n_2": n2, "p": p1})
-    c1, c2 = expit(traj.logits["class 1"][:, 0]), expit(-traj.logits["class 2"][:, 0])
-    return np.array([[first_crossing(t, c, level) for level in levels] for c in (c1, c2)])
+    for _ in range(HORIZON_DOUBLINGS + 1):
+        t = np.linspace(0.0, horizon, FLOW_SAMPLES)
+        traj = integrate(derivations.two_layer("bce"), _mode_state(n1, n2), t,
+                         parameters={"n_1": n1, "n_2": n2, "p": p1})
+        c1, c2 = expit(traj.logits["class 1"][:, 0]), expit(-traj.logits["class 2"][:, 0])
+        times = np.array([[first_crossing(t, c, level) for level in levels] for c in (c1, c2)])
+        if np.all(np.isfinite(times)):
+            return times
+        horizon *= 2
+    raise RuntimeError(f"the integrated flow did not reach P = {np.max(levels)} on both classes by t = {horizon / 2}")
 
 
 def _mode_state(n1, n2):
