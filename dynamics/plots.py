@@ -65,10 +65,11 @@ def plot_sigmoidal(result, stem) -> list:
     axes[2].plot(result.master_t, result.master_p, color="black", label="master curve σ(ū(s))")
     for i, (c, norm, p) in enumerate(result.settings):
         if c == 0:
-            keep = result.t * norm * p <= result.master_t[-1]
-            axes[2].plot(result.t[keep] * norm * p, result.theory_p[i][keep], **_markers(i),
-                         label=f"‖x‖={norm:g}, p={p:g} rescaled")
-    axes[2].set(xlabel="rescaled time s = ‖x‖ p t", ylabel="P", title=f"collapse (max rel. error {result.collapse_error:.1e})")
+            keep = result.gd_t * norm * p <= result.master_t[-1]
+            axes[2].plot(result.gd_t[keep] * norm * p, result.gd_p[i][keep], **_markers(i),
+                         label=f"GD ‖x‖={norm:g}, p={p:g} rescaled")
+    axes[2].set(xlabel="rescaled time s = ‖x‖ p t", ylabel="P",
+                title=f"collapse of GD (max time shift {max(result.gd_collapse_error):.1e}, Richardson)")
     for ax in axes:
         ax.legend(fontsize=7)
     return save_figure(fig, stem)
@@ -150,7 +151,8 @@ def plot_depth(result, stem) -> list:
     axes[1].set(xlabel=TIME_LABEL, ylabel="P_t", title="Fig. 4")
     for i, norm in enumerate(result.norms):
         axes[2].plot(result.depths, result.times_to_confidence[i], label=f"‖x‖={norm:g}", **_series(i))
-    axes[2].set(xlabel="depth N", ylabel=f"time to P={result.confidence:g}", yscale="log", title="deeper is faster")
+    axes[2].set(xlabel="depth N", ylabel=f"time to P={result.confidence:g}", yscale="log",
+                title="time to confidence against depth (theory)")
     for ax in axes:
         ax.legend(fontsize=7)
     return save_figure(fig, stem)
