@@ -285,7 +285,8 @@ def starvation(quick, figures):
                              for lam in res.lambdas}, None,
                             max(0.0, max(res.ode_satisfying[lam] - res.bound_7[lam] for lam in res.lambdas)),
                             all(res.ode_satisfying[lam] <= res.bound_7[lam] + 1e-9 for lam in res.lambdas), "theory",
-                            1e-9, "theory only: excess of the ODE (8) value over bound (7), largest over lambda, must be <= 1e-9 "
+                            1e-9, "theory only: excess of the ODE (8) value over bound (7), largest over lambda, "
+                            "must be <= 1e-9 "
                             "(GD against the ODE is checked by starvation_fair_init)"))
     short = experiments.shortcut_experiment()
     gap = abs(short.rare_only_confidence - short.theory_confidence)
@@ -338,7 +339,8 @@ def lemma31(quick, figures):
                         {"patterns_fixed": True, "signs_preserved": True, "rows_untouched": True,
                          "alone_equals_joint": True},
                         {"patterns_fixed": res.patterns_fixed, "signs_preserved": res.signs_preserved,
-                         "rows_untouched": res.rows_untouched, "alone_equals_joint": res.alone_vs_joint <= TOLERANCES["exact"]},
+                         "rows_untouched": res.rows_untouched,
+                         "alone_equals_joint": res.alone_vs_joint <= TOLERANCES["exact"]},
                         res.alone_vs_joint,
                         res.patterns_fixed and res.signs_preserved and res.rows_untouched
                         and res.alone_vs_joint <= TOLERANCES["exact"], "measured", TOLERANCES["exact"],
