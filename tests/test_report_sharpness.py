@@ -59,6 +59,26 @@ def test_time_shift_of_a_wrong_time_scale_is_exact():
     assert time_discrepancy(t, 3 * 1.01 * t, lambda s: 3 * s) == pytest.approx(0.01, rel=1e-9)
 
 
+def test_richardson_removes_the_first_order_term_exactly():
+    # worked by hand: Q(eta) = 2 + 3 eta + 5 eta^2 at eta = 0.1, 0.05 -> 2 * Q(0.05) - Q(0.1) = 2 - 5 * 0.005
+    from dynamics.experiments.sharpness import richardson
+    q = lambda eta: 2 + 3 * eta + 5 * eta**2  # noqa: E731
+    assert float(richardson(q(0.1), q(0.05))) == pytest.approx(2 - 0.025, abs=1e-14)
+
+
+def test_first_crossing_interpolates_between_records():
+    from dynamics.experiments.sharpness import first_crossing
+    t = np.arange(0.0, 1.0, 0.1)
+    assert first_crossing(t, 2.0 * t, 0.75) == pytest.approx(0.375, abs=1e-14)  # 2 t = 0.75
+    assert np.isnan(first_crossing(t, 2.0 * t, 5.0))
+
+
+def test_time_discrepancy_refuses_a_theory_that_never_moves():
+    from dynamics.experiments.sharpness import time_discrepancy
+    with pytest.raises(ValueError, match="does not move"):
+        time_discrepancy(np.linspace(0, 1, 5), np.ones(5), lambda s: np.ones_like(s))
+
+
 SIGMOIDAL = dict(settings=((0.0, 1.0, 1.0), (0.0, 1.0, 0.5)), horizon=30.0, lr=0.1, points=11)
 
 
