@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 __all__ = ["save_figure", "plot_sigmoidal", "plot_corollary", "plot_phase_diagram", "plot_relaxed_h2",
-           "plot_depth", "plot_hinge", "plot_starvation", "plot_multiclass", "plot_comparison"]
+           "plot_depth", "plot_hinge", "plot_starvation", "plot_multiclass", "plot_shortcut", "plot_comparison"]
 
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1, 1, 1, 1, 1)))
 MARKERS = ("o", "s", "^", "D", "v", "P")
@@ -65,10 +65,11 @@ def plot_sigmoidal(result, stem) -> list:
     axes[2].plot(result.master_t, result.master_p, color="black", label="master curve σ(ū(s))")
     for i, (c, norm, p) in enumerate(result.settings):
         if c == 0:
-            keep = result.t * norm * p <= result.master_t[-1]
-            axes[2].plot(result.t[keep] * norm * p, result.theory_p[i][keep], **_markers(i),
-                         label=f"‖x‖={norm:g}, p={p:g} rescaled")
-    axes[2].set(xlabel="rescaled time s = ‖x‖ p t", ylabel="P", title=f"collapse (max rel. error {result.collapse_error:.1e})")
+            keep = result.gd_t * norm * p <= result.master_t[-1]
+            axes[2].plot(result.gd_t[keep] * norm * p, result.gd_p[i][keep], **_markers(i),
+                         label=f"GD ‖x‖={norm:g}, p={p:g} rescaled")
+    axes[2].set(xlabel="rescaled time s = ‖x‖ p t", ylabel="P",
+                title=f"collapse of GD (max time shift {max(result.gd_collapse_error):.1e}, Richardson)")
     for ax in axes:
         ax.legend(fontsize=7)
     return save_figure(fig, stem)
@@ -150,7 +151,8 @@ def plot_depth(result, stem) -> list:
     axes[1].set(xlabel=TIME_LABEL, ylabel="P_t", title="Fig. 4")
     for i, norm in enumerate(result.norms):
         axes[2].plot(result.depths, result.times_to_confidence[i], label=f"‖x‖={norm:g}", **_series(i))
-    axes[2].set(xlabel="depth N", ylabel=f"time to P={result.confidence:g}", yscale="log", title="deeper is faster")
+    axes[2].set(xlabel="depth N", ylabel=f"time to P={result.confidence:g}", yscale="log",
+                title="time to confidence against depth (theory)")
     for ax in axes:
         ax.legend(fontsize=7)
     return save_figure(fig, stem)
@@ -204,6 +206,25 @@ def plot_multiclass(result, stem) -> list:
     ax.set(xlabel=TIME_LABEL, ylabel="mean P(true class)",
            title=f"Lemma A.1: each class learns as if alone (max logit gap {result.alone_vs_joint:.1e})")
     ax.legend(fontsize=7)
+    return save_figure(fig, stem)
+
+
+def plot_shortcut(result, stem) -> list:
+    """The synthetic shortcut (Table 2 analogue): training to confidence, then probes with one feature."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    axes[0].plot(result.trajectory_t, result.trajectory_min_confidence, color="black", label="worst training point")
+    axes[0].axhline(result.confidence, color="grey", linestyle=":", label=f"stop at {result.confidence:g}")
+    axes[0].set(xlabel=TIME_LABEL, ylabel="P(true class)", title=f"training (stopped at step {result.steps})")
+    bins = np.linspace(0.0, 1.0, 41)
+    axes[1].hist(result.probe_easy, bins=bins, color="0.8", edgecolor="black", label="frequent feature only")
+    axes[1].hist(result.probe_rare, bins=bins, color="0.4", edgecolor="black", hatch="//", label="rare feature only")
+    axes[1].axvline(result.theory_confidence, color="black", linestyle="--",
+                    label=f"ODE (8) from the same init: {result.theory_confidence:.3f}")
+    axes[1].axvline(result.bound_7, color="black", linestyle=":", label=f"bound (7): {result.bound_7:.3f}")
+    axes[1].set(xlabel="P(class 1) on probe points", ylabel="count",
+                title=f"λ={result.lam:g}: the rare feature is starved")
+    for ax in axes:
+        ax.legend(fontsize=7)
     return save_figure(fig, stem)
 
 

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from dynamics import experiments, plots
+from dynamics.experiments.sharpness import TIME_TOLERANCE
 from dynamics.relaxed_h2 import WORKED_INITS
 
 
@@ -26,6 +27,8 @@ def test_corollary_ratio_predicted_and_measured(tmp_path):
     res = experiments.corollary_ratio(((2.0, 1.0, 0.5), (1.0, 1.0, 0.7)), (0.1, 0.05), lr=0.02)
     assert np.allclose(res.exact, res.formula, rtol=1e-9)
     assert res.max_relative_error <= 0.02
+    assert res.time_error <= TIME_TOLERANCE and 10 * res.time_error < res.raw_time_error  # O(lr) gap removed
+    assert res.closed_form_error <= 1e-6  # closed-form t1*, t2* against the integrated flow's crossings
     _figure_ok(plots.plot_corollary(res, tmp_path / "cor"))
 
 
@@ -41,6 +44,8 @@ def test_relaxed_h2_outcomes_and_separatrix(tmp_path):
     assert res.outcomes_theory == WORKED_INITS and res.outcomes_gd == WORKED_INITS
     assert res.max_state_error <= 0.02
     assert all(o == "beta_dies" for o in res.negative_outcomes)
+    assert res.negative_outcomes_gd == res.negative_outcomes  # GD on the real network from the same inits
+    assert res.gd_time_error <= TIME_TOLERANCE < res.gd_raw_time_error
     level = res.separatrix[:, 0] ** 2 + res.separatrix[:, 1] ** 2 - res.separatrix[:, 2] ** 2
     assert np.allclose(level, 1.0, atol=1e-8) and len(res.separatrix) > 50
     _figure_ok(plots.plot_relaxed_h2(res, tmp_path / "h2"))
@@ -58,6 +63,9 @@ def test_hinge_vs_bce(tmp_path):
     assert res.bce_times[0, -1] > 10 * res.hinge_times[0, -1]
     assert res.many_points_error <= 0.005
     assert res.fig9_stop["c=0.2,norm=1.5"] == pytest.approx(np.arcsinh(2 * 1.5 / 0.2) / 3.0, rel=1e-12)
+    # the integrated flow reaches the margin at the time worked by hand (asinh(2 n / c) / (2 p n))
+    assert res.fig9_flow_stop["c=0.2,norm=1.5"] == pytest.approx(np.arcsinh(2 * 1.5 / 0.2) / 3.0, rel=1e-9)
+    assert res.many_points_time_error <= TIME_TOLERANCE
     _figure_ok(plots.plot_hinge(res, tmp_path / "hinge"))
 
 
@@ -68,6 +76,8 @@ def test_starvation_table(tmp_path):
         assert res.ode_fair[lam] <= res.bound_d2[lam]
         assert res.ode_satisfying[lam] <= res.bound_7[lam]
     assert not res.bound_7_holds_fair[0.1]  # the honest case PAPER.md §9 notes
+    assert res.gd_time_error <= TIME_TOLERANCE and res.gd_probability_error <= 1e-5
+    assert res.gd_raw_time_error > 10 * res.gd_time_error
     _figure_ok(plots.plot_starvation(res, tmp_path / "starv"))
 
 
@@ -79,3 +89,17 @@ def test_multiclass_and_shortcut(tmp_path):
     assert short.train_accuracy == 1.0
     assert short.frequent_only_confidence > 0.95 and short.rare_only_confidence < 0.75
     assert abs(short.rare_only_confidence - short.theory_confidence) < 0.05
+    assert short.init == (0.05, 0.05, 0.05)  # the theory runs from the GD's own class-1 unit
+    assert short.trajectory_min_confidence[-1] >= 0.99 > short.trajectory_min_confidence[-2]  # first step reached
+    _figure_ok(plots.plot_shortcut(short, tmp_path / "shortcut"))
+
+
+def test_report_markdown_shows_kind_tolerance_and_criterion():
+    from dynamics.paper_claims import ClaimRecord
+    from dynamics.reproduction import _markdown
+    rec = [ClaimRecord("a_measured", "§1", "s", {"k": 1.0}, {"k": 1.5}, 0.5, False, "measured", 0.25,
+                       "GD vs flow <= 0.25"),
+           ClaimRecord("b_theory", "§2", "s", {"k": 1.0}, None, None, True, "theory", None, "theory only")]
+    text = _markdown(rec, {}, 1.0, [])
+    assert "GD vs flow <= 0.25" in text and "| `a_measured` | §1 | **NO** | 0.5 | 0.25 |" in text
+    assert text.index("b_theory") > text.index("Claims of the theory alone") > text.index("a_measured")

@@ -15,6 +15,7 @@ from ..flow import integrate
 from ..initialization import shared_neuron_init
 from ..relaxed_h2 import WORKED_INITS, classify
 from ..training import train
+from .sharpness import LOG_TIME_STEP, evaluate_sorted, halved_lrs, richardson, time_shift
 
 __all__ = ["RelaxedH2Result", "relaxed_h2", "separatrix"]
 
@@ -41,6 +42,9 @@ class RelaxedH2Result:
     outcomes_theory: dict
     outcomes_gd: dict
     max_state_error: float
+    gd_time_error: float              # Richardson GD (lr, lr/2) states vs ODE (4), relative time shift, worst init
+    gd_raw_time_error: float          # GD at lr alone, same measure
+    negative_outcomes_gd: tuple       # c < 0 inits: outcomes of GD on the real network
     lr: float
 
 
@@ -93,16 +97,29 @@ def relaxed_h2(*, horizon=12.0, lr=0.01) -> RelaxedH2Result:
     x1, x2 = np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0])
     X, labels = np.vstack([x1, x2]), np.array([1, 2])
     steps = int(round(2 * horizon / lr))
-    gd, outcomes_gd, errors = {}, {}, []
+    gd, outcomes_gd, errors, shifts, raw = {}, {}, [], [], []
     record = max(1, steps // 100)
     for init in inits:
         w = shared_neuron_init(x1, x2, alpha0=init[0], beta0=init[1], z0=init[2])
-        run = train(X, labels, w.W0, w.Z0, lr=lr, steps=steps, record_every=record)
-        states = np.column_stack([run.preactivations[:, 0, 0], run.preactivations[:, 1, 0], run.Z_history[:, 0]])
+        runs = [train(X, labels, w.W0, w.Z0, lr=eta, steps=steps * k, record_every=record * k)
+                for k, eta in enumerate(halved_lrs(lr), start=1)]
+        both = [np.column_stack([r.preactivations[:, 0, 0], r.preactivations[:, 1, 0], r.Z_history[:, 0]])
+                for r in runs]
+        states = both[0]
         gd[init] = states
         outcomes_gd[init] = classify(states[-1, 0], states[-1, 1])
-        on_grid = integrate(model, np.array(init, float), run.t, parameters=params)
-        errors.append(np.max(np.abs(on_grid.states[:, 0] - states)))
+        run = runs[0]
+        grids = evaluate_sorted(lambda s, init=init: integrate(model, np.array(init, float), s,
+                                                               parameters=params).states[:, 0],
+                                run.t, run.t * (1 + LOG_TIME_STEP), run.t * (1 - LOG_TIME_STEP))
+        errors.append(np.max(np.abs(grids[0] - states)))
+        shifts.append(time_shift(run.t, richardson(*both), *grids))
+        raw.append(time_shift(run.t, states, *grids))
+    neg_gd = []
+    for init in neg_inits:
+        w = shared_neuron_init(x1, x2, alpha0=init[0], beta0=init[1], z0=init[2])
+        run = train(X, labels, w.W0, w.Z0, lr=lr, steps=int(round(2 * 2 * horizon / lr)), record_every=steps)
+        neg_gd.append(classify(run.preactivations[-1, 0, 0], run.preactivations[-1, 1, 0]))
     theory = {init: worked.states[:, k] for k, init in enumerate(inits)}
     theory_p = {init: np.column_stack([expit(worked.logits["class 1"][:, k]), expit(-worked.logits["class 2"][:, k])])
                 for k, init in enumerate(inits)}
@@ -110,4 +127,5 @@ def relaxed_h2(*, horizon=12.0, lr=0.01) -> RelaxedH2Result:
     gd_t = np.arange(0, steps + 1, record) * lr
     return RelaxedH2Result(_fixed_point(), separatrix(), tuple(pos.states[:, k] for k in range(len(pos_inits))),
                            tuple(neg.states[:, k] for k in range(len(neg_inits))), neg_outcomes, t, theory, theory_p,
-                           gd_t, gd, outcomes, outcomes_gd, float(max(errors)), lr)
+                           gd_t, gd, outcomes, outcomes_gd, float(max(errors)), float(max(shifts)), float(max(raw)),
+                           tuple(neg_gd), lr)

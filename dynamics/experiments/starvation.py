@@ -9,6 +9,7 @@ from scipy.special import expit
 from ..data import starvation_data
 from ..starvation import bound_7, bound_d2, starved_confidence
 from ..training import train
+from .sharpness import halved_lrs, richardson
 
 __all__ = ["StarvationResult", "starvation_experiment", "measured_starved_confidence"]
 
@@ -29,12 +30,22 @@ class StarvationResult:
     curve_confidences: np.ndarray
     curve_bound_7: np.ndarray        # (lambdas, confidences)
     curve_bound_d2: np.ndarray
+    gd_time_error: float           # Richardson GD (lr, lr/2) t* vs the ODE's, relative, worst lambda
+    gd_raw_time_error: float       # GD at lr alone, same measure
+    gd_probability_error: float    # Richardson GD P_t*((0, x2)) vs the ODE's, absolute, worst lambda
+    gd_stop_time: dict
+    ode_stop_time: dict
     lr: float
 
 
 def measured_starved_confidence(lam, confidence, *, init=FAIR_INIT, lr=0.05, n_points=None, max_steps=200_000):
-    """GD on the real two-feature network until P >= confidence on (x1, 0); the P it gives to (0, x2).
+    """GD on the real two-feature network until P >= confidence on (x1, 0): ``(t*, P on (0, x2))``.
 
+    ``t*`` is in the time of ODE (8), which is class 1's own flow: GD flow time (lr x steps) times the
+    class-1 frequency of the data (GD descends the mean loss over both classes).
+
+    The logit on the hard point is checked at every step; ``t*`` and the probe's probability are
+    interpolated linearly between the two steps around the crossing (error O(lr^2)).
     The class-1 unit starts at ``w = (alpha0 x1, beta0 x2)``, ``z = z0``; class 2 has its own unit and feature.
     """
     n_points = n_points or (int(np.ceil(2 / lam)) * 2 if lam < 0.5 else 8)
@@ -49,16 +60,22 @@ def measured_starved_confidence(lam, confidence, *, init=FAIR_INIT, lr=0.05, n_p
     hard = int(np.flatnonzero((data.labels == 1) & (data.X[:, d1:d1 + d2] == 0).all(axis=1))[0])
     target = np.log(confidence / (1 - confidence))
     chunk = 2000
-    for _ in range(max_steps // chunk):
+    for done in range(0, max_steps, chunk):
         run = train(data.X, data.labels, W, Z, lr=lr, steps=chunk, record_every=1)
         hit = np.flatnonzero(run.logits[:, hard] >= target)
         if hit.size:
-            k = hit[0]
-            # weights at record k: rerun the k steps from the chunk start (exact, deterministic)
-            if k > 0:
-                run = train(data.X, data.labels, W, Z, lr=lr, steps=int(k), record_every=int(k))
-                W, Z = run.W, run.Z
-            return float(expit(Z @ np.maximum(W @ probe, 0)))
+            k = int(hit[0])
+            if k == 0:
+                raise RuntimeError("the hard point starts above the target confidence")
+            # probe logits at steps k-1 and k: rerun those k steps from the chunk start (exact, deterministic)
+            before = train(data.X, data.labels, W, Z, lr=lr, steps=k - 1, record_every=max(k - 1, 1))
+            probe_u = [float(Zk @ np.maximum(Wk @ probe, 0)) for Wk, Zk in ((before.W, before.Z),)]
+            after = train(data.X, data.labels, before.W, before.Z, lr=lr, steps=1)
+            probe_u.append(float(after.Z @ np.maximum(after.W @ probe, 0)))
+            u0, u1 = run.logits[k - 1, hard], run.logits[k, hard]
+            frac = (target - u0) / (u1 - u0)
+            t_star = (done + k - 1 + frac) * lr * data.frequencies[1]  # class 1's own flow time, as in (8)
+            return t_star, float(expit(probe_u[0] + frac * (probe_u[1] - probe_u[0])))
         W, Z = run.W, run.Z
     raise RuntimeError(f"GD did not reach confidence {confidence} on (x1, 0) within {max_steps} steps")
 
@@ -68,7 +85,13 @@ def starvation_experiment(*, lambdas=LAMBDAS, confidence=0.99, lr=0.05) -> Starv
     fair = {lam: starved_confidence(confidence, lam, alpha0=FAIR_INIT[0], beta0=FAIR_INIT[1], z0=FAIR_INIT[2])
             for lam in lambdas}
     satisfying = {lam: starved_confidence(confidence, lam, alpha0=0.1, beta0=0.1 * lam, z0=0.1) for lam in lambdas}
-    gd = {lam: measured_starved_confidence(lam, confidence, lr=lr) for lam in lambdas}
+    pairs = {lam: [measured_starved_confidence(lam, confidence, lr=eta) for eta in halved_lrs(lr)] for lam in lambdas}
+    gd = {lam: float(richardson(pairs[lam][0][1], pairs[lam][1][1])) for lam in lambdas}
+    gd_t = {lam: float(richardson(pairs[lam][0][0], pairs[lam][1][0])) for lam in lambdas}
+    ode_t = {lam: fair[lam].stop_time for lam in lambdas}
+    time_err = max(abs(gd_t[lam] - ode_t[lam]) / ode_t[lam] for lam in lambdas)
+    raw_err = max(abs(pairs[lam][0][0] - ode_t[lam]) / ode_t[lam] for lam in lambdas)
+    p_err = max(abs(gd[lam] - fair[lam].probability) for lam in lambdas)
     curve = np.linspace(0.5005, 0.9995, 120)
     z_star = np.sqrt(np.log(curve / (1 - curve)))  # Fig. 6's z_{t*} = alpha_{t*}
     c7 = np.array([bound_7(curve, lam) for lam in lambdas])
@@ -76,4 +99,5 @@ def starvation_experiment(*, lambdas=LAMBDAS, confidence=0.99, lr=0.05) -> Starv
     return StarvationResult(tuple(lambdas), confidence, b7, {lam: fair[lam].bound_d2 for lam in lambdas},
                             {lam: fair[lam].probability for lam in lambdas},
                             {lam: satisfying[lam].probability for lam in lambdas}, gd,
-                            {lam: fair[lam].probability <= b7[lam] for lam in lambdas}, curve, c7, cd2, lr)
+                            {lam: fair[lam].probability <= b7[lam] for lam in lambdas}, curve, c7, cd2,
+                            float(time_err), float(raw_err), float(p_err), gd_t, ode_t, lr)
