@@ -27,6 +27,7 @@ a pipe or character device such as ``/dev/stdout``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import math
 import os
@@ -81,6 +82,10 @@ _FLAGS = {"u0": "--u0", "v0": "--v0", "norm": "--norm", "norms": "--norms", "p":
 
 class _UsageError(Exception):
     pass
+
+
+class _OutputFailed(Exception):
+    """An output could not be written (disk full, permission): exit status 1, not a usage error."""
 
 
 class _Interrupted(Exception):
@@ -310,7 +315,8 @@ def _predict(args) -> int:
     u = logit(t, loss=args.loss, norm=args.norm, p=args.p, u0=args.u0, depth=args.depth, method=args.method)
     sign = 1.0 if args.u0 > 0 else -1.0  # the class the curve belongs to: confidence of the true class
     confidence = expit(sign * u) if args.loss == "bce" else sign * u
-    write_table({"t": t, "u": u, "confidence": confidence}, args.format, args.out)
+    with _writing("--out"):
+        write_table({"t": t, "u": u, "confidence": confidence}, args.format, args.out)
     return 0
 
 
@@ -384,7 +390,8 @@ def _simulate(args) -> int:
     run = _data_run(args) if args.data else _generated_run(args)[1]
     columns = {"t": run.t, "loss": run.losses}
     columns.update({f"u_{i}": run.logits[:, i] for i in range(run.logits.shape[1])})
-    write_table(columns, args.format, args.out)
+    with _writing("--out"):
+        write_table(columns, args.format, args.out)
     return 0
 
 
@@ -415,12 +422,14 @@ def _compare(args) -> int:
         drawn = plot_comparison(run.t, [result.theory_logits[1], result.theory_logits[2]], run.t,
                                 [result.measured_logits[1], result.measured_logits[2]], scratch / "figure",
                                 title=f"{args.loss}: theory (lines) vs GD lr={args.lr:g} (markers)")
-        for source in map(Path, drawn):
-            write_bytes_atomic(figures[source.suffix.lstrip(".")], source.read_bytes())
+        with _writing("--figure"):
+            for source in map(Path, drawn):
+                write_bytes_atomic(figures[source.suffix.lstrip(".")], source.read_bytes())
     if args.out in (None, "-"):
         _emit(text)
     else:
-        write_text_atomic(args.out, text)
+        with _writing("--out"):
+            write_text_atomic(args.out, text)
     return 0
 
 
@@ -439,6 +448,19 @@ def _reproduce(args) -> int:
     passed = sum(c["passed"] for c in claims)
     _emit(f"{passed}/{len(claims)} claims passed in {payload['elapsed_seconds']:.1f} s; report: {out}/report.md\n")
     return 0 if passed == len(claims) else EXIT_FAILURE
+
+
+@contextlib.contextmanager
+def _writing(flag: str):
+    """Report a failed write (other than a closed pipe) as one line naming the flag."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        reason = exc.strerror or _one_line(exc)
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise _OutputFailed(f"argument {flag}: {reason}{where}") from None
 
 
 def _emit(text: str) -> None:
@@ -490,7 +512,10 @@ def main(argv=None) -> int:
         if _in_main_thread():
             previous_sigterm = signal.signal(signal.SIGTERM, _on_sigterm)
         parser = build_parser()
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version
+            return exc.code if isinstance(exc.code, int) else 0
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
@@ -514,6 +539,9 @@ def main(argv=None) -> int:
             return _internal(exc, show_traceback)
         print(f"{PROG}: error: {_name_flag(_one_line(exc))}", file=sys.stderr)
         return EXIT_USAGE
+    except _OutputFailed as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except OSError as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_FAILURE
