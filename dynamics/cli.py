@@ -13,9 +13,9 @@ Exit status
 2
     Usage error: a bad argument, a bad data file, a refused output path or
     report folder.  One line on stderr naming the flag; nothing is written.
-130
-    Interrupted (Ctrl-C or SIGTERM): one line on stderr; outputs and report
-    folders are left exactly as they were.
+130, 143
+    Interrupted by Ctrl-C (130) or SIGTERM (143): one line on stderr; outputs
+    and report folders are left exactly as they were.
 141
     The reader of the standard output went away (``... | head -1``): quiet exit.
 
@@ -37,13 +37,16 @@ import sys
 
 __all__ = ["main", "build_parser", "MAX_POINTS", "MAX_STEPS", "MAX_RECORDED_VALUES",
            "MAX_DATA_VALUES", "MAX_WORK", "MAX_ABS_LOGIT",
-           "NORM_RANGE", "MAX_T_MAX", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_BROKEN_PIPE"]
+           "NORM_RANGE", "MAX_T_MAX", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED",
+           "EXIT_BROKEN_PIPE"]
 
 PROG = "learning-dynamics"
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 #: 128 + SIGINT, what a shell reports for a program stopped by Ctrl-C.
 EXIT_INTERRUPTED = 130
+#: 128 + SIGTERM, for a run stopped by ``kill``.
+EXIT_TERMINATED = 143
 #: 128 + SIGPIPE, what a shell reports for a writer whose reader closed the pipe.
 EXIT_BROKEN_PIPE = 141
 #: Environment variable that makes an internal error print its traceback.
@@ -88,8 +91,9 @@ class _OutputFailed(Exception):
     """An output could not be written (disk full, permission): exit status 1, not a usage error."""
 
 
-class _Interrupted(Exception):
-    """SIGTERM, turned into an exception so that cleanup runs as for Ctrl-C."""
+class _Interrupted(BaseException):
+    """SIGTERM, turned into an exception so that cleanup runs as for Ctrl-C (a BaseException, like
+    KeyboardInterrupt, so that no ``except Exception`` swallows it)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -180,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
                                  "(Tachet des Combes et al., arXiv:1809.06848).",
                      epilog="Exit status: 0 ok; 1 the run failed (a claim failed, training diverged, an output "
                             "could not be written, internal error); 2 bad usage (nothing written); 130 "
-                            "interrupted (previous outputs intact).")
+                            "interrupted by Ctrl-C, 143 by SIGTERM (previous outputs intact).")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--traceback", action="store_true",
                         help=f"print the traceback of an internal error (or set {TRACEBACK_ENV}=1)")
@@ -522,9 +526,9 @@ def main(argv=None) -> int:
         commands = {"derive": _derive, "predict": _predict, "simulate": _simulate, "compare": _compare,
                     "reproduce": _reproduce}
         return commands[args.command](args)
-    except (KeyboardInterrupt, _Interrupted):
+    except (KeyboardInterrupt, _Interrupted) as exc:
         print(f"{PROG}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(exc, _Interrupted) else EXIT_INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_BROKEN_PIPE

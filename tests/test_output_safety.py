@@ -262,16 +262,17 @@ def test_ctrl_c_during_reproduce_force_keeps_the_previous_report(tmp_path, fast_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
 
 
-def test_ctrl_c_during_simulate_is_one_line_and_writes_nothing(tmp_path):
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_kill_during_simulate_is_one_line_and_writes_nothing(tmp_path, signum, status):
     target = tmp_path / "run.csv"
     code = ("import sys, dynamics.cli as c; print('ready', flush=True); "
             f"sys.exit(c.main(['simulate', '--steps', '1000000', '--out', {str(target)!r}]))")
     proc = spawn("-c", code, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout.readline().strip() == "ready"
     time.sleep(1.0)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130 and one_line(stderr) == "learning-dynamics: interrupted"
+    assert proc.returncode == status and one_line(stderr) == "learning-dynamics: interrupted"
     assert list(tmp_path.iterdir()) == []
 
 
