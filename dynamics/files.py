@@ -235,6 +235,7 @@ def _replace_file(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            os.fsync(handle.fileno())
             os.fchmod(handle.fileno(), _new_file_mode(path))
         os.replace(tmp, path)
         tmp = None
@@ -368,7 +369,10 @@ def check_report_folder(path, *, force: bool) -> bool:
         report; it holds a report and ``force`` is false; or, with ``force``,
         the report folder holds entries its manifest does not list (named).
     """
-    path = Path(path)
+    path = Path(os.path.abspath(path))
+    if path == Path.cwd() or path == path.parent:
+        raise OutputFolderError(path, f"output folder {path} is the current folder or the root; the report "
+                                      "replaces its folder as a whole: pass a folder inside it")
     try:
         info = path.lstat()
     except FileNotFoundError:
@@ -454,7 +458,7 @@ def report_folder(path, *, force: bool, run_id: str):
     OutputFolderError
         See :func:`check_report_folder` (checked before and after the build).
     """
-    path = Path(path)
+    path = Path(os.path.abspath(path))
     check_report_folder(path, force=force)
     created = _make_parents(path.parent)
     build = None

@@ -99,6 +99,7 @@ ROWS = [
     ("compare --figure {d}/fig --out {out}", USAGE, ["--figure", "symbolic link"]),
     ("reproduce --out {d}/a_file", USAGE, ["--out", "not a folder"]),
     ("reproduce --out {d}/link_dir --force", USAGE, ["--out", "symbolic link"]),
+    ("reproduce --out /", USAGE, ["--out", "the root"]),
     ("reproduce --out {d}/foreign --force", USAGE, ["--out", "not a learning-dynamics report", "--force"]),
     # valid requests whose run fails: exit 1
     ("simulate --data {d}/diverges.npz --loss squared --lr 10 --steps 50 --out {out}", FAILED,
