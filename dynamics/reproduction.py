@@ -121,12 +121,12 @@ def reproduce(out=DEFAULT_OUT, *, quick: bool = False, force: bool = False, quie
     with report_folder(out, force=force, run_id=run_id) as build:
         records, figures = [], []
         figure_dir = build / "figures"
-        bar = progress(PRODUCERS, quiet=quiet, desc="reproduce", unit="experiment")
-        for produce in bar:
-            bar.set_postfix_str(produce.__name__)
-            new_records, new_figures = produce(quick, figure_dir)
-            records += new_records
-            figures += [Path(f).relative_to(build).as_posix() for f in new_figures]
+        with progress(PRODUCERS, quiet=quiet, desc="reproduce", unit="experiment") as bar:  # cleared on Ctrl-C
+            for produce in bar:
+                bar.set_postfix_str(produce.__name__)
+                new_records, new_figures = produce(quick, figure_dir)
+                records += new_records
+                figures += [Path(f).relative_to(build).as_posix() for f in new_figures]
         elapsed = time.time() - started
         parameters = {"quick": quick, "versions": package_versions(),
                       "seeds": "fixed per experiment (numpy default_rng)"}
