@@ -334,7 +334,13 @@ def _recorded(folder: Path) -> dict:
                     entries["/".join(parts[:depth])] = {"type": "folder"}
                 entries["/".join(parts)] = {"type": "file"}
     entries[RUN_MARKER] = {"type": "file"}
-    return entries
+    return {rel: record for rel, record in entries.items() if _inside(rel) and isinstance(record, dict)}
+
+
+def _inside(rel) -> bool:
+    """True for a plain relative path below the folder (no '..', not absolute, no empty part)."""
+    return isinstance(rel, str) and rel != "" and not rel.startswith("/") and all(
+        part not in ("", ".", "..") for part in rel.split("/"))
 
 
 def _foreign(folder: Path) -> dict:
@@ -403,20 +409,18 @@ def check_report_folder(path, *, force: bool) -> bool:
 def _remove_recorded(folder: Path) -> list:
     """Delete the entries the report in ``folder`` recorded (deepest first, links never followed).
 
+    Only entries found by walking ``folder`` without following links are
+    candidates, so nothing outside it can be reached whatever the manifest says.
     Returns the entries left in place (anything not recorded, or changed).
     """
-    recorded = _recorded(folder)
-    foreign = _foreign(folder)
-    for rel in sorted(recorded, key=lambda r: r.count("/"), reverse=True):
-        target = folder / rel
-        if rel in foreign or not os.path.lexists(target):
-            continue
-        info = target.lstat()
-        if stat.S_ISREG(info.st_mode) and recorded[rel].get("type") == "file":
-            os.unlink(target)
-        elif stat.S_ISDIR(info.st_mode) and recorded[rel].get("type") == "folder":
+    recorded, foreign = _recorded(folder), _foreign(folder)
+    found = [(rel, info) for rel, info in _walk(folder) if rel in recorded and rel not in foreign]
+    for rel, info in sorted(found, key=lambda item: item[0].count("/"), reverse=True):
+        if stat.S_ISREG(info.st_mode):
+            os.unlink(folder / rel)
+        elif stat.S_ISDIR(info.st_mode):
             with contextlib.suppress(OSError):
-                os.rmdir(target)  # only when empty: a folder is never removed with contents
+                os.rmdir(folder / rel)  # only when empty: a folder is never removed with contents
     return [rel for rel, _ in _walk(folder)]
 
 

@@ -190,6 +190,24 @@ def test_force_refuses_a_report_holding_anything_else_and_deletes_nothing(tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r1", "victim"]
 
 
+def test_a_manifest_naming_files_outside_its_folder_cannot_delete_them(tmp_path, fast_reproduce):
+    out, victim = tmp_path / "report", tmp_path / "victim.txt"
+    victim.write_text("mine")
+    reproduction.reproduce(out, quiet=True)
+    manifest = json.loads((out / files.RUN_MARKER).read_text())
+    manifest["entries"]["../victim.txt"] = {"type": "file"}
+    manifest["entries"]["/etc/hostname"] = {"type": "file"}
+    (out / files.RUN_MARKER).write_text(json.dumps(manifest))
+    reproduction.reproduce(out, quiet=True, force=True)
+    assert victim.read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["report", "victim.txt"]
+
+
+def test_an_empty_folder_is_used(tmp_path, fast_reproduce):
+    (tmp_path / "empty").mkdir()
+    reproduction.reproduce(tmp_path / "empty", quiet=True)
+    assert (tmp_path / "empty" / "report.json").is_file()
+
+
 def test_a_folder_of_other_files_and_links_are_refused(tmp_path, fast_reproduce, capsys):
     other = tmp_path / "other"
     other.mkdir()
