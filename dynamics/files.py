@@ -43,7 +43,8 @@ import warnings
 from pathlib import Path
 
 __all__ = ["write_text_atomic", "write_bytes_atomic", "write_json_atomic", "output_target", "OutputTargetError",
-           "OutputFolderError", "report_folder", "check_report_folder", "scratch_folder", "RUN_MARKER", "MANIFEST_FORMAT"]
+           "OutputFolderError", "report_folder", "check_report_folder", "scratch_folder", "RUN_MARKER",
+           "MANIFEST_FORMAT"]
 
 #: File that marks a folder as a learning-dynamics report; it holds the manifest of the report's own files.
 RUN_MARKER = ".learning-dynamics-run"

@@ -21,8 +21,8 @@ def run(capsys):
 
 
 def run_process(*args):
-    return subprocess.run([sys.executable, "-m", "dynamics.cli", *args], capture_output=True, text=True,
-                          env={"CI": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    env = {"CI": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run([sys.executable, "-m", "dynamics.cli", *args], capture_output=True, text=True, env=env)
 
 
 def test_help_and_version(run):
@@ -67,6 +67,9 @@ def test_reproduce_quick_writes_the_report_and_refuses_to_mix(tmp_path, run):
         assert set(claim) >= {"id", "section", "statement", "theory", "measured", "error", "passed"}
         assert claim["passed"] is True
     assert (target / "report.md").read_text().startswith("# learning-dynamics")
+    manifest = json.loads((target / ".learning-dynamics-run").read_text())["entries"]
+    assert {"report.json", "report.md", *payload["figures"]} <= set(manifest)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no temporary folder left
     again = run("reproduce", "--quick", "--out", str(target))
     assert again.returncode == 2 and "--force" in again.stderr
     (tmp_path / "other").mkdir()
