@@ -369,20 +369,30 @@ def _data_run(args):
 
     X, labels = load_dataset(args.data)
     _check_work(args, X.shape[0], X.shape[1], f"argument --data: {args.data}")
-    scale = np.max(np.abs(X)) if np.all(np.isfinite(X)) else 1.0
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"data file {args.data}: X must be finite; it contains NaN or inf")
+    scale = np.max(np.abs(X))
     low, high = NORM_RANGE
-    if scale > high or 0 < scale < low:
+    if not low <= scale <= high:
         raise ValueError(f"data file {args.data}: the largest |entry| of X is {scale:.3g}, outside "
-                         f"[{low:g}, {high:g}]; rescale the data")
+                         f"[{low:g}, {high:g}] (all-zero data cannot be learned); rescale the data")
     rng = np.random.default_rng(args.seed)
-    # One unit per class, along the class mean, with output weights of the class's sign (H2/H3 when H1 holds).
-    means = np.vstack([X[labels == k].mean(axis=0) if np.any(labels == k) else rng.standard_normal(X.shape[1])
-                       for k in (1, 2)])
-    lengths = np.linalg.norm(means, axis=1, keepdims=True)
-    lengths[lengths == 0] = 1.0
-    W0 = 0.1 * means / lengths
+    W0 = 0.1 * np.vstack([_unit_direction(X[labels == k] / scale, rng) for k in (1, 2)])
+    # One unit per class with output weights of the class's sign (H2/H3 when H1 holds).
     return train(X, labels, W0, np.array([0.1, -0.1]), loss=args.loss, lr=args.lr, steps=args.steps,
                  record_every=args.record_every)
+
+
+def _unit_direction(points, rng):
+    """Unit vector along the mean of ``points`` (already scaled to O(1)), else along its first non-zero point,
+    else (no point, or all zero) a random direction: a unit that starts at 0 would never move."""
+    import numpy as np
+
+    for candidate in (points.mean(axis=0) if len(points) else None, *points):
+        if candidate is not None and np.linalg.norm(candidate) > 0:
+            return candidate / np.linalg.norm(candidate)
+    direction = rng.standard_normal(points.shape[1])
+    return direction / np.linalg.norm(direction)
 
 
 def _simulate(args) -> int:

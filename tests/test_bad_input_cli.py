@@ -19,6 +19,8 @@ def make_files(folder):
     np.savez(folder / "empty_arrays.npz", X=np.zeros((0, 3)), labels=np.zeros(0, int))
     np.savez(folder / "no_labels.npz", X=np.eye(2))
     np.savez(folder / "huge.npz", X=np.array([[1e200, 0.0], [-1e200, 0.0]]), labels=np.array([1, 2]))
+    np.savez(folder / "zeros.npz", X=np.zeros((3, 2)), labels=np.array([1, 2, 2]))
+    np.savez(folder / "nan.npz", X=np.array([[np.nan, 1.0], [0.0, -1.0]]), labels=np.array([1, 2]))
     np.savez(folder / "diverges.npz", X=1e3 * np.array([[1.0, 0.2], [0.8, -0.1], [-1, 0.1], [-0.9, -0.3]]),
              labels=np.array([1, 1, 2, 2]))
     (folder / "empty.csv").write_text("")
@@ -50,6 +52,8 @@ ROWS = [
     ("simulate --data {d}/empty.csv --out {out}", USAGE, ["--data", "no data points"]),
     ("simulate --data {d}/no_labels.npz --out {out}", USAGE, ["--data", "'X' and 'labels'"]),
     ("simulate --data {d}/huge.npz --out {out}", USAGE, ["--data", "rescale"]),
+    ("simulate --data {d}/zeros.npz --out {out}", USAGE, ["--data", "all-zero"]),
+    ("simulate --data {d}/nan.npz --out {out}", USAGE, ["--data", "finite"]),
     ("simulate --data {d}/text.csv --out {out}", USAGE, ["--data", "not a numeric CSV"]),
     ("simulate --data {d}/label3.csv --out {out}", USAGE, ["--data", "labels must be in [1, 2]"]),
     ("simulate --data {d}/one_column.csv --out {out}", USAGE, ["--data", "at least one feature"]),

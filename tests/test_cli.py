@@ -136,3 +136,13 @@ def test_compare_writes_agreement_and_figure(tmp_path, run):
 def test_bad_numbers_exit_2(run, args, words):
     out = run(*args)
     assert out.returncode == 2 and words in out.stderr and "Traceback" not in out.stderr
+
+
+def test_simulate_a_class_with_zero_mean_starts_with_a_live_unit(tmp_path, run):
+    import numpy as np
+    X = np.array([[2.0, 0.0], [-2.0, 0.0], [0.0, -1.0]])  # class 1 has mean 0: its unit follows its first point
+    np.savez(tmp_path / "d.npz", X=X, labels=np.array([1, 1, 2]))
+    out = run("simulate", "--data", tmp_path / "d.npz", "--steps", "10", "--record-every", "10", "--format", "json")
+    u = json.loads(out.stdout)["u_0"]
+    # hand value at t = 0: Z0 = 0.1, W0 = 0.1 (1, 0), so u = 0.1 * relu(0.1 * 2) = 0.02
+    assert out.returncode == 0 and u[0] == pytest.approx(0.02, rel=1e-15) and u[1] > u[0]
