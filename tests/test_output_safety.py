@@ -45,7 +45,7 @@ def fake_producer(quick, figure_dir):
     for p in paths:
         p.write_bytes(b"figure " + p.suffix.encode())
     known = {"id": "fake", "section": "test", "statement": "a stand-in", "theory": 1.0, "measured": 1.0,
-             "error": 0.0, "passed": True}
+             "error": 0.0, "passed": True, "kind": "measured", "tolerance": 0.0, "criterion": "a stand-in"}
     record = ClaimRecord(**{f.name: known.get(f.name) for f in fields(ClaimRecord)
                             if f.name in known or f.default is MISSING})
     return [record], paths
