@@ -1,44 +1,205 @@
 """The ``learning-dynamics`` command line.
 
-Bad arguments print one line on stderr and exit with status 2; no traceback.
+Exit status
+-----------
+0
+    Success (``reproduce``: every claim passed).
+1
+    The command ran but failed: a claim failed, gradient descent diverged
+    (the arguments were valid; the run they ask for does not converge), an
+    output could not be written (disk full, permission), or an internal error
+    (one line; set ``LEARNING_DYNAMICS_TRACEBACK=1`` or pass ``--traceback`` to
+    see the traceback).
+2
+    Usage error: a bad argument, a bad data file, a refused output path or
+    report folder.  One line on stderr naming the flag; nothing is written.
+130, 143
+    Interrupted by Ctrl-C (130) or SIGTERM (143): one line on stderr; outputs
+    and report folders are left exactly as they were.
+141
+    The reader of the standard output went away (``... | head -1``): quiet exit.
+
+Outputs are written only once everything is computed, through
+:mod:`dynamics.files` (atomic files; report folders moved into place when
+complete); ``--out`` naming a symbolic link is refused unless the link points at
+a pipe or character device such as ``/dev/stdout``.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
+import math
+import os
+import re
+import signal
 import sys
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "MAX_POINTS", "MAX_STEPS", "MAX_RECORDED_VALUES",
+           "MAX_DATA_VALUES", "MAX_WORK", "MAX_ABS_LOGIT",
+           "NORM_RANGE", "MAX_T_MAX", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED",
+           "EXIT_BROKEN_PIPE"]
 
+PROG = "learning-dynamics"
+EXIT_FAILURE = 1
 EXIT_USAGE = 2
+#: 128 + SIGINT, what a shell reports for a program stopped by Ctrl-C.
+EXIT_INTERRUPTED = 130
+#: 128 + SIGTERM, for a run stopped by ``kill``.
+EXIT_TERMINATED = 143
+#: 128 + SIGPIPE, what a shell reports for a writer whose reader closed the pipe.
+EXIT_BROKEN_PIPE = 141
+#: Environment variable that makes an internal error print its traceback.
+TRACEBACK_ENV = "LEARNING_DYNAMICS_TRACEBACK"
+
+#: Most time points ``predict`` evaluates: a curve needs far fewer, and the theory of a deep chain costs up
+#: to a few milliseconds per point (measured 4 ms at depth 5), so this bounds a run to well under a minute.
+MAX_POINTS = 10_000
+#: Most gradient-descent steps of ``simulate``/``compare`` (measured 70 us per step on the default data:
+#: about a minute).
+MAX_STEPS = 1_000_000
+#: Most recorded values, ``(steps / record_every + 1) x points``: every record keeps the logits and
+#: pre-activations of every point, so this bounds the memory (a few hundred MB) and the output table.
+MAX_RECORDED_VALUES = 10**7
+#: Most data values, ``points x dimension`` (80 MB as float64).
+MAX_DATA_VALUES = 10**7
+#: Most work of a run, ``steps x points x dimension`` (measured 4e-8 s per unit: under a minute).
+MAX_WORK = 10**9
+#: Largest |initial logit|: sigma(u) is exactly 1 in float64 beyond 37 and the BCE gradient is exactly 0
+#: beyond 745; 1e6 keeps squared logits (losses, RMS agreement) far inside float64 range.
+MAX_ABS_LOGIT = 1e6
+#: Input norms accepted: the balanced initialization uses ||x||^2 and sqrt(||x|| |u0|), which stay far inside
+#: float64 range (1e-308 .. 1e308) only for norms in this range.
+NORM_RANGE = (1e-100, 1e100)
+#: Last flow time of ``predict``: the BCE logit grows like log t, so confidence is 1 to float64 precision
+#: long before; beyond this the ODE integrator cannot resolve the time axis.
+MAX_T_MAX = 1e12
+
+#: Library parameter names and the flags that set them (to name the flag in a library's error message).
+_FLAGS = {"u0": "--u0", "v0": "--v0", "norm": "--norm", "norms": "--norms", "p": "--p", "depth": "--depth",
+          "lr": "--lr", "steps": "--steps", "record_every": "--record-every", "loss": "--loss", "t": "--t-max",
+          "method": "--method", "n_points": "--n-points", "dimension": "--dimension", "points": "--points",
+          "neurons": "--neurons", "classes": "--classes", "force": "--force", "out": "--out", "X": "--data",
+          "labels": "--data", "data": "--data"}
 
 
 class _UsageError(Exception):
     pass
 
 
+class _OutputFailed(Exception):
+    """An output could not be written (disk full, permission): exit status 1, not a usage error."""
+
+
+class _Interrupted(BaseException):
+    """SIGTERM, turned into an exception so that cleanup runs as for Ctrl-C (a BaseException, like
+    KeyboardInterrupt, so that no ``except Exception`` swallows it)."""
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Parse '-1e-300', '-.5', '-inf' as values, not options (argparse only knows '-1' and '-1.5').
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^-(inf|infinity|nan)$",
+                                                   re.IGNORECASE)
+
     def error(self, message):  # one line, exit status 2
         raise _UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def _logit(text: str) -> float:
+    value = _finite(text)
+    if not 0 < abs(value) <= MAX_ABS_LOGIT:
+        raise argparse.ArgumentTypeError(f"an initial logit must be non-zero with |value| <= {MAX_ABS_LOGIT:g}, "
+                                         f"got {text}")
+    return value
+
+
+def _norm(text: str) -> float:
+    value = _finite(text)
+    low, high = NORM_RANGE
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"an input norm must lie in [{low:g}, {high:g}], got {text}")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = _finite(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def _t_max(text: str) -> float:
+    value = _positive(text)
+    if value > MAX_T_MAX:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_T_MAX:g} (confidence is 1 to float64 precision "
+                                         f"long before), got {text}")
+    return value
+
+
+def _count(low: int, high: int | None = None):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+        if value < low or (high is not None and value > high):
+            upper = f" and at most {high:,}" if high is not None else ""
+            raise argparse.ArgumentTypeError(f"must be at least {low}{upper}, got {value:,}")
+        return value
+    parse.__name__ = "int"
+    return parse
+
+
+def _path(text: str) -> str:
+    if text == "":
+        raise argparse.ArgumentTypeError("must not be empty; pass a file name")
+    return text
+
+
+def _symbolic_depth_limit():
+    """The deepest chain ``derivations.deep`` derives (one limit, shared with the library)."""
+    return getattr(importlib.import_module("derivations.deep"), "MAX_SYMBOLIC_DEPTH", None)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``learning-dynamics``."""
     from . import __version__
+    from .validation import MAX_DEPTH
     import derivations
 
-    parser = _Parser(prog="learning-dynamics",
+    parser = _Parser(prog=PROG,
                      description="Derive, solve, simulate and check the learning dynamics of ReLU networks "
-                                 "(Tachet des Combes et al., arXiv:1809.06848).")
-    parser.add_argument("--version", action="version", version=f"learning-dynamics {__version__}")
+                                 "(Tachet des Combes et al., arXiv:1809.06848).",
+                     epilog="Exit status: 0 ok; 1 the run failed (a claim failed, training diverged, an output "
+                            "could not be written, internal error); 2 bad usage (nothing written); 130 "
+                            "interrupted by Ctrl-C, 143 by SIGTERM (previous outputs intact).")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--traceback", action="store_true",
+                        help=f"print the traceback of an internal error (or set {TRACEBACK_ENV}=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
+    depth_limit = _symbolic_depth_limit()
     derive = sub.add_parser("derive", help="print the derived flow, invariants, reduced ODE and closed form",
                             description="Print the equations sympy derives for MODEL.")
     derive.add_argument("model", choices=sorted(derivations.MODELS), metavar="MODEL",
                         help="one of: " + ", ".join(sorted(derivations.MODELS)))
     derive.add_argument("--loss", default="bce", choices=derivations.LOSS_NAMES,
                         help="loss (default: bce; ignored by multiclass, which is softmax)")
-    derive.add_argument("--depth", type=int, default=3, help="number of weight layers N for 'deep' (default 3)")
+    derive.add_argument("--depth", type=int, default=3,
+                        help="number of weight layers N for 'deep' (default 3"
+                             + (f"; at most {depth_limit}, the library's limit" if depth_limit else "") + ")")
     derive.add_argument("--neurons", type=int, default=2, help="neurons per class for 'wide' (default 2)")
     derive.add_argument("--points", type=int, default=2, help="orthogonal points for 'orthogonal_points' (default 2)")
     derive.add_argument("--classes", type=int, default=3, help="classes for 'multiclass' (default 3)")
@@ -48,50 +209,80 @@ def build_parser() -> argparse.ArgumentParser:
     pred = sub.add_parser("predict", help="theory curve u(t) and confidence on a time grid (CSV or JSON)",
                           description="Balanced-mode theory from the derived equations.")
     pred.add_argument("--loss", default="bce", choices=("bce", "hinge"))
-    pred.add_argument("--norm", type=float, default=1.0, help="input norm ||x|| (default 1)")
-    pred.add_argument("--p", type=float, default=1.0, help="class frequency in (0, 1] (default 1)")
-    pred.add_argument("--u0", type=float, default=0.1, help="initial logit; < 0 for class 2 (default 0.1)")
-    pred.add_argument("--depth", type=int, default=2, help="number of weight layers N (default 2)")
-    pred.add_argument("--t-max", type=float, default=20.0, help="last flow time (default 20)")
-    pred.add_argument("--points", type=int, default=101, help="number of time points (default 101)")
+    pred.add_argument("--norm", type=_norm, default=1.0,
+                      help=f"input norm ||x|| in [{NORM_RANGE[0]:g}, {NORM_RANGE[1]:g}] (default 1)")
+    pred.add_argument("--p", type=_finite, default=1.0, help="class frequency in (0, 1] (default 1)")
+    pred.add_argument("--u0", type=_logit, default=0.1,
+                      help=f"initial logit, non-zero, |u0| <= {MAX_ABS_LOGIT:g}; < 0 for class 2 (default 0.1)")
+    pred.add_argument("--depth", type=int, default=2, help=f"number of weight layers N, 2..{MAX_DEPTH} (default 2)")
+    pred.add_argument("--t-max", type=_t_max, default=20.0, help=f"last flow time, at most {MAX_T_MAX:g} (default 20)")
+    pred.add_argument("--points", type=_count(2, MAX_POINTS), default=101,
+                      help=f"number of time points, 2..{MAX_POINTS:,} (default 101)")
     pred.add_argument("--method", default="closed_form", choices=("closed_form", "ode"))
     pred.add_argument("--format", default="csv", choices=("csv", "json"))
-    pred.add_argument("--out", default=None, help="output file (default: stdout)")
+    pred.add_argument("--out", type=_path, default=None, help="output file (default: stdout)")
 
     for name, helptext in (("simulate", "gradient-descent ground truth on a generated or given dataset"),
                            ("compare", "theory vs gradient descent: agreement numbers and a figure")):
-        sim = sub.add_parser(name, help=helptext, description=helptext)
+        sim = sub.add_parser(name, help=helptext, description=helptext,
+                             epilog=f"Limits: --steps <= {MAX_STEPS:,}; points x dimension <= {MAX_DATA_VALUES:.0e}; "
+                                    f"(steps / record-every + 1) x points <= {MAX_RECORDED_VALUES:.0e} recorded "
+                                    f"values; steps x points x dimension <= {MAX_WORK:.0e} (the run's work).")
         if name == "simulate":
-            sim.add_argument("--data", default=None, help=".npz (X, labels) or .csv (features..., label) file; "
-                                                          "default: one repeated point per class, generated")
+            sim.add_argument("--data", type=_path, default=None,
+                             help=".npz (X, labels) or .csv (features..., label) file; "
+                                  "default: one repeated point per class, generated")
         sim.add_argument("--loss", default="bce", choices=("bce", "hinge", "squared") if name == "simulate"
                          else ("bce", "hinge"))
-        sim.add_argument("--norms", type=float, nargs=2, default=(1.0, 1.0), metavar=("N1", "N2"),
-                         help="class input norms of the generated data (default 1 1)")
-        sim.add_argument("--p", type=float, default=0.5, help="class-1 frequency of the generated data (default 0.5)")
-        sim.add_argument("--n-points", type=int, default=10, help="points in the generated data (default 10)")
-        sim.add_argument("--dimension", type=int, default=5, help="input dimension of the generated data (default 5)")
-        sim.add_argument("--u0", type=float, default=0.1, help="initial class-1 logit, balanced init (default 0.1)")
-        sim.add_argument("--v0", type=float, default=-0.1, help="initial class-2 logit, balanced init (default -0.1)")
-        sim.add_argument("--lr", type=float, default=0.05, help="learning rate (default 0.05)")
-        sim.add_argument("--steps", type=int, default=400, help="gradient-descent steps (default 400)")
-        sim.add_argument("--record-every", type=int, default=10, help="record every k steps (default 10)")
-        sim.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        sim.add_argument("--norms", type=_norm, nargs=2, default=(1.0, 1.0), metavar=("N1", "N2"),
+                         help=f"class input norms of the generated data, in [{NORM_RANGE[0]:g}, {NORM_RANGE[1]:g}] "
+                              "(default 1 1)")
+        sim.add_argument("--p", type=_finite, default=0.5, help="class-1 frequency of the generated data (default 0.5)")
+        sim.add_argument("--n-points", type=_count(2), default=10, help="points in the generated data (default 10)")
+        sim.add_argument("--dimension", type=_count(2), default=5,
+                         help="input dimension of the generated data (default 5)")
+        sim.add_argument("--u0", type=_logit, default=0.1,
+                         help=f"initial class-1 logit, balanced init, in (0, {MAX_ABS_LOGIT:g}] (default 0.1)")
+        sim.add_argument("--v0", type=_logit, default=-0.1,
+                         help=f"initial class-2 logit, balanced init, in [-{MAX_ABS_LOGIT:g}, 0) (default -0.1)")
+        sim.add_argument("--lr", type=_positive, default=0.05, help="learning rate (default 0.05)")
+        sim.add_argument("--steps", type=_count(1, MAX_STEPS), default=400,
+                         help=f"gradient-descent steps, 1..{MAX_STEPS:,} (default 400)")
+        sim.add_argument("--record-every", type=_count(1), default=10, help="record every k steps (default 10)")
+        sim.add_argument("--seed", type=_count(0), default=0, help="random seed (default 0)")
         if name == "simulate":
             sim.add_argument("--format", default="csv", choices=("csv", "json", "npz"))
-            sim.add_argument("--out", default=None, help="output file (default: stdout; required for npz)")
+            sim.add_argument("--out", type=_path, default=None, help="output file (default: stdout; required for npz)")
         else:
-            sim.add_argument("--figure", default="comparison", help="figure path stem, PNG and PDF (default ./comparison)")
-            sim.add_argument("--out", default=None, help="write the agreement JSON here (default: stdout)")
+            sim.add_argument("--figure", type=_path, default="comparison",
+                             help="figure path stem, PNG and PDF (default ./comparison)")
+            sim.add_argument("--out", type=_path, default=None, help="write the agreement JSON here (default: stdout)")
 
     rep = sub.add_parser("reproduce", help="run every claim of the paper and write a report (the main job)",
                          description="Run every experiment with built-in defaults; write report.md, report.json "
-                                     "and figures into --out.")
-    rep.add_argument("--out", default=None, help="output folder (default ./learning-dynamics-report)")
+                                     "and figures into --out.  The report is built in a temporary folder next to "
+                                     "--out and moved into place only when complete; Ctrl-C leaves --out as it "
+                                     "was.")
+    rep.add_argument("--out", type=_path, default=None, help="output folder (default ./learning-dynamics-report)")
     rep.add_argument("--quick", action="store_true", help="smaller sizes, for a fast look")
-    rep.add_argument("--force", action="store_true", help="replace a previous run's report folder")
+    rep.add_argument("--force", action="store_true",
+                     help="replace a previous report in --out: only the files it recorded (unchanged) are removed; "
+                          "a folder holding anything else is refused, naming the entries")
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
+
+
+# --------------------------------------------------------------------------- commands
+
+def _check_output(flag: str, path) -> None:
+    """Refuse a bad output path before any work is done."""
+    from .files import output_target
+
+    if path not in (None, "-"):
+        try:
+            output_target(path)
+        except ValueError as exc:
+            raise _UsageError(f"{PROG}: argument {flag}: {exc}") from None
 
 
 def _derive(args) -> int:
@@ -105,14 +296,14 @@ def _derive(args) -> int:
     }
     build = factories.get(args.model, lambda: derivations.MODELS[args.model](args.loss))
     model = build()
-    print(model.latex() if args.latex else model.pretty())
+    lines = [model.latex() if args.latex else model.pretty()]
+    status = 0
     if args.check:
         proofs = model.proofs()
-        for r in proofs:
-            print(f"[{'ok' if r.holds else 'FAILED'}] ({r.method}) {r.statement}")
-        if not all(r.holds for r in proofs):
-            return 1
-    return 0
+        lines += [f"[{'ok' if r.holds else 'FAILED'}] ({r.method}) {r.statement}" for r in proofs]
+        status = 0 if all(r.holds for r in proofs) else EXIT_FAILURE
+    _emit("\n".join(lines) + "\n")
+    return status
 
 
 def _predict(args) -> int:
@@ -123,15 +314,31 @@ def _predict(args) -> int:
     from .balanced_logit import logit
     from .datafiles import write_table
 
-    if args.points < 2:
-        raise ValueError("--points must be at least 2")
-    if not args.t_max > 0:
-        raise ValueError("--t-max must be > 0")
+    _check_output("--out", args.out)
     t = np.linspace(0.0, args.t_max, args.points)
     u = logit(t, loss=args.loss, norm=args.norm, p=args.p, u0=args.u0, depth=args.depth, method=args.method)
-    confidence = expit(np.abs(u)) if args.loss == "bce" else np.abs(u)
-    write_table({"t": t, "u": u, "confidence": confidence}, args.format, args.out)
+    sign = 1.0 if args.u0 > 0 else -1.0  # the class the curve belongs to: confidence of the true class
+    confidence = expit(sign * u) if args.loss == "bce" else sign * u
+    with _writing("--out"):
+        write_table({"t": t, "u": u, "confidence": confidence}, args.format, args.out)
     return 0
+
+
+def _check_work(args, n_points: int, dimension: int, source: str) -> None:
+    """Refuse a run above the named limits before it starts (``source`` names what sets the data size)."""
+    if n_points * dimension > MAX_DATA_VALUES:
+        raise _UsageError(f"{PROG}: {source}: {n_points:,} points of dimension {dimension:,} is "
+                          f"{n_points * dimension:,} values, more than the limit {MAX_DATA_VALUES:.0e}")
+    records = args.steps // args.record_every + 1
+    if records * n_points > MAX_RECORDED_VALUES:
+        raise _UsageError(f"{PROG}: argument --record-every: {args.steps:,} steps recorded every "
+                          f"{args.record_every:,} on {n_points:,} points would keep {records * n_points:,} values, "
+                          f"more than the limit {MAX_RECORDED_VALUES:.0e}; raise --record-every or lower --steps")
+    work = args.steps * n_points * dimension
+    if work > MAX_WORK:
+        raise _UsageError(f"{PROG}: argument --steps: {args.steps:,} steps on {n_points:,} points of dimension "
+                          f"{dimension:,} is {work:.2g} operations, more than the limit {MAX_WORK:.0e}; lower "
+                          "--steps or use less data")
 
 
 def _generated_run(args):
@@ -141,6 +348,11 @@ def _generated_run(args):
     from .initialization import balanced_init
     from .training import train
 
+    if args.u0 <= 0 or args.v0 >= 0:
+        flag, value = ("--u0", args.u0) if args.u0 <= 0 else ("--v0", args.v0)
+        raise _UsageError(f"{PROG}: argument {flag}: the balanced initialization needs --u0 > 0 (class 1) and "
+                          f"--v0 < 0 (class 2), got {value:g}")
+    _check_work(args, args.n_points, args.dimension, "arguments --n-points/--dimension")
     rng = np.random.default_rng(args.seed)
     data = repeated_points(rng, norms=tuple(args.norms), p=args.p, n_points=args.n_points, dimension=args.dimension)
     init = balanced_init(data, u0=args.u0, v0=args.v0)
@@ -149,81 +361,240 @@ def _generated_run(args):
     return data, run
 
 
-def _simulate(args) -> int:
+def _data_run(args):
     import numpy as np
 
-    from .datafiles import load_dataset, write_table
+    from .datafiles import load_dataset
     from .training import train
 
-    if args.data:
-        X, labels = load_dataset(args.data)
-        rng = np.random.default_rng(args.seed)
-        # One unit per class, along the class mean, with output weights of the class's sign (H2/H3 when H1 holds).
-        means = np.vstack([X[labels == k].mean(axis=0) if np.any(labels == k) else rng.standard_normal(X.shape[1])
-                           for k in (1, 2)])
-        W0 = 0.1 * means / np.linalg.norm(means, axis=1, keepdims=True)
-        run = train(X, labels, W0, np.array([0.1, -0.1]), loss=args.loss, lr=args.lr, steps=args.steps,
-                    record_every=args.record_every)
-    else:
-        _, run = _generated_run(args)
+    X, labels = load_dataset(args.data)
+    _check_work(args, X.shape[0], X.shape[1], f"argument --data: {args.data}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"data file {args.data}: X must be finite; it contains NaN or inf")
+    scale = np.max(np.abs(X))
+    low, high = NORM_RANGE
+    if not low <= scale <= high:
+        raise ValueError(f"data file {args.data}: the largest |entry| of X is {scale:.3g}, outside "
+                         f"[{low:g}, {high:g}] (all-zero data cannot be learned); rescale the data")
+    rng = np.random.default_rng(args.seed)
+    W0 = 0.1 * np.vstack([_unit_direction(X[labels == k] / scale, rng) for k in (1, 2)])
+    # One unit per class with output weights of the class's sign (H2/H3 when H1 holds).
+    return train(X, labels, W0, np.array([0.1, -0.1]), loss=args.loss, lr=args.lr, steps=args.steps,
+                 record_every=args.record_every)
+
+
+def _unit_direction(points, rng):
+    """Unit vector along the mean of ``points`` (already scaled to O(1)), else along its first non-zero point,
+    else (no point, or all zero) a random direction: a unit that starts at 0 would never move."""
+    import numpy as np
+
+    for candidate in (points.mean(axis=0) if len(points) else None, *points):
+        if candidate is not None and np.linalg.norm(candidate) > 0:
+            return candidate / np.linalg.norm(candidate)
+    direction = rng.standard_normal(points.shape[1])
+    return direction / np.linalg.norm(direction)
+
+
+def _simulate(args) -> int:
+    from .datafiles import write_table
+
+    if args.format == "npz" and args.out in (None, "-"):
+        raise _UsageError(f"{PROG}: --format npz needs --out FILE (binary output cannot go to the terminal)")
+    _check_output("--out", args.out)
+    run = _data_run(args) if args.data else _generated_run(args)[1]
     columns = {"t": run.t, "loss": run.losses}
     columns.update({f"u_{i}": run.logits[:, i] for i in range(run.logits.shape[1])})
-    write_table(columns, args.format, args.out)
+    with _writing("--out"):
+        write_table(columns, args.format, args.out)
     return 0
 
 
 def _compare(args) -> int:
     import json
+    from pathlib import Path
 
     from .agreement import compare_two_layer
-    from .files import write_text_atomic
+    from .files import scratch_folder, write_bytes_atomic, write_text_atomic
     from .plots import plot_comparison
 
+    _check_output("--out", args.out)
+    stem = Path(args.figure)
+    for ext in ("png", "pdf"):
+        _check_output("--figure", stem.with_name(f"{stem.name}.{ext}"))
     data, run = _generated_run(args)
     result = compare_two_layer(run, data, loss=args.loss, u0=args.u0, v0=args.v0)
-    figures = plot_comparison(run.t, [result.theory_logits[1], result.theory_logits[2]], run.t,
-                              [result.measured_logits[1], result.measured_logits[2]], args.figure,
-                              title=f"{args.loss}: theory (lines) vs GD lr={args.lr:g} (markers)")
+    figures = {ext: str(stem.with_name(f"{stem.name}.{ext}")) for ext in ("png", "pdf")}
     payload = {"time_map": result.time_map, "lr": args.lr, "steps": args.steps,
                "logits": {f"class {k}": result.logits[k].as_dict() for k in (1, 2)},
                "confidences": {f"class {k}": result.confidences[k].as_dict() for k in (1, 2)},
-               "figures": figures}
-    text = json.dumps(payload, indent=2) + "\n"
-    if args.out:
-        write_text_atomic(args.out, text)
+               "figures": list(figures.values())}
+    try:
+        text = json.dumps(payload, indent=2, allow_nan=False) + "\n"
+    except ValueError:
+        raise RuntimeError("the agreement holds NaN or an infinity; nothing was written") from None
+    with scratch_folder() as scratch:
+        drawn = plot_comparison(run.t, [result.theory_logits[1], result.theory_logits[2]], run.t,
+                                [result.measured_logits[1], result.measured_logits[2]], scratch / "figure",
+                                title=f"{args.loss}: theory (lines) vs GD lr={args.lr:g} (markers)")
+        with _writing("--figure"):
+            for source in map(Path, drawn):
+                write_bytes_atomic(figures[source.suffix.lstrip(".")], source.read_bytes())
+    if args.out in (None, "-"):
+        _emit(text)
     else:
-        print(text, end="")
+        with _writing("--out"):
+            write_text_atomic(args.out, text)
     return 0
 
 
 def _reproduce(args) -> int:
+    from .files import OutputFolderError
     from .reproduction import DEFAULT_OUT, reproduce
 
     out = args.out or DEFAULT_OUT
-    payload = reproduce(out, quick=args.quick, force=args.force, quiet=args.quiet)
+    try:
+        payload = reproduce(out, quick=args.quick, force=args.force, quiet=args.quiet)
+    except OutputFolderError as exc:
+        remedy = "; pass --force to replace it or choose another --out" if exc.needs_force else ""
+        raise _UsageError(f"{PROG}: argument --out: {exc.problem.replace('(even with force)', '(even with --force)')}"
+                          f"{remedy}") from None
     claims = payload["claims"]
     passed = sum(c["passed"] for c in claims)
-    print(f"{passed}/{len(claims)} claims passed in {payload['elapsed_seconds']:.1f} s; report: {out}/report.md")
-    return 0 if passed == len(claims) else 1
+    _emit(f"{passed}/{len(claims)} claims passed in {payload['elapsed_seconds']:.1f} s; report: {out}/report.md\n")
+    return 0 if passed == len(claims) else EXIT_FAILURE
+
+
+@contextlib.contextmanager
+def _writing(flag: str):
+    """Report a failed write (other than a closed pipe) as one line naming the flag."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        reason = exc.strerror or _one_line(exc)
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise _OutputFailed(f"argument {flag}: {reason}{where}") from None
+
+
+def _emit(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+# --------------------------------------------------------------------------- errors
+
+def _raised_by_validation(exc: BaseException) -> bool:
+    """True when ``exc`` was raised explicitly (a ``raise`` statement) by dynamics or derivations code.
+
+    That is how the library reports bad arguments; the same exception types
+    raised anywhere else (numpy, sympy, an operation on a wrong type) are bugs.
+    """
+    import linecache
+
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    module = tb.tb_frame.f_globals.get("__name__", "")
+    if module.split(".")[0] not in ("dynamics", "derivations"):
+        return False
+    line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
+    return line.startswith("raise ")
+
+
+def _name_flag(message: str) -> str:
+    """Prefix a library message with the flag of the parameter it starts with (``u0 must ...`` -> ``--u0``)."""
+    match = re.match(r"[A-Za-z_][A-Za-z0-9_]*", message)
+    flag = _FLAGS.get(match.group(0)) if match else None
+    return f"argument {flag}: {message}" if flag else message
+
+
+def _on_sigterm(signum, frame):
+    raise _Interrupted()
 
 
 def main(argv=None) -> int:
-    """Entry point of the ``learning-dynamics`` console script."""
+    """Entry point of the ``learning-dynamics`` console script; returns the exit status."""
+    from .training import TrainingDiverged
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    show_traceback = "--traceback" in argv or os.environ.get(TRACEBACK_ENV, "") not in ("", "0")
+    previous_sigterm = None
     try:
+        if _in_main_thread():
+            previous_sigterm = signal.signal(signal.SIGTERM, _on_sigterm)
         parser = build_parser()
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version
+            return exc.code if isinstance(exc.code, int) else 0
         if args.command is None:
-            parser.print_help()
+            parser.print_help(sys.stderr)
             return EXIT_USAGE
         commands = {"derive": _derive, "predict": _predict, "simulate": _simulate, "compare": _compare,
                     "reproduce": _reproduce}
         return commands[args.command](args)
+    except (KeyboardInterrupt, _Interrupted) as exc:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_TERMINATED if isinstance(exc, _Interrupted) else EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except _UsageError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
-    except (ValueError, TypeError, FileExistsError, FileNotFoundError, OSError) as exc:
-        print(f"learning-dynamics: error: {exc}", file=sys.stderr)
+    except TrainingDiverged as exc:
+        print(f"{PROG}: error: {exc} (lower --lr)", file=sys.stderr)
+        return EXIT_FAILURE
+    except (ValueError, TypeError, FileExistsError, FileNotFoundError) as exc:
+        if not _raised_by_validation(exc):
+            return _internal(exc, show_traceback)
+        print(f"{PROG}: error: {_name_flag(_one_line(exc))}", file=sys.stderr)
         return EXIT_USAGE
+    except _OutputFailed as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as exc:
+        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:  # noqa: BLE001 - the last resort: one line, the traceback on request
+        return _internal(exc, show_traceback)
+    finally:
+        if previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, previous_sigterm)
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _internal(exc: BaseException, show_traceback: bool) -> int:
+    if show_traceback:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    else:
+        print(f"{PROG}: internal error: {type(exc).__name__}: {_one_line(exc)} (run with --traceback or "
+              f"{TRACEBACK_ENV}=1 for details)", file=sys.stderr)
+    return EXIT_FAILURE
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,69 +1,508 @@
-"""Atomic output files and report folders that never mix two runs."""
+"""Every file the toolkit writes goes through here: atomic files, and report folders that never lose user data.
+
+Output files
+    :func:`write_text_atomic` / :func:`write_bytes_atomic` write a regular file
+    through a uniquely named temporary sibling and one ``os.replace``, so a
+    reader (or an interruption) sees the old content or the new one, never
+    half of it.  What the path already is decides what happens
+    (:func:`output_target`):
+
+    * missing or a regular file: atomic replacement (the file keeps its
+      permission bits; a new one gets the usual ``0o666 & ~umask``);
+    * a FIFO or a character device (a pipe, a terminal, ``/dev/stdout``,
+      ``/dev/null``, ``/dev/full``): written through, never replaced; a write
+      error such as "no space left on device" is a clean :class:`OSError`;
+    * the same file as this process's standard output: written to ``sys.stdout``;
+    * a symbolic link: written through when it points at a FIFO or a character
+      device, **refused** otherwise (a link is never replaced by a file, and a
+      regular file is never written behind a link: pass the target itself);
+    * a folder, a block device, a socket: refused.
+
+Report folders
+    :func:`report_folder` builds a new report in a temporary sibling folder and
+    moves it into place only when it is complete.  The report records what it
+    wrote in a manifest (:data:`RUN_MARKER`); replacing a previous report
+    (``force=True``) removes only the entries that manifest lists, unchanged,
+    and refuses — naming them — when the folder holds anything else.  Links
+    are never followed; nothing is deleted recursively.  An interruption
+    leaves the previous state intact and no temporary folder behind.
+"""
 from __future__ import annotations
 
+import contextlib
+import errno
+import hashlib
 import json
+import math
 import os
+import signal
+import stat
+import sys
 import tempfile
+import warnings
 from pathlib import Path
 
-__all__ = ["write_text_atomic", "write_json_atomic", "prepare_output_dir", "RUN_MARKER"]
+__all__ = ["write_text_atomic", "write_bytes_atomic", "write_json_atomic", "output_target", "OutputTargetError",
+           "OutputFolderError", "report_folder", "check_report_folder", "scratch_folder", "RUN_MARKER",
+           "MANIFEST_FORMAT"]
 
-#: File that marks a folder as a learning-dynamics output folder.
+#: File that marks a folder as a learning-dynamics report; it holds the manifest of the report's own files.
 RUN_MARKER = ".learning-dynamics-run"
 
+#: Version of the manifest written into :data:`RUN_MARKER`.
+MANIFEST_FORMAT = 1
 
-def write_text_atomic(path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+#: How many offending entries an error message names before summarising the rest.
+NAMED_IN_MESSAGE = 5
+
+#: Signals held back while the report folder is swapped or a temporary folder removed (a few milliseconds).
+_HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
-def write_json_atomic(path, payload) -> Path:
-    """Atomically write ``payload`` as indented JSON."""
-    return write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=False) + "\n")
+class OutputTargetError(ValueError):
+    """An output path that is refused (a folder, a link to a file, a block device, ...)."""
 
 
-def prepare_output_dir(path, *, force: bool, run_id: str) -> Path:
-    """Create ``path`` for a new run, refusing to mix it with another run's files.
+class OutputFolderError(FileExistsError):
+    """A report folder that cannot be used or replaced.
 
-    An empty or missing folder is used as is.  A non-empty folder is refused
-    unless ``force`` is true, in which case the files of the previous
-    learning-dynamics run (and only a folder marked as such) are replaced.
+    Attributes
+    ----------
+    path : Path
+        The folder.
+    problem : str
+        What is wrong, without the remedy.
+    needs_force : bool
+        True when passing ``force=True`` would replace the folder.
+    """
+
+    def __init__(self, path, problem: str, *, needs_force: bool = False):
+        self.path, self.problem, self.needs_force = Path(path), problem, needs_force
+        remedy = "; pass force=True to replace it or choose another folder" if needs_force else ""
+        super().__init__(problem + remedy)
+
+
+# --------------------------------------------------------------------------- output files
+
+def output_target(path) -> str:
+    """What writing ``path`` would do: ``"stdout"``, ``"file"`` (atomic) or ``"stream"`` (write-through).
 
     Raises
     ------
-    FileExistsError
-        The folder holds files of another run (or unrelated files) and
-        ``force`` is false.
+    OutputTargetError
+        The path is refused (see the module docstring for the rules).
+
+    Examples
+    --------
+    >>> output_target("/dev/null")
+    'stream'
     """
     path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise FileExistsError(f"--out {path} is a file, not a folder; choose another --out")
-    if path.is_dir() and any(path.iterdir()):
-        marked = (path / RUN_MARKER).exists()
-        if not force:
-            what = "another learning-dynamics run" if marked else "files that are not a learning-dynamics report"
-            raise FileExistsError(f"output folder {path} already holds {what}; pass --force to replace it "
-                                  "or choose another --out")
-        if not marked:
-            raise FileExistsError(f"output folder {path} holds files that are not a learning-dynamics report; "
-                                  "refusing to overwrite them even with --force; choose another --out")
-        for child in path.iterdir():
-            if child.is_file():
-                child.unlink()
-            elif child.is_dir():
-                for sub in sorted(child.rglob("*"), reverse=True):
-                    sub.unlink() if sub.is_file() else sub.rmdir()
-                child.rmdir()
-    path.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path / RUN_MARKER, run_id + "\n")
+    if str(path) == "":
+        raise OutputTargetError("output path is empty; pass a file name")
+    try:
+        link = path.lstat()
+    except FileNotFoundError:
+        return "file"
+    except OSError as exc:
+        raise OutputTargetError(f"output path {path} cannot be examined: {exc.strerror}") from None
+    try:
+        target = path.stat()
+    except OSError:
+        raise OutputTargetError(f"output path {path} is a symbolic link to a missing file; pass the file "
+                                "you mean (never a link to it)") from None
+    if _same_as_stdout(target):
+        return "stdout"
+    if stat.S_ISFIFO(target.st_mode) or stat.S_ISCHR(target.st_mode):
+        return "stream"
+    if stat.S_ISLNK(link.st_mode):
+        kind = "a folder" if stat.S_ISDIR(target.st_mode) else "a file"
+        raise OutputTargetError(f"output path {path} is a symbolic link to {kind} ({os.path.realpath(path)}); "
+                                "refusing to write behind a link: pass the target path itself")
+    if stat.S_ISREG(target.st_mode):
+        return "file"
+    if stat.S_ISDIR(target.st_mode):
+        raise OutputTargetError(f"output path {path} is a folder; pass a file name")
+    raise OutputTargetError(f"output path {path} is {_kind(target.st_mode)}; pass a regular file, a pipe or "
+                            "a character device")
+
+
+def _kind(mode) -> str:
+    for test, name in ((stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"),
+                       (stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISREG, "a regular file")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _same_as_stdout(target: os.stat_result) -> bool:
+    try:
+        fd = sys.stdout.fileno()
+        mine = os.fstat(fd)
+    except (AttributeError, OSError, ValueError):
+        return False
+    return os.path.samestat(target, mine)
+
+
+def write_bytes_atomic(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` (atomically for a regular file; see :func:`output_target`)."""
+    path = Path(path)
+    kind = output_target(path)
+    if kind == "stdout":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    elif kind == "stream":
+        _write_through(path, data)
+    else:
+        _replace_file(path, data)
     return path
+
+
+def write_text_atomic(path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` (atomically for a regular file; see :func:`output_target`)."""
+    return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_json_atomic(path, payload, *, nonfinite: str = "refuse") -> Path:
+    """Write ``payload`` as indented JSON; NaN and infinities are never written as bare (invalid JSON) tokens.
+
+    Parameters
+    ----------
+    nonfinite : {"refuse", "string"}
+        What to do with a non-finite float: refuse the write, or write it as
+        the string ``"nan"``, ``"inf"`` or ``"-inf"`` (a visible flag).
+
+    Raises
+    ------
+    ValueError
+        ``payload`` holds a non-finite number and ``nonfinite`` is ``"refuse"``.
+
+    Examples
+    --------
+    >>> _flag_nonfinite({"a": [1.0, float("inf")]})
+    {'a': [1.0, 'inf']}
+    """
+    if nonfinite not in ("refuse", "string"):
+        raise ValueError(f"nonfinite must be 'refuse' or 'string', got {nonfinite!r}")
+    if nonfinite == "string":
+        payload = _flag_nonfinite(payload)
+    try:
+        text = json.dumps(payload, indent=2, allow_nan=False)
+    except ValueError:
+        raise ValueError(f"refusing to write {path}: the result holds NaN or an infinity, which JSON cannot "
+                         "represent") from None
+    return write_text_atomic(path, text + "\n")
+
+
+def _flag_nonfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _flag_nonfinite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_flag_nonfinite(v) for v in value]
+    return value
+
+
+def _write_through(path: Path, data: bytes) -> None:
+    # No O_CREAT: the device or FIFO exists; if it vanished meanwhile, fail rather than create a file.
+    fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot write to {path}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def _new_file_mode(path: Path) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    created = _make_parents(path.parent)
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+            os.fchmod(handle.fileno(), _new_file_mode(path))
+        os.replace(tmp, path)
+        tmp = None
+    except BaseException:
+        with _signals_held():
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+            _remove_empty(created)
+        raise
+
+
+def _make_parents(folder: Path) -> list:
+    """Create ``folder`` and its missing ancestors; return the ones created (deepest first)."""
+    missing = []
+    for candidate in (folder, *folder.parents):
+        if os.path.lexists(candidate):
+            break
+        missing.append(candidate)
+    for candidate in reversed(missing):
+        candidate.mkdir()
+    return missing
+
+
+def _remove_empty(folders) -> None:
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Hold back SIGINT/SIGTERM (delivered on exit) so a short critical section runs to its end."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+# --------------------------------------------------------------------------- report folders
+
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def _walk(folder: Path, prefix: str = ""):
+    """``(relative path, lstat)`` of every entry below ``folder``, parents first; links are not followed."""
+    with os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            rel = f"{prefix}{entry.name}"
+            info = entry.stat(follow_symlinks=False)
+            yield rel, info
+            if stat.S_ISDIR(info.st_mode):
+                yield from _walk(Path(entry.path), rel + "/")
+
+
+def _manifest(folder: Path, run_id: str) -> dict:
+    entries = {}
+    for rel, info in _walk(folder):
+        if stat.S_ISDIR(info.st_mode):
+            entries[rel] = {"type": "folder"}
+        elif stat.S_ISREG(info.st_mode):
+            entries[rel] = {"type": "file", "size": info.st_size, "sha256": _digest(folder / rel)}
+        else:
+            raise OSError(f"the new report holds {rel}, which is {_kind(info.st_mode)}; only files and folders "
+                          "are recorded")
+    return {"learning-dynamics report": MANIFEST_FORMAT, "run": run_id, "entries": entries}
+
+
+def _recorded(folder: Path) -> dict:
+    """The entries (relative path -> record) the report in ``folder`` says it wrote.
+
+    A report written before manifests existed has a one-line marker; its own
+    files are then the marker, ``report.json``, ``report.md`` and the figures
+    ``report.json`` lists (types only, no checksums).
+    """
+    text = (folder / RUN_MARKER).read_text(encoding="utf-8", errors="replace")
+    try:
+        manifest = json.loads(text)
+        entries = dict(manifest["entries"])
+    except (ValueError, KeyError, TypeError):
+        entries = {"report.json": {"type": "file"}, "report.md": {"type": "file"}}
+        with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+            for figure in json.loads((folder / "report.json").read_text(encoding="utf-8"))["figures"]:
+                parts = Path(figure).parts
+                if Path(figure).is_absolute() or ".." in parts:
+                    continue
+                for depth in range(1, len(parts)):
+                    entries["/".join(parts[:depth])] = {"type": "folder"}
+                entries["/".join(parts)] = {"type": "file"}
+    entries[RUN_MARKER] = {"type": "file"}
+    return {rel: record for rel, record in entries.items() if _inside(rel) and isinstance(record, dict)}
+
+
+def _inside(rel) -> bool:
+    """True for a plain relative path below the folder (no '..', not absolute, no empty part)."""
+    return isinstance(rel, str) and rel != "" and not rel.startswith("/") and all(
+        part not in ("", ".", "..") for part in rel.split("/"))
+
+
+def _foreign(folder: Path) -> dict:
+    """Entries of ``folder`` its report did not record, or that changed since: relative path -> description."""
+    recorded = _recorded(folder)
+    out = {}
+    for rel, info in _walk(folder):
+        record = recorded.get(rel)
+        is_dir, is_file = stat.S_ISDIR(info.st_mode), stat.S_ISREG(info.st_mode)
+        if record is None:
+            out[rel] = rel + ("/" if is_dir else "")
+        elif (record.get("type") == "folder") != is_dir or (record.get("type") == "file") != is_file:
+            out[rel] = f"{rel} (now {_kind(info.st_mode)})"
+        elif is_file and "sha256" in record and (info.st_size != record.get("size")
+                                                  or _digest(folder / rel) != record["sha256"]):
+            out[rel] = f"{rel} (changed since the report wrote it)"
+    return out
+
+
+def _name_some(items) -> str:
+    shown = ", ".join(items[:NAMED_IN_MESSAGE])
+    return shown + (f" and {len(items) - NAMED_IN_MESSAGE} more" if len(items) > NAMED_IN_MESSAGE else "")
+
+
+def check_report_folder(path, *, force: bool) -> bool:
+    """Refuse a report folder that cannot be used; True when it holds a previous report to replace.
+
+    Raises
+    ------
+    OutputFolderError
+        ``path`` is a link or not a folder; it holds files that are not a
+        report; it holds a report and ``force`` is false; or, with ``force``,
+        the report folder holds entries its manifest does not list (named).
+    """
+    path = Path(os.path.abspath(path))
+    if path == Path.cwd() or path == path.parent:
+        raise OutputFolderError(path, f"output folder {path} is the current folder or the root; the report "
+                                      "replaces its folder as a whole: pass a folder inside it")
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return False
+    if stat.S_ISLNK(info.st_mode):
+        raise OutputFolderError(path, f"output folder {path} is a symbolic link; refusing to write behind it "
+                                      "or replace it: pass the folder it points to, or another folder")
+    if not stat.S_ISDIR(info.st_mode):
+        raise OutputFolderError(path, f"output folder {path} is {_kind(info.st_mode)}, not a folder; "
+                                      "choose another folder")
+    if not any(path.iterdir()):
+        return False
+    marker = path / RUN_MARKER
+    if not (os.path.lexists(marker) and stat.S_ISREG(marker.lstat().st_mode)):
+        raise OutputFolderError(path, f"output folder {path} holds files that are not a learning-dynamics report; "
+                                      "refusing to replace them (even with force); choose another folder")
+    if not force:
+        raise OutputFolderError(path, f"output folder {path} already holds a learning-dynamics report",
+                                needs_force=True)
+    foreign = _foreign(path)
+    if foreign:
+        raise OutputFolderError(path, f"output folder {path} holds entries the previous report did not write: "
+                                      f"{_name_some(list(foreign.values()))}; refusing to replace it (even with "
+                                      "force): move them out first, or choose another folder")
+    return True
+
+
+def _remove_recorded(folder: Path) -> list:
+    """Delete the entries the report in ``folder`` recorded (deepest first, links never followed).
+
+    Only entries found by walking ``folder`` without following links are
+    candidates, so nothing outside it can be reached whatever the manifest says.
+    Returns the entries left in place (anything not recorded, or changed).
+    """
+    recorded, foreign = _recorded(folder), _foreign(folder)
+    found = [(rel, info) for rel, info in _walk(folder) if rel in recorded and rel not in foreign]
+    for rel, info in sorted(found, key=lambda item: item[0].count("/"), reverse=True):
+        if stat.S_ISREG(info.st_mode):
+            os.unlink(folder / rel)
+        elif stat.S_ISDIR(info.st_mode):
+            with contextlib.suppress(OSError):
+                os.rmdir(folder / rel)  # only when empty: a folder is never removed with contents
+    return [rel for rel, _ in _walk(folder)]
+
+
+def _remove_own_temporary(folder: Path) -> None:
+    """Remove a temporary folder this process created and filled (no links followed, nothing outside it)."""
+    if not os.path.lexists(folder) or stat.S_ISLNK(folder.lstat().st_mode):
+        return
+    for rel, info in reversed(list(_walk(folder))):
+        if stat.S_ISDIR(info.st_mode):
+            os.rmdir(folder / rel)
+        else:
+            os.unlink(folder / rel)
+    os.rmdir(folder)
+
+
+@contextlib.contextmanager
+def scratch_folder():
+    """A private temporary folder, removed on exit (no links followed; nothing outside it is touched)."""
+    folder = Path(tempfile.mkdtemp(prefix="learning-dynamics-"))
+    try:
+        yield folder
+    finally:
+        with _signals_held():
+            _remove_own_temporary(folder)
+
+
+@contextlib.contextmanager
+def report_folder(path, *, force: bool, run_id: str):
+    """Build a report in a temporary sibling of ``path``; move it into place when the block ends normally.
+
+    Yields the temporary folder to write into.  On normal exit the manifest is
+    written, the previous report (checked again) is swapped out and its
+    recorded files removed.  On any exception, including
+    :class:`KeyboardInterrupt`, the temporary folder is removed and ``path``
+    is left exactly as it was.
+
+    Raises
+    ------
+    OutputFolderError
+        See :func:`check_report_folder` (checked before and after the build).
+    """
+    path = Path(os.path.abspath(path))
+    check_report_folder(path, force=force)
+    created = _make_parents(path.parent)
+    build = None
+    try:
+        build = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.building-"))
+        yield build
+        manifest = _manifest(build, run_id)
+        (build / RUN_MARKER).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+        with _signals_held():
+            _swap_in(build, path, force=force)
+        build = None
+    finally:
+        if build is not None:
+            with _signals_held():
+                _remove_own_temporary(build)
+                _remove_empty(created)
+
+
+def _swap_in(build: Path, path: Path, *, force: bool) -> None:
+    previous = check_report_folder(path, force=force)
+    if not previous:
+        try:
+            os.rename(build, path)  # onto a missing or empty folder: atomic
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                raise OutputFolderError(path, f"output folder {path} was filled by something else during the "
+                                              "run; the new report was not written") from None
+            raise
+        return
+    old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.previous-"))
+    os.rename(path, old)  # replaces the empty placeholder
+    try:
+        os.rename(build, path)
+    except BaseException:
+        os.rename(old, path)
+        raise
+    left = _remove_recorded(old)
+    if left:
+        warnings.warn(f"kept the previous report's folder as {old}: it holds {_name_some(left)}, which the "
+                      "previous report did not write", stacklevel=3)
+    else:
+        os.rmdir(old)

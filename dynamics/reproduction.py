@@ -14,7 +14,7 @@ from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
-from .files import prepare_output_dir, write_json_atomic, write_text_atomic
+from .files import report_folder, write_json_atomic, write_text_atomic
 from .paper_claims import PRODUCERS, ClaimRecord
 from .progress import progress
 
@@ -99,27 +99,53 @@ def _markdown(records, parameters, elapsed, figures) -> str:
 
 
 def reproduce(out=DEFAULT_OUT, *, quick: bool = False, force: bool = False, quiet: bool = False) -> dict:
-    """Run every claim and write ``report.json`` and ``report.md`` into ``out``.
+    """Run every claim and write ``report.json``, ``report.md`` and the figures into the folder ``out``.
 
-    Returns the ``report.json`` payload.
+    The report is built in a temporary sibling folder and moved into place only
+    when complete (:func:`dynamics.files.report_folder`): an error or an
+    interruption leaves ``out`` exactly as it was and no temporary folder behind.
+
+    Parameters
+    ----------
+    out : str or Path
+        Report folder: missing, empty, or (with ``force``) holding a previous report.
+    quick : bool
+        Smaller sizes, for a fast look.
+    force : bool
+        Replace a previous report in ``out``.  Only the files that report
+        recorded in its manifest (unchanged) are removed; a folder holding
+        anything else is refused, naming the entries.  Links are never followed.
+    quiet : bool
+        No progress bar.
+
+    Returns
+    -------
+    dict
+        The ``report.json`` payload.
+
+    Raises
+    ------
+    dynamics.files.OutputFolderError
+        ``out`` is a link, a file, a folder of other files, or a report and ``force`` is false.
     """
     from . import __version__
 
     started = time.time()
     run_id = f"learning-dynamics {__version__} at {time.strftime('%Y-%m-%dT%H:%M:%S')}"
-    out = prepare_output_dir(out, force=force, run_id=run_id)
-    records, figures = [], []
-    figure_dir = Path(out) / "figures"
-    bar = progress(PRODUCERS, quiet=quiet, desc="reproduce", unit="experiment")
-    for produce in bar:
-        bar.set_postfix_str(produce.__name__)
-        new_records, new_figures = produce(quick, figure_dir)
-        records += new_records
-        figures += [str(Path(f).relative_to(out)) for f in new_figures]
-    elapsed = time.time() - started
-    parameters = {"quick": quick, "versions": package_versions(), "seeds": "fixed per experiment (numpy default_rng)"}
-    payload = {"version": __version__, "claims": [_jsonable(asdict(r)) for r in records], "figures": figures,
-               "parameters": parameters, "elapsed_seconds": round(elapsed, 3)}
-    write_json_atomic(Path(out) / "report.json", payload)
-    write_text_atomic(Path(out) / "report.md", _markdown(records, parameters, elapsed, figures))
+    with report_folder(out, force=force, run_id=run_id) as build:
+        records, figures = [], []
+        figure_dir = build / "figures"
+        with progress(PRODUCERS, quiet=quiet, desc="reproduce", unit="experiment") as bar:  # cleared on Ctrl-C
+            for produce in bar:
+                bar.set_postfix_str(produce.__name__)
+                new_records, new_figures = produce(quick, figure_dir)
+                records += new_records
+                figures += [Path(f).relative_to(build).as_posix() for f in new_figures]
+        elapsed = time.time() - started
+        parameters = {"quick": quick, "versions": package_versions(),
+                      "seeds": "fixed per experiment (numpy default_rng)"}
+        payload = {"version": __version__, "claims": [_jsonable(asdict(r)) for r in records], "figures": figures,
+                   "parameters": parameters, "elapsed_seconds": round(elapsed, 3)}
+        write_json_atomic(build / "report.json", payload, nonfinite="string")
+        write_text_atomic(build / "report.md", _markdown(records, parameters, elapsed, figures))
     return payload

@@ -1,18 +1,31 @@
-"""The command line, driven as a user would (subprocess)."""
+"""The command line, driven as a user would: in-process through ``main`` (fast), and one real process."""
 import json
 import subprocess
 import sys
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-
-def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "dynamics.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          env={"CI": "1", "PATH": "/usr/bin:/bin",
-                               "PYTHONPATH": str(__import__("pathlib").Path(__file__).resolve().parents[1])})
+from dynamics.cli import main
 
 
-def test_help_and_version():
+@pytest.fixture
+def run(capsys):
+    """``run(*args)`` -> an object with ``returncode``, ``stdout`` and ``stderr``, like ``subprocess.run``."""
+    def invoke(*args):
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=captured.out, stderr=captured.err)
+    return invoke
+
+
+def run_process(*args):
+    env = {"CI": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run([sys.executable, "-m", "dynamics.cli", *args], capture_output=True, text=True, env=env)
+
+
+def test_help_and_version(run):
     assert run("--help").returncode == 0
     for sub in ("derive", "reproduce"):
         out = run(sub, "--help")
@@ -20,7 +33,7 @@ def test_help_and_version():
     assert "learning-dynamics" in run("--version").stdout
 
 
-def test_derive_text_latex_and_check():
+def test_derive_text_latex_and_check(run):
     out = run("derive", "two_layer", "--loss", "hinge", "--check")
     assert out.returncode == 0
     assert "u(t) = u_0*exp(2*n_1*p*t)" in out.stdout and "FAILED" not in out.stdout
@@ -35,7 +48,7 @@ def test_derive_text_latex_and_check():
     (("derive", "two_layer", "--loss", "l1"), "invalid choice"),
     (("frobnicate",), "invalid choice"),
 ])
-def test_bad_arguments_exit_2_with_one_line(args, words):
+def test_bad_arguments_exit_2_with_one_line(run, args, words):
     out = run(*args)
     assert out.returncode == 2
     assert words in out.stderr
@@ -43,9 +56,10 @@ def test_bad_arguments_exit_2_with_one_line(args, words):
     assert "Traceback" not in out.stderr
 
 
-def test_reproduce_quick_writes_the_report_and_refuses_to_mix(tmp_path):
+def test_reproduce_quick_writes_the_report_and_refuses_to_mix(tmp_path, run):
+    """The one smoke test of the real command in its own process."""
     target = tmp_path / "report"
-    out = run("reproduce", "--quick", "--out", str(target))
+    out = run_process("reproduce", "--quick", "--out", str(target))
     assert out.returncode == 0, out.stderr
     payload = json.loads((target / "report.json").read_text())
     assert isinstance(payload["version"], str) and payload["claims"]
@@ -53,6 +67,9 @@ def test_reproduce_quick_writes_the_report_and_refuses_to_mix(tmp_path):
         assert set(claim) >= {"id", "section", "statement", "theory", "measured", "error", "passed"}
         assert claim["passed"] is True
     assert (target / "report.md").read_text().startswith("# learning-dynamics")
+    manifest = json.loads((target / ".learning-dynamics-run").read_text())["entries"]
+    assert {"report.json", "report.md", *payload["figures"]} <= set(manifest)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no temporary folder left
     again = run("reproduce", "--quick", "--out", str(target))
     assert again.returncode == 2 and "--force" in again.stderr
     (tmp_path / "other").mkdir()
@@ -61,7 +78,7 @@ def test_reproduce_quick_writes_the_report_and_refuses_to_mix(tmp_path):
     assert refused.returncode == 2 and (tmp_path / "other" / "notes.txt").read_text() == "mine"
 
 
-def test_predict_csv_and_json_parse_back(tmp_path):
+def test_predict_csv_and_json_parse_back(tmp_path, run):
     import csv
     out = run("predict", "--t-max", "10", "--points", "5", "--u0", "0.1")
     rows = list(csv.DictReader(out.stdout.splitlines()))
@@ -72,7 +89,7 @@ def test_predict_csv_and_json_parse_back(tmp_path):
     assert max(payload["u"]) == 1.0 and len(payload["t"]) == 101
 
 
-def test_simulate_generated_and_from_files(tmp_path):
+def test_simulate_generated_and_from_files(tmp_path, run):
     import csv
 
     import numpy as np
@@ -92,7 +109,7 @@ def test_simulate_generated_and_from_files(tmp_path):
 
 @pytest.mark.parametrize("content, words", [(None, "does not exist"), ("1,2,x\n", "not a numeric CSV"),
                                             ("1,2,3\n", "labels must be in [1, 2]"), ("5\n", "at least one feature")])
-def test_bad_data_files_exit_2(tmp_path, content, words):
+def test_bad_data_files_exit_2(tmp_path, run, content, words):
     path = tmp_path / "data.csv"
     if content is not None:
         path.write_text(content)
@@ -100,7 +117,7 @@ def test_bad_data_files_exit_2(tmp_path, content, words):
     assert out.returncode == 2 and words in out.stderr and len(out.stderr.strip().splitlines()) == 1
 
 
-def test_compare_writes_agreement_and_figure(tmp_path):
+def test_compare_writes_agreement_and_figure(tmp_path, run):
     out = run("compare", "--steps", "100", "--figure", str(tmp_path / "cmp"), "--out", str(tmp_path / "a.json"))
     assert out.returncode == 0, out.stderr
     payload = json.loads((tmp_path / "a.json").read_text())
@@ -110,12 +127,22 @@ def test_compare_writes_agreement_and_figure(tmp_path):
 
 @pytest.mark.parametrize("args, words", [
     (("predict", "--p", "2"), "p is a class frequency"),
-    (("predict", "--u0", "0"), "u0 must be non-zero"),
-    (("predict", "--points", "1"), "--points must be at least 2"),
-    (("simulate", "--lr", "-1"), "lr must be > 0"),
+    (("predict", "--u0", "0"), "argument --u0: an initial logit must be non-zero"),
+    (("predict", "--points", "1"), "--points: must be at least 2"),
+    (("simulate", "--lr", "-1"), "--lr: must be > 0"),
     (("simulate", "--format", "npz"), "--format npz needs --out"),
     (("compare", "--loss", "squared"), "invalid choice"),
 ])
-def test_bad_numbers_exit_2(args, words):
+def test_bad_numbers_exit_2(run, args, words):
     out = run(*args)
     assert out.returncode == 2 and words in out.stderr and "Traceback" not in out.stderr
+
+
+def test_simulate_a_class_with_zero_mean_starts_with_a_live_unit(tmp_path, run):
+    import numpy as np
+    X = np.array([[2.0, 0.0], [-2.0, 0.0], [0.0, -1.0]])  # class 1 has mean 0: its unit follows its first point
+    np.savez(tmp_path / "d.npz", X=X, labels=np.array([1, 1, 2]))
+    out = run("simulate", "--data", tmp_path / "d.npz", "--steps", "10", "--record-every", "10", "--format", "json")
+    u = json.loads(out.stdout)["u_0"]
+    # hand value at t = 0: Z0 = 0.1, W0 = 0.1 (1, 0), so u = 0.1 * relu(0.1 * 2) = 0.02
+    assert out.returncode == 0 and u[0] == pytest.approx(0.02, rel=1e-15) and u[1] > u[0]

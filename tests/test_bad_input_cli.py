@@ -1,0 +1,178 @@
+"""Bad input on the command line: one line on stderr naming the flag, the documented exit status, no
+traceback, and nothing written.  Driven in-process through :func:`dynamics.cli.main` (fast).
+
+Exit status 2 is a usage error (bad argument, data file or output path); 1 is a valid request whose run
+failed (gradient descent diverged; an output could not be written).
+"""
+import numpy as np
+import pytest
+
+from dynamics import cli
+from dynamics.cli import main
+
+USAGE, FAILED = 2, 1
+
+
+def make_files(folder):
+    """Bad data files and output targets, by name."""
+    (folder / "empty.npz").write_bytes(b"")
+    np.savez(folder / "empty_arrays.npz", X=np.zeros((0, 3)), labels=np.zeros(0, int))
+    np.savez(folder / "no_labels.npz", X=np.eye(2))
+    np.savez(folder / "huge.npz", X=np.array([[1e200, 0.0], [-1e200, 0.0]]), labels=np.array([1, 2]))
+    np.savez(folder / "zeros.npz", X=np.zeros((3, 2)), labels=np.array([1, 2, 2]))
+    np.savez(folder / "nan.npz", X=np.array([[np.nan, 1.0], [0.0, -1.0]]), labels=np.array([1, 2]))
+    np.savez(folder / "diverges.npz", X=1e3 * np.array([[1.0, 0.2], [0.8, -0.1], [-1, 0.1], [-0.9, -0.3]]),
+             labels=np.array([1, 1, 2, 2]))
+    (folder / "empty.csv").write_text("")
+    (folder / "text.csv").write_text("1,2,x\n")
+    (folder / "label3.csv").write_text("1,2,3\n")
+    (folder / "one_column.csv").write_text("5\n")
+    (folder / "data.txt").write_text("1,0,1\n")
+    (folder / "a_folder").mkdir()
+    (folder / "a_file").write_text("mine")
+    (folder / "target.csv").write_text("precious")
+    (folder / "link.csv").symlink_to(folder / "target.csv")
+    (folder / "link_dir").symlink_to(folder / "a_folder")
+    (folder / "fig.png").symlink_to(folder / "target.csv")
+    (folder / "foreign").mkdir()
+    (folder / "foreign" / "notes.txt").write_text("mine")
+
+
+def snapshot(folder):
+    return {p.relative_to(folder): (p.read_bytes() if p.is_file() and not p.is_symlink() else None)
+            for p in folder.rglob("*")}
+
+
+# (arguments, exit status, words that must appear in the one stderr line); {d} is the folder of bad files,
+# {out} an output file that must not be created.
+ROWS = [
+    # data files
+    ("simulate --data {d}/empty.npz --out {out}", USAGE, ["--data", "empty"]),
+    ("simulate --data {d}/empty_arrays.npz --out {out}", USAGE, ["--data", "no data points"]),
+    ("simulate --data {d}/empty.csv --out {out}", USAGE, ["--data", "no data points"]),
+    ("simulate --data {d}/no_labels.npz --out {out}", USAGE, ["--data", "'X' and 'labels'"]),
+    ("simulate --data {d}/huge.npz --out {out}", USAGE, ["--data", "rescale"]),
+    ("simulate --data {d}/zeros.npz --out {out}", USAGE, ["--data", "all-zero"]),
+    ("simulate --data {d}/nan.npz --out {out}", USAGE, ["--data", "finite"]),
+    ("simulate --data {d}/text.csv --out {out}", USAGE, ["--data", "not a numeric CSV"]),
+    ("simulate --data {d}/label3.csv --out {out}", USAGE, ["--data", "labels must be in [1, 2]"]),
+    ("simulate --data {d}/one_column.csv --out {out}", USAGE, ["--data", "at least one feature"]),
+    ("simulate --data {d}/data.txt --out {out}", USAGE, ["--data", ".npz or .csv"]),
+    ("simulate --data {d}/missing.csv --out {out}", USAGE, ["--data", "does not exist"]),
+    ("simulate --data {d}/a_folder --out {out}", USAGE, ["--data", "is a folder"]),
+    ("simulate --data /dev/null --out {out}", USAGE, ["--data", "device"]),
+    ("simulate --data= --out {out}", USAGE, ["--data", "empty"]),
+    # numbers out of range or not finite
+    ("simulate --norms 1e-300 1e-300 --out {out}", USAGE, ["--norms", "1e-300"]),
+    ("compare --norms 1e-300 1 --out {out}", USAGE, ["--norms", "1e-300"]),
+    ("simulate --norms 1e200 1 --out {out}", USAGE, ["--norms", "1e200"]),
+    ("predict --norm 0 --out {out}", USAGE, ["--norm", "[1e-100, 1e+100]"]),
+    ("predict --method ode --t-max 1e300 --out {out}", USAGE, ["--t-max", "1e+12"]),
+    ("predict --depth 5 --t-max 1e300 --out {out}", USAGE, ["--t-max", "1e+12"]),
+    ("predict --t-max 0 --out {out}", USAGE, ["--t-max", "> 0"]),
+    ("predict --t-max nan --out {out}", USAGE, ["--t-max", "finite"]),
+    ("compare --u0 1e300 --out {out}", USAGE, ["--u0", "1e+06"]),
+    ("simulate --u0 nan --out {out}", USAGE, ["--u0", "finite"]),
+    ("simulate --u0 -1e-300 --out {out}", USAGE, ["--u0", "> 0", "-1e-300"]),
+    ("simulate --v0 0.5 --out {out}", USAGE, ["--v0", "< 0"]),
+    ("predict --u0 0 --out {out}", USAGE, ["--u0", "non-zero"]),
+    ("predict --u0 -inf --out {out}", USAGE, ["--u0", "finite"]),
+    ("predict --p 2 --out {out}", USAGE, ["--p", "(0, 1]"]),
+    ("predict --p 0 --out {out}", USAGE, ["--p", "(0, 1]"]),
+    ("simulate --lr -1 --out {out}", USAGE, ["--lr", "> 0"]),
+    ("simulate --lr inf --out {out}", USAGE, ["--lr", "finite"]),
+    ("simulate --seed -1 --out {out}", USAGE, ["--seed", "at least 0"]),
+    ("predict --depth 40 --out {out}", USAGE, ["--depth", "32"]),
+    ("derive deep --depth 40", USAGE, ["--depth", "at most"]),
+    ("derive deep --depth 1", USAGE, ["--depth", "at least 2"]),
+    ("derive deep --depth x", USAGE, ["--depth", "invalid int value"]),
+    # work limits (named, refused before any work)
+    ("predict --points 100000000 --out {out}", USAGE, ["--points", "10,000"]),
+    ("predict --points 1 --out {out}", USAGE, ["--points", "at least 2"]),
+    ("simulate --steps 100000000 --out {out}", USAGE, ["--steps", "1,000,000"]),
+    ("compare --steps 100000000 --out {out}", USAGE, ["--steps", "1,000,000"]),
+    ("simulate --steps 1000000 --record-every 1 --out {out}", USAGE, ["--record-every", "1e+07"]),
+    ("simulate --n-points 100000 --dimension 1000 --out {out}", USAGE, ["--n-points", "1e+07"]),
+    ("simulate --n-points 10000 --dimension 1000 --steps 1000 --record-every 1000 --out {out}", USAGE,
+     ["--steps", "1e+09"]),
+    # output targets
+    ("simulate --format npz", USAGE, ["--format npz", "--out"]),
+    ("predict --out {d}/a_folder", USAGE, ["--out", "is a folder"]),
+    ("predict --out {d}/link.csv", USAGE, ["--out", "symbolic link"]),
+    ("predict --out=", USAGE, ["--out", "empty"]),
+    ("compare --figure {d}/fig --out {out}", USAGE, ["--figure", "symbolic link"]),
+    ("reproduce --out {d}/a_file", USAGE, ["--out", "not a folder"]),
+    ("reproduce --out {d}/link_dir --force", USAGE, ["--out", "symbolic link"]),
+    ("reproduce --out /", USAGE, ["--out", "the root"]),
+    ("reproduce --out {d}/foreign --force", USAGE, ["--out", "not a learning-dynamics report", "--force"]),
+    # valid requests whose run fails: exit 1
+    ("simulate --data {d}/diverges.npz --loss squared --lr 10 --steps 50 --out {out}", FAILED,
+     ["training diverged", "--lr"]),
+    ("predict --points 3 --out /dev/full", FAILED, ["--out", "No space left on device"]),
+]
+
+
+@pytest.mark.parametrize("command, status, words", ROWS, ids=[r[0].split(" --out")[0] for r in ROWS])
+def test_bad_input_is_one_line_naming_the_flag_and_writes_nothing(tmp_path, capsys, command, status, words):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    make_files(folder)
+    out = tmp_path / "out.csv"
+    before = snapshot(tmp_path)
+    code = main(command.format(d=folder, out=out).split(" "))
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert code == status, captured.err
+    assert len(lines) == 1 and "Traceback" not in captured.err, captured.err
+    for word in words:
+        assert word in lines[0], lines[0]
+    assert captured.out == ""
+    assert not out.exists() and snapshot(tmp_path) == before
+
+
+def test_the_table_is_long_enough():
+    assert len(ROWS) >= 25
+
+
+def test_negative_numbers_in_exponent_form_parse(capsys):
+    assert main(["predict", "--u0", "-1e-3", "--points", "3", "--t-max", "1"]) == 0
+    rows = [[float(x) for x in row.split(",")] for row in capsys.readouterr().out.splitlines()[1:]]
+    assert rows[0][:2] == [0.0, -0.001] and rows[-1][1] < -1e-3  # a class-2 logit grows in size
+    assert rows[0][2] == pytest.approx(1 / (1 + np.exp(-1e-3)), rel=1e-15)  # confidence of the true class
+
+
+def test_derive_depth_limit_is_the_librarys(capsys):
+    import sys
+
+    import derivations.deep  # noqa: F401 - the module, not the factory of the same name
+
+    limit = sys.modules["derivations.deep"].MAX_SYMBOLIC_DEPTH
+    assert cli._symbolic_depth_limit() == limit
+    assert main(["derive", "--help"]) == 0
+    assert f"at most {limit}, the library's limit" in " ".join(capsys.readouterr().out.split())
+    assert main(["derive", "deep", "--depth", str(limit + 1)]) == USAGE
+    assert f"at most {limit}" in capsys.readouterr().err
+
+
+def test_an_internal_error_is_one_line_exit_1_with_a_way_to_the_traceback(capsys, monkeypatch):
+    def broken(args):
+        return None + 1  # a bug, not a usage error: TypeError raised by an operation
+
+    monkeypatch.setattr(cli, "_predict", broken)
+    assert main(["predict"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "internal error: TypeError" in err and "--traceback" in err
+    assert main(["--traceback", "predict"]) == 1
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+    monkeypatch.setenv(cli.TRACEBACK_ENV, "1")
+    assert main(["predict"]) == 1
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_a_library_value_error_from_numpy_is_not_a_usage_error(capsys, monkeypatch):
+    def broken(args):
+        np.reshape(np.arange(3), (2, 2))  # ValueError raised inside numpy: a bug
+
+    monkeypatch.setattr(cli, "_predict", broken)
+    assert main(["predict"]) == 1
+    assert "internal error: ValueError" in capsys.readouterr().err

@@ -1,0 +1,314 @@
+"""No user file is ever deleted or replaced: atomic outputs, report folders, links, devices, interruptions.
+
+In-process through :func:`dynamics.cli.main` where possible; a real process only for
+Ctrl-C, ``/dev/stdout`` and a pipe closed early.
+"""
+import hashlib
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import MISSING, fields
+from pathlib import Path
+
+import pytest
+
+from dynamics import files, reproduction
+from dynamics.cli import main
+from dynamics.paper_claims import ClaimRecord
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def snapshot(folder: Path) -> dict:
+    """Every entry below ``folder`` (links not followed): type and content hash."""
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            out[str(path.relative_to(folder))] = ("link", os.readlink(path))
+        elif stat.S_ISDIR(info.st_mode):
+            out[str(path.relative_to(folder))] = ("dir",)
+        else:
+            out[str(path.relative_to(folder))] = ("file", hashlib.sha256(path.read_bytes()).hexdigest())
+    return out
+
+
+def fake_producer(quick, figure_dir):
+    """A stand-in experiment: one claim and one figure pair, in milliseconds."""
+    figure_dir.mkdir(parents=True, exist_ok=True)
+    paths = [figure_dir / "fake.png", figure_dir / "fake.pdf"]
+    for p in paths:
+        p.write_bytes(b"figure " + p.suffix.encode())
+    known = {"id": "fake", "section": "test", "statement": "a stand-in", "theory": 1.0, "measured": 1.0,
+             "error": 0.0, "passed": True, "kind": "measured", "tolerance": 0.0, "criterion": "a stand-in"}
+    record = ClaimRecord(**{f.name: known.get(f.name) for f in fields(ClaimRecord)
+                            if f.name in known or f.default is MISSING})
+    return [record], paths
+
+
+@pytest.fixture
+def fast_reproduce(monkeypatch):
+    monkeypatch.setattr(reproduction, "PRODUCERS", (fake_producer,))
+
+
+def cli(capsys, *argv):
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- output files
+
+def test_atomic_file_is_new_or_keeps_its_mode_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "sub" / "out.csv"
+    files.write_text_atomic(target, "a\n")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.read_text() == "a\n" and stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
+    target.chmod(0o640)
+    files.write_text_atomic(target, "b\n")
+    assert target.read_text() == "b\n" and stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(p.name for p in target.parent.iterdir()) == ["out.csv"]
+
+
+def test_nonfinite_json_is_refused_or_flagged(tmp_path):
+    with pytest.raises(ValueError, match="NaN or an infinity"):
+        files.write_json_atomic(tmp_path / "a.json", {"rms_abs": float("inf")})
+    assert not (tmp_path / "a.json").exists()
+    files.write_json_atomic(tmp_path / "b.json", {"x": [float("nan"), 1.0]}, nonfinite="string")
+    assert json.loads((tmp_path / "b.json").read_text()) == {"x": ["nan", 1.0]}
+
+
+def test_link_to_a_regular_file_is_refused_and_untouched(tmp_path, capsys):
+    victim = tmp_path / "victim.csv"
+    victim.write_text("precious\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(victim)
+    code, out, err = cli(capsys, "predict", "--points", "3", "--out", link)
+    assert code == 2 and "--out" in one_line(err) and "symbolic link" in err
+    assert link.is_symlink() and os.readlink(link) == str(victim) and victim.read_text() == "precious\n"
+    dangling = tmp_path / "dangling.csv"
+    dangling.symlink_to(tmp_path / "missing.csv")
+    code, _, err = cli(capsys, "predict", "--points", "3", "--out", dangling)
+    assert code == 2 and "missing" in one_line(err) and not (tmp_path / "missing.csv").exists()
+
+
+def test_dev_full_gives_one_line_and_stays_a_device(capsys):
+    code, out, err = cli(capsys, "predict", "--points", "3", "--out", "/dev/full")
+    assert code == 1 and "No space left" in one_line(err) and "--out" in err
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+def test_fifo_is_written_through(tmp_path, capsys):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    code, _, err = cli(capsys, "predict", "--points", "3", "--t-max", "10", "--out", fifo)
+    reader.join(timeout=20)
+    assert code == 0 and err == ""
+    assert received[0].splitlines()[0] == "t,u,confidence" and len(received[0].splitlines()) == 4
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_link_to_dev_null_is_written_through(tmp_path, capsys):
+    link = tmp_path / "null"
+    link.symlink_to("/dev/null")
+    code, _, err = cli(capsys, "predict", "--points", "3", "--out", link)
+    assert code == 0 and err == "" and link.is_symlink() and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+# --------------------------------------------------------------------------- report folders
+
+def test_reproduce_writes_a_manifest_of_its_files(tmp_path, fast_reproduce):
+    out = tmp_path / "report"
+    reproduction.reproduce(out, quiet=True)
+    manifest = json.loads((out / files.RUN_MARKER).read_text())
+    assert set(manifest["entries"]) == {"report.json", "report.md", "figures", "figures/fake.png",
+                                        "figures/fake.pdf"}
+    figure = manifest["entries"]["figures/fake.png"]
+    assert figure["sha256"] == hashlib.sha256(b"figure .png").hexdigest()
+    assert json.loads((out / "report.json").read_text())["figures"] == ["figures/fake.png", "figures/fake.pdf"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no temporary sibling left
+
+
+def test_force_replaces_only_a_clean_previous_report(tmp_path, fast_reproduce, capsys):
+    out = tmp_path / "report"
+    reproduction.reproduce(out, quiet=True)
+    with pytest.raises(files.OutputFolderError, match="force=True"):
+        reproduction.reproduce(out, quiet=True)
+    code, _, err = cli(capsys, "reproduce", "--quiet", "--out", out)
+    assert code == 2 and "--force" in one_line(err) and "force=True" not in err
+    before = (out / "report.json").stat().st_ino
+    assert cli(capsys, "reproduce", "--quiet", "--force", "--out", out)[0] == 0
+    assert (out / "report.json").stat().st_ino != before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+
+@pytest.mark.parametrize("intruder", ["notes", "folder", "link_to_victim", "figure_replaced_by_link", "edited"])
+def test_force_refuses_a_report_holding_anything_else_and_deletes_nothing(tmp_path, fast_reproduce, capsys,
+                                                                          intruder):
+    out, victim = tmp_path / "r1", tmp_path / "victim"
+    victim.mkdir()
+    (victim / "thesis.tex").write_text("years of work")
+    reproduction.reproduce(out, quiet=True)
+    if intruder == "notes":
+        (out / "notes.txt").write_text("mine")
+        named = "notes.txt"
+    elif intruder == "folder":
+        (out / "extra").mkdir()
+        (out / "extra" / "data.csv").write_text("1,2")
+        named = "extra/"
+    elif intruder == "link_to_victim":
+        (out / "linked_dir").symlink_to(victim)
+        named = "linked_dir"
+    elif intruder == "figure_replaced_by_link":
+        for child in (out / "figures").iterdir():
+            child.unlink()
+        (out / "figures").rmdir()
+        (out / "figures").symlink_to(victim)
+        named = "figures (now a symbolic link)"
+    else:
+        (out / "report.md").write_text("my annotations")
+        named = "report.md (changed"
+    report_before, victim_before = snapshot(out), snapshot(victim)
+    code, _, err = cli(capsys, "reproduce", "--quiet", "--force", "--out", out)
+    assert code == 2 and named in one_line(err) and "--force" in err
+    assert snapshot(out) == report_before and snapshot(victim) == victim_before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r1", "victim"]
+
+
+def test_a_manifest_naming_files_outside_its_folder_cannot_delete_them(tmp_path, fast_reproduce):
+    out, victim = tmp_path / "report", tmp_path / "victim.txt"
+    victim.write_text("mine")
+    reproduction.reproduce(out, quiet=True)
+    manifest = json.loads((out / files.RUN_MARKER).read_text())
+    manifest["entries"]["../victim.txt"] = {"type": "file"}
+    manifest["entries"]["/etc/hostname"] = {"type": "file"}
+    (out / files.RUN_MARKER).write_text(json.dumps(manifest))
+    reproduction.reproduce(out, quiet=True, force=True)
+    assert victim.read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["report", "victim.txt"]
+
+
+def test_an_empty_folder_is_used(tmp_path, fast_reproduce):
+    (tmp_path / "empty").mkdir()
+    reproduction.reproduce(tmp_path / "empty", quiet=True)
+    assert (tmp_path / "empty" / "report.json").is_file()
+
+
+def test_a_folder_of_other_files_and_links_are_refused(tmp_path, fast_reproduce, capsys):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    code, _, err = cli(capsys, "reproduce", "--quiet", "--force", "--out", other)
+    assert code == 2 and "not a learning-dynamics report" in one_line(err)
+    assert (other / "notes.txt").read_text() == "mine"
+    link = tmp_path / "link"
+    link.symlink_to(other)
+    code, _, err = cli(capsys, "reproduce", "--quiet", "--force", "--out", link)
+    assert code == 2 and "symbolic link" in one_line(err) and link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "other"]
+
+
+def test_a_report_written_before_manifests_is_replaced_by_its_known_files(tmp_path, fast_reproduce):
+    out = tmp_path / "old"
+    (out / "figures").mkdir(parents=True)
+    (out / files.RUN_MARKER).write_text("learning-dynamics 0.1.0 at 2026-01-01T00:00:00\n")
+    (out / "report.md").write_text("# old")
+    (out / "figures" / "a.png").write_bytes(b"png")
+    (out / "report.json").write_text(json.dumps({"figures": ["figures/a.png"]}))
+    reproduction.reproduce(out, quiet=True, force=True)
+    assert sorted(snapshot(out)) == [files.RUN_MARKER, "figures", "figures/fake.pdf", "figures/fake.png",
+                                     "report.json", "report.md"]
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, RuntimeError])
+def test_a_failed_or_interrupted_run_leaves_the_previous_report_and_no_temporary(tmp_path, monkeypatch, failure):
+    out = tmp_path / "report"
+    monkeypatch.setattr(reproduction, "PRODUCERS", (fake_producer,))
+    reproduction.reproduce(out, quiet=True)
+    before = snapshot(out)
+
+    def breaks(quick, figure_dir):
+        fake_producer(quick, figure_dir)
+        raise failure()
+
+    monkeypatch.setattr(reproduction, "PRODUCERS", (fake_producer, breaks))
+    with pytest.raises(failure):
+        reproduction.reproduce(out, quiet=True, force=True)
+    assert snapshot(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+    fresh = tmp_path / "deep" / "new"
+    with pytest.raises(failure):
+        reproduction.reproduce(fresh, quiet=True)
+    assert not (tmp_path / "deep").exists()  # not even the parent folder it created
+
+
+# --------------------------------------------------------------------------- real processes
+
+def spawn(*argv, **kwargs):
+    env = {"CI": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, *argv], env=env, text=True, **kwargs)
+
+
+def test_ctrl_c_during_reproduce_force_keeps_the_previous_report(tmp_path, fast_reproduce):
+    out = tmp_path / "report"
+    reproduction.reproduce(out, quiet=True)  # a complete previous report (fast stand-in)
+    before = snapshot(out)
+    proc = spawn("-m", "dynamics.cli", "reproduce", "--quick", "--force", "--out", str(out),
+                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while not list(tmp_path.glob(".report.building-*")):  # the new report is being built
+        assert proc.poll() is None and time.time() < deadline, proc.communicate()
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and one_line(stderr) == "learning-dynamics: interrupted"
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_kill_during_simulate_is_one_line_and_writes_nothing(tmp_path, signum, status):
+    target = tmp_path / "run.csv"
+    code = ("import sys, dynamics.cli as c; print('ready', flush=True); "
+            f"sys.exit(c.main(['simulate', '--steps', '1000000', '--out', {str(target)!r}]))")
+    proc = spawn("-c", code, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(1.0)
+    proc.send_signal(signum)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == status and one_line(stderr) == "learning-dynamics: interrupted"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stdout_redirected_to_a_file_is_written_not_replaced(tmp_path):
+    log = tmp_path / "log.txt"
+    log.write_text("earlier lines\n")
+    inode = log.stat().st_ino
+    with open(log, "a") as handle:  # like '>> log.txt': the earlier lines must survive
+        proc = spawn("-m", "dynamics.cli", "predict", "--points", "3", "--out", "/dev/stdout", stdout=handle,
+                     stderr=subprocess.PIPE)
+        assert proc.wait(timeout=60) == 0
+    assert log.stat().st_ino == inode and log.read_text().startswith("earlier lines\nt,u,confidence\n")
+
+
+def test_dev_stdout_to_a_reader_closing_the_pipe_early_ends_quietly():
+    proc = spawn("-m", "dynamics.cli", "predict", "--points", "10000", "--out", "/dev/stdout",
+                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline().strip() == "t,u,confidence"
+    proc.stdout.close()  # like '| head -1'
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=60) in (0, 141) and stderr == ""
