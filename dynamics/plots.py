@@ -5,8 +5,7 @@ marker shapes differ between series so the figures read in grey-scale.
 """
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
 
 import matplotlib
@@ -15,12 +14,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from .files import write_bytes_atomic  # noqa: E402
+
 __all__ = ["save_figure", "plot_sigmoidal", "plot_corollary", "plot_phase_diagram", "plot_relaxed_h2",
            "plot_depth", "plot_hinge", "plot_starvation", "plot_multiclass", "plot_shortcut", "plot_comparison"]
 
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1, 1, 1, 1, 1)))
 MARKERS = ("o", "s", "^", "D", "v", "P")
 TIME_LABEL = "flow time t (learning rate × steps)"
+#: Raster resolution of the PNG figures (print quality).
+FIGURE_DPI = 150
 
 
 def _series(i):
@@ -33,19 +36,15 @@ def _markers(i):
 
 
 def save_figure(fig, stem) -> list:
-    """Save ``fig`` as ``stem.png`` and ``stem.pdf`` atomically; return the two paths."""
+    """Save ``fig`` as ``stem.png`` and ``stem.pdf`` atomically (through :mod:`dynamics.files`); return the paths."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = []
     for ext in ("png", "pdf"):
         target = stem.with_suffix(f".{ext}")
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=f".{ext}")
-        os.close(fd)
-        try:
-            fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
-            os.replace(tmp, target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=ext, dpi=FIGURE_DPI, bbox_inches="tight")
+        write_bytes_atomic(target, buffer.getvalue())
         paths.append(str(target))
     plt.close(fig)
     return paths

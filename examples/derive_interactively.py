@@ -7,6 +7,7 @@ from _common import arguments
 import sympy as sp
 
 import derivations
+from dynamics.files import write_text_atomic
 from derivations.symbols import n1, p, u, u0
 
 args = arguments(__doc__)
@@ -37,7 +38,7 @@ print("exponential loss:", exp_loss.reduced, exp_loss.closed_form.time)
 
 # 6. LaTeX for a paper.
 tex = m.latex()
-(args.out / "two_layer_bce.tex").write_text(tex)
+write_text_atomic(args.out / "two_layer_bce.tex", tex)
 print("LaTeX written to", args.out / "two_layer_bce.tex")
 
 # 7. Evaluate the closed form numerically (the dynamics package does this robustly and vectorized).
