@@ -2,6 +2,7 @@
 import mpmath
 import numpy as np
 import pytest
+import scipy.integrate
 import scipy.special
 
 import derivations
@@ -33,13 +34,18 @@ def test_closed_form_matches_ode_on_extreme_grid(loss):
 @pytest.mark.parametrize("u0, t, norm", [(1e-12, 1.0, 1.0), (1e-12, 1e6, 1.0), (0.1, 1e6, 3.0), (50.0, 1e6, 1.0),
                                          (0.5, 1e6, 1e300), (800.0, 1e300, 1.0), (5.0, 0.5, 1.0)])
 def test_bce_inversion_matches_high_precision(u0, t, norm):
-    """Independent check with mpmath at 50 digits, including where float Ei overflows."""
-    mpmath.mp.dps = 50
+    """Independent check with mpmath at 50 digits, including where float Ei overflows.
+
+    The root is bracketed by u0 and the growth bound (19), not by the value under test, and verified.
+    """
     u = float(dynamics.logit(t, norm=norm, u0=u0))
-    target = mpmath.log(mpmath.mpf(u0)) + mpmath.ei(mpmath.mpf(u0)) + 2 * mpmath.mpf(norm) * mpmath.mpf(t)
-    exact = mpmath.findroot(lambda x: (mpmath.log(x) + mpmath.ei(x)) / target - 1,
-                            (mpmath.mpf(u) * 0.9, mpmath.mpf(u) * 1.1), solver="illinois", verify=False)
-    assert abs(u - float(exact)) <= 1e-12 * float(exact)
+    with mpmath.workdps(50):
+        start, drive = mpmath.mpf(u0), 2 * mpmath.mpf(norm) * mpmath.mpf(t)
+        target = mpmath.log(start) + mpmath.ei(start) + drive
+        upper = 2 * mpmath.log(mpmath.mpf(norm) * mpmath.mpf(t) + mpmath.exp(start / 2)) + 1
+        exact = float(mpmath.findroot(lambda x: (mpmath.log(x) + mpmath.ei(x)) / target - 1, (start, upper),
+                                      solver="ridder"))
+    assert abs(u - exact) <= 1e-12 * exact
 
 
 def test_tabulated_inverse_matches_newton_polish():
@@ -79,6 +85,10 @@ def test_depth_n_quadrature_and_ode_agree(depth):
     assert np.max(np.abs(by_quadrature - by_ode) / by_ode) <= RTOL
     back = dynamics.time_to_confidence(scipy.special.expit(by_ode[1:]), u0=0.1, depth=depth)
     assert np.allclose(back, t[1:], rtol=1e-9)
+    with mpmath.workdps(20):  # independent: eq. (5) by hand, t(u) = integral of 1/u' from u0 (unit norm, p = 1)
+        for ti, ui in zip(t, by_quadrature):
+            time = mpmath.quad(lambda s: (1 + mpmath.exp(s)) / (depth * s ** (2 - mpmath.mpf(2) / depth)), [0.1, ui])
+            assert abs(float(time) / ti - 1) <= 1e-9
 
 
 def test_deep_hinge_closed_form_and_ode():
@@ -88,6 +98,11 @@ def test_deep_hinge_closed_form_and_ode():
         b = dynamics.logit(t, loss="hinge", u0=0.1, depth=depth, method="ode")
         assert np.max(np.abs(a - b)) <= 1e-9
         assert a[-1] == 1.0
+        # by hand: u' = N u^(2-2/N) inside the margin gives u = (u0^-(1-2/N) - (N-2) t)^(-1/(1-2/N)), then 1
+        k = 1 - 2 / depth
+        base = 0.1**-k - (depth - 2) * t  # u^-k; the margin u = 1 is reached when it falls to 1
+        hand = np.maximum(base, 1.0) ** (-1 / k)
+        assert np.max(np.abs(a - hand)) <= 1e-12
 
 
 def test_deeper_is_faster():
@@ -155,9 +170,22 @@ def test_relu_death_event_freezes_the_unit():
     traj = dynamics.integrate(m, [0.2, -1.0, 0.5, -0.5], np.linspace(0, 40, 9),
                               parameters={"n_1": 0.7, "n_2": 1.0, "p": 0.5})
     death = traj.death_times["y_1"][0]
-    assert 0 < death < 40
+    # independent: the class-1 ODE typed by hand, y' = p n^2 z sigma(-yz), z' = p y sigma(-yz), until y = 0
+    norm, p = 0.7, 0.5
+
+    def by_hand(_, state):
+        y, z = state
+        return [p * norm**2 * z / (1 + np.exp(y * z)), p * y / (1 + np.exp(y * z))]
+
+    y_is_zero = lambda _, state: state[0]  # noqa: E731
+    y_is_zero.terminal = True
+    ref = scipy.integrate.solve_ivp(by_hand, [0, 40], [0.2, -1.0], method="DOP853", rtol=1e-13, atol=1e-15,
+                                    events=y_is_zero)
+    assert abs(death / ref.t_events[0][0] - 1) <= 1e-8
     after = traj.t > death
     assert np.all(traj.states[after, 0, 0] == 0) and np.all(np.diff(traj.states[after, 0, 1]) == 0)
+    # the invariant y^2 - n^2 z^2 = 0.04 - 0.49 fixes the frozen z = -sqrt(0.45)/n
+    assert np.allclose(traj.states[after, 0, 1], -np.sqrt(0.45) / norm, rtol=1e-9, atol=0)
     assert np.isnan(traj.death_times["y_2"][0])
 
 
@@ -220,6 +248,14 @@ def test_corollary_33_exact_equals_formula():
     delta = np.array([0.1, 0.01, 1e-4])
     r = dynamics.convergence_time_ratio(delta, norm1=1.5, norm2=0.5, p1=0.7, u0=0.05, v0=-0.2)
     assert np.allclose(r.exact, r.formula, rtol=1e-10)
+    with mpmath.workdps(30):  # by hand: t = [log(L/a) + Ei(L) - Ei(a)] / (2 n p) from |logit| a to L = log(1/delta - 1)
+        def time(start, target, norm, p):
+            return (mpmath.log(target / start) + mpmath.ei(target) - mpmath.ei(start)) / (2 * norm * p)
+        for d, exact in zip(delta, r.exact):
+            target = mpmath.log(1 / mpmath.mpf(d) - 1)
+            ratio = (time(mpmath.mpf("0.2"), target, mpmath.mpf("0.5"), mpmath.mpf("0.3"))
+                     / time(mpmath.mpf("0.05"), target, mpmath.mpf("1.5"), mpmath.mpf("0.7")))
+            assert abs(exact / float(ratio) - 1) <= 1e-12
     assert np.allclose(r.approximate, 1.5 / 0.5 * 0.7 / 0.3)
     assert np.all(np.abs(r.exact / r.approximate - 1)[1:] < np.abs(r.exact / r.approximate - 1)[:-1])
 
