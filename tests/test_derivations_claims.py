@@ -51,8 +51,9 @@ def test_deep_two_reduces_to_eq_14():
     import sympy as sp
     two = derivations.two_layer("bce").reductions[0]
     deep2 = derivations.deep(2).reductions[0]
-    from derivations.symbols import n, n1
+    from derivations.symbols import n, n1, p, u
     assert sp.simplify(two.rhs.subs(n1, n) - deep2.rhs) == 0
+    assert sp.simplify(deep2.rhs - 2 * n * p * u / (1 + sp.exp(u))) == 0  # (14), typed from the paper
 
 
 def _deep_time_mp(depth, norm, p, u0, u, drive):
