@@ -198,11 +198,17 @@ def test_table1_reproduced_to_printed_precision():
 
 
 def test_starvation_bounds_from_fair_and_assumption_satisfying_inits():
+    sigma, log_odds = scipy.special.expit, np.log(99)  # 1 - delta = 0.99
     for lam in (0.5, 0.2, 0.1, 0.01):
         fair = dynamics.starved_confidence(0.99, lam)
         assert fair.probability <= fair.bound_d2 + 1e-9
         ok = dynamics.starved_confidence(0.99, lam, alpha0=0.1, beta0=0.1 * lam, z0=0.1)  # alpha0 >= beta0/lambda
         assert ok.probability <= ok.bound_7 + 1e-9
+        for res, (alpha0, beta0) in ((fair, (0.1, 0.1)), (ok, (0.1, 0.1 * lam))):  # by hand, Theorem 6.1 and D.2:
+            assert res.z * res.alpha == pytest.approx(log_odds, rel=1e-9)  # stopped when (x1, 0) reaches 1 - delta
+            assert res.probability == pytest.approx(sigma(res.z * res.beta), rel=1e-12)  # P on (0, x2)
+            assert res.bound_7 == pytest.approx(sigma(lam * log_odds), rel=1e-12)
+            assert res.bound_d2 == pytest.approx(sigma(lam * log_odds + res.z * (beta0 - lam * alpha0)), rel=1e-12)
     small = dynamics.starved_confidence(0.99, 0.01)
     assert small.probability > small.bound_7  # (7) genuinely needs alpha0 >= beta0/lambda (PAPER.md §9)
 
