@@ -38,7 +38,8 @@ def test_phase_diagram_agreement(tmp_path):
 
 def test_relaxed_h2_outcomes_and_separatrix(tmp_path):
     res = experiments.relaxed_h2(horizon=8.0, lr=0.04)
-    # Theorem 3.4 (App. A.8), as the paper states: beta dies (P(D1) -> 1); alpha dies (class 2 wins); failure (both ReLUs dead)
+    # Theorem 3.4 (App. A.8) as the paper states it: beta dies (P(D1) -> 1); alpha dies (class 2 wins);
+    # failure (both ReLUs dead)
     stated = {(0.1, 0.1, 0.1): "beta_dies", (0.2, 0.9, 0.2): "alpha_dies", (1.0, 0.0, -1.1): "both_dead"}
     assert res.outcomes_theory == stated and res.outcomes_gd == stated
     assert res.max_state_error <= 0.02

@@ -165,7 +165,7 @@ def test_sgd_is_seeded_and_softmax_keeps_lemma_a1():
 
 
 def _mp_balanced_logit(drive, u0):
-    """The balanced BCE logit after ``drive = 2 n p t`` by mpmath: the root of log u + Ei(u) = log u0 + Ei(u0) + drive."""
+    """Balanced BCE logit after ``drive = 2 n p t``, by mpmath: root of log u + Ei(u) = log u0 + Ei(u0) + drive."""
     with mpmath.workdps(30):
         target = mpmath.log(u0) + mpmath.ei(u0) + drive
         return float(mpmath.findroot(lambda x: mpmath.log(x) + mpmath.ei(x) - target, (u0, u0 + drive + 10),
@@ -187,7 +187,8 @@ def test_small_random_init_and_orthogonal_points_theory():
     init = small_random_init(np.random.default_rng(0), hidden=400, dimension=50, scale=0.3)
     assert init.W0.shape == (400, 50) and init.Z0.shape == (400,)
     assert abs(init.W0.std() / 0.3 - 1) <= 0.02 and abs(init.W0.mean()) <= 3 * 0.3 / np.sqrt(init.W0.size)
-    assert abs(small_random_init(np.random.default_rng(1), hidden=20_000, dimension=1, scale=0.3).Z0.std() / 0.3 - 1) <= 0.02
+    column = small_random_init(np.random.default_rng(1), hidden=20_000, dimension=1, scale=0.3)
+    assert abs(column.Z0.std() / 0.3 - 1) <= 0.02
     # App. A.7: m orthogonal points of norm n, balanced symmetric start m y0^2 = n^2 z0^2, summed loss:
     # u(t) is the unit-norm balanced logit at 2 sqrt(m) n p t (a sqrt(m) speed-up)
     m, n, p, u0, horizon = 3, 0.8, 0.5, 0.05, 4.0
