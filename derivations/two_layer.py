@@ -47,7 +47,9 @@ def _reduction(flow, name, variable, parametrization, logit_state, logit_value, 
 
 
 @lru_cache(maxsize=None)
-def _two_layer(loss: Loss) -> ModeModel:
+def _learning_piece(piece: sp.Expr, is_bce: bool):
+    """Everything derived from the loss's smooth learning piece (shared by losses with the same piece)."""
+    loss = Loss("piece", piece)
     flow = _derive_flow(loss)
     hinge_like = sp.simplify(loss.drive).is_constant()
     reductions = [
@@ -80,7 +82,7 @@ def _two_layer(loss: Loss) -> ModeModel:
                  v_bal.rhs + u_bal.rhs.subs({u: -v, n1: n2, p: 1 - p}, simultaneous=True)),
     ]
     quantities = {}
-    if loss.name == "bce":
+    if is_bce:
         claims.append(identity("(14): u' = 2 n p u / (1 + e^u)",
                                u_bal.rhs - 2 * n1 * p * u / (1 + sp.exp(u))))
         claims.append(identity("(15): t = [log(u/u0) + Ei(u) - Ei(u0)] / (2 n p)",
@@ -107,24 +109,35 @@ def _two_layer(loss: Loss) -> ModeModel:
         claims.append(identity("(A.6, corrected with 1/(2n)): stall time from u0 to u_f (p = 1)",
                                (stall.time.subs({p: 1, u_neg: uf}) - corrected).subs(
                                    {u0_neg: -depth_start, uf: -depth_end})))
-    if hinge_like:
+    return flow, hinge_like, tuple(reductions), frozen(invariants), tuple(claims), frozen(quantities)
+
+
+@lru_cache(maxsize=None)
+def _two_layer(loss: Loss) -> ModeModel:
+    flow, hinge_like, reductions, invariants, claims, quantities = _learning_piece(loss.piece, loss.name == "bce")
+    claims, quantities = list(claims), dict(quantities)
+    u_bal = reductions[0]
+    stop = loss.stop_margin  # read off the loss expression: None when learning never stops
+    if hinge_like and stop is not None:
         balanced_value = u_bal.closed_form.value
-        stop_balanced = sp.solve(sp.Eq(balanced_value, 1), t)[0]
+        stop_balanced = sp.solve(sp.Eq(balanced_value, stop), t)[0]
         sinh_theta = sp.Symbol("S", positive=True)
-        theta_stop = sp.asinh(sp.solve(sp.Eq(reductions[2].logit_value.subs(sp.sinh(theta), sinh_theta), 1),
+        theta_stop = sp.asinh(sp.solve(sp.Eq(reductions[2].logit_value.subs(sp.sinh(theta), sinh_theta), stop),
                                        sinh_theta)[0])
         stop_hyperbolic = sp.simplify(reductions[2].closed_form.time.subs(theta, theta_stop))
         quantities["stopping time (c = 0)"] = stop_balanced
         quantities["stopping time (c != 0)"] = stop_hyperbolic
         quantities["logit (c != 0)"] = reductions[2].logit_value.subs(theta, reductions[2].closed_form.value)
-        if loss.name == "hinge":
+        if loss.drive == 1:  # the hinge's learning piece a - m (Theorem 5.1 for a = 1)
             claims += [
-                identity("(6): u(t) = u0 exp(2 n p t) while u < 1", balanced_value - u0 * sp.exp(2 * n1 * p * t)),
-                identity("(6): u(t) = c/(2n) sinh(theta0 + 2 n p t) while u < 1",
+                identity(f"(6): u(t) = u0 exp(2 n p t) while u < {stop}",
+                         balanced_value - u0 * sp.exp(2 * n1 * p * t)),
+                identity(f"(6): u(t) = c/(2n) sinh(theta0 + 2 n p t) while u < {stop}",
                          quantities["logit (c != 0)"] - c / (2 * n1) * sp.sinh(theta0 + 2 * n1 * p * t)),
-                identity("stopping time ln(1/u0)/(2 n p) (c = 0)", stop_balanced - sp.log(1 / u0) / (2 * n1 * p)),
-                identity("stopping time (asinh(2n/c) - theta0)/(2 n p) (c != 0)",
-                         stop_hyperbolic - (sp.asinh(2 * n1 / c) - theta0) / (2 * n1 * p)),
+                identity(f"stopping time ln({stop}/u0)/(2 n p) (c = 0)",
+                         stop_balanced - sp.log(stop / u0) / (2 * n1 * p)),
+                identity(f"stopping time (asinh(2n {stop}/c) - theta0)/(2 n p) (c != 0)",
+                         stop_hyperbolic - (sp.asinh(2 * n1 * stop / c) - theta0) / (2 * n1 * p)),
             ]
     return ModeModel(
         name="two_layer", loss=loss, state=STATE, parameters=(n1, n2, p), flow=frozen(flow),
@@ -146,8 +159,11 @@ def two_layer(loss="bce") -> ModeModel:
     Parameters
     ----------
     loss : {"bce", "hinge", "squared"} or sympy.Expr
-        The loss (see :func:`derivations.resolve_loss`).  For the hinge loss the
-        equations hold inside the margin (``u < 1``), where learning stops.
+        The loss (see :func:`derivations.resolve_loss`).  The flow is derived
+        from the loss's learning piece; for a loss that stops at a margin
+        (the hinge ``Max(0, 1 - m)``, ``loss.stop_margin = 1``) the equations
+        hold inside the margin (``s u < 1``), and the stopping times are
+        derived from that margin.  The linear loss ``1 - m`` never stops.
 
     Returns
     -------

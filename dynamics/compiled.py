@@ -7,13 +7,15 @@ eliminated), once per expression.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import scipy.special
 import sympy as sp
 
-__all__ = ["compile_expr", "compile_flow", "margin_groups", "MODULES"]
+__all__ = ["compile_expr", "compile_flow", "margin_groups", "margin_sign", "freeze_at_margin", "MarginGroup",
+           "MODULES", "CLASS_2_LOGIT"]
 
 #: Function mapping used by every compiled expression: stable scipy special functions first.
 MODULES = [{"Ei": scipy.special.expi, "expi": scipy.special.expi}, "scipy", "numpy"]
@@ -53,29 +55,100 @@ def compile_flow(model):
     return _flow_functions(model)
 
 
+#: Margin sign of a logit named "class 2" when the model does not say: its margin is ``-u`` (class 2
+#: is the negative class everywhere in :mod:`derivations`).  Every other logit is a class-1 logit (``+u``).
+CLASS_2_LOGIT = "class 2"
+
+
+def margin_sign(model, name: str) -> int:
+    """``s`` in the margin ``m = s u`` of the logit ``name``: +1 for class 1, -1 for class 2.
+
+    A model may state its signs in a mapping ``margin_signs`` (logit name ->
+    sign, 0 for a logit no training point has, such as a test input);
+    otherwise the logit named ``"class 2"`` has ``s = -1`` and every other
+    logit ``s = +1``.
+
+    Examples
+    --------
+    >>> import derivations
+    >>> [margin_sign(derivations.two_layer(), name) for name in ("class 1", "class 2")]
+    [1, -1]
+    """
+    signs = getattr(model, "margin_signs", None)
+    if signs is not None and name in signs:
+        return int(signs[name])
+    return -1 if name == CLASS_2_LOGIT else 1
+
+
+@dataclass(frozen=True)
+class MarginGroup:
+    """A logit of a model whose loss stops at a margin, and the coordinates it moves.
+
+    Attributes
+    ----------
+    name : str
+        The logit's name in ``model.logits``.
+    function : callable
+        ``u(*state, *parameters)``.
+    sign : int
+        ``s`` in the margin ``m = s u``.
+    members : tuple of int
+        Indices of the state coordinates the logit depends on.
+    shared : bool
+        True if another logit of the model depends on one of these coordinates:
+        freezing them when this logit reaches the margin would also stop the
+        other logit's learning, so the stop is not exact there.
+    """
+
+    name: str
+    function: object
+    sign: int
+    members: tuple
+    shared: bool
+
+
 @lru_cache(maxsize=None)
 def _margin_groups(model):
     args = tuple(model.state) + tuple(model.parameters)
-    groups = []
-    for expr in model.logits.values():
-        members = tuple(i for i, s in enumerate(model.state) if s in expr.free_symbols)
-        groups.append((_compile(expr, args), members))
-    return tuple(groups)
+    members = {name: tuple(i for i, s in enumerate(model.state) if s in expr.free_symbols)
+               for name, expr in model.logits.items() if margin_sign(model, name) != 0}  # trained logits only
+    return tuple(MarginGroup(name, _compile(model.logits[name], args), margin_sign(model, name), own,
+                             any(set(own) & set(other) for key, other in members.items() if key != name))
+                 for name, own in members.items())
 
 
 def margin_groups(model):
-    """For losses that stop at the margin (hinge): ``((logit function, state indices), ...)``.
+    """For a loss that stops at a margin (``model.loss.stop_margin``): one :class:`MarginGroup` per logit.
 
-    A logit whose margin ``|u|`` has reached 1 stops learning: the engine
-    freezes the coordinates it depends on.  Empty for other losses.
+    A logit whose signed margin ``s u`` has reached ``stop_margin`` stops
+    learning: the engine freezes the coordinates it depends on.  Empty for
+    losses that never stop (BCE, squared, linear).
     """
-    return _margin_groups(model) if model.loss.stops_at_margin else ()
+    return _margin_groups(model) if model.loss.stop_margin is not None else ()
 
 
 def freeze_at_margin(model, rates, state, parameters):
-    """Zero ``rates`` (S, K) of coordinates whose logit has reached the margin |u| >= 1 (in place)."""
-    for function, members in margin_groups(model):
-        reached = np.abs(np.broadcast_to(function(*state, *parameters), rates.shape[1:])) >= 1.0
-        for i in members:
+    """Zero ``rates`` (S, K) of coordinates whose logit has reached the margin ``s u >= stop_margin`` (in place).
+
+    Returns
+    -------
+    rates : ndarray (S, K)
+        The same array.
+    inexact : ndarray of bool, shape (K,)
+        Modes where a logit that shares coordinates with another logit reached
+        the margin: freezing is then not the exact stop of that logit alone.
+    """
+    inexact = np.zeros(rates.shape[1:], dtype=bool)
+    groups = margin_groups(model)
+    if not groups:
+        return rates, inexact
+    stop = float(model.loss.stop_margin)
+    for group in groups:
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflowed logit is reported by the caller
+            logit = np.broadcast_to(group.function(*state, *parameters), rates.shape[1:])
+        reached = group.sign * logit >= stop
+        for i in group.members:
             rates[i][reached] = 0.0
-    return rates
+        if group.shared:
+            inexact |= reached
+    return rates, inexact

@@ -4,12 +4,15 @@ A batch of K initial states (and K parameter sets) is stacked into one state
 vector, so one ``solve_ivp`` call integrates them all; the symbolic Jacobian
 is supplied (block diagonal, sparse) to the implicit methods.  Coordinates the
 model marks as ``rectified`` are ReLU pre-activations: once one reaches 0 its
-unit is dead, the coordinate freezes at 0 and its terms vanish.  For the hinge
-loss, a logit whose margin reaches 1 stops learning (its coordinates freeze).
+unit is dead, the coordinate freezes at 0 and its terms vanish.  For a loss
+that stops at a margin (the hinge: ``model.loss.stop_margin = 1``), a logit
+whose signed margin ``s u`` reaches it stops learning (its coordinates freeze);
+``s = +1`` for class 1 and ``-1`` for class 2, so a logit on the wrong side
+keeps learning, as gradient descent does.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
@@ -18,8 +21,8 @@ import scipy.integrate
 import scipy.optimize
 import scipy.sparse
 
-from .compiled import compile_expr, compile_flow, freeze_at_margin
-from .validation import as_finite_array, require_choice
+from .compiled import compile_expr, compile_flow, freeze_at_margin, margin_groups, margin_sign
+from .validation import as_finite_array, require_choice, require_frequency, require_positive
 
 __all__ = ["Trajectory", "integrate", "ReducedTrajectory", "solve_reduction", "METHODS", "RTOL", "ATOL"]
 
@@ -44,9 +47,14 @@ class Trajectory:
     death_times : Mapping[str, ndarray of shape (K,)]
         For each rectified coordinate, the time its unit died (NaN if never).
     hitting_times : Mapping[str, ndarray of shape (K,)]
-        For each requested logit target, the first time ``|logit| >= level`` (NaN if never).
+        For each requested logit target, the first time the signed margin
+        ``s * logit >= level`` (NaN if never).
     success : bool
+        False when the integrator failed, a value overflowed, or a stop at the
+        margin could not be applied exactly; ``message`` says which.
     message : str
+    signs : Mapping[str, int]
+        ``s`` of each logit: +1 for a class-1 logit, -1 for a class-2 logit.
     """
 
     t: np.ndarray
@@ -56,14 +64,33 @@ class Trajectory:
     hitting_times: Mapping
     success: bool
     message: str
+    signs: Mapping = field(default_factory=lambda: MappingProxyType({}))
+
+    def margin(self, name: str) -> np.ndarray:
+        """``s * logit``: the signed margin of logit ``name``, positive on the correct side.
+
+        For a hinge model this is the quantity the loss sees; learning stops
+        once it reaches ``model.loss.stop_margin``.
+        """
+        if name not in self.logits:
+            raise ValueError(f"name={name!r} is not a logit of this trajectory; choose one of {sorted(self.logits)}")
+        return self.signs.get(name, 1) * self.logits[name]
 
     def confidence(self, name: str) -> np.ndarray:
-        """``sigma(|logit|)``: the probability given to the true class by logit ``name``."""
+        """``sigma(s * logit)``: the probability a sigmoid output gives the true class of logit ``name``.
+
+        ``s`` is +1 for class 1 and -1 for class 2, so a logit on the wrong
+        side gives a probability below 1/2.  For a hinge model the network is
+        not trained as a probability: the value is still ``sigma`` of the
+        margin, for comparison with BCE; use :meth:`margin` for the margin itself.
+        """
         from scipy.special import expit
-        return expit(np.abs(self.logits[name]))
+        return expit(self.margin(name))
 
 
 def _parameter_arrays(model, parameters, K):
+    if not isinstance(parameters, Mapping):
+        raise TypeError(f"parameters must be a mapping from parameter name to value, got {type(parameters).__name__}")
     values = []
     by_name = {str(k): v for k, v in dict(parameters).items()}
     unknown = set(by_name) - {str(s) for s in model.parameters}
@@ -73,7 +100,11 @@ def _parameter_arrays(model, parameters, K):
     for sym in model.parameters:
         if str(sym) not in by_name:
             raise ValueError(f"parameter {sym} of {model.name} is missing; pass parameters={{'{sym}': value}}")
-        arr = as_finite_array(f"parameters[{sym!s}]", by_name[str(sym)])
+        label = f"parameters['{sym!s}']"
+        check = require_frequency if sym in model.fractions else require_positive
+        arr = check(label, by_name[str(sym)])
+        if arr.ndim > 1 or arr.size not in (1, K):
+            raise ValueError(f"{label} must be a scalar or have one value per mode ({K}), got shape {arr.shape}")
         values.append(np.broadcast_to(arr, (K,)).astype(float))
     return values
 
@@ -99,12 +130,32 @@ def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853",
         receive the symbolic Jacobian as a sparse block-diagonal matrix (one
         block per mode).
     targets : Mapping[str, float], optional
-        Logit name -> level; the first time each mode's ``|logit|`` reaches it
-        is returned in ``hitting_times``.
+        Logit name -> level; the first time each mode's signed margin
+        ``s * logit`` reaches it is returned in ``hitting_times``.
     margin_stop : bool
-        For the hinge loss, freeze a logit's coordinates once ``|logit| >= 1``
-        (learning stops at the margin).  Pass False when the state is an
+        For a loss that stops at a margin (``model.loss.stop_margin``, e.g. the
+        hinge), freeze a logit's coordinates once its signed margin
+        ``s * logit >= stop_margin`` (+1 for class 1, -1 for class 2: a logit on
+        the wrong side keeps learning).  If the frozen coordinates are shared
+        with another logit (one neuron for two classes), the stop is not exact
+        and the result has ``success=False``.  Pass False when the state is an
         aggregate whose "logit" is not a margin (e.g. App. C.2's ``X = sum x_i``).
+
+    Returns
+    -------
+    Trajectory
+        ``success`` is False, with the reason in ``message``, when the solver
+        fails, a state or logit overflows (not finite), or a margin stop was
+        not exact.
+
+    Raises
+    ------
+    TypeError
+        ``model`` is not a :class:`derivations.ModeModel`, or ``parameters`` is not a mapping.
+    ValueError
+        Bad shapes, non-finite numbers, a parameter that is missing, unknown,
+        not > 0, or (for a frequency or share) outside (0, 1], an unknown target
+        name, or a non-finite target level.
 
     Examples
     --------
@@ -114,7 +165,19 @@ def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853",
     >>> round(float(traj.logits["class 1"][-1, 0]), 10)  # 0.01 e^{2 n p t} with c = 0
     0.0271828183
     """
+    import derivations
+
+    if not isinstance(model, derivations.ModeModel):
+        raise TypeError(f"model must be a derivations.ModeModel (e.g. derivations.two_layer()), "
+                        f"got {type(model).__name__}")
     require_choice("method", method, METHODS)
+    rtol, atol = float(require_positive("rtol", rtol)), float(require_positive("atol", atol))
+    targets = dict(targets or {})
+    for name, level in targets.items():
+        if name not in model.logits:
+            raise ValueError(f"targets: {name!r} is not a logit of {model.name}; "
+                             f"valid names are {', '.join(map(repr, model.logits))}")
+        as_finite_array(f"targets[{name!r}]", level)
     y0 = as_finite_array("initial", initial)
     if y0.ndim == 1:
         y0 = y0[None, :]
@@ -137,23 +200,29 @@ def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853",
             x[r] = np.maximum(x[r], 0.0)
         return x, dead
 
-    def field(_, flat):
+    inexact = np.zeros(K, dtype=bool)  # a margin stop applied to coordinates shared by several logits
+
+    def velocity(_, flat):
         x, dead = effective(flat)
-        with np.errstate(over="ignore", under="ignore"):
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             out = np.stack([np.broadcast_to(f(*x, *params), (K,)) for f in rates])
         out[dead] = 0.0
         if margin_stop:
-            freeze_at_margin(model, out, x, params)  # hinge: learning stops at the margin
+            _, shared = freeze_at_margin(model, out, x, params)  # learning stops at s u >= stop_margin
+            inexact[:] |= shared
         return out.ravel()
 
     def jacobian(_, flat):
         x, dead = effective(flat)
         blocks = np.empty((K, S, S))
-        with np.errstate(over="ignore", under="ignore"):
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             for i in range(S):
                 for j in range(S):
                     blocks[:, i, j] = np.broadcast_to(jac[i][j](*x, *params), (K,))
         blocks[dead.T] = 0.0
+        if margin_stop:  # frozen coordinates have zero rows, as in velocity
+            moving, _ = freeze_at_margin(model, np.ones((S, K)), x, params)
+            blocks *= moving.T[:, :, None]
         # state is ordered (S, K): entry (i*K + k, j*K + k) = blocks[k, i, j]
         rows = (np.arange(S)[:, None, None] * K + np.arange(K)[None, None, :]).repeat(S, axis=1)
         cols = (np.arange(S)[None, :, None] * K + np.arange(K)[None, None, :]).repeat(S, axis=0)
@@ -161,7 +230,7 @@ def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853",
                                        shape=(S * K, S * K))
 
     extra = {"jac": jacobian} if method in ("Radau", "BDF") else {}
-    sol = scipy.integrate.solve_ivp(field, (0.0, float(times[-1])), y0.T.ravel(), method=method, rtol=rtol,
+    sol = scipy.integrate.solve_ivp(velocity, (0.0, float(times[-1])), y0.T.ravel(), method=method, rtol=rtol,
                                     atol=atol, dense_output=True, **extra)
     grid = sol.sol(times) if sol.success else np.full((S * K, times.size), np.nan)
     states = grid.reshape(S, K, times.size).transpose(2, 1, 0)
@@ -169,9 +238,23 @@ def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853",
         states[:, :, r] = np.maximum(states[:, :, r], 0.0)
     args = tuple(model.state) + tuple(model.parameters)
     logits = {}
-    for name, expr in model.logits.items():
-        f = compile_expr(expr, args)
-        logits[name] = np.broadcast_to(f(*states.transpose(2, 0, 1), *params), (times.size, K)).copy()
+    with np.errstate(over="ignore", invalid="ignore"):
+        for name, expr in model.logits.items():
+            f = compile_expr(expr, args)
+            logits[name] = np.broadcast_to(f(*states.transpose(2, 0, 1), *params), (times.size, K)).copy()
+    signs = {name: margin_sign(model, name) for name in model.logits}
+    success, message = bool(sol.success), str(sol.message)
+    overflow = [name for name, values in logits.items() if not np.all(np.isfinite(values))]
+    if success and (overflow or not np.all(np.isfinite(states))):
+        success = False
+        message = (f"the flow overflowed float64: {'logits ' + ', '.join(map(repr, overflow)) if overflow else 'states'}"
+                   " are not finite; start from smaller states (or rescale the data norms)")
+    if success and inexact.any():
+        success = False
+        shared = [g.name for g in margin_groups(model) if g.shared]
+        message = (f"modes {np.flatnonzero(inexact).tolist()} reached the margin on a logit that shares coordinates "
+                   f"with another ({', '.join(map(repr, shared))} in {model.name}): freezing them is not the exact "
+                   "stop; pass margin_stop=False for the flow of the learning piece")
 
     def first_time(values_at, threshold_reached):
         out = np.full(K, np.nan)
@@ -199,17 +282,18 @@ def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853",
         at = lambda s, r=r: sol.sol(s).reshape(S, K, -1)[r].T
         deaths[str(model.state[r])] = first_time(at, lambda col: col <= 0)
     hits = {}
-    for name, level in dict(targets or {}).items():
+    for name, level in targets.items():
         f = compile_expr(model.logits[name], args)
 
-        def at(s, f=f, level=level):
+        def at(s, f=f, level=float(level), sign=signs[name]):
             x = sol.sol(s).reshape(S, K, -1)
-            return (np.abs(f(*x, *[q[:, None] for q in params])) - level).T.reshape(-1, K)
+            with np.errstate(over="ignore", invalid="ignore"):
+                return (sign * f(*x, *[q[:, None] for q in params]) - level).T.reshape(-1, K)
 
         hits[name] = first_time(at, lambda col: col >= 0)
     return Trajectory(t=times, states=states, logits=MappingProxyType(logits),
                       death_times=MappingProxyType(deaths), hitting_times=MappingProxyType(hits),
-                      success=bool(sol.success), message=str(sol.message))
+                      success=success, message=message, signs=MappingProxyType(signs))
 
 
 @dataclass(frozen=True)
