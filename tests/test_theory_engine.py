@@ -242,9 +242,8 @@ def test_worked_initializations_of_theorem_34():
     assert np.all(np.diff(prob) >= 0) and prob[len(prob) // 8] > prob[0] + 0.05
 
 
-@pytest.mark.xfail(strict=True, reason="ISSUE9 item 7: Trajectory.confidence returns sigma(|u|), not the "
-                                       "probability sigma(s u) of the true class (0.750 instead of sigma(-1.1))")
 def test_failure_init_reports_the_probability_of_the_true_class():
+    """The paper's "P rises from sigma(-1.1)": the reported probability is that of the true class, not sigma(|u|)."""
     traj = dynamics.integrate(derivations.shared_neuron(), [1.0, 0.0, -1.1], [0.0, 1.0],
                               parameters={"n_1": 1.0, "n_2": 1.0, "p": 0.5})
     assert traj.confidence("class 1")[0, 0] == pytest.approx(1 / (1 + np.exp(1.1)), rel=1e-14)
