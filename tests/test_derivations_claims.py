@@ -1,4 +1,5 @@
 """Every claim of every canonical model is proven symbolically (or numerically where stated)."""
+import mpmath
 import pytest
 
 import derivations
@@ -50,11 +51,44 @@ def test_deep_two_reduces_to_eq_14():
     import sympy as sp
     two = derivations.two_layer("bce").reductions[0]
     deep2 = derivations.deep(2).reductions[0]
-    from derivations.symbols import n, n1
+    from derivations.symbols import n, n1, p, u
     assert sp.simplify(two.rhs.subs(n1, n) - deep2.rhs) == 0
+    assert sp.simplify(deep2.rhs - 2 * n * p * u / (1 + sp.exp(u))) == 0  # (14), typed from the paper
+
+
+def _deep_time_mp(depth, norm, p, u0, u, drive):
+    """Flow time from u0 to u of eq. (5), u' = N n^(2/N) p u^(2-2/N) drive(u), by mpmath quadrature of 1/u'."""
+    with mpmath.workdps(30):
+        n, q = mpmath.mpf(norm), mpmath.mpf(depth)
+        rate = q * n ** (2 / q) * mpmath.mpf(p)
+        return float(mpmath.quad(lambda s: 1 / (rate * s ** (2 - 2 / q) * drive(s)), [u0, u]))
 
 
 @pytest.mark.slow
 def test_depth_sixteen_hinge_has_stopping_time():
-    m = derivations.deep(16, "hinge")
-    assert "stopping time (u = 1)" in m.quantities
+    """deep(16): the derived quantities and the full 16-variable flow against eq. (5) worked by mpmath."""
+    import numpy as np
+
+    import dynamics
+    from derivations.symbols import n, p, u0
+    depth, norm, freq, start = 16, 0.7, 0.6, 0.05
+    values = {n: norm, p: freq, u0: start}
+    hinge = derivations.deep(depth, "hinge")
+    inside = lambda s: 1  # noqa: E731 - the hinge drive -l'(u) = 1 inside the margin
+    stop = float(hinge.quantities["stopping time (u = 1)"].subs(values))
+    assert abs(stop / _deep_time_mp(depth, norm, freq, start, 1, inside) - 1) <= 1e-12
+    by_hand = (start ** -(1 - 2 / depth) - 1) / ((depth - 2) * norm ** (2 / depth) * freq)
+    assert abs(stop / by_hand - 1) <= 1e-12
+    half = float(hinge.closed_form.time.subs({**values, hinge.reductions[0].variable: 0.5}))
+    assert abs(half / _deep_time_mp(depth, norm, freq, start, 0.5, inside) - 1) <= 1e-12
+
+    scale = (start / norm) ** (1 / depth)  # balanced start z0 = z^i_0 = y0 / n
+    init = [norm * scale] + [scale] * (depth - 1)
+    for model, drive, times in ((hinge, inside, [0.0, 0.5 * stop, 0.9 * stop]),
+                                (derivations.deep(depth), lambda s: 1 / (1 + mpmath.exp(s)), [0.0, 0.5, 3.0, 10.0])):
+        traj = dynamics.integrate(model, init, times, parameters={"n": norm, "p": freq})
+        logits = traj.logits["class 1"][:, 0]
+        assert traj.success and abs(logits[0] / start - 1) <= 1e-14
+        for t, u in zip(times[1:], logits[1:]):  # the time eq. (5) needs to reach the integrated logit
+            assert abs(_deep_time_mp(depth, norm, freq, start, u, drive) / t - 1) <= 1e-8, (model.loss.name, t)
+    assert np.all(np.diff(logits) > 0)

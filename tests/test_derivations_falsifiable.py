@@ -91,20 +91,54 @@ def test_erratum_A8_beta_bound():
     assert np.any(beta_rate > printed + 1e-6)
 
 
+def _differ_numerically(a, b, point):
+    """``a - b`` evaluated at ``point``: refutes an identity without trusting ``simplify``."""
+    return abs(float((a - b).subs(point))) > 1e-6
+
+
 def test_erratum_8_z_prime_is_derived():
+    """z' of (8) is not printed; the derived one is the corrected form, and plausible slips are refuted."""
+    from derivations.starvation import alpha0, beta0, delta, z_star
     m = derivations.starvation("bce")
     alpha, beta, z = m.state
     lam = m.parameters[0]
+    point = {alpha: 0.3, beta: 0.7, z: 0.5, lam: 0.2, n1: 1.3, n2: 0.6}
+
+    def z_prime(a, b):  # lambda a sigma(-z a) ... with a, b the (x1, x2) and (x1, 0) weights
+        return lam * a / (1 + sp.exp(z * a)) + (1 - lam) * b / (1 + sp.exp(z * b))
+
     unit = m.flow[z].subs({n1: 1, n2: 1})
-    expected = lam * (alpha + beta) / (1 + sp.exp(z * (alpha + beta))) + (1 - lam) * alpha / (1 + sp.exp(z * alpha))
-    assert sp.simplify(unit - expected) == 0
+    assert sp.simplify(unit - z_prime(alpha + beta, alpha)) == 0
+    assert not _differ_numerically(unit, z_prime(alpha + beta, alpha), point)
+    # incomplete: beta dropped from the (x1, x2) term, i.e. z' copied from alpha' with z -> alpha
+    incomplete = lam * alpha / (1 + sp.exp(z * (alpha + beta))) + (1 - lam) * alpha / (1 + sp.exp(z * alpha))
+    assert _differ_numerically(unit, incomplete, point)
+    # general norms: every logit and every weight scales with the squared feature norms
+    general = z_prime(alpha * n1**2 + beta * n2**2, alpha * n1**2)
+    assert sp.simplify(m.flow[z] - general) == 0
+    unit_form_with_norms = z_prime(alpha + beta, alpha)  # (8) used unchanged when the norms are not 1
+    assert _differ_numerically(m.flow[z], unit_form_with_norms, point)
+
     # The D.2 bound uses beta0 - lambda*alpha0, not the printed beta0 - alpha*alpha0.
+    log_odds = sp.log((1 - delta) / delta)
+    corrected = 1 / (1 + sp.exp(-(lam * log_odds + z_star * (beta0 - lam * alpha0))))
+    printed = 1 / (1 + sp.exp(-(lam * log_odds + z_star * (beta0 - alpha * alpha0))))
     bound = m.quantities["bound (D.2)"]
-    assert sp.Symbol("alpha_0", real=True) * lam in sp.expand(bound.args[0].args[0]).atoms(sp.Mul) or bound.has(lam)
+    assert sp.simplify(bound - corrected) == 0
+    at = {**point, delta: 0.01, z_star: 2.1, alpha0: 0.4, beta0: 0.25}
+    assert not _differ_numerically(bound, corrected, at)
+    assert _differ_numerically(bound, printed, at)
 
 
 def test_erratum_deep_balanced_init_uses_every_layer():
+    """z0 = z^1_0 = ... = z^{N-2}_0 = y0 / n on every layer (the paper's last index is off by one)."""
+    from derivations.symbols import n
     m = derivations.deep(4)
     r = m.reductions[0]
-    values = {r.parametrization[s] for s in m.state[1:]}
-    assert len(values) == 1  # z0 = z^1_0 = ... = z^{N-2}_0 = y0 / n
+    y = m.state[0]
+    assert len(m.state) == 4  # y, z^1, z^2, z: N - 2 = 2 hidden layers plus the output weight
+    scale = (u / n) ** sp.Rational(1, 4)  # the common value y0 / n solving y z^1 z^2 z = u with y = n z
+    for s in m.state[1:]:
+        assert sp.simplify(r.parametrization[s] - scale) == 0, s
+    assert sp.simplify(r.parametrization[y] - n * scale) == 0
+    assert sp.simplify(sp.Mul(*[r.parametrization[s] for s in m.state]) - u) == 0

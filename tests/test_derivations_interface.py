@@ -29,6 +29,8 @@ def test_latex_contains_the_paper_fragments():
     assert r"\log{\left(\frac{u}{u_{0}} \right)}" in tex
     hinge = derivations.two_layer("hinge").latex()
     assert r"u_{0} e^{2 n_{1} p t}" in hinge
+    # (26) inside the margin, typed by hand: the check below does not depend on the LaTeX parser
+    assert "\\dot{y_{1}} &= n_{1}^{2} p z_{1} \\\\" in hinge and "\\dot{z_{1}} &= p y_{1} \\\\" in hinge
 
 
 def test_each_latex_equation_parses_back_where_sympy_can():
@@ -55,9 +57,17 @@ def test_models_are_frozen():
 
 
 def test_custom_loss_expression():
+    import mpmath
+
+    from derivations.symbols import n1, p, u0
     m = derivations.two_layer(sp.exp(-derivations.margin))
     assert all(m.check().values())
-    assert m.closed_form is not None
+    # exponential loss: -l'(u) = e^-u, so u' = 2 n p u e^-u and t(u) = integral of e^s / (2 n p s) from u0 to u
+    values = {n1: 0.8, p: 0.3, u0: 0.05, m.reductions[0].variable: 2.5}
+    time = float(m.closed_form.time.subs(values))
+    with mpmath.workdps(30):
+        by_quad = mpmath.quad(lambda s: mpmath.exp(s) / (2 * mpmath.mpf("0.8") * mpmath.mpf("0.3") * s), [0.05, 2.5])
+    assert abs(time / float(by_quad) - 1) <= 1e-12
 
 
 def test_discrete_map_is_one_euler_step():

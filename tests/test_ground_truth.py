@@ -1,6 +1,7 @@
 """Ground truth: datasets, assumption validators, numpy GD, Lemma 3.1 at finite lr, theory vs GD, mode maps."""
 import re
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -146,20 +147,65 @@ def test_sgd_is_seeded_and_softmax_keeps_lemma_a1():
     a = train(data.X, data.labels, init.W0, init.Z0, lr=0.1, steps=30, batch_size=2, rng=np.random.default_rng(7))
     b = train(data.X, data.labels, init.W0, init.Z0, lr=0.1, steps=30, batch_size=2, rng=np.random.default_rng(7))
     assert np.array_equal(a.logits, b.logits)
+    other_seed = train(data.X, data.labels, init.W0, init.Z0, lr=0.1, steps=30, batch_size=2,
+                       rng=np.random.default_rng(8))
+    full = train(data.X, data.labels, init.W0, init.Z0, lr=0.1, steps=30)
+    assert not np.allclose(a.logits[-1], other_seed.logits[-1], rtol=1e-6, atol=0)  # the seed is used
+    assert not np.allclose(a.logits[-1], full.logits[-1], rtol=1e-6, atol=0)  # mini-batches are not the full batch
     mc = multiclass_points(np.random.default_rng(1), classes=3, per_class=2, dimension=5)
     mi = multiclass_init(mc)
     run = train_softmax(mc.X, mc.labels, mi.W0, mi.Z0, lr=0.5, steps=300, record_every=20)
-    assert np.all(run.preactivations > 0) == False  # noqa: E712 - inactive units exist by design
-    assert np.all((run.preactivations > 0) == (run.preactivations[0] > 0))
+    # Lemma A.1: at every record, on x in D_k exactly unit k is active (H5 kept by the dynamics)
+    one_hot = np.eye(3, dtype=bool)[mc.labels]
+    assert np.array_equal(run.preactivations > 0, np.broadcast_to(one_hot, run.preactivations.shape))
     diag = np.einsum("rkk->rk", run.Z_history)
     off = run.Z_history - np.einsum("rk,kj->rkj", diag, np.eye(3))
     assert np.all(diag > 0) and np.all(off <= 0)
     assert run.losses[-1] < run.losses[0]
 
 
+def _mp_balanced_logit(drive, u0):
+    """Balanced BCE logit after ``drive = 2 n p t``, by mpmath: root of log u + Ei(u) = log u0 + Ei(u0) + drive."""
+    with mpmath.workdps(30):
+        target = mpmath.log(u0) + mpmath.ei(u0) + drive
+        return float(mpmath.findroot(lambda x: mpmath.log(x) + mpmath.ei(x) - target, (u0, u0 + drive + 10),
+                                     solver="illinois"))
+
+
+def _orthogonal_points_gd(X, w0, z0, p, eta, horizon):
+    """GD on one ReLU unit, loss p * sum_i log(1 + exp(-z relu(w.x_i))) summed over the points (App. A.7)."""
+    w, z = w0.copy(), z0
+    for _ in range(int(round(horizon / eta))):
+        y = X @ w
+        a = np.maximum(y, 0.0)
+        slope = -p / (1 + np.exp(z * a))  # dL/du_i
+        w, z = w - eta * (slope * z * (y > 0)) @ X, z - eta * slope @ a
+    return z * max(X[0] @ w, 0.0)
+
+
 def test_small_random_init_and_orthogonal_points_theory():
-    init = small_random_init(np.random.default_rng(0), hidden=3, dimension=4)
-    assert init.W0.shape == (3, 4) and init.Z0.shape == (3,)
+    init = small_random_init(np.random.default_rng(0), hidden=400, dimension=50, scale=0.3)
+    assert init.W0.shape == (400, 50) and init.Z0.shape == (400,)
+    assert abs(init.W0.std() / 0.3 - 1) <= 0.02 and abs(init.W0.mean()) <= 3 * 0.3 / np.sqrt(init.W0.size)
+    column = small_random_init(np.random.default_rng(1), hidden=20_000, dimension=1, scale=0.3)
+    assert abs(column.Z0.std() / 0.3 - 1) <= 0.02
+    # App. A.7: m orthogonal points of norm n, balanced symmetric start m y0^2 = n^2 z0^2, summed loss:
+    # u(t) is the unit-norm balanced logit at 2 sqrt(m) n p t (a sqrt(m) speed-up)
+    m, n, p, u0, horizon = 3, 0.8, 0.5, 0.05, 4.0
+    exact = _mp_balanced_logit(2 * np.sqrt(m) * n * p * horizon, u0)
+    assert abs(exact / _mp_balanced_logit(2 * n * p * horizon, u0) - 1) > 1  # without sqrt(m): far off
+    q, _ = np.linalg.qr(np.random.default_rng(11).standard_normal((m + 1, m + 1)))
+    X = n * q[:, :m].T
+    z0 = np.sqrt(np.sqrt(m) * u0 / n)
+    y0 = n * z0 / np.sqrt(m)
+    w0 = X.T @ np.full(m, y0) / n**2 + 0.3 * q[:, m]  # plus a component orthogonal to every point
+    coarse, fine = (_orthogonal_points_gd(X, w0, z0, p, eta, horizon) for eta in (0.01, 0.005))
+    assert abs((2 * fine - coarse) / exact - 1) <= 1e-5  # GD is O(eta) off the flow: Richardson-extrapolate
+    theory = dynamics.integrate(derivations.orthogonal_points(m), [y0] * m + [z0], [0.0, horizon],
+                                parameters={"n": n, "p": p})
+    for i in range(1, m + 1):
+        assert abs(theory.logits[f"point {i}"][-1, 0] / exact - 1) <= 1e-9
+    assert abs(dynamics.logit(horizon, norm=np.sqrt(m) * n, p=p, u0=u0) / exact - 1) <= 1e-12
 
 
 @pytest.mark.parametrize("call, error, words", [
@@ -201,4 +247,8 @@ def test_invariant_init_sets_c_per_class():
     data = repeated_points(np.random.default_rng(0), norms=(0.7, 1.4))
     init = invariant_init(data, c=(0.1, 0.3), theta0=0.4)
     y = np.array([data.X[0] @ init.W0[0], data.X[-1] @ init.W0[1]])
-    assert np.allclose(y**2 - np.array([0.7, 1.4]) ** 2 * init.Z0**2, [0.1, 0.3])
+    norms, c = np.array([0.7, 1.4]), np.array([0.1, 0.3])
+    assert np.allclose(y**2 - norms**2 * init.Z0**2, c, rtol=1e-13, atol=0)
+    # App. A.3: theta0 = arccosh((y0^2 + n^2 z0^2) / c), and z0 carries the class sign (H3)
+    assert np.allclose(np.arccosh((y**2 + norms**2 * init.Z0**2) / c), 0.4, rtol=1e-12, atol=0)
+    assert np.array_equal(np.sign(init.Z0), [1.0, -1.0]) and np.all(y > 0)

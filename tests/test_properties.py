@@ -1,4 +1,5 @@
 """Property-based checks of the theory engine over random parameters (hypothesis)."""
+import mpmath
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,12 @@ def test_logit_grows_and_respects_the_bound(norm, p, u0, t1, t2):
     a, b = dynamics.logit([lo, hi], norm=norm, p=p, u0=u0)
     assert u0 <= a <= b
     assert b <= dynamics.growth_bound(hi, norm=norm, p=p, u0=u0) * (1 + 1e-12)
+    # independent: (15) evaluated forward by mpmath at the returned logit gives back the time; a float logit
+    # is off by ~1e-16 relative, which moves t by dt/du * u * 1e-16 = (1 + e^u) / (2 n p) * 1e-16
+    with mpmath.workdps(30):
+        t_back = (mpmath.log(mpmath.mpf(b) / u0) + mpmath.ei(b) - mpmath.ei(u0)) / (2 * mpmath.mpf(norm) * p)
+        rounding = (1 + mpmath.exp(b)) / (2 * mpmath.mpf(norm) * p) * 1e-13
+        assert abs(t_back - hi) <= 1e-9 * hi + rounding
 
 
 @settings(max_examples=60, deadline=None)
