@@ -30,7 +30,8 @@ def test_help_and_version(run):
     for sub in ("derive", "reproduce"):
         out = run(sub, "--help")
         assert out.returncode == 0 and "usage" in out.stdout
-    assert "learning-dynamics" in run("--version").stdout
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout.split() == ["learning-dynamics", "0.1.0"]
 
 
 def test_derive_text_latex_and_check(run):
@@ -64,8 +65,12 @@ def test_reproduce_quick_writes_the_report_and_refuses_to_mix(tmp_path, run):
     payload = json.loads((target / "report.json").read_text())
     assert isinstance(payload["version"], str) and payload["claims"]
     for claim in payload["claims"]:
-        assert set(claim) >= {"id", "section", "statement", "theory", "measured", "error", "passed"}
+        assert set(claim) >= {"id", "section", "statement", "theory", "measured", "error", "passed", "kind",
+                              "tolerance", "criterion"}
         assert claim["passed"] is True
+    figures = payload["figures"]
+    assert sum(f.endswith(".png") for f in figures) >= 9 and sum(f.endswith(".pdf") for f in figures) >= 9
+    assert all((target / f).stat().st_size > 0 for f in figures)
     assert (target / "report.md").read_text().startswith("# learning-dynamics")
     manifest = json.loads((target / ".learning-dynamics-run").read_text())["entries"]
     assert {"report.json", "report.md", *payload["figures"]} <= set(manifest)
@@ -136,6 +141,7 @@ def test_compare_writes_agreement_and_figure(tmp_path, run):
 def test_bad_numbers_exit_2(run, args, words):
     out = run(*args)
     assert out.returncode == 2 and words in out.stderr and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
 
 
 def test_simulate_a_class_with_zero_mean_starts_with_a_live_unit(tmp_path, run):
