@@ -8,7 +8,7 @@ import numpy as np
 from .data import Dataset, row_norms
 from .validation import as_finite_array
 
-__all__ = ["Initialization", "mode_init", "balanced_init", "invariant_init", "cone_init", "small_random_init",
+__all__ = ["Initialization", "class_mean_init", "mode_init", "balanced_init", "invariant_init", "cone_init", "small_random_init",
            "shared_neuron_init", "deep_balanced_init", "multiclass_init"]
 
 
@@ -54,6 +54,42 @@ def _orthogonal_noise(rng, vectors, dimension, scale):
     else:  # class vectors span their coordinates: stay off them, exactly
         v[used] = 0.0
     return scale * v
+
+
+def class_mean_init(X, labels, *, norm=0.1, z0=(0.1, -0.1)) -> Initialization:
+    """One unit per class (labels 1/2) along the class's mean point, of length ``norm``, output weights ``z0``.
+
+    Under H1 every point of class k has a positive inner product with its class mean and a non-positive one
+    with the other class's mean, so H2 and H3 hold.  Means and directions are computed on ``X`` scaled by its
+    largest entry, so data of any magnitude (1e200 or 1e-200) gives the same finite weights.
+
+    Examples
+    --------
+    >>> X = np.array([[3e200, 0.0], [5e200, 0.0], [0.0, 2e200]])
+    >>> class_mean_init(X, [1, 1, 2]).W0.round(15).tolist()
+    [[0.1, 0.0], [0.0, 0.1]]
+    """
+    X = as_finite_array("X", X)
+    labels = np.asarray(labels)
+    if X.ndim != 2 or X.shape[0] == 0 or labels.shape != (X.shape[0],):
+        raise ValueError(f"X must be (n, d) with n >= 1 and labels (n,), got {X.shape} and {labels.shape}")
+    norm = float(as_finite_array("norm", norm))
+    z0 = as_finite_array("z0", z0)
+    if norm <= 0 or z0.shape != (2,):
+        raise ValueError(f"norm must be > 0 and z0 two numbers (class 1, class 2), got norm={norm!r}, z0={z0.tolist()}")
+    top = np.max(np.abs(X))
+    if top == 0:
+        raise ValueError("X is all zeros: no class has a direction to align a unit with")
+    rows = []
+    for k in (1, 2):
+        if not np.any(labels == k):
+            raise ValueError(f"labels must contain class {k} (labels are 1 or 2), found only {np.unique(labels).tolist()}")
+        mean = np.mean(X[labels == k] / top, axis=0)
+        length = row_norms(mean)
+        if length == 0:
+            raise ValueError(f"the points of class {k} in X average to zero: no direction for its unit (H1 fails)")
+        rows.append(norm * mean / length)
+    return Initialization(np.vstack(rows), z0.copy(), {"norm": norm, "z0": tuple(z0)})
 
 
 def mode_init(data: Dataset, *, y0=(0.1, 0.1), z0=(0.1, -0.1), rng=None, orthogonal_scale=0.0) -> Initialization:
