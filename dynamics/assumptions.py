@@ -234,7 +234,7 @@ def check_h3(X, labels, W0, Z0) -> AssumptionReport:
                      for i in np.flatnonzero(served & (slack <= 0)))
     missing = [k for k in class_slack if not np.any(part == k)]
     failures += tuple(f"no unit serves class {k} (H2 fails), so its output weights cannot satisfy H3" for k in missing)
-    margin = min(list(slack[served]) + [class_slack[k] for k in missing])  # never empty: some class has points
+    margin = float(min(list(slack[served]) + [class_slack[k] for k in missing]))  # never empty: a class has points
     return AssumptionReport("H3", not failures, failures, margin)
 
 
