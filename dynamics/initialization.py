@@ -146,9 +146,9 @@ def invariant_init(data: Dataset, *, c=0.1, theta0=0.0, swap=False, **kwargs) ->
     theta0 = np.broadcast_to(as_finite_array("theta0", theta0), (2,))
     if np.any(c <= 0):
         raise ValueError("c must be > 0 (use balanced_init for c = 0)")
-    ch, sh = np.cosh(theta0 / 2), np.sinh(theta0 / 2)
-    a, b = (sh, ch) if swap else (ch, sh)
     with np.errstate(over="ignore"):
+        ch, sh = np.cosh(theta0 / 2), np.sinh(theta0 / 2)
+        a, b = (sh, ch) if swap else (ch, sh)
         y = np.sqrt(c) * a
         z = np.sqrt(c) * b / norms * np.array([1.0, -1.0])
     if not (np.all(np.isfinite(y)) and np.all(np.isfinite(z))):
