@@ -135,34 +135,40 @@ class _Loop:
     def __init__(self, steps, record_every, lr, masks):
         self.record = set(_record_steps(steps, record_every).tolist())
         self.lr = np.atleast_1d(lr)
-        self.masks = [m for m in masks if m.any()]
+        self.members = np.array([m for m in masks if m.any()], dtype=float).T  # (n, classes present)
         self.rows = {}
         self.dead = None
 
     def finite(self, step, *arrays):
         """Raise :class:`TrainingDiverged` naming ``step`` (and the lr of the first bad run) unless all finite."""
+        if all(np.isfinite(a).all() for a in arrays):
+            return
         runs = self.lr.size
         ok = np.ones(runs, bool)
         for a in arrays:
-            ok &= np.all(np.isfinite(a.reshape(runs, -1)), axis=1)
-        if not ok.all():
-            raise TrainingDiverged(step, self.lr[np.flatnonzero(~ok)[0]])
+            ok &= np.isfinite(a.reshape(runs, -1)).all(axis=1)
+        raise TrainingDiverged(step, self.lr[np.flatnonzero(~ok)[0]])
 
     def watch(self, step, hidden):
         """Note the first step at which some class has no active unit on any of its points."""
-        active = hidden > 0
-        dead = np.zeros(active.shape[:-2], bool)
-        for m in self.masks:
-            dead |= ~np.any(active[..., m], axis=(-2, -1))
         if self.dead is None:
-            self.dead = np.full(dead.shape, -1)
+            self.dead = np.full(hidden.shape[:-2], -1)
+        elif (self.dead >= 0).all():
+            return  # every run already has its dead_step
+        lit = hidden.max(axis=-2) > 0  # (..., n): the point switches on at least one unit
+        if lit.all():
+            return  # every point has an active unit: no class is dead
+        dead = ((lit @ self.members) == 0).any(axis=-1)  # some class has no lit point
         self.dead[(self.dead < 0) & dead] = step
 
+    def recording(self, step) -> bool:
+        return step in self.record
+
     def keep(self, step, **values):
-        if step in self.record:
-            self.rows.setdefault("steps", []).append(step)
-            for name, value in values.items():
-                self.rows.setdefault(name, []).append(np.array(value, copy=True))
+        """Store copies of ``values`` (call only when :meth:`recording`)."""
+        self.rows.setdefault("steps", []).append(step)
+        for name, value in values.items():
+            self.rows.setdefault(name, []).append(np.array(value, copy=True))
 
     def arrays(self):
         return {name: np.array(rows) for name, rows in self.rows.items()}
@@ -238,7 +244,8 @@ def train_batch(X, labels, W0, Z0, *, loss="bce", lr, steps, record_every=1, bat
         loop.finite(step, u)
         loop.watch(step, pre)
         value, slope = loss_and_slope(loss, sign * u)
-        loop.keep(step, logits=u, pre=pre.transpose(0, 2, 1), Z=Z, loss=value.mean(axis=1))
+        if loop.recording(step):
+            loop.keep(step, logits=u, pre=pre.transpose(0, 2, 1), Z=Z, loss=value.mean(axis=1))
         if step == steps:
             break
         rows = slice(None) if batch_size is None else rng.integers(0, n, batch_size)
@@ -351,7 +358,8 @@ def train_deep(X, labels, W0, layers0, Z0, *, loss="bce", lr, steps, record_ever
         loop.finite(step, u)
         loop.watch(step, acts[-1].T)
         value, slope = loss_and_slope(loss, sign * u)
-        loop.keep(step, logits=u, loss=value.mean())
+        if loop.recording(step):
+            loop.keep(step, logits=u, loss=value.mean())
         if step == steps:
             break
         g = slope * sign / n
@@ -403,8 +411,9 @@ def train_softmax(X, labels, W0, Z0, *, lr, steps, record_every=1) -> SoftmaxRun
         logits = act @ Z.T
         loop.finite(step, logits)
         loop.watch(step, pre.T)
-        loop.keep(step, logits=logits, pre=pre, Z=Z,
-                  loss=-np.mean(np.sum(onehot * log_softmax(logits, axis=1), axis=1)))
+        if loop.recording(step):
+            loop.keep(step, logits=logits, pre=pre, Z=Z,
+                      loss=-np.mean(np.sum(onehot * log_softmax(logits, axis=1), axis=1)))
         if step == steps:
             break
         g = (softmax(logits, axis=1) - onehot) / n  # dL/dlogits
