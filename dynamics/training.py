@@ -84,6 +84,16 @@ class TrainingRun(_Records):
 
 def _check_common(X, labels, lr, steps, record_every, allowed_labels):
     """Validate the arguments every training loop shares; return ``(X, labels, lr)`` as arrays."""
+    X, labels = _check_data(X, labels, allowed_labels)
+    lr = as_finite_array("lr", lr)
+    if np.any(lr <= 0):
+        raise ValueError(f"lr must be > 0, got {float(lr[lr <= 0].ravel()[0])!r}")
+    _require_count("steps", steps)
+    _require_count("record_every", record_every)
+    return X, labels, lr
+
+
+def _check_data(X, labels, allowed_labels):
     X = as_finite_array("X", X)
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"X must be a 2-d data matrix (n points >= 1, d features >= 1), got shape {X.shape}")
@@ -97,12 +107,17 @@ def _check_common(X, labels, lr, steps, record_every, allowed_labels):
     if not np.all(np.isin(labels, allowed_labels)):
         bad = labels[~np.isin(labels, allowed_labels)][0]
         raise ValueError(f"labels must be in {list(allowed_labels)}, found {bad.item()!r}")
-    lr = as_finite_array("lr", lr)
-    if np.any(lr <= 0):
-        raise ValueError(f"lr must be > 0, got {float(lr[lr <= 0].ravel()[0])!r}")
-    _require_count("steps", steps)
-    _require_count("record_every", record_every)
-    return X, labels.astype(int), lr
+    return X, labels.astype(int)
+
+
+def _check_two_layer(W0, Z0, d, names=("W0", "Z0")):
+    """One network's ``(W (h, d), Z (h,))`` as finite arrays, with shape errors naming the parameters."""
+    W, Z = as_finite_array(names[0], W0), as_finite_array(names[1], Z0)
+    if W.ndim != 2 or W.shape[1] != d or W.shape[0] == 0:
+        raise ValueError(f"{names[0]} must have shape (h, d={d}) with h >= 1, got {W.shape}")
+    if Z.shape != (W.shape[0],):
+        raise ValueError(f"{names[1]} must have shape (h,) = ({W.shape[0]},), one output weight per unit, got {Z.shape}")
+    return W, Z
 
 
 def _require_count(name, value):
@@ -279,13 +294,7 @@ def train(X, labels, W0, Z0, *, loss="bce", lr, steps, record_every=1, batch_siz
     2
     """
     X, labels, _ = _check_common(X, labels, lr, steps, record_every, (1, 2))  # data first: name X, not W0
-    W0 = as_finite_array("W0", W0)
-    Z0 = as_finite_array("Z0", Z0)
-    if W0.ndim != 2 or W0.shape[1] != X.shape[1] or W0.shape[0] == 0:
-        raise ValueError(f"W0 must have shape (h, d={X.shape[1]}) with h >= 1, got {W0.shape}; "
-                         f"use train_batch for K runs")
-    if Z0.shape != (W0.shape[0],):
-        raise ValueError(f"Z0 must have shape (h,) = ({W0.shape[0]},), one output weight per unit, got {Z0.shape}")
+    W0, Z0 = _check_two_layer(W0, Z0, X.shape[1])
     if np.ndim(lr) != 0:
         raise ValueError("lr must be a single number for train(); use train_batch for several learning rates")
     run = train_batch(X, labels, W0[None], Z0[None], loss=loss, lr=lr, steps=steps, record_every=record_every,
@@ -297,8 +306,9 @@ def train(X, labels, W0, Z0, *, loss="bce", lr, steps, record_every=1, batch_siz
 
 def class_gradients(X, labels, W, Z, *, loss="bce"):
     """Mean-loss gradients ``(dW, dZ)`` contributed by each class: ``{1: (dW, dZ), 2: (dW, dZ)}``."""
-    X, labels = np.asarray(X, float), np.asarray(labels)
-    W, Z = np.asarray(W, float), np.asarray(Z, float)
+    require_choice("loss", loss, LOSS_NAMES)
+    X, labels = _check_data(X, labels, (1, 2))
+    W, Z = _check_two_layer(W, Z, X.shape[1], ("W", "Z"))
     pre = X @ W.T
     act = np.maximum(pre, 0)
     u = act @ Z

@@ -10,7 +10,7 @@ from dynamics.agreement import agreement, compare_two_layer
 from dynamics.data import Dataset, repeated_points, rotate
 from dynamics.initialization import (balanced_init, class_mean_init, deep_balanced_init, invariant_init,
                                      multiclass_init, shared_neuron_init)
-from dynamics.training import train, train_batch, train_deep, train_softmax
+from dynamics.training import class_gradients, train, train_batch, train_deep, train_softmax
 
 DATA = repeated_points(np.random.default_rng(0), n_points=6, dimension=4)
 X, Y = DATA.X, DATA.labels
@@ -107,6 +107,9 @@ ROWS = [
     ("batch_size 1.5", lambda: train(X, Y, W0, Z0, lr=0.1, steps=1, batch_size=1.5, rng=np.random.default_rng(0)),
      ValueError, "batch_size must be an integer >= 1"),
     ("batch_size no rng", lambda: train(X, Y, W0, Z0, lr=0.1, steps=1, batch_size=2), TypeError, "needs rng"),
+    ("class_gradients W", lambda: class_gradients(X, Y, W0[:, :3], Z0), ValueError, "W must have shape (h, d=4)"),
+    ("class_gradients Z", lambda: class_gradients(X, Y, W0, Z0[:1]), ValueError, "Z must have shape (h,) = (2,)"),
+    ("class_gradients labels", lambda: class_gradients(X, Y + 1, W0, Z0), ValueError, "labels must be in [1, 2]"),
     ("loss unknown", lambda: train(X, Y, W0, Z0, loss="l1", lr=0.1, steps=1), ValueError, "loss='l1'"),
     # ---- data and initializations
     ("Dataset NaN", lambda: Dataset(_nan(X), Y, "x"), ValueError, "X must be finite"),
