@@ -184,14 +184,11 @@ def _serving(X, labels, W0):
 def partition(W0, X, labels) -> np.ndarray:
     """The class (1 or 2) each hidden unit serves under H2, 0 where it serves none (tolerance as in H2)."""
     X, labels = _data(X, labels, binary=True)
-    _, serves = _serving(X, labels, _weights(W0, X.shape[1]))
-    out = np.zeros(next(iter(serves.values())).size, dtype=int)
-    for k, mask in serves.items():
-        out[mask] = k
-    return out
+    return _h2(X, labels, _weights(W0, X.shape[1]))[0]
 
 
 def _h2(X, labels, W0):
+    """``(class served by each unit or 0, slack of each unit's best class, slack of each class's best unit)``."""
     slacks, serves = _serving(X, labels, W0)
     unit_slack = np.max([np.minimum(*s) for s in slacks.values()], axis=0)  # (h,) best class of each unit
     class_slack = {k: float(np.max(np.minimum(*s))) for k, s in slacks.items()}  # best unit of each class
