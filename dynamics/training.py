@@ -29,6 +29,9 @@ class TrainingDiverged(RuntimeError):
         super().__init__(f"training diverged at step {self.step} with lr={self.lr:g}: NaN/inf in the weights or "
                          f"logits; the learning rate is likely too large for these norms, try a smaller lr")
 
+    def __reduce__(self):  # pickle with the constructor's own arguments
+        return type(self), (self.step, self.lr)
+
 
 @dataclass(frozen=True)
 class _Records:

@@ -5,6 +5,7 @@ with mpmath / math.hypot, or produced by plain numpy gradient descent written he
 """
 import json
 import math
+import pickle
 
 import mpmath
 import numpy as np
@@ -201,6 +202,8 @@ def test_divergence_step_matches_plain_gradient_descent():
         train(data.X, data.labels, init.W0, init.Z0, loss="squared", lr=lr, steps=60)
     assert info.value.step == expected and info.value.lr == lr
     assert "\n" not in str(info.value) and f"step {expected} with lr=2:" in str(info.value)
+    again = pickle.loads(pickle.dumps(info.value))
+    assert (again.step, again.lr, str(again)) == (expected, lr, str(info.value))
 
 
 def test_softmax_checks_the_weights_after_each_update():
