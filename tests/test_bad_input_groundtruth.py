@@ -169,6 +169,10 @@ CORRECT = [
     ("batch_size 1 runs", lambda: train(X, Y, W0, Z0, lr=0.1, steps=3, batch_size=1,
                                         rng=np.random.default_rng(0)).steps.tolist(), [0, 1, 2, 3]),
     ("record_every > steps", lambda: train(X, Y, W0, Z0, lr=0.1, steps=3, record_every=10).steps.tolist(), [0, 3]),
+    ("deep dead at init", lambda: train_deep(X[:1], Y[:1], W0[:1], [np.array([-1.0])], Z0[:1], lr=0.1,
+                                             steps=2).dead_step, 0),  # a negative diagonal layer switches class 1 off
+    ("deep alive", lambda: train_deep(X[:1], Y[:1], W0[:1], [np.array([1.0])], Z0[:1], lr=0.1, steps=2).dead_step,
+     None),
     ("agreement zero theory", lambda: agreement([0.0], [0.0]).as_dict(),
      {"max_abs": 0.0, "rms_abs": 0.0, "max_rel": 0.0, "rms_rel": 0.0, "rel_excluded": 0}),
 ]
