@@ -246,11 +246,6 @@ def train_batch(X, labels, W0, Z0, *, loss="bce", lr, steps, record_every=1, bat
         raise ValueError(f"W0 must have shape (K, h, d={X.shape[1]}) with h >= 1, got {W.shape}")
     if Z.shape != W.shape[:2]:
         raise ValueError(f"Z0 must have shape (K, h) = {W.shape[:2]}, got {Z.shape}")
-    idle = np.flatnonzero(~np.any(W, axis=(1, 2)))
-    if idle.size:
-        raise ValueError(f"W0 is all zeros{f' in run {idle[0]}' if W.shape[0] > 1 else ''}: every unit is inactive "
-                         f"on every point, so the logits stay 0 and gradient descent cannot move (an initialization "
-                         f"computed from data at an extreme scale may have underflowed; see class_mean_init)")
     K, n = W.shape[0], X.shape[0]
     if lr.ndim > 1 or lr.size not in (1, K):
         raise ValueError(f"lr must be one number or one per run (K = {K}), got shape {lr.shape}")
