@@ -6,8 +6,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from .assumptions import AssumptionReport, check_h1, require
+from .assumptions import check_binary, require
 from .balanced_logit import logit
+from .training import TrainingRun
 from .validation import as_finite_array
 
 __all__ = ["Agreement", "agreement", "ClassAgreement", "compare_two_layer", "TIME_MAP"]
@@ -19,31 +20,66 @@ TIME_MAP = ("flow time t = lr x step (full-batch GD on the mean loss); class k's
 
 @dataclass(frozen=True)
 class Agreement:
-    """Max and RMS absolute and relative errors of ``measured`` against ``theory``."""
+    """Max and RMS absolute and relative errors of ``measured`` against ``theory``.
+
+    ``rel_excluded`` counts the points where the theory is exactly 0 and the measurement is not: a relative
+    error is undefined there, so they are left out of ``max_rel``/``rms_rel`` (flagged here, never inf).
+    """
 
     max_abs: float
     rms_abs: float
     max_rel: float
     rms_rel: float
+    rel_excluded: int = 0
 
     def as_dict(self) -> dict:
-        return {"max_abs": self.max_abs, "rms_abs": self.rms_abs, "max_rel": self.max_rel, "rms_rel": self.rms_rel}
+        return {"max_abs": self.max_abs, "rms_abs": self.rms_abs, "max_rel": self.max_rel, "rms_rel": self.rms_rel,
+                "rel_excluded": self.rel_excluded}
+
+
+def _max_and_rms(values):
+    """``(max, rms)`` of non-negative finite values, scaled so that squares cannot overflow or underflow."""
+    top = float(values.max())
+    if top == 0.0:
+        return 0.0, 0.0
+    return top, top * float(np.sqrt(np.mean((values / top) ** 2)))
 
 
 def agreement(theory, measured) -> Agreement:
-    """Errors of ``measured`` against ``theory`` (same shape), relative to ``|theory|``.
+    """Errors of ``measured`` against ``theory`` (same shape, at least one value), relative to ``|theory|``.
+
+    All four numbers are finite: RMS values are computed scaled, and points where the theory is 0 are
+    excluded from the relative errors (counted in ``rel_excluded``).
+
+    Raises
+    ------
+    ValueError
+        Non-finite or empty inputs, different shapes, or errors beyond the float range.
 
     Examples
     --------
     >>> agreement([1.0, 2.0], [1.1, 2.0]).max_abs
     0.10000000000000009
+    >>> round(agreement([1e300, 2e300], [1.5e300, 2e300]).rms_abs / 1e299, 12)  # 5e299 / sqrt(2): no overflow
+    3.535533905933
     """
     theory, measured = as_finite_array("theory", theory), as_finite_array("measured", measured)
     if theory.shape != measured.shape:
         raise ValueError(f"theory and measured must have the same shape, got {theory.shape} and {measured.shape}")
-    err = np.abs(measured - theory)
-    rel = err / np.maximum(np.abs(theory), np.finfo(float).tiny)
-    return Agreement(float(err.max()), float(np.sqrt(np.mean(err**2))), float(rel.max()), float(np.sqrt(np.mean(rel**2))))
+    if theory.size == 0:
+        raise ValueError("theory and measured must hold at least one value each, got empty curves")
+    with np.errstate(over="ignore"):
+        err = np.abs(measured - theory)
+        defined = theory != 0
+        rel = np.where(defined, err / np.where(defined, np.abs(theory), 1.0), 0.0)
+    if not (np.all(np.isfinite(err)) and np.all(np.isfinite(rel))):
+        i = int(np.flatnonzero(~(np.isfinite(err) & np.isfinite(rel)))[0])
+        raise ValueError(f"the error of measured against theory exceeds the float range at index {i} "
+                         f"(theory {theory.ravel()[i]:.3g}, measured {measured.ravel()[i]:.3g})")
+    max_abs, rms_abs = _max_and_rms(err)
+    kept = defined | (err == 0)
+    max_rel, rms_rel = _max_and_rms(rel[kept]) if kept.any() else (0.0, 0.0)
+    return Agreement(max_abs, rms_abs, max_rel, rms_rel, int(np.count_nonzero(~kept)))
 
 
 @dataclass(frozen=True)
@@ -68,20 +104,27 @@ def compare_two_layer(run, dataset, *, loss="bce", u0, v0) -> ClassAgreement:
     AssumptionError
         If the data or the run's initial weights violate H1-H3: training ran,
         but the theory does not apply to it.
+    TypeError, ValueError
+        ``run`` is not a single two-layer run, ``dataset`` is not one point per class, or the theory logit
+        is not finite for ``u0``/``v0``.
     """
-    h1 = check_h1(dataset.X, dataset.labels)
-    pattern = run.preactivations[0] > 0  # (n, h): which unit each point switches on at the start
-    own = {k: np.flatnonzero(np.all(pattern[dataset.labels == k], axis=0) & ~np.any(pattern[dataset.labels != k], axis=0))
-           for k in (1, 2)}
-    failures = [f"no unit is active on exactly class {k}" for k in (1, 2) if own[k].size == 0]
-    failures += [f"Z0 has the wrong sign on unit {i} of class {k}" for k in (1, 2) for i in own[k]
-                 if (run.Z_history[0][i] > 0) != (k == 1)]
-    require(h1, AssumptionReport("H2/H3", not failures, tuple(failures)))
+    if not isinstance(run, TrainingRun) or run.W0 is None:
+        raise TypeError(f"run must be the result of dynamics.train (one two-layer run), got {type(run).__name__}")
+    if "norms" not in dataset.meta or "x1" not in dataset.meta:
+        raise ValueError("dataset must come from dynamics.data.repeated_points (one repeated point per class)")
+    if run.logits.shape[1] != dataset.X.shape[0]:
+        raise ValueError(f"run was trained on {run.logits.shape[1]} points but dataset has {dataset.X.shape[0]}")
+    u0, v0 = float(as_finite_array("u0", u0)), float(as_finite_array("v0", v0))
+    require(*check_binary(dataset.X, dataset.labels, run.W0, run.Z_history[0]))
     freq = dataset.frequencies
     norms = dataset.meta["norms"]
     first = {1: int(np.flatnonzero(dataset.labels == 1)[0]), 2: int(np.flatnonzero(dataset.labels == 2)[0])}
     theory = {1: logit(run.t, loss=loss, norm=norms[0], p=freq[1], u0=u0),
               2: logit(run.t, loss=loss, norm=norms[1], p=freq[2], u0=v0)}
+    for k, start in ((1, "u0"), (2, "v0")):
+        if not np.all(np.isfinite(theory[k])):
+            raise ValueError(f"the theory logit of class {k} is not finite for {start}={(u0, v0)[k - 1]!r} "
+                             f"on these flow times; use a smaller |{start}| or a shorter run")
     measured = {k: run.logits[:, first[k]] for k in (1, 2)}
     logits = {k: agreement(theory[k], measured[k]) for k in (1, 2)}
     sign = {1: 1.0, 2: -1.0}

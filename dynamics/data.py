@@ -8,7 +8,24 @@ import numpy as np
 from .validation import as_finite_array
 
 __all__ = ["Dataset", "repeated_points", "orthogonal_points", "cone_points", "starvation_data",
-           "multiclass_points", "random_orthonormal"]
+           "multiclass_points", "random_orthonormal", "random_rotation", "rotate", "row_norms"]
+
+
+def row_norms(A) -> np.ndarray:
+    """Euclidean norm of each row of ``A`` (or of a vector), without overflow or underflow.
+
+    Each row is divided by its largest entry before squaring, so ``1e200 * x``
+    has norm ``1e200 * ||x||`` rather than inf, and ``1e-200 * x`` is not 0.
+
+    Examples
+    --------
+    >>> (row_norms(np.array([[3e200, 4e200], [3e-200, 4e-200], [0.0, 0.0]])) / [1e200, 1e-200, 1]).round(12).tolist()
+    [5.0, 5.0, 0.0]
+    """
+    A = np.asarray(A, float)
+    top = np.max(np.abs(A), axis=-1, keepdims=True) if A.shape[-1] else np.zeros(A.shape[:-1] + (1,))
+    safe = np.where(top > 0, top, 1.0)
+    return (safe * np.sqrt(np.sum((A / safe) ** 2, axis=-1, keepdims=True)))[..., 0] * (top[..., 0] > 0)
 
 
 @dataclass(frozen=True)
@@ -19,6 +36,16 @@ class Dataset:
     labels: np.ndarray
     description: str
     meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        X = as_finite_array("X", self.X)
+        if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError(f"X must be a 2-d data matrix with at least one point and one feature, got shape {X.shape}")
+        labels = np.asarray(self.labels)
+        if labels.shape != (X.shape[0],):
+            raise ValueError(f"labels must have one entry per row of X ({X.shape[0]}), got shape {labels.shape}")
+        object.__setattr__(self, "X", X)
+        object.__setattr__(self, "labels", labels)
 
     @property
     def frequencies(self) -> dict:
@@ -45,6 +72,27 @@ def random_orthonormal(rng, dimension: int, count: int) -> np.ndarray:
     out = np.zeros((count, dimension))
     out[np.arange(count), axes] = rng.choice([-1.0, 1.0], size=count)
     return out
+
+
+def random_rotation(rng, dimension: int) -> np.ndarray:
+    """A random orthogonal (dimension, dimension) matrix (QR of a Gaussian matrix, signs fixed)."""
+    rng = _generator(rng)
+    q, r = np.linalg.qr(rng.standard_normal((dimension, dimension)))
+    return q * np.where(np.diag(r) < 0, -1.0, 1.0)
+
+
+def rotate(data: Dataset, rotation) -> Dataset:
+    """``data`` with every point (and every vector in ``meta``) mapped by the orthogonal matrix ``rotation``.
+
+    H1 is invariant under rotations, but the points are no longer coordinate axes: inner products that
+    were exactly 0 become rounding noise of order 1e-17, which the assumption checks must tolerate.
+    """
+    Q = as_finite_array("rotation", rotation)
+    d = data.X.shape[1]
+    if Q.shape != (d, d) or not np.allclose(Q.T @ Q, np.eye(d), rtol=0, atol=1e-12):
+        raise ValueError(f"rotation must be an orthogonal ({d}, {d}) matrix, got shape {Q.shape}")
+    meta = {k: (Q @ v if isinstance(v, np.ndarray) and v.shape == (d,) else v) for k, v in data.meta.items()}
+    return Dataset(data.X @ Q.T, data.labels, data.description + ", rotated", meta)
 
 
 def _counts(n_points, p):

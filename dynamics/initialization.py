@@ -5,10 +5,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import Dataset
+from .data import Dataset, row_norms
 from .validation import as_finite_array
 
-__all__ = ["Initialization", "mode_init", "balanced_init", "invariant_init", "cone_init", "small_random_init",
+__all__ = ["Initialization", "class_mean_init", "mode_init", "balanced_init", "invariant_init", "cone_init", "small_random_init",
            "shared_neuron_init", "deep_balanced_init", "multiclass_init"]
 
 
@@ -22,10 +22,25 @@ class Initialization:
 
 
 def _class_vectors(data: Dataset):
+    if not isinstance(data, Dataset):
+        raise TypeError(f"data must be a dynamics.data.Dataset, got {type(data).__name__}")
     if "x1" not in data.meta or "x2" not in data.meta:
         raise ValueError("this initialization needs a dataset with one repeated point per class "
                          "(dynamics.data.repeated_points)")
-    return data.meta["x1"], data.meta["x2"]
+    return tuple(_nonzero_vector(f"the dataset's class vector {k}", data.meta[k]) for k in ("x1", "x2"))
+
+
+def _nonzero_vector(name, x):
+    x = as_finite_array(name, x)
+    if x.ndim != 1 or not np.any(x):
+        raise ValueError(f"{name} must be a non-zero vector, got {x!r}")
+    return x
+
+
+def _along(x, y):
+    """The vector ``w`` along ``x`` with ``w . x = y``: ``y x / ||x||^2``, computed without overflow or underflow."""
+    n = row_norms(x)
+    return y * (x / n) / n
 
 
 def _orthogonal_noise(rng, vectors, dimension, scale):
@@ -41,6 +56,42 @@ def _orthogonal_noise(rng, vectors, dimension, scale):
     return scale * v
 
 
+def class_mean_init(X, labels, *, norm=0.1, z0=(0.1, -0.1)) -> Initialization:
+    """One unit per class (labels 1/2) along the class's mean point, of length ``norm``, output weights ``z0``.
+
+    Under H1 every point of class k has a positive inner product with its class mean and a non-positive one
+    with the other class's mean, so H2 and H3 hold.  Means and directions are computed on ``X`` scaled by its
+    largest entry, so data of any magnitude (1e200 or 1e-200) gives the same finite weights.
+
+    Examples
+    --------
+    >>> X = np.array([[3e200, 0.0], [5e200, 0.0], [0.0, 2e200]])
+    >>> class_mean_init(X, [1, 1, 2]).W0.round(15).tolist()
+    [[0.1, 0.0], [0.0, 0.1]]
+    """
+    X = as_finite_array("X", X)
+    labels = np.asarray(labels)
+    if X.ndim != 2 or X.shape[0] == 0 or labels.shape != (X.shape[0],):
+        raise ValueError(f"X must be (n, d) with n >= 1 and labels (n,), got {X.shape} and {labels.shape}")
+    norm = float(as_finite_array("norm", norm))
+    z0 = as_finite_array("z0", z0)
+    if norm <= 0 or z0.shape != (2,):
+        raise ValueError(f"norm must be > 0 and z0 two numbers (class 1, class 2), got norm={norm!r}, z0={z0.tolist()}")
+    top = np.max(np.abs(X))
+    if top == 0:
+        raise ValueError("X is all zeros: no class has a direction to align a unit with")
+    rows = []
+    for k in (1, 2):
+        if not np.any(labels == k):
+            raise ValueError(f"labels must contain class {k} (labels are 1 or 2), found only {np.unique(labels).tolist()}")
+        mean = np.mean(X[labels == k] / top, axis=0)
+        length = row_norms(mean)
+        if length == 0:
+            raise ValueError(f"the points of class {k} in X average to zero: no direction for its unit (H1 fails)")
+        rows.append(norm * mean / length)
+    return Initialization(np.vstack(rows), z0.copy(), {"norm": norm, "z0": tuple(z0)})
+
+
 def mode_init(data: Dataset, *, y0=(0.1, 0.1), z0=(0.1, -0.1), rng=None, orthogonal_scale=0.0) -> Initialization:
     """Unit k serves class k with ``y_k = w_k . x_k`` and output weight ``z_k``.
 
@@ -54,17 +105,34 @@ def mode_init(data: Dataset, *, y0=(0.1, 0.1), z0=(0.1, -0.1), rng=None, orthogo
     if y0.shape != (2,) or z0.shape != (2,):
         raise ValueError("y0 and z0 must each hold two numbers (class 1, class 2)")
     d = x1.size
-    W0 = np.vstack([y0[0] * x1 / (x1 @ x1) + _orthogonal_noise(rng, [x1, x2], d, orthogonal_scale),
-                    y0[1] * x2 / (x2 @ x2) + _orthogonal_noise(rng, [x1, x2], d, orthogonal_scale)])
+    W0 = np.vstack([_along(x1, y0[0]) + _orthogonal_noise(rng, [x1, x2], d, orthogonal_scale),
+                    _along(x2, y0[1]) + _orthogonal_noise(rng, [x1, x2], d, orthogonal_scale)])
     return Initialization(W0, z0.copy(), {"y0": tuple(y0), "z0": tuple(z0)})
 
 
 def balanced_init(data: Dataset, *, u0=0.1, v0=-0.1, **kwargs) -> Initialization:
-    """c = 0 on both classes: ``y = ||x|| z`` with logit ``u0`` (class 1) and ``v0 < 0`` (class 2)."""
-    n1, n2 = (float(np.linalg.norm(x)) for x in _class_vectors(data))
-    if u0 <= 0 or v0 >= 0:
-        raise ValueError("balanced_init needs u0 > 0 (class 1) and v0 < 0 (class 2)")
-    return mode_init(data, y0=(np.sqrt(n1 * u0), np.sqrt(-n2 * v0)), z0=(np.sqrt(u0 / n1), -np.sqrt(-v0 / n2)), **kwargs)
+    """c = 0 on both classes: ``y = ||x|| z`` with logit ``u0`` (class 1) and ``v0 < 0`` (class 2).
+
+    Computed as products of square roots, so norms and logits anywhere in the float range give finite
+    weights (``||x|| = 1e200`` gives ``z = sqrt(u0) 1e-100``, not 0).
+
+    Examples
+    --------
+    >>> from dynamics.data import repeated_points
+    >>> data = repeated_points(np.random.default_rng(0), norms=(1e200, 1e-200))
+    >>> init = balanced_init(data, u0=0.1, v0=-0.2)
+    >>> float(init.Z0[0] * (data.X[0] @ init.W0[0])), float(init.Z0[1] * (data.X[-1] @ init.W0[1]))
+    (0.1, -0.2)
+    """
+    n1, n2 = (float(row_norms(x)) for x in _class_vectors(data))
+    u0, v0 = float(as_finite_array("u0", u0)), float(as_finite_array("v0", v0))
+    if u0 <= 0:
+        raise ValueError(f"u0 (the class-1 logit) must be > 0 for balanced_init, got {u0!r}")
+    if v0 >= 0:
+        raise ValueError(f"v0 (the class-2 logit) must be < 0 for balanced_init, got {v0!r}")
+    r1, r2 = np.sqrt(n1), np.sqrt(n2)
+    return mode_init(data, y0=(r1 * np.sqrt(u0), r2 * np.sqrt(-v0)), z0=(np.sqrt(u0) / r1, -np.sqrt(-v0) / r2),
+                     **kwargs)
 
 
 def invariant_init(data: Dataset, *, c=0.1, theta0=0.0, swap=False, **kwargs) -> Initialization:
@@ -73,15 +141,19 @@ def invariant_init(data: Dataset, *, c=0.1, theta0=0.0, swap=False, **kwargs) ->
     ``swap=False`` puts the neuron on the chart ``y^2 > n^2 z^2``: ``y = sqrt(c) cosh(theta0/2)``,
     ``z = sqrt(c)/n sinh(theta0/2)``; ``swap=True`` exchanges cosh and sinh.
     """
-    norms = np.array([np.linalg.norm(x) for x in _class_vectors(data)])
+    norms = np.array([row_norms(x) for x in _class_vectors(data)])
     c = np.broadcast_to(as_finite_array("c", c), (2,))
     theta0 = np.broadcast_to(as_finite_array("theta0", theta0), (2,))
     if np.any(c <= 0):
         raise ValueError("c must be > 0 (use balanced_init for c = 0)")
-    ch, sh = np.cosh(theta0 / 2), np.sinh(theta0 / 2)
-    a, b = (sh, ch) if swap else (ch, sh)
-    y = np.sqrt(c) * a
-    z = np.sqrt(c) * b / norms * np.array([1.0, -1.0])
+    with np.errstate(over="ignore"):
+        ch, sh = np.cosh(theta0 / 2), np.sinh(theta0 / 2)
+        a, b = (sh, ch) if swap else (ch, sh)
+        y = np.sqrt(c) * a
+        z = np.sqrt(c) * b / norms * np.array([1.0, -1.0])
+    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(z))):
+        raise ValueError(f"c={c.tolist()} with theta0={theta0.tolist()} gives weights beyond the float range "
+                         f"(cosh(theta0/2) overflows); use a smaller |theta0| or c")
     return mode_init(data, y0=tuple(y), z0=tuple(z), **kwargs)
 
 
@@ -110,25 +182,35 @@ def small_random_init(rng, *, hidden, dimension, scale=0.1) -> Initialization:
 
 def shared_neuron_init(x1, x2, *, alpha0, beta0, z0) -> Initialization:
     """One unit with ``w.x1 = alpha0`` and ``w.x2 = beta0`` (x1 ⊥ x2): H2 deliberately broken (§6)."""
-    x1, x2 = np.asarray(x1, float), np.asarray(x2, float)
-    w = alpha0 * x1 / (x1 @ x1) + beta0 * x2 / (x2 @ x2)
+    x1, x2 = _nonzero_vector("x1", x1), _nonzero_vector("x2", x2)
+    alpha0, beta0 = float(as_finite_array("alpha0", alpha0)), float(as_finite_array("beta0", beta0))
+    w = _along(x1, alpha0) + _along(x2, beta0)
     return Initialization(w[None, :], np.array([float(z0)]), {"alpha0": alpha0, "beta0": beta0, "z0": z0})
 
 
 def deep_balanced_init(x, *, depth, u0):
     """Balanced deep chain on one point: ``z = z^i = (u0/n)^{1/N}``, ``w = n z x / n^2``. Returns (W0, layers0, Z0)."""
-    x = np.asarray(x, float)
-    n = float(np.linalg.norm(x))
-    scale = (u0 / n) ** (1.0 / depth)
-    W0 = (n * scale * x / n**2)[None, :]
+    x = _nonzero_vector("x", x)
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
+        raise ValueError(f"depth must be an integer >= 2 (weight layers), got {depth!r}")
+    u0 = float(as_finite_array("u0", u0))
+    if u0 <= 0:
+        raise ValueError(f"u0 must be > 0 for a balanced deep chain, got {u0!r}")
+    n = float(row_norms(x))
+    scale = float(np.exp((np.log(u0) - np.log(n)) / depth))  # (u0/n)^(1/N) without overflow
+    W0 = (scale * x / n)[None, :]
     return W0, tuple(np.array([scale]) for _ in range(depth - 2)), np.array([scale])
 
 
 def multiclass_init(data: Dataset, *, diagonal=0.1, off_diagonal=-0.02, y0=0.1) -> Initialization:
     """H5/H6 init for :func:`dynamics.data.multiclass_points`: unit k along class k's direction."""
     classes = int(data.labels.max()) + 1
+    if not all(np.any(data.labels == k) for k in range(classes)):
+        raise ValueError(f"multiclass_init needs labels 0..C-1 with every class present, got {np.unique(data.labels)}")
     directions = np.array([data.X[data.labels == k][0] for k in range(classes)])
-    W0 = y0 * directions / np.sum(directions**2, axis=1, keepdims=True)
+    if not np.all(np.any(directions, axis=1)):
+        raise ValueError("multiclass_init needs a non-zero point in every class (X has a zero row)")
+    W0 = np.array([_along(v, y0) for v in directions])
     Z0 = np.full((classes, classes), float(off_diagonal))
     np.fill_diagonal(Z0, diagonal)
     return Initialization(W0, Z0, {"y0": y0})

@@ -12,13 +12,25 @@ MAX_DEPTH = 32
 
 
 def as_finite_array(name: str, value) -> np.ndarray:
-    """``value`` as a float64 array, refusing NaN/inf and non-numbers with a named error."""
+    """``value`` as a float64 array, refusing NaN/inf (naming the first, and where) and non-numbers.
+
+    Examples
+    --------
+    >>> as_finite_array("X", [[1.0, 2.0], [float("nan"), 0.0]])
+    Traceback (most recent call last):
+    ...
+    ValueError: X must be finite; it contains NaN at index (1, 0)
+    """
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__}") from None
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite; it contains NaN or inf")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        kind = "NaN" if np.isnan(arr[first]) else "inf"
+        where = "" if arr.ndim == 0 else f" at index {first[0] if arr.ndim == 1 else first}"
+        raise ValueError(f"{name} must be finite; it contains {kind}{where}")
     return arr
 
 

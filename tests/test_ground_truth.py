@@ -229,7 +229,7 @@ def test_bad_training_input(call, error, words):
 
 def test_divergence_names_the_step():
     data = repeated_points(np.random.default_rng(0), norms=(1e120, 1e120), n_points=4)
-    init = balanced_init(data, u0=1.0, v0=-1.0)
+    init = balanced_init(data, u0=0.5, v0=-0.5)  # u0 = 1 is the squared loss's minimum: no step at all
     with pytest.raises(TrainingDiverged, match=r"diverged at step \d+.*learning rate is likely too large"):
         train(data.X, data.labels, init.W0, init.Z0, loss="squared", lr=1.0, steps=50)
 
