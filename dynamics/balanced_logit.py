@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 import scipy.integrate
 import scipy.special
+import sympy as sp
 
 import derivations
 from derivations.symbols import n, p as p_sym, t as t_sym, u as u_sym, u0 as u0_sym
@@ -29,6 +30,8 @@ LOSSES = ("bce", "hinge")
 METHODS = ("closed_form", "ode")
 #: Above this argument ``scipy.special.expi`` overflows float64 (Ei(709.8) ~ 1.8e308 / 709).
 EI_OVERFLOW = 700.0
+#: Ei(u) > 0 above this (Ei's only positive zero is 0.37250741...); log Ei(u) is taken only there.
+EI_POSITIVE = 0.3725074107813667
 #: Terms of the asymptotic series e^{-u} Ei(u) ~ (1/u) sum_k k!/u^k used past EI_OVERFLOW
 #: (the 13th term is below 1e-27 relative there).
 ASYMPTOTIC_TERMS = 12
@@ -43,8 +46,14 @@ FINAL_STEP = 1e-9
 #: Tolerances of the reduced-ODE integration (in s = log u).
 ODE_RTOL = 1e-13
 ODE_ATOL = 1e-14
-#: Relative tolerance of the depth-N quadrature.
+#: Relative tolerance and subinterval cap of the depth-N quadrature (the integrand of the time can
+#: peak at both ends, with widths 1/u: adaptive bisection needs ~log2(700 * 1500) ~ 20 levels at each).
 QUAD_EPSREL = 1e-13
+QUAD_LIMIT = 400
+#: Doublings of the upper bracket in log u (2^12 > log of the largest float, so more are never needed).
+BRACKET_DOUBLINGS = 12
+#: log of the largest float: no logit above it.
+LOG_FLOAT_MAX = float(np.log(np.finfo(float).max))
 
 
 @lru_cache(maxsize=None)
@@ -157,14 +166,21 @@ def _bce_depth2(t, u0, norm, p, *, polish=False):
         return f["antiderivative"](uu, norm[i], p[i]) - target[i], uu / f["rhs"](uu, norm[i], p[i])
 
     def scaled(x, i):
-        # Ei(u) - Ei(u0) = tau' with tau' = 2 n p t - log(u/u0); compare logs to avoid overflow.
+        # log(Ei(u) - Ei(u0) + log(u/u0)) = log(2 n p t), written as L(u) + log(A) with L = log Ei(u) and
+        # A = 1 - Ei(u0)/Ei(u) + log(u/u0)/Ei(u): overflow-free for every u0 > 0 (Ei(u0) of either sign).
         uu = np.exp(x)
-        tau = 2 * norm[i] * p[i] * t[i] - (x - lo[i])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            right = np.logaddexp(np.log(tau), u0[i] + _scaled_ei(u0[i]))
-            left = uu + _scaled_ei(uu)
-            slope = uu * (1 / (uu * np.exp(_scaled_ei(uu))) + 1 / (uu * np.exp(right)))
-        return np.where(tau > 0, left - right, np.inf), slope
+        ok = uu > EI_POSITIVE
+        safe = np.where(ok, uu, 1.0)
+        scaled_u = _scaled_ei(safe)
+        log_ei = safe + scaled_u
+        with np.errstate(under="ignore", over="ignore"):
+            rest = (x - lo[i]) * np.exp(-log_ei)
+            ratio = np.exp(log_ei0[i] - log_ei)  # |Ei(u0)| / Ei(u)
+            area = np.where(positive0[i], -np.expm1(log_ei0[i] - log_ei) + rest, 1.0 + ratio + rest)
+            slope = (np.exp(-scaled_u) + np.exp(-log_ei)) / area
+        good = ok & (area > 0)
+        value = np.where(good, log_ei + np.log(np.where(good, area, 1.0)) - log_drive[i], -np.inf)
+        return value, np.where(good, slope, np.inf)
 
     if np.any(~big):
         idx = np.flatnonzero(~big)
@@ -178,32 +194,132 @@ def _bce_depth2(t, u0, norm, p, *, polish=False):
                                        final_step=FINAL_STEP)
     if np.any(big):
         idx = np.flatnonzero(big)
+        with np.errstate(divide="ignore"):
+            log_drive = np.log(2.0) + np.log(norm) + np.log(p) + np.log(t)  # log(2 n p t), never overflows
+        positive0 = u0 > EI_POSITIVE
+        safe0 = np.where(positive0, u0, EI_OVERFLOW)  # placeholder where Ei(u0) <= 0
+        with np.errstate(divide="ignore"):  # log|Ei(u0)| = -inf at Ei's zero is exact
+            log_ei0 = np.where(positive0, safe0 + _scaled_ei(safe0),
+                               np.log(np.abs(scipy.special.expi(np.where(positive0, 1.0, u0)))))
         s[idx] = solve_increasing(lambda x, i: scaled(x, idx[i]), lo[idx], hi[idx], hi[idx])
     return np.exp(s)
 
 
-def _quad_time(depth, loss, u_target, u0, norm, p):
-    """Flow time from u0 to u_target by adaptive quadrature of 1/f in s = log u."""
-    rhs = _compiled(depth, loss)["rhs"]
-    out = np.empty(np.shape(u_target))
-    for k, (a, b, nk, pk) in enumerate(zip(np.log(u0).ravel(), np.log(u_target).ravel(), norm.ravel(), p.ravel())):
-        value, _ = scipy.integrate.quad(lambda s: np.exp(s) / rhs(np.exp(s), nk, pk), a, b,
-                                        epsabs=0.0, epsrel=QUAD_EPSREL, limit=200)
-        out.flat[k] = value
+def _log_rate_expr(rhs):
+    """``log f(e^s)`` as a sympy expression of ``s``, from the derived rate ``f(u)``, overflow-free.
+
+    Each factor ``b^k`` of ``f`` contributes ``k log b``; ``log u`` becomes ``s``
+    (no underflow for tiny u), and a factor growing like ``e^u`` (the BCE
+    ``1 + e^u``) is written ``u + log(b e^{-u})`` so that huge logits stay finite.
+    """
+    s = sp.Symbol("s", real=True)
+    total = sp.Integer(0)
+    for factor in sp.Mul.make_args(rhs):
+        base, power = factor.as_base_exp()
+        if base == u_sym:
+            total += power * s
+        elif base.has(sp.exp(u_sym)):
+            total += power * (u_sym + sp.log(sp.expand(base * sp.exp(-u_sym))))
+        else:
+            total += power * sp.log(base)
+    return s, total.subs(u_sym, sp.exp(s))
+
+
+@lru_cache(maxsize=None)
+def _log_rate(depth: int, loss: str):
+    s, expr = _log_rate_expr(derivations.deep(depth, loss).reductions[0].rhs)
+    return compile_expr(expr, (s, n, p_sym))
+
+
+def _log_time(depth, loss, s0, s1, norm, p):
+    """``log t`` with t the flow time from ``u0 = e^{s0}`` to ``u = e^{s1}`` (elementwise, s1 >= s0).
+
+    ``t`` is the integral of ``1/f(u) du`` for the derived rate f: below u = 1 in
+    ``s = log u`` (integrand ``e^{s - log f}``, smooth for tiny logits), above it in
+    u (integrand ``e^{-log f}``, which grows like ``e^u`` for BCE).  Each piece is
+    scaled by its largest endpoint value ``e^m`` (``-log f`` is convex for BCE and
+    linear in s for hinge, so the scaled integrand is at most 1) and the pieces are
+    added in logs: neither tiny logits (1e-300) nor times beyond float range overflow.
+    """
+    log_rate = _log_rate(depth, loss)
+    out = np.full(np.shape(s1), -np.inf)
+    for k in np.ndindex(np.shape(s1)):
+        a, b, nk, pk = float(s0[k]), float(s1[k]), float(norm[k]), float(p[k])
+        pieces = []
+        if a < min(b, 0.0):  # u < 1, in s
+            top = max(a - log_rate(a, nk, pk), min(b, 0.0) - log_rate(min(b, 0.0), nk, pk))
+            pieces.append(top + _log_quad(lambda s: np.exp(s - log_rate(s, nk, pk) - top), a, min(b, 0.0)))
+        if b > max(a, 0.0):  # u > 1, in u
+            lo, hi = np.exp(max(a, 0.0)), np.exp(b)
+            top = -min(log_rate(np.log(lo), nk, pk), log_rate(b, nk, pk))
+            pieces.append(top + _log_quad(lambda x: np.exp(-log_rate(np.log(x), nk, pk) - top), lo, hi))
+        if pieces:
+            out[k] = np.logaddexp.reduce(pieces)
     return out
 
 
+def _log_quad(integrand, a, b):
+    """``log`` of the integral of a positive ``integrand`` over ``[a, b]`` to relative QUAD_EPSREL."""
+    value, _, info = scipy.integrate.quad(integrand, a, b, epsabs=0.0, epsrel=QUAD_EPSREL, limit=QUAD_LIMIT,
+                                          full_output=True)[:3]
+    return np.log(value)
+
+
+def _quad_time(depth, loss, u_target, u0, norm, p):
+    """Flow time from u0 to u_target by quadrature of the derived 1/f; a ValueError if beyond float range."""
+    with np.errstate(over="ignore"):
+        out = np.exp(_log_time(depth, loss, np.log(u0), np.log(u_target), norm, p))
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"the flow time exceeds the float range (> {np.finfo(float).max:.3g}) for some "
+                         "u0/norm/p: the logit moves too slowly from such a u0 to reach the target")
+    return out
+
+
+def _frozen(depth, loss, t, u0, norm, p):
+    """Where the logit cannot move by half an ulp of u0 in time t: ``t f(u0) < ulp(u0)/2``.
+
+    Past its maximum the BCE rate f decreases, so reaching the next float takes
+    at least ``ulp/f(u0)`` and the rounded answer is exactly u0.
+    """
+    with np.errstate(divide="ignore"):
+        return np.log(t) + _log_rate(depth, loss)(np.log(u0), norm, p) < np.log(0.5 * np.spacing(u0))
+
+
 def _bce_deep(depth, t, u0, norm, p):
-    """Invert the depth-N quadrature time by safeguarded Newton in s = log u."""
-    rhs = _compiled(depth, "bce")["rhs"]
+    """Invert the depth-N quadrature time by safeguarded Newton on ``log t(s) - log t`` in s = log u.
+
+    The bracket ``[log u0, hi]`` is found by doubling ``hi - max(log u0, 0)`` until
+    ``t(e^hi) >= t``; no ODE is integrated.
+    """
+    log_rate = _log_rate(depth, "bce")
     lo = np.log(u0)
-    hi = np.log(_ode(depth, "bce", t, u0, norm, p) * 2 + u0)  # generous upper bracket from the ODE
+    log_t = np.log(t)
+    frozen = _frozen(depth, "bce", t, u0, norm, p)
+    out = u0.copy()
+    move = np.flatnonzero(~frozen)
+    if move.size == 0:
+        return out
+    lo, log_t, nn, pp = lo[move], log_t[move], norm[move], p[move]
+    base = np.maximum(lo, 0.0)
+    hi, step, low = base + 1.0, 1.0, lo.copy()
+    for _ in range(BRACKET_DOUBLINGS):
+        short = _log_time(depth, "bce", lo, hi, nn, pp) < log_t
+        if not np.any(short):
+            break
+        low = np.where(short, hi, low)
+        step *= 2.0
+        hi = np.where(short, np.minimum(base + step, LOG_FLOAT_MAX), hi)
+    else:
+        raise ValueError("t is beyond the range the balanced logit can be computed in float64")
 
     def residual(x, i):
-        uu = np.exp(x)
-        return _quad_time(depth, "bce", uu, u0[i], norm[i], p[i]) - t[i], uu / rhs(uu, norm[i], p[i])
+        log_time = _log_time(depth, "bce", lo[i], x, nn[i], pp[i])
+        with np.errstate(over="ignore", invalid="ignore"):
+            slope = np.exp(x - log_rate(x, nn[i], pp[i]) - log_time)
+        return log_time - log_t[i], slope
 
-    return np.exp(solve_increasing(residual, lo, hi, hi))
+    out[move] = np.exp(solve_increasing(residual, low, hi, hi))
+    return out
 
 
 def _ode(depth, loss, t, u0, norm, p):
