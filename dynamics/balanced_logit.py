@@ -46,6 +46,9 @@ FINAL_STEP = 1e-9
 #: Tolerances of the reduced-ODE integration (in s = log u).
 ODE_RTOL = 1e-13
 ODE_ATOL = 1e-14
+#: Largest ``norm^(2/N) p t`` accepted by ``method="ode"``: the integrator's step count grows with
+#: log t (about 1 s at 1e150 on one core) and DOP853 fails near 1e200; the closed form has no limit.
+ODE_MAX_SCALED_TIME = 1e100
 #: Relative tolerance and subinterval cap of the depth-N quadrature (the integrand of the time can
 #: peak at both ends, with widths 1/u: adaptive bisection needs ~log2(700 * 1500) ~ 20 levels at each).
 QUAD_EPSREL = 1e-13
@@ -326,15 +329,18 @@ def _ode(depth, loss, t, u0, norm, p):
     """Integrate the derived reduced ODE for every element in one solve_ivp call.
 
     Each element runs on its own clock: with tau in [0, 1] and ``s = log u``,
-    ``ds/dtau = t_i f(e^s)/e^s``; the answer is ``s(1)``.  Hinge modes stop at u = 1.
+    ``ds/dtau = t_i f(e^s)/e^s`` (evaluated as ``t_i exp(log f - s)``, finite for
+    any logit); the answer is ``s(1)``.  Hinge modes stop at u = 1.
     """
-    rhs = _compiled(depth, loss)["rhs"]
+    log_rate = _log_rate(depth, loss)
     s0 = np.log(u0)
     stops = loss == "hinge"
+    with np.errstate(divide="ignore"):
+        log_t = np.log(t)
 
     def field(_, s):
-        uu = np.exp(s)
-        rate = t * rhs(uu, norm, p) / uu
+        with np.errstate(under="ignore"):
+            rate = np.exp(log_t + log_rate(s, norm, p) - s)
         return np.where(stops & (s >= 0), 0.0, rate) if stops else rate
 
     sol = scipy.integrate.solve_ivp(field, (0.0, 1.0), s0, method="DOP853", rtol=ODE_RTOL, atol=ODE_ATOL)
@@ -342,6 +348,16 @@ def _ode(depth, loss, t, u0, norm, p):
         raise RuntimeError(f"the reduced ODE failed to integrate: {sol.message}")
     out = np.exp(sol.y[:, -1])
     return np.minimum(out, 1.0) if stops else out
+
+
+def _check_ode_range(depth, t, norm, p):
+    """Refuse ``method="ode"`` where its step count explodes: ``norm^(2/N) p t > ODE_MAX_SCALED_TIME``."""
+    with np.errstate(divide="ignore"):
+        scaled = np.log(t) + (2.0 / depth) * np.log(norm) + np.log(p)
+    if np.any(scaled > np.log(ODE_MAX_SCALED_TIME)):
+        raise ValueError(f"t is too large for method='ode': norm**(2/depth) * p * t must be at most "
+                         f"{ODE_MAX_SCALED_TIME:g} (got t up to {float(np.max(t)):g}); "
+                         "use method='closed_form', which has no such limit")
 
 
 def _prepare(loss, norm, p, u0, depth, method=None):
@@ -414,6 +430,9 @@ def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
         tt, aa, nn, pp = t[move], a0[move], norm[move], p[move]
         with np.errstate(over="ignore", under="ignore"):
             if method == "ode":
+                _check_ode_range(depth, tt, nn, pp)
+                if loss == "hinge":  # nothing moves after the derived stopping time (u = 1)
+                    tt = np.minimum(tt, _compiled(depth, "hinge")["stop"](aa, nn, pp))
                 out[move] = _ode(depth, loss, tt, aa, nn, pp)
             elif loss == "hinge":
                 f = _compiled(depth, "hinge")
