@@ -10,10 +10,12 @@ Class 2 (negative logits) uses the mirror proven in ``two_layer().check()``:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import scipy.integrate
+import scipy.optimize
 import scipy.special
 import sympy as sp
 
@@ -24,7 +26,8 @@ from .compiled import compile_expr
 from .roots import solve_increasing
 from .validation import as_finite_array, require_choice, require_depth, require_frequency, require_positive
 
-__all__ = ["logit", "time_to_confidence", "growth_bound", "LOSSES", "METHODS", "EI_OVERFLOW"]
+__all__ = ["logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "LOSSES", "METHODS",
+           "EI_OVERFLOW"]
 
 LOSSES = ("bce", "hinge")
 METHODS = ("closed_form", "ode")
@@ -46,6 +49,14 @@ FINAL_STEP = 1e-9
 #: Tolerances of the reduced-ODE integration (in s = log u).
 ODE_RTOL = 1e-13
 ODE_ATOL = 1e-14
+#: Initial logits scanned by :func:`depth_crossover`: from CROSSOVER_LOWEST up to the target, CROSSOVER_GRID
+#: points whose distances to log(target) are geometric down to CROSSOVER_CLOSEST (ratio ~1.25 between
+#: neighbours, so a sign change of the time difference is not stepped over); Brent's method refines it.
+CROSSOVER_LOWEST = 1e-300
+CROSSOVER_CLOSEST = 1e-9
+CROSSOVER_GRID = 96
+#: Relative tolerance of the crossover logit u0*.
+CROSSOVER_RTOL = 1e-12
 #: Largest ``norm^(2/N) p t`` accepted by ``method="ode"``: the integrator's step count grows with
 #: log t (about 1 s at 1e150 on one core) and DOP853 fails near 1e200; the closed form has no limit.
 ODE_MAX_SCALED_TIME = 1e100
@@ -488,3 +499,113 @@ def time_to_confidence(confidence, *, loss="bce", norm=1.0, p=1.0, u0, depth=2):
         else:
             out[move] = _quad_time(depth, loss, target[move], a0[move], norm[move], p[move])
     return out.reshape(shape)
+
+
+@dataclass(frozen=True)
+class DepthCrossover:
+    """Where a deeper chain starts reaching a confidence sooner than a shallower one.
+
+    Attributes
+    ----------
+    shallow, deep : int
+        The two depths compared (``shallow < deep``).
+    u0 : ndarray
+        The crossover initial logit u0*: from every ``u0`` in ``(u0*, target)``
+        the deeper chain reaches the confidence sooner, from every ``u0 < u0*``
+        (down to 1e-300) it is slower.  NaN where the deeper chain is never faster
+        just below the target (no crossing: ``crosses`` is False).
+    time : ndarray
+        The common time to confidence at ``u0*`` (NaN without a crossing).
+    crosses : ndarray of bool
+        Whether there is a crossing.
+    confidence, norm, p : ndarray
+        The arguments, broadcast.
+    """
+
+    shallow: int
+    deep: int
+    u0: np.ndarray
+    time: np.ndarray
+    crosses: np.ndarray
+    confidence: np.ndarray
+    norm: np.ndarray
+    p: np.ndarray
+
+
+def depth_crossover(depth_a, depth_b, *, confidence, norm=1.0, p=1.0, loss="bce"):
+    """The initial logit u0* above which the deeper of two chains reaches ``confidence`` sooner.
+
+    "Deeper is faster" holds only from large enough initial logits.  Near
+    ``u0 -> 0`` the derived rate is ``u' ~ c N n^{2/N} p u^{2-2/N}`` (``c = 1/2`` for
+    BCE, 1 for hinge), so the time to confidence behaves like
+    ``u0^{-(1-2/N)} / (c (N - 2) n^{2/N} p)`` for N > 2 (``log(1/u0) / (2 c n p)`` for
+    N = 2): the exponent ``1 - 2/N`` grows with N, so from tiny logits the deeper
+    chain is **slower**.  Just below the target the times are ``(target - u0)/f_N(u0)``
+    and the deeper chain is faster exactly when its rate ``f_N`` at the target is
+    larger.  Between the two the time difference changes sign at u0*, found here
+    from the derived times (:func:`time_to_confidence`: the closed form for N = 2
+    and hinge, quadrature of the derived reduced ODE otherwise) by a scan in
+    ``log u0`` and Brent's method.  ``p`` scales both times alike, so u0* does not
+    depend on it; it does depend on ``norm``.
+
+    Parameters
+    ----------
+    depth_a, depth_b : int
+        Two different depths (either order).
+    confidence : array_like
+        As in :func:`time_to_confidence` (``sigma(u)`` for BCE, ``u`` for hinge).
+    norm, p : array_like
+        Input norm and class frequency (broadcast with ``confidence``).
+    loss : {"bce", "hinge"}
+
+    Returns
+    -------
+    DepthCrossover
+
+    Examples
+    --------
+    >>> r = depth_crossover(2, 4, confidence=0.99)
+    >>> bool(r.crosses), round(float(r.u0), 4)
+    (True, 0.0033)
+    """
+    require_choice("loss", loss, LOSSES)
+    shallow, deep = sorted((require_depth(depth_a), require_depth(depth_b)))
+    if shallow == deep:
+        raise ValueError(f"depth_a and depth_b must differ, got {depth_a} and {depth_b}")
+    norm, p = require_positive("norm", norm), require_frequency("p", p)
+    confidence = as_finite_array("confidence", confidence)
+    if loss == "bce":
+        if np.any((confidence <= 0.5) | (confidence >= 1)):
+            raise ValueError(f"confidence must lie in (0.5, 1) for BCE, got {float(np.ravel(confidence)[0])!r}")
+        target = scipy.special.logit(confidence)
+    else:
+        if np.any((confidence <= 0) | (confidence > 1)):
+            raise ValueError("confidence must lie in (0, 1] for hinge (it is the logit u, capped at the margin 1)")
+        target = confidence
+    confidence, norm, p, target = np.broadcast_arrays(confidence, norm, p, target)
+    u0s, times = np.full(target.shape, np.nan), np.full(target.shape, np.nan)
+    for k in np.ndindex(target.shape):
+        u0s[k], times[k] = _crossover(shallow, deep, loss, float(confidence[k]), float(target[k]),
+                                      float(norm[k]), float(p[k]))
+    return DepthCrossover(shallow, deep, u0s, times, np.isfinite(u0s), confidence.copy(), norm.copy(), p.copy())
+
+
+def _crossover(shallow, deep, loss, confidence, target, norm, p):
+    """u0* and the common time for one setting (NaN, NaN without a crossing)."""
+    def gap(log_u0):  # > 0: the deeper chain is slower
+        u0 = np.exp(log_u0)
+        return float(time_to_confidence(confidence, loss=loss, norm=norm, p=p, u0=u0, depth=deep)
+                     - time_to_confidence(confidence, loss=loss, norm=norm, p=p, u0=u0, depth=shallow))
+
+    top = np.log(target)  # scan log u0 at distances from log(target) spaced geometrically (dense near it)
+    grid = top - np.geomspace(top - np.log(CROSSOVER_LOWEST), CROSSOVER_CLOSEST, CROSSOVER_GRID)
+    signs = np.sign([gap(x) for x in grid])
+    if signs[-1] >= 0:
+        return np.nan, np.nan
+    slower = np.flatnonzero(signs >= 0)
+    if slower.size == 0:  # deeper faster on the whole scan (never happens: tiny logits favour the shallow net)
+        return np.nan, np.nan
+    k = slower[-1]
+    root = scipy.optimize.brentq(gap, grid[k], grid[k + 1], xtol=1e-300, rtol=CROSSOVER_RTOL)
+    u0 = float(np.exp(root))
+    return u0, float(time_to_confidence(confidence, loss=loss, norm=norm, p=p, u0=u0, depth=shallow))
