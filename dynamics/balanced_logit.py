@@ -171,7 +171,7 @@ def _bce_depth2(t, u0, norm, p, *, polish=False):
     lo = np.log(u0)
     hi = np.log(np.maximum(_stable_bound(t, norm, p, u0), u0))  # u(t) <= bound (19)
     big = hi > np.log(EI_OVERFLOW)
-    s = hi.copy()
+    s = np.where(big, lo, hi)
 
     target = f["antiderivative"](u0, norm, p) + t  # A(u) = A(u0) + t
 
@@ -206,6 +206,8 @@ def _bce_depth2(t, u0, norm, p, *, polish=False):
             start = np.clip(guess[~tabulated], lo[rest], hi[rest])
             s[rest] = solve_increasing(lambda x, i: direct(x, rest[i]), lo[rest], hi[rest], start,
                                        final_step=FINAL_STEP)
+    frozen = big & _frozen(2, "bce", t, u0, norm, p)  # cannot move by half an ulp of u0: u0 is the answer
+    big &= ~frozen
     if np.any(big):
         idx = np.flatnonzero(big)
         with np.errstate(divide="ignore"):
@@ -216,7 +218,7 @@ def _bce_depth2(t, u0, norm, p, *, polish=False):
             log_ei0 = np.where(positive0, safe0 + _scaled_ei(safe0),
                                np.log(np.abs(scipy.special.expi(np.where(positive0, 1.0, u0)))))
         s[idx] = solve_increasing(lambda x, i: scaled(x, idx[i]), lo[idx], hi[idx], hi[idx])
-    return np.exp(s)
+    return np.where(frozen, u0, np.exp(s))
 
 
 def _log_rate_expr(rhs):
@@ -442,9 +444,11 @@ def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
         with np.errstate(over="ignore", under="ignore"):
             if method == "ode":
                 _check_ode_range(depth, tt, nn, pp)
+                frozen = np.zeros(tt.shape, bool) if loss == "hinge" else _frozen(depth, loss, tt, aa, nn, pp)
+                tt = np.where(frozen, 0.0, tt)  # logits that cannot move by half an ulp stay exactly u0
                 if loss == "hinge":  # nothing moves after the derived stopping time (u = 1)
                     tt = np.minimum(tt, _compiled(depth, "hinge")["stop"](aa, nn, pp))
-                out[move] = _ode(depth, loss, tt, aa, nn, pp)
+                out[move] = np.where(frozen, aa, _ode(depth, loss, tt, aa, nn, pp))
             elif loss == "hinge":
                 f = _compiled(depth, "hinge")
                 stop = f["stop"](aa, nn, pp)
