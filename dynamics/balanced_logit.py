@@ -102,9 +102,7 @@ def growth_bound(t, *, norm=1.0, p=1.0, u0):
     >>> float(growth_bound(0.0, u0=0.3))
     0.3
     """
-    t = as_finite_array("t", t)
-    if np.any(t < 0):
-        raise ValueError("t must be >= 0 (flow time)")
+    t = _require_time(t)
     norm, p, u0 = require_positive("norm", norm), require_frequency("p", p), require_positive("u0", u0)
     return _stable_bound(t, norm, p, u0)
 
@@ -285,10 +283,14 @@ def _quad_time(depth, loss, u_target, u0, norm, p):
     """Flow time from u0 to u_target by quadrature of the derived 1/f; a ValueError if beyond float range."""
     with np.errstate(over="ignore"):
         out = np.exp(_log_time(depth, loss, np.log(u0), np.log(u_target), norm, p))
-    if not np.all(np.isfinite(out)):
+    return _require_representable(out)
+
+
+def _require_representable(time):
+    if not np.all(np.isfinite(time)):
         raise ValueError(f"the flow time exceeds the float range (> {np.finfo(float).max:.3g}) for some "
-                         "u0/norm/p: the logit moves too slowly from such a u0 to reach the target")
-    return out
+                         "u0/norm/p: from such a u0 the logit moves too slowly to reach the target")
+    return time
 
 
 def _frozen(depth, loss, t, u0, norm, p):
@@ -373,15 +375,41 @@ def _check_ode_range(depth, t, norm, p):
                          "use method='closed_form', which has no such limit")
 
 
-def _prepare(loss, norm, p, u0, depth, method=None):
+def _require_time(t):
+    t = as_finite_array("t", t)
+    if np.any(t < 0):
+        raise ValueError(f"t must be >= 0 (flow time), got {float(t[t < 0].ravel()[0])!r}")
+    return t
+
+
+def _first_bad(values, bad):
+    return float(np.ravel(values[bad])[0])
+
+
+def _confidence_target(loss, confidence):
+    """``confidence`` checked for ``loss``, and the logit it corresponds to."""
+    confidence = as_finite_array("confidence", confidence)
+    if loss == "bce":
+        bad = (confidence <= 0.5) | (confidence >= 1)
+        if np.any(bad):
+            raise ValueError(f"confidence must lie in (0.5, 1) for BCE (it is sigma(u); 1 is never reached), "
+                             f"got {_first_bad(confidence, bad)!r}")
+        return confidence, scipy.special.logit(confidence)
+    bad = (confidence <= 0) | (confidence > 1)
+    if np.any(bad):
+        raise ValueError(f"confidence must lie in (0, 1] for hinge (it is the logit u, capped at the margin 1), "
+                         f"got {_first_bad(confidence, bad)!r}")
+    return confidence, confidence
+
+
+def _prepare(loss, norm, p, u0, depth, method=METHODS[0]):
     require_choice("loss", loss, LOSSES)
-    if method is not None:
-        require_choice("method", method, METHODS)
+    require_choice("method", method, METHODS)
     depth = require_depth(depth)
     norm, p = require_positive("norm", norm), require_frequency("p", p)
     u0 = as_finite_array("u0", u0)
     if np.any(u0 == 0):
-        raise ValueError("u0 must be non-zero: > 0 for class 1, < 0 for class 2 (u0 = 0 is a fixed point)")
+        raise ValueError("u0 must be non-zero: > 0 for class 1, < 0 for class 2 (u0 = 0 is a fixed point), got 0.0")
     return depth, norm, p, u0
 
 
@@ -426,9 +454,7 @@ def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
     -3.5891793972
     """
     depth, norm, p, u0 = _prepare(loss, norm, p, u0, depth, method)
-    t = as_finite_array("t", t)
-    if np.any(t < 0):
-        raise ValueError("t must be >= 0 (flow time)")
+    t = _require_time(t)
     t, norm, p, u0 = np.broadcast_arrays(t, norm, p, u0)
     shape = t.shape
     t, norm, p, u0 = (np.ravel(a).astype(float) for a in (t, norm, p, u0))
@@ -452,8 +478,13 @@ def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
             elif loss == "hinge":
                 f = _compiled(depth, "hinge")
                 stop = f["stop"](aa, nn, pp)
-                with np.errstate(over="ignore", invalid="ignore"):
-                    value = f["value"](np.minimum(tt, stop), aa, nn, pp)
+                before = np.minimum(tt, stop)
+                # Past half the stopping time, run the derived solution backwards from u(stop) = 1 (the ODE is
+                # autonomous): u(t; u0) = u(t - stop; 1), which avoids the cancellation u0^-k - c t ~ 1 of
+                # tiny u0 (its rate exponent 2 - 2/N makes the direct form lose u0^-k ulps near the margin).
+                late = before > 0.5 * stop
+                value = np.where(late, f["value"](np.where(late, before - stop, 0.0), 1.0, nn, pp),
+                                 f["value"](np.where(late, 0.0, before), aa, nn, pp))
                 out[move] = np.where(tt >= stop, 1.0, np.minimum(value, 1.0))
             elif depth == 2:
                 out[move] = _bce_depth2(tt, aa, nn, pp)
@@ -479,18 +510,12 @@ def time_to_confidence(confidence, *, loss="bce", norm=1.0, p=1.0, u0, depth=2):
     1.151293
     """
     depth, norm, p, u0 = _prepare(loss, norm, p, u0, depth)
-    confidence = as_finite_array("confidence", confidence)
-    if loss == "bce":
-        if np.any((confidence <= 0.5) | (confidence >= 1)):
-            raise ValueError("confidence must lie in (0.5, 1) for BCE (it is sigma(u)); 1 is never reached")
-        target = scipy.special.logit(confidence)
-    else:
-        if np.any((confidence <= 0) | (confidence > 1)):
-            raise ValueError("confidence must lie in (0, 1] for hinge (it is the logit u, capped at the margin 1)")
-        if np.any(confidence <= np.minimum(np.abs(u0), 1.0)):
-            raise ValueError("confidence must lie in (|u0|, 1] for hinge: the logit u starts at |u0| and only grows "
-                             "to the margin 1")
-        target = confidence
+    confidence, target = _confidence_target(loss, confidence)
+    if loss == "hinge":
+        reached = confidence <= np.minimum(np.abs(u0), 1.0)
+        if np.any(reached):
+            raise ValueError(f"confidence must lie in (|u0|, 1] for hinge: the logit u starts at |u0| and only grows "
+                             f"to the margin 1, got confidence {_first_bad(confidence, reached)!r}")
     target, norm, p, u0 = np.broadcast_arrays(target, norm, p, u0)
     shape = target.shape
     target, norm, p, a0 = (np.ravel(np.abs(a)).astype(float) for a in (target, norm, p, u0))
@@ -499,7 +524,9 @@ def time_to_confidence(confidence, *, loss="bce", norm=1.0, p=1.0, u0, depth=2):
     if np.any(move):
         f = _compiled(depth, loss)
         if "time" in f:
-            out[move] = f["time"](target[move], a0[move], norm[move], p[move])
+            with np.errstate(over="ignore"):
+                out[move] = f["time"](target[move], a0[move], norm[move], p[move])
+            _require_representable(out)
         else:
             out[move] = _quad_time(depth, loss, target[move], a0[move], norm[move], p[move])
     return out.reshape(shape)
@@ -577,15 +604,7 @@ def depth_crossover(depth_a, depth_b, *, confidence, norm=1.0, p=1.0, loss="bce"
     if shallow == deep:
         raise ValueError(f"depth_a and depth_b must differ, got {depth_a} and {depth_b}")
     norm, p = require_positive("norm", norm), require_frequency("p", p)
-    confidence = as_finite_array("confidence", confidence)
-    if loss == "bce":
-        if np.any((confidence <= 0.5) | (confidence >= 1)):
-            raise ValueError(f"confidence must lie in (0.5, 1) for BCE, got {float(np.ravel(confidence)[0])!r}")
-        target = scipy.special.logit(confidence)
-    else:
-        if np.any((confidence <= 0) | (confidence > 1)):
-            raise ValueError("confidence must lie in (0, 1] for hinge (it is the logit u, capped at the margin 1)")
-        target = confidence
+    confidence, target = _confidence_target(loss, confidence)
     confidence, norm, p, target = np.broadcast_arrays(confidence, norm, p, target)
     u0s, times = np.full(target.shape, np.nan), np.full(target.shape, np.nan)
     for k in np.ndindex(target.shape):
