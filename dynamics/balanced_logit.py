@@ -204,8 +204,10 @@ def _bce_depth2(t, u0, norm, p, *, polish=False):
             start = np.clip(guess[~tabulated], lo[rest], hi[rest])
             s[rest] = solve_increasing(lambda x, i: direct(x, rest[i]), lo[rest], hi[rest], start,
                                        final_step=FINAL_STEP)
-    frozen = big & _frozen(2, "bce", t, u0, norm, p)  # cannot move by half an ulp of u0: u0 is the answer
-    big &= ~frozen
+    frozen = np.zeros_like(big)
+    if np.any(big):  # cannot move by half an ulp of u0: u0 is the answer
+        frozen[big] = _frozen(2, "bce", t[big], u0[big], norm[big], p[big])
+        big &= ~frozen
     if np.any(big):
         idx = np.flatnonzero(big)
         with np.errstate(divide="ignore"):
@@ -306,10 +308,20 @@ def _frozen(depth, loss, t, u0, norm, p):
 def _bce_deep(depth, t, u0, norm, p):
     """Invert the depth-N quadrature time by safeguarded Newton on ``log t(s) - log t`` in s = log u.
 
-    The bracket ``[log u0, hi]`` is found by doubling ``hi - max(log u0, 0)`` until
-    ``t(e^hi) >= t``; no ODE is integrated.
+    Newton starts from the reduced ODE's answer (bracket ``[log u0, log(2 u + u0)]``);
+    beyond the ODE's range (see ODE_MAX_SCALED_TIME) the bracket is found instead by
+    doubling ``hi - max(log u0, 0)`` until ``t(e^hi) >= t``.
     """
     log_rate = _log_rate(depth, "bce")
+
+    def residual_for(lo, log_t, nn, pp):
+        def residual(x, i):
+            log_time = _log_time(depth, "bce", lo[i], x, nn[i], pp[i])
+            with np.errstate(over="ignore", invalid="ignore"):
+                slope = np.exp(x - log_rate(x, nn[i], pp[i]) - log_time)
+            return log_time - log_t[i], slope
+        return residual
+
     lo = np.log(u0)
     log_t = np.log(t)
     frozen = _frozen(depth, "bce", t, u0, norm, p)
@@ -318,6 +330,14 @@ def _bce_deep(depth, t, u0, norm, p):
     if move.size == 0:
         return out
     lo, log_t, nn, pp = lo[move], log_t[move], norm[move], p[move]
+    with np.errstate(divide="ignore"):
+        within = np.log(t[move]) + (2.0 / depth) * np.log(nn) + np.log(pp) <= np.log(ODE_MAX_SCALED_TIME)
+    if np.all(within):
+        # the reduced ODE (accurate to ~1e-13) is Newton's start; twice it brackets the root generously
+        guess = np.log(_ode(depth, "bce", t[move], u0[move], nn, pp))
+        hi = np.log(2.0 * np.exp(guess) + u0[move])
+        out[move] = np.exp(solve_increasing(residual_for(lo, log_t, nn, pp), lo.copy(), hi, guess))
+        return out
     base = np.maximum(lo, 0.0)
     hi, step, low = base + 1.0, 1.0, lo.copy()
     for _ in range(BRACKET_DOUBLINGS):
@@ -330,13 +350,7 @@ def _bce_deep(depth, t, u0, norm, p):
     else:
         raise ValueError("t is beyond the range the balanced logit can be computed in float64")
 
-    def residual(x, i):
-        log_time = _log_time(depth, "bce", lo[i], x, nn[i], pp[i])
-        with np.errstate(over="ignore", invalid="ignore"):
-            slope = np.exp(x - log_rate(x, nn[i], pp[i]) - log_time)
-        return log_time - log_t[i], slope
-
-    out[move] = np.exp(solve_increasing(residual, low, hi, hi))
+    out[move] = np.exp(solve_increasing(residual_for(lo, log_t, nn, pp), low, hi, hi))
     return out
 
 
