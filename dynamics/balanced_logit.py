@@ -57,6 +57,9 @@ CROSSOVER_CLOSEST = 1e-9
 CROSSOVER_GRID = 96
 #: Relative tolerance of the crossover logit u0*.
 CROSSOVER_RTOL = 1e-12
+#: The rate scale ``norm^(2/N) p`` must lie in [1/RATE_SCALE_LIMIT, RATE_SCALE_LIMIT]: inside, every
+#: product of it with a time or a logit term stays a normal float (it underflows to 0 near 1e-308).
+RATE_SCALE_LIMIT = 1e300
 #: Largest ``norm^(2/N) p t`` accepted by ``method="ode"``: the integrator's step count grows with
 #: log t (about 1 s at 1e150 on one core) and DOP853 fails near 1e200; the closed form has no limit.
 ODE_MAX_SCALED_TIME = 1e100
@@ -171,11 +174,14 @@ def _bce_depth2(t, u0, norm, p, *, polish=False):
     big = hi > np.log(EI_OVERFLOW)
     s = np.where(big, lo, hi)
 
-    target = f["antiderivative"](u0, norm, p) + t  # A(u) = A(u0) + t
+    # Work at unit rate scale (2 n p = 1: norm 1, p 1/2) in the level G(u) - G(1), G = log u + Ei(u):
+    # A(u) = A(u0) + t becomes level(u) = level(u0) + 2 n p t, with no division by a tiny n p.
+    with np.errstate(over="ignore"):
+        drive = 2 * norm * p * t
 
     def direct(x, i):
         uu = np.exp(x)
-        return f["antiderivative"](uu, norm[i], p[i]) - target[i], uu / f["rhs"](uu, norm[i], p[i])
+        return f["antiderivative"](uu, 1.0, 0.5) - level[i], uu / f["rhs"](uu, 1.0, 0.5)
 
     def scaled(x, i):
         # log(Ei(u) - Ei(u0) + log(u/u0)) = log(2 n p t), written as L(u) + log(A) with L = log Ei(u) and
@@ -196,7 +202,9 @@ def _bce_depth2(t, u0, norm, p, *, polish=False):
 
     if np.any(~big):
         idx = np.flatnonzero(~big)
-        guess = _initial_guess(2 * norm[idx] * p[idx] * target[idx])
+        level = np.zeros_like(u0)
+        level[idx] = f["antiderivative"](u0[idx], 1.0, 0.5) + drive[idx]
+        guess = _initial_guess(level[idx])
         tabulated = np.isfinite(guess) & (guess >= lo[idx]) & (guess <= hi[idx]) & (not polish)
         s[idx[tabulated]] = guess[tabulated]
         rest = idx[~tabulated]
@@ -421,6 +429,12 @@ def _prepare(loss, norm, p, u0, depth, method=METHODS[0]):
     require_choice("method", method, METHODS)
     depth = require_depth(depth)
     norm, p = require_positive("norm", norm), require_frequency("p", p)
+    # The derived rate is norm^(2/N) p times a function of u (eq. 5): this scale must be a normal float.
+    log_scale = (2.0 / depth) * np.log(norm) + np.log(p)
+    if np.any(np.abs(log_scale) > np.log(RATE_SCALE_LIMIT)):
+        bad = float(np.ravel(log_scale[np.abs(log_scale) > np.log(RATE_SCALE_LIMIT)])[0] / np.log(10))
+        raise ValueError(f"norm**(2/depth) * p (the rate scale of eq. 5) must lie in [{1 / RATE_SCALE_LIMIT:g}, "
+                         f"{RATE_SCALE_LIMIT:g}], got 10**{bad:.4g} from norm and p")
     u0 = as_finite_array("u0", u0)
     if np.any(u0 == 0):
         raise ValueError("u0 must be non-zero: > 0 for class 1, < 0 for class 2 (u0 = 0 is a fixed point), got 0.0")
