@@ -87,6 +87,12 @@ def _compiled(depth: int, loss: str):
             out["value"] = compile_expr(red.closed_form.value, (t_sym, u0_sym, n, p_sym))
     if "stopping time (u = 1)" in model.quantities:
         out["stop"] = compile_expr(model.quantities["stopping time (u = 1)"], (u0_sym, n, p_sym))
+    # The rate scale: the derived rate divided by its value at n = p = 1, which must be free of u
+    # (then u depends on n, p, t only through scale * t, and formulas may be evaluated at n = p = 1).
+    scale = sp.powsimp(sp.simplify(red.rhs / red.rhs.subs({n: 1, p_sym: 1})), force=True)
+    if scale.has(u_sym):
+        raise RuntimeError(f"the derived rate of deep({depth}, {loss!r}) does not factor as scale(n, p) * g(u)")
+    out["log_scale"] = compile_expr(sp.expand_log(sp.log(scale), force=True), (n, p_sym))
     return out
 
 
@@ -94,7 +100,7 @@ def _stable_bound(t, norm, p, u0):
     """The derived bound (19), ``2 log(n p t + e^{u0/2})``, evaluated as a logaddexp so it stays finite
     where ``n p t`` or ``e^{u0/2}`` overflow (a test checks it against the lambdified derived expression)."""
     with np.errstate(divide="ignore"):
-        return 2 * np.logaddexp(np.log(norm * p * t), u0 / 2)
+        return 2 * np.logaddexp(np.log(norm) + np.log(p) + np.log(t), u0 / 2)
 
 
 def growth_bound(t, *, norm=1.0, p=1.0, u0):
@@ -177,7 +183,7 @@ def _bce_depth2(t, u0, norm, p, *, polish=False):
     # Work at unit rate scale (2 n p = 1: norm 1, p 1/2) in the level G(u) - G(1), G = log u + Ei(u):
     # A(u) = A(u0) + t becomes level(u) = level(u0) + 2 n p t, with no division by a tiny n p.
     with np.errstate(over="ignore"):
-        drive = 2 * norm * p * t
+        drive = 2 * (norm * p) * t  # n p is a normal float (the rate scale is checked); 2 n might overflow
 
     def direct(x, i):
         uu = np.exp(x)
@@ -367,7 +373,8 @@ def _ode(depth, loss, t, u0, norm, p):
 
     Each element runs on its own clock: with tau in [0, 1] and ``s = log u``,
     ``ds/dtau = t_i f(e^s)/e^s`` (evaluated as ``t_i exp(log f - s)``, finite for
-    any logit); the answer is ``s(1)``.  Hinge modes stop at u = 1.
+    any logit); the answer is ``s(1)``.  Hinge modes stop at u = 1: callers clamp their
+    t at the derived stopping time, and the result is capped at 1 (rounding).
     """
     log_rate = _log_rate(depth, loss)
     s0 = np.log(u0)
@@ -375,10 +382,9 @@ def _ode(depth, loss, t, u0, norm, p):
     with np.errstate(divide="ignore"):
         log_t = np.log(t)
 
-    def field(_, s):
-        with np.errstate(under="ignore"):
-            rate = np.exp(log_t + log_rate(s, norm, p) - s)
-        return np.where(stops & (s >= 0), 0.0, rate) if stops else rate
+    def field(_, s):  # hinge clocks end at the derived stopping time (the caller clamps t), so no switch at u = 1
+        with np.errstate(under="ignore", over="ignore"):
+            return np.exp(log_t + log_rate(s, norm, p) - s)
 
     sol = scipy.integrate.solve_ivp(field, (0.0, 1.0), s0, method="DOP853", rtol=ODE_RTOL, atol=ODE_ATOL)
     if not sol.success:
@@ -430,7 +436,7 @@ def _prepare(loss, norm, p, u0, depth, method=METHODS[0]):
     depth = require_depth(depth)
     norm, p = require_positive("norm", norm), require_frequency("p", p)
     # The derived rate is norm^(2/N) p times a function of u (eq. 5): this scale must be a normal float.
-    log_scale = (2.0 / depth) * np.log(norm) + np.log(p)
+    log_scale = _compiled(depth, loss)["log_scale"](norm, p)
     if np.any(np.abs(log_scale) > np.log(RATE_SCALE_LIMIT)):
         bad = float(np.ravel(log_scale[np.abs(log_scale) > np.log(RATE_SCALE_LIMIT)])[0] / np.log(10))
         raise ValueError(f"norm**(2/depth) * p (the rate scale of eq. 5) must lie in [{1 / RATE_SCALE_LIMIT:g}, "
@@ -472,6 +478,27 @@ def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
     ndarray
         Broadcast shape of ``t, norm, p, u0``.
 
+    Raises
+    ------
+    ValueError
+        Bad arguments (the message names the parameter, its range and value);
+        ``norm**(2/depth) * p`` outside ``[1e-300, 1e300]`` (RATE_SCALE_LIMIT);
+        ``method="ode"`` with ``norm**(2/depth) * p * t > 1e100``
+        (ODE_MAX_SCALED_TIME; the closed form has no limit on t).
+    TypeError
+        Non-numeric arguments, or a depth that is not an integer.
+
+    Notes
+    -----
+    Every finite ``t >= 0`` and ``u0 != 0`` is accepted by the closed form and
+    returns in bounded time: depth 2 inverts eq. (15) overflow-free for every
+    u0 (including u0 < 0.3725, where Ei(u0) < 0); depth N inverts the quadrature
+    of the derived 1/f, computed in logs (no under/overflow from u0 = 1e-300 to
+    t = 1e300).  Where the logit cannot move by half an ulp of u0 in time t
+    (huge u0: the BCE drive e^{-u} vanishes) u0 itself is returned, exactly.
+    Deep hinge uses the derived explicit solution
+    ``u = (u0^{-(1-2/N)} - (N - 2) n^{2/N} p t)^{-1/(1-2/N)}`` until u = 1.
+
     Examples
     --------
     >>> round(float(logit(10.0, u0=0.1)), 10)
@@ -497,6 +524,10 @@ def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
         tt, aa, nn, pp = t[move], a0[move], norm[move], p[move]
         with np.errstate(over="ignore", under="ignore"):
             if method == "ode":
+                # at unit rate scale (n = p = 1, time scale * t): the field never multiplies extreme n and p
+                with np.errstate(over="ignore"):
+                    tt = tt * np.exp(_compiled(depth, loss)["log_scale"](nn, pp))
+                nn, pp = np.ones_like(nn), np.ones_like(pp)
                 _check_ode_range(depth, tt, nn, pp)
                 frozen = np.zeros(tt.shape, bool) if loss == "hinge" else _frozen(depth, loss, tt, aa, nn, pp)
                 tt = np.where(frozen, 0.0, tt)  # logits that cannot move by half an ulp stay exactly u0
@@ -505,6 +536,10 @@ def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
                 out[move] = np.where(frozen, aa, _ode(depth, loss, tt, aa, nn, pp))
             elif loss == "hinge":
                 f = _compiled(depth, "hinge")
+                # at unit rate scale (n = p = 1, time scale * t): no overflow of intermediate products like 2 n
+                with np.errstate(over="ignore"):
+                    tt = tt * np.exp(f["log_scale"](nn, pp))
+                nn, pp = np.ones_like(nn), np.ones_like(pp)
                 stop = f["stop"](aa, nn, pp)
                 before = np.minimum(tt, stop)
                 # Past half the stopping time, run the derived solution backwards from u(stop) = 1 (the ODE is
