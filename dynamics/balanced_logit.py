@@ -93,6 +93,7 @@ def _compiled(depth: int, loss: str):
     if scale.has(u_sym):
         raise RuntimeError(f"the derived rate of deep({depth}, {loss!r}) does not factor as scale(n, p) * g(u)")
     out["log_scale"] = compile_expr(sp.expand_log(sp.log(scale), force=True), (n, p_sym))
+    out["scale"] = compile_expr(scale, (n, p_sym))  # a normal float once log_scale is checked: no over/underflow
     return out
 
 
@@ -526,7 +527,7 @@ def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
             if method == "ode":
                 # at unit rate scale (n = p = 1, time scale * t): the field never multiplies extreme n and p
                 with np.errstate(over="ignore"):
-                    tt = tt * np.exp(_compiled(depth, loss)["log_scale"](nn, pp))
+                    tt = tt * _compiled(depth, loss)["scale"](nn, pp)
                 nn, pp = np.ones_like(nn), np.ones_like(pp)
                 _check_ode_range(depth, tt, nn, pp)
                 frozen = np.zeros(tt.shape, bool) if loss == "hinge" else _frozen(depth, loss, tt, aa, nn, pp)
@@ -538,7 +539,7 @@ def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
                 f = _compiled(depth, "hinge")
                 # at unit rate scale (n = p = 1, time scale * t): no overflow of intermediate products like 2 n
                 with np.errstate(over="ignore"):
-                    tt = tt * np.exp(f["log_scale"](nn, pp))
+                    tt = tt * f["scale"](nn, pp)
                 nn, pp = np.ones_like(nn), np.ones_like(pp)
                 stop = f["stop"](aa, nn, pp)
                 before = np.minimum(tt, stop)
@@ -587,8 +588,16 @@ def time_to_confidence(confidence, *, loss="bce", norm=1.0, p=1.0, u0, depth=2):
     if np.any(move):
         f = _compiled(depth, loss)
         if "time" in f:
+            # at unit rate scale, then divided by the scale (time is inversely proportional to it)
+            ones = np.ones(np.count_nonzero(move))
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
+                unit = f["time"](target[move], a0[move], ones, ones)
+            rounded = ~(np.isfinite(unit) & (unit > 0))  # sympy's form can underflow (products of tiny powers)
+            if np.any(rounded):  # the derived rate's quadrature, computed in logs, has no such trouble
+                unit[rounded] = _quad_time(depth, loss, target[move][rounded], a0[move][rounded], ones[rounded],
+                                           ones[rounded])
             with np.errstate(over="ignore"):
-                out[move] = f["time"](target[move], a0[move], norm[move], p[move])
+                out[move] = unit / f["scale"](norm[move], p[move])
             _require_representable(out)
         else:
             out[move] = _quad_time(depth, loss, target[move], a0[move], norm[move], p[move])
