@@ -178,3 +178,11 @@ def test_depth_crossover_vectorised_and_the_quoted_order():
     # at u0 = 1e-3 (below u0* for 0.99 at norm 1) depth 8 is slower, at u0 = 0.1 (above) it is faster
     assert result.u0[1, 1] > 1e-3
     assert dynamics.time_to_confidence(0.99, u0=0.1, depth=8) < dynamics.time_to_confidence(0.99, u0=0.1, depth=2)
+
+
+def test_hinge_time_where_the_closed_form_underflows():
+    """Depth 32 from u0 = 5e-324 to 1e-300: (u0^(-k) - u^(-k)) / (N - 2), k = 15/16, in mpmath."""
+    k = mpmath.mpf(15) / 16
+    exact = (mpmath.mpf(5e-324) ** -k - mpmath.mpf(1e-300) ** -k) / 30
+    value = float(dynamics.time_to_confidence(1e-300, loss="hinge", u0=5e-324, depth=32))
+    assert value == pytest.approx(float(exact), rel=1e-12)
