@@ -67,6 +67,8 @@ ODE_MAX_SCALED_TIME = 1e100
 #: peak at both ends, with widths 1/u: adaptive bisection needs ~log2(700 * 1500) ~ 20 levels at each).
 QUAD_EPSREL = 1e-13
 QUAD_LIMIT = 400
+#: Largest estimated relative error of a quadrature accepted (QUADPACK's estimate is pessimistic).
+QUAD_ACCEPT = 1e-10
 #: Doublings of the upper bracket in log u (2^12 > log of the largest float, so more are never needed).
 BRACKET_DOUBLINGS = 12
 #: log of the largest float: no logit above it.
@@ -291,8 +293,11 @@ def _log_time(depth, loss, s0, s1, norm, p):
 
 def _log_quad(integrand, a, b):
     """``log`` of the integral of a positive ``integrand`` over ``[a, b]`` to relative QUAD_EPSREL."""
-    value, _, info = scipy.integrate.quad(integrand, a, b, epsabs=0.0, epsrel=QUAD_EPSREL, limit=QUAD_LIMIT,
-                                          full_output=True)[:3]
+    value, error = scipy.integrate.quad(integrand, a, b, epsabs=0.0, epsrel=QUAD_EPSREL, limit=QUAD_LIMIT,
+                                        full_output=True)[:2]
+    if not error <= QUAD_ACCEPT * value:  # never seen; refuse rather than return a wrong time
+        raise RuntimeError(f"the quadrature of the flow time did not converge on [{a:g}, {b:g}] "
+                           f"(estimated relative error {error / value:.2g})")
     return np.log(value)
 
 
