@@ -13,13 +13,13 @@ from .gradient_flow import dot, gradient_flow, project, vector
 from .losses import Loss, margin, resolve_loss
 from .model import ModeModel, Reduction, frozen, integrate_reduction, reduce_flow
 from .symbols import n, p, u, u0
-from .validation import require_int
+from .validation import MAX_DEPTH, require_depth
 
 __all__ = ["deep", "MAX_SYMBOLIC_DEPTH"]
 
-#: Deepest chain derived symbolically (the paper's figures use N <= 8; the
-#: engine is tested up to 16).
-MAX_SYMBOLIC_DEPTH = 32
+#: Deepest chain derived symbolically: the one shared limit :data:`derivations.validation.MAX_DEPTH`
+#: (its comment gives the reason).
+MAX_SYMBOLIC_DEPTH = MAX_DEPTH
 
 y, z = sp.symbols("y z", real=True)
 
@@ -64,7 +64,9 @@ def deep(depth: int, loss="bce") -> ModeModel:
     Parameters
     ----------
     depth : int
-        N, the number of weight layers (N - 1 hidden layers); at least 2.
+        N, the number of weight layers (N - 1 hidden layers), from 2 to
+        :data:`~derivations.validation.MAX_DEPTH` (32; every accepted depth derives
+        in a few seconds).
         ``deep(2)`` is the class-1 half of :func:`derivations.two_layer`.
     loss : {"bce", "hinge", "squared"} or sympy.Expr
 
@@ -79,5 +81,5 @@ def deep(depth: int, loss="bce") -> ModeModel:
     >>> deep(3).reduced.rhs
     3*n**(2/3)*p*u(t)**(4/3)/(exp(u(t)) + 1)
     """
-    depth = require_int("depth", depth, 2, MAX_SYMBOLIC_DEPTH)
+    depth = require_depth(depth)
     return _deep(depth, resolve_loss(loss))

@@ -117,13 +117,40 @@ def integrate_reduction(variable: sp.Symbol, rhs: sp.Expr, initial: sp.Symbol) -
     if not real(antiderivative):
         return None
     time = sp.simplify(antiderivative - antiderivative.subs(variable, initial))
-    elementary = all(isinstance(f, (sp.exp, sp.log)) for f in time.atoms(sp.Function))
-    try:  # only elementary t(q) can be inverted explicitly; log(u) + Ei(u) is inverted numerically
-        solutions = sp.solve(sp.Eq(time, t), variable) if elementary else []
-    except NotImplementedError:
-        solutions = []
-    value = sp.simplify(solutions[0]) if len(solutions) == 1 else None
+    value = _invert_power(variable, antiderivative, initial)
+    if value is None:
+        elementary = all(isinstance(f, (sp.exp, sp.log)) for f in time.atoms(sp.Function))
+        try:  # only elementary t(q) can be inverted explicitly; log(u) + Ei(u) is inverted numerically
+            solutions = sp.solve(sp.Eq(time, t), variable) if elementary else []
+        except NotImplementedError:
+            solutions = []
+        value = sp.simplify(solutions[0]) if len(solutions) == 1 else None
     return ClosedForm(time=time, value=value, initial=initial)
+
+
+def _invert_power(variable: sp.Symbol, antiderivative: sp.Expr, initial: sp.Symbol) -> Optional[sp.Expr]:
+    """``q(t)`` when the antiderivative is a single power ``A(q) = C q^k`` (k != 0), else ``None``.
+
+    The power substitution ``w = q^k`` makes ``t = A(q) - A(q0) = C (w - w0)``
+    linear in ``w``, so ``w = w0 + t / C`` and ``q = w^(1/k)`` for ``q > 0``.
+    This is what a separable power law ``q' = c q^a`` (a != 1) integrates to;
+    :func:`sympy.solve` gets there too but takes minutes for large exponents'
+    denominators (the deep hinge chain).  The result is proven, like any
+    explicit solution, by :meth:`ModeModel.generic_claims` (it inverts t(q),
+    starts at q0, and solves the ODE).
+    """
+    if not variable.is_positive:
+        return None
+    coefficient, power = sp.powsimp(antiderivative, force=True).as_independent(variable, as_Add=False)
+    base, exponent = power.as_base_exp()
+    if base != variable or not exponent.is_Rational or exponent == 0 or coefficient.has(variable):
+        return None
+    w = sp.Dummy("w", positive=True)  # w = q^k
+    linear = coefficient * (w - initial**exponent)
+    w_of_t = sp.solve(sp.Eq(linear, t), w, rational=False)  # linear in w: immediate
+    if len(w_of_t) != 1:
+        return None
+    return w_of_t[0] ** (1 / exponent)
 
 
 @dataclass(frozen=True, eq=False)  # identity equality: models are cached, hashable singletons
@@ -275,6 +302,10 @@ class ModeModel:
                                         cf.value.subs(t, cf.time) - r.variable))
                     out.append(identity(f"{r.name}: the explicit solution starts at {cf.initial}",
                                         cf.value.subs(t, 0) - cf.initial))
+                    # differentiated back, at the time t(q) each q is reached (so q(t) > 0 is known to sympy)
+                    out.append(identity(f"{r.name}: the explicit solution solves the ODE "
+                                        f"(d{r.variable}/dt = {r.variable}' along it)",
+                                        sp.diff(cf.value, t).subs(t, cf.time) - r.rhs))
         return tuple(out)
 
     def all_claims(self) -> tuple:

@@ -19,12 +19,13 @@ from .mode_map import ModeMapRun, iterate_mode_map
 from .training import (BatchRun, DeepRun, SoftmaxRun, TrainingDiverged, TrainingRun, class_gradients, train,
                        train_batch, train_deep, train_softmax)
 from .flow import ReducedTrajectory, Trajectory, integrate, solve_reduction
-from .balanced_logit import growth_bound, logit, time_to_confidence
+from .balanced_logit import DepthCrossover, depth_crossover, growth_bound, logit, time_to_confidence
 from .relaxed_h2 import SharedNeuronOutcome, shared_neuron_outcome
 from .starvation import StarvedConfidence, bound_7, bound_d2, starved_confidence, table1
 
 __all__ = [
-    "__version__", "logit", "time_to_confidence", "growth_bound", "integrate", "Trajectory", "solve_reduction",
+    "__version__", "logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "integrate",
+    "Trajectory", "solve_reduction",
     "ReducedTrajectory",
     "convergence_time_ratio", "ConvergenceRatio", "shared_neuron_outcome", "SharedNeuronOutcome",
     "bound_7", "bound_d2", "table1", "starved_confidence", "StarvedConfidence",

@@ -50,11 +50,10 @@ def require_frequency(name: str, value) -> np.ndarray:
 
 
 def require_depth(depth) -> int:
-    if isinstance(depth, bool) or not isinstance(depth, numbers.Integral):
-        raise TypeError(f"depth must be an integer number of weight layers (>= 2), got {depth!r}")
-    if not 2 <= depth <= MAX_DEPTH:
-        raise ValueError(f"depth must be between 2 and {MAX_DEPTH}, got {depth}")
-    return int(depth)
+    """The one depth check of the project (:func:`derivations.validation.require_depth`, limit and reason there)."""
+    from derivations.validation import require_depth as shared
+
+    return shared(depth)
 
 
 def require_choice(name: str, value, choices) -> str:

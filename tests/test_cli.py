@@ -44,7 +44,7 @@ def test_derive_text_latex_and_check(run):
 
 @pytest.mark.parametrize("args, words", [
     (("derive", "nonsense"), "invalid choice"),
-    (("derive", "deep", "--depth", "1"), "depth must be at least 2"),
+    (("derive", "deep", "--depth", "1"), "depth must be between 2 and 32"),
     (("derive", "deep", "--depth", "x"), "invalid int value"),
     (("derive", "two_layer", "--loss", "l1"), "invalid choice"),
     (("frobnicate",), "invalid choice"),

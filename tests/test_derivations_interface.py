@@ -79,7 +79,7 @@ def test_discrete_map_is_one_euler_step():
 
 
 @pytest.mark.parametrize("call, error, words", [
-    (lambda: derivations.deep(1), ValueError, "depth must be at least 2"),
+    (lambda: derivations.deep(1), ValueError, "depth must be between 2 and 32"),
     (lambda: derivations.deep(2.5), TypeError, "depth must be an integer"),
     (lambda: derivations.deep(True), TypeError, "depth must be an integer"),
     (lambda: derivations.wide(0), ValueError, "neurons must be at least 1"),
