@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import math
 import os
 import re
@@ -168,16 +167,11 @@ def _path(text: str) -> str:
     return text
 
 
-def _symbolic_depth_limit():
-    """The deepest chain ``derivations.deep`` derives (one limit, shared with the library)."""
-    return getattr(importlib.import_module("derivations.deep"), "MAX_SYMBOLIC_DEPTH", None)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``learning-dynamics``."""
     from . import __version__
-    from .validation import MAX_DEPTH
     import derivations
+    from derivations.validation import MAX_DEPTH
 
     parser = _Parser(prog=PROG,
                      description="Derive, solve, simulate and check the learning dynamics of ReLU networks "
@@ -190,7 +184,6 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"print the traceback of an internal error (or set {TRACEBACK_ENV}=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    depth_limit = _symbolic_depth_limit()
     derive = sub.add_parser("derive", help="print the derived flow, invariants, reduced ODE and closed form",
                             description="Print the equations sympy derives for MODEL.")
     derive.add_argument("model", choices=sorted(derivations.MODELS), metavar="MODEL",
@@ -198,8 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument("--loss", default="bce", choices=derivations.LOSS_NAMES,
                         help="loss (default: bce; ignored by multiclass, which is softmax)")
     derive.add_argument("--depth", type=int, default=3,
-                        help="number of weight layers N for 'deep' (default 3"
-                             + (f"; at most {depth_limit}, the library's limit" if depth_limit else "") + ")")
+                        help=f"number of weight layers N for 'deep', 2..{MAX_DEPTH} (default 3)")
     derive.add_argument("--neurons", type=int, default=2, help="neurons per class for 'wide' (default 2)")
     derive.add_argument("--points", type=int, default=2, help="orthogonal points for 'orthogonal_points' (default 2)")
     derive.add_argument("--classes", type=int, default=3, help="classes for 'multiclass' (default 3)")

@@ -1,14 +1,11 @@
 """Argument checks shared by the numerical entry points (clear errors at the boundary)."""
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-__all__ = ["as_finite_array", "require_positive", "require_frequency", "require_depth", "require_choice"]
+from derivations.validation import MAX_DEPTH  # the one depth limit, with its reason there
 
-#: Deepest chain the numerical engine accepts (symbolic derivations go further).
-MAX_DEPTH = 32
+__all__ = ["as_finite_array", "require_positive", "require_frequency", "require_depth", "require_choice"]
 
 
 def as_finite_array(name: str, value) -> np.ndarray:

@@ -83,8 +83,8 @@ ROWS = [
     ("simulate --lr inf --out {out}", USAGE, ["--lr", "finite"]),
     ("simulate --seed -1 --out {out}", USAGE, ["--seed", "at least 0"]),
     ("predict --depth 40 --out {out}", USAGE, ["--depth", "32"]),
-    ("derive deep --depth 40", USAGE, ["--depth", "at most"]),
-    ("derive deep --depth 1", USAGE, ["--depth", "at least 2"]),
+    ("derive deep --depth 40", USAGE, ["--depth", "32"]),
+    ("derive deep --depth 1", USAGE, ["--depth", "between 2 and 32"]),
     ("derive deep --depth x", USAGE, ["--depth", "invalid int value"]),
     # work limits (named, refused before any work)
     ("predict --points 100000000 --out {out}", USAGE, ["--points", "10,000"]),
@@ -142,16 +142,14 @@ def test_negative_numbers_in_exponent_form_parse(capsys):
 
 
 def test_derive_depth_limit_is_the_librarys(capsys):
-    import sys
+    from derivations.validation import MAX_DEPTH
+    import dynamics.validation
 
-    import derivations.deep  # noqa: F401 - the module, not the factory of the same name
-
-    limit = sys.modules["derivations.deep"].MAX_SYMBOLIC_DEPTH
-    assert cli._symbolic_depth_limit() == limit
+    assert dynamics.validation.MAX_DEPTH is MAX_DEPTH  # one limit, not a copy
     assert main(["derive", "--help"]) == 0
-    assert f"at most {limit}, the library's limit" in " ".join(capsys.readouterr().out.split())
-    assert main(["derive", "deep", "--depth", str(limit + 1)]) == USAGE
-    assert f"at most {limit}" in capsys.readouterr().err
+    assert f"2..{MAX_DEPTH}" in " ".join(capsys.readouterr().out.split())
+    assert main(["derive", "deep", "--depth", str(MAX_DEPTH + 1)]) == 2
+    assert f"between 2 and {MAX_DEPTH}" in capsys.readouterr().err
 
 
 def test_an_internal_error_is_one_line_exit_1_with_a_way_to_the_traceback(capsys, monkeypatch):

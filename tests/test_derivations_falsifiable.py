@@ -124,10 +124,15 @@ def test_erratum_8_z_prime_is_derived():
     corrected = 1 / (1 + sp.exp(-(lam * log_odds + z_star * (beta0 - lam * alpha0))))
     printed = 1 / (1 + sp.exp(-(lam * log_odds + z_star * (beta0 - alpha * alpha0))))
     bound = m.quantities["bound (D.2)"]
-    assert sp.simplify(bound - corrected) == 0
+    unit_bound = bound.subs({n1: 1, n2: 1})
+    assert sp.simplify(unit_bound - corrected) == 0
+    # general norms (typed by hand): sigma(lambda (n2/n1)^2 L + z* n2^2 (beta0 - lambda alpha0))
+    general_bound = 1 / (1 + sp.exp(-(lam * (n2 / n1)**2 * log_odds + z_star * n2**2 * (beta0 - lam * alpha0))))
+    assert sp.simplify(bound - general_bound) == 0
     at = {**point, delta: 0.01, z_star: 2.1, alpha0: 0.4, beta0: 0.25}
-    assert not _differ_numerically(bound, corrected, at)
-    assert _differ_numerically(bound, printed, at)
+    assert not _differ_numerically(bound, general_bound, at)
+    assert _differ_numerically(unit_bound, printed.subs({n1: 1, n2: 1}), at)
+    assert _differ_numerically(bound, corrected, at)  # the unit-norm form is wrong at n1 = 1.3, n2 = 0.6
 
 
 def test_erratum_deep_balanced_init_uses_every_layer():

@@ -207,7 +207,10 @@ def test_starvation_bounds_from_fair_and_assumption_satisfying_inits():
         for res, (alpha0, beta0) in ((fair, (0.1, 0.1)), (ok, (0.1, 0.1 * lam))):  # by hand, Theorem 6.1 and D.2:
             assert res.z * res.alpha == pytest.approx(log_odds, rel=1e-9)  # stopped when (x1, 0) reaches 1 - delta
             assert res.probability == pytest.approx(sigma(res.z * res.beta), rel=1e-12)  # P on (0, x2)
-            assert res.bound_7 == pytest.approx(sigma(lam * log_odds), rel=1e-12)
+            assert res.formula_7 == pytest.approx(sigma(lam * log_odds), rel=1e-12)
+            # (7) is reported only where its hypothesis alpha0 >= beta0 / lambda holds
+            assert res.bound_7_applies == (lam * alpha0 >= beta0 * (1 - 1e-12))  # ok: beta0 = lam alpha0 exactly
+            assert (res.bound_7 == res.formula_7) if res.bound_7_applies else np.isnan(res.bound_7)
             assert res.bound_d2 == pytest.approx(sigma(lam * log_odds + res.z * (beta0 - lam * alpha0)), rel=1e-12)
     small = dynamics.starved_confidence(0.99, 0.01)
     assert small.probability > small.formula_7  # (7) genuinely needs alpha0 >= beta0/lambda (PAPER.md §9)
