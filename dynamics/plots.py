@@ -138,22 +138,41 @@ def plot_relaxed_h2(result, stem) -> list:
 
 
 def plot_depth(result, stem) -> list:
+    """Fig. 4: eq. (5) against GD; the time to confidence against depth from two initial logits; the crossover u0*."""
     from scipy.special import expit
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    fig, axes = plt.subplots(1, 4, figsize=(18, 4.2), layout="constrained")
     for i, (depth, norm) in enumerate(result.settings):
         label = f"N={depth}, ‖x‖={norm:g}"
         axes[0].plot(result.t, result.theory_u[i], label=f"theory {label}", **_series(i))
-        axes[0].plot(result.gd_t, result.gd_u[i], **_markers(i))
+        axes[0].plot(result.gd_t, result.gd_u[i], label=f"GD {label}", **_markers(i))
         axes[1].plot(result.t, expit(result.theory_u[i]), label=label, **_series(i))
         axes[1].plot(result.gd_t, expit(result.gd_u[i]), **_markers(i))
-    axes[0].set(xlabel=TIME_LABEL, ylabel="u_t", title="eq. (5): lines theory, markers GD")
-    axes[1].set(xlabel=TIME_LABEL, ylabel="P_t", title="Fig. 4")
+    axes[0].set(xlabel=TIME_LABEL, ylabel="$u_t$", title="eq. (5): lines theory, markers GD")
+    axes[1].set(xlabel=TIME_LABEL, ylabel="$P_t$", title="Fig. 4: $P_t$ from $u_0 = 0.1$")
     for i, norm in enumerate(result.norms):
-        axes[2].plot(result.depths, result.times_to_confidence[i], label=f"‖x‖={norm:g}", **_series(i))
-    axes[2].set(xlabel="depth N", ylabel=f"time to P={result.confidence:g}", yscale="log",
-                title="time to confidence against depth (theory)")
+        color = _series(i)["color"]
+        axes[2].plot(result.depths, result.times_to_confidence[i], marker="o", markersize=3, color=color,
+                     linestyle="-", label=f"‖x‖={norm:g}, $u_0$=0.1")
+        if result.times_to_confidence_small is not None:
+            axes[2].plot(result.depths, result.times_to_confidence_small[i], marker="s", markersize=3, color=color,
+                         markerfacecolor="none", linestyle=":", label=f"‖x‖={norm:g}, $u_0$={result.small_u0:g}")
+    if result.order_gd_times is not None:
+        for k, u0 in enumerate(result.order_u0):
+            axes[2].plot(result.order_depths, result.order_gd_times[k], marker="x", markersize=8, linestyle="none",
+                         color="black", label="GD, ‖x‖=1" if k == 0 else None)
+    axes[2].set(xlabel="depth N", ylabel=f"time to P = {result.confidence:g} (theory)", yscale="log",
+                title="deeper is faster only from large $u_0$")
+    axes[2].xaxis.get_major_locator().set_params(integer=True)
+    if result.crossover_u0 is not None and len(result.crossover_depths):
+        for i, norm in enumerate(result.norms):
+            axes[3].plot(result.crossover_depths, result.crossover_u0[i], marker="o", markersize=3,
+                         label=f"‖x‖={norm:g}", **_series(i))
+        axes[3].set(xlabel="depth N", ylabel="crossover $u_0^*$(2, N)", yscale="log",
+                    title=f"depth N beats N=2 to P={result.confidence:g} iff $u_0 > u_0^*$")
+        axes[3].xaxis.get_major_locator().set_params(integer=True)
     for ax in axes:
-        ax.legend(fontsize=7)
+        if ax.has_data():
+            ax.legend(fontsize=7)
     return save_figure(fig, stem)
 
 

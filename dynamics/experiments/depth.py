@@ -1,7 +1,8 @@
 """Deep chains: eq. (5) against gradient descent, and the time to confidence against depth (PAPER.md §7, Fig. 4).
 
-Whether a deeper chain reaches a confidence sooner depends on the initial logit and the input norm; the
-experiment reports the times, it does not assume an order."""
+Whether a deeper chain reaches a confidence sooner depends on the initial logit and the input norm: from
+``u0`` above the crossover ``u0*`` (:func:`dynamics.depth_crossover`) the deeper chain is faster, from below it
+slower.  The experiment measures that order with gradient descent on both sides of ``u0*``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,16 +14,25 @@ import derivations
 
 from ..agreement import agreement
 from ..flow import integrate
-from ..balanced_logit import logit, time_to_confidence
+from ..balanced_logit import depth_crossover, logit, time_to_confidence
 from ..initialization import deep_balanced_init
 from ..training import train_deep
-from .sharpness import LOG_TIME_STEP, evaluate_sorted, halved_lrs, richardson, time_shift
+from .sharpness import LOG_TIME_STEP, evaluate_sorted, first_crossing, halved_lrs, richardson, time_shift
 
 __all__ = ["DepthResult", "depth_experiment", "DEFAULT_SETTINGS"]
 
 #: (N, norm) of Fig. 4, from u0 = 0.1.
 DEFAULT_SETTINGS = ((4, 0.1), (4, 0.5), (8, 0.1))
 U0 = 0.1
+#: The depth order measured by gradient descent: two depths at unit norm, from an initial logit on each side of
+#: their crossover (u0* = 0.0033 for N = 2 vs 4 at P = 0.99): the deeper chain is slower from 1e-3, faster from 0.1.
+ORDER_DEPTHS = (2, 4)
+ORDER_U0 = (1e-3, 0.1)
+ORDER_NORM = 1.0
+#: Depths whose crossover u0*(2, N) with the two-layer network is drawn (one scan each, ~0.3 s).
+CROSSOVER_DEPTHS = (3, 4, 6, 8, 12, 16)
+#: Gradient descent runs this far past the theory's time to confidence so that the crossing is recorded.
+OVERSHOOT = 1.1
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,15 @@ class DepthResult:
     gd_raw_time_error: tuple  # per setting: GD at lr alone, same measure
     quadrature_error: float   # eq. (5) by quadrature inversion vs the integrated N-dimensional flow (relative)
     lr: float
+    small_u0: float = ORDER_U0[0]
+    times_to_confidence_small: np.ndarray = None  # (norms, depths), from small_u0
+    crossover_depths: tuple = ()
+    crossover_u0: np.ndarray = None   # (norms, crossover_depths): u0*(2, N) above which depth N beats N = 2
+    order_depths: tuple = ORDER_DEPTHS
+    order_u0: tuple = ORDER_U0
+    order_theory_times: np.ndarray = None  # (u0, depths): time to confidence at ORDER_NORM, derived
+    order_gd_times: np.ndarray = None      # same, Richardson GD (lr, lr/2) on real deep chains, crossing every step
+    order_crossover: float = float("nan")  # u0* between the two order depths
 
 
 def depth_experiment(settings=DEFAULT_SETTINGS, *, horizon=10.0, lr=0.01, depths=tuple(range(2, 17)),
@@ -74,6 +93,38 @@ def depth_experiment(settings=DEFAULT_SETTINGS, *, horizon=10.0, lr=0.01, depths
         agree.append(agreement(expit(on_run), expit(run.logits[:, 0])))
     gd_t = np.arange(0, steps + 1, record) * lr
     depths = np.asarray(depths)
-    ttc = np.array([[float(time_to_confidence(confidence, u0=U0, norm=n, depth=int(d))) for d in depths] for n in norms])
+
+    def times_from(u0):
+        return np.array([[float(time_to_confidence(confidence, u0=u0, norm=n, depth=int(d))) for d in depths]
+                         for n in norms])
+
+    crossover_depths = tuple(d for d in CROSSOVER_DEPTHS if d <= max(depths))
+    crossover = np.array([depth_crossover(2, d, confidence=confidence, norm=np.asarray(norms)).u0
+                          for d in crossover_depths]).T.reshape(len(norms), len(crossover_depths))
+    order_theory, order_gd = _depth_order(confidence, lr)
+    order_u0 = float(depth_crossover(*ORDER_DEPTHS, confidence=confidence, norm=ORDER_NORM).u0)
     return DepthResult(tuple(settings), t, np.array(theory), gd_t, np.array(gd), tuple(agree), depths, confidence,
-                       ttc, tuple(norms), tuple(err), tuple(raw), float(max(quad)), lr)
+                       times_from(U0), tuple(norms), tuple(err), tuple(raw), float(max(quad)), lr, ORDER_U0[0],
+                       times_from(ORDER_U0[0]), crossover_depths, crossover, ORDER_DEPTHS, ORDER_U0, order_theory,
+                       order_gd, order_u0)
+
+
+def _depth_order(confidence, lr):
+    """Times to ``confidence`` of the ORDER_DEPTHS chains from each ORDER_U0: derived, and measured by Richardson
+    GD on real deep chains (the crossing checked at every step and interpolated)."""
+    level = np.log(confidence / (1 - confidence))  # sigma(u) = confidence
+    x = np.zeros(3)
+    x[0] = ORDER_NORM
+    theory = np.array([[float(time_to_confidence(confidence, u0=u0, norm=ORDER_NORM, depth=d)) for d in ORDER_DEPTHS]
+                       for u0 in ORDER_U0])
+    measured = np.empty_like(theory)
+    for i, u0 in enumerate(ORDER_U0):
+        for j, depth in enumerate(ORDER_DEPTHS):
+            W0, layers0, Z0 = deep_balanced_init(x, depth=depth, u0=u0)
+            crossings = []
+            for eta in halved_lrs(lr):
+                run = train_deep(x[None], np.array([1]), W0, layers0, Z0, lr=eta,
+                                 steps=int(np.ceil(OVERSHOOT * theory[i, j] / eta)))
+                crossings.append(first_crossing(run.t, run.logits[:, 0], level))
+            measured[i, j] = float(richardson(*crossings))
+    return theory, measured
