@@ -45,8 +45,8 @@ def _deep(depth: int, loss: Loss) -> ModeModel:
     paper_rhs = depth * n ** sp.Rational(2, depth) * u ** (2 - sp.Rational(2, depth)) * p * loss.drive.subs(margin, u)
     claims = [identity(f"(5): u' = N n^(2/N) u^(2-2/N) p (-l'(u)) with N = {depth}", rhs - paper_rhs)]
     quantities = {}
-    if loss.drive.is_constant() and closed is not None:
-        stop = sp.simplify(closed.time.subs(u, 1))
+    if loss.stop_margin is not None and loss.drive.is_constant() and closed is not None:
+        stop = sp.simplify(closed.time.subs(u, loss.stop_margin))
         quantities["stopping time (u = 1)"] = stop
     return ModeModel(
         name="deep", loss=loss, state=state, parameters=(n, p), flow=frozen(flow),

@@ -186,6 +186,10 @@ class ModeModel:
         its unit is dead and stays dead (the numerical engine freezes it).
     fractions : tuple of sympy.Symbol
         Parameters that are frequencies or shares, valid in (0, 1].
+    margin_signs : Mapping[str, int]
+        The sign ``s`` of each logit's training points (``+1`` class 1, ``-1`` class 2), so that the signed
+        margin is ``s u``; ``0`` for a logit that no training point has (a test input).  Logits not listed
+        have ``s = +1``.
     """
 
     name: str
@@ -201,6 +205,7 @@ class ModeModel:
     source: str = ""
     rectified: tuple = ()
     fractions: tuple = ()
+    margin_signs: Mapping = field(default_factory=dict)
 
     # -- convenient views -------------------------------------------------
     @property

@@ -60,7 +60,7 @@ def _shared_neuron(loss: Loss) -> ModeModel:
             {alpha: (0.0, 5.0), beta: (0.0, 5.0), k: (0.0, 5.0), n1: (0.1, 3.0), n2: (0.1, 3.0), p: (0.05, 0.95)}))
     return ModeModel(
         name="shared_neuron", loss=loss, state=state, parameters=(n1, n2, p), flow=frozen(flow),
-        logits=frozen({"class 1": z * alpha, "class 2": z * beta}),
+        logits=frozen({"class 1": z * alpha, "class 2": z * beta}), margin_signs=frozen({"class 1": 1, "class 2": -1}),
         invariants=frozen({"alpha^2/n1^2 + beta^2/n2^2 - z^2": invariant}),
         quantities=frozen(quantities), claims=tuple(claims), fractions=(p,), rectified=(alpha, beta),
         source="PAPER.md §6 (Theorem 3.4, App. A.8)",

@@ -121,6 +121,7 @@ def _starvation(loss: Loss) -> ModeModel:
     return ModeModel(
         name="starvation", loss=loss, state=state, parameters=(lam, n1, n2), flow=frozen(flow),
         logits=frozen({"(x1, x2)": logit_12, "(x1, 0)": logit_1, "(0, x2)": z * beta * n2**2}),
+        margin_signs=frozen({"(x1, x2)": 1, "(x1, 0)": 1, "(0, x2)": 0}),  # (0, x2) is a test input
         quantities=frozen(quantities), claims=tuple(claims), fractions=(lam,), source="PAPER.md §9 (Sec. 6, App. D)",
     )
 

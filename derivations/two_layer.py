@@ -141,7 +141,7 @@ def _two_layer(loss: Loss) -> ModeModel:
             ]
     return ModeModel(
         name="two_layer", loss=loss, state=STATE, parameters=(n1, n2, p), flow=frozen(flow),
-        logits=frozen({"class 1": z1 * y1, "class 2": z2 * y2}), invariants=frozen(invariants),
+        logits=frozen({"class 1": z1 * y1, "class 2": z2 * y2}), margin_signs=frozen({"class 1": 1, "class 2": -1}), invariants=frozen(invariants),
         reductions=tuple(reductions), quantities=frozen(quantities), claims=tuple(claims),
         fractions=(p,),
         rectified=(y1, y2),

@@ -15,7 +15,7 @@ import scipy.special
 import sympy as sp
 
 __all__ = ["compile_expr", "compile_flow", "margin_groups", "margin_sign", "freeze_at_margin", "MarginGroup",
-           "MODULES", "CLASS_2_LOGIT"]
+           "MODULES"]
 
 #: Function mapping used by every compiled expression: stable scipy special functions first.
 MODULES = [{"Ei": scipy.special.expi, "expi": scipy.special.expi}, "scipy", "numpy"]
@@ -57,16 +57,13 @@ def compile_flow(model):
 
 #: Margin sign of a logit named "class 2" when the model does not say: its margin is ``-u`` (class 2
 #: is the negative class everywhere in :mod:`derivations`).  Every other logit is a class-1 logit (``+u``).
-CLASS_2_LOGIT = "class 2"
 
 
 def margin_sign(model, name: str) -> int:
-    """``s`` in the margin ``m = s u`` of the logit ``name``: +1 for class 1, -1 for class 2.
+    """``s`` in the margin ``m = s u`` of the logit ``name``, as the model states it in ``margin_signs``.
 
-    A model may state its signs in a mapping ``margin_signs`` (logit name ->
-    sign, 0 for a logit no training point has, such as a test input);
-    otherwise the logit named ``"class 2"`` has ``s = -1`` and every other
-    logit ``s = +1``.
+    +1 for class 1, -1 for class 2, 0 for a logit no training point has (a test
+    input); a logit the model does not list has ``s = +1``.
 
     Examples
     --------
@@ -74,10 +71,9 @@ def margin_sign(model, name: str) -> int:
     >>> [margin_sign(derivations.two_layer(), name) for name in ("class 1", "class 2")]
     [1, -1]
     """
-    signs = getattr(model, "margin_signs", None)
-    if signs is not None and name in signs:
-        return int(signs[name])
-    return -1 if name == CLASS_2_LOGIT else 1
+    if name not in model.logits:
+        raise ValueError(f"{name!r} is not a logit of {model.name}; its logits are {sorted(model.logits)}")
+    return int(model.margin_signs.get(name, 1))
 
 
 @dataclass(frozen=True)

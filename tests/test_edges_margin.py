@@ -216,3 +216,15 @@ def test_a_stop_on_shared_coordinates_is_flagged_not_silently_applied():
     assert not traj.success and "shares coordinates" in traj.message
     with pytest.raises(ValueError, match="shares coordinates"):
         dynamics.iterate_mode_map(model, [0.5, 0.1, 0.5], eta=0.1, steps=200, parameters=params)
+
+
+def test_deep_chain_stops_only_for_a_loss_that_stops():
+    """deep(N, 1 - m) is the linear loss (never stops); deep(N, "hinge") stops at u = 1 at the time worked by
+    hand from u' = N n^{2/N} p u^{2 - 2/N}: t = (u0^{-(1-2/N)} - 1) / ((N - 2) n^{2/N} p)."""
+    import derivations
+    from derivations.symbols import n, p, u0
+
+    assert "stopping time (u = 1)" not in derivations.deep(3, 1 - derivations.margin).quantities
+    stop = derivations.deep(3, "hinge").quantities["stopping time (u = 1)"]
+    value = float(stop.subs({u0: 0.2, n: 0.7, p: 0.6}))
+    assert value == pytest.approx((0.2 ** (-1 / 3) - 1) / (1 * 0.7 ** (2 / 3) * 0.6), rel=1e-12)
