@@ -21,14 +21,14 @@ from .training import (BatchRun, DeepRun, SoftmaxRun, TrainingDiverged, Training
 from .flow import ReducedTrajectory, Trajectory, integrate, solve_reduction
 from .balanced_logit import DepthCrossover, depth_crossover, growth_bound, logit, time_to_confidence
 from .relaxed_h2 import SharedNeuronOutcome, shared_neuron_outcome
-from .starvation import StarvedConfidence, bound_7, bound_d2, starved_confidence, table1
+from .starvation import StarvedConfidence, bound_7, bound_d2, starved_confidence, starved_confidences, table1
 
 __all__ = [
     "__version__", "logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "integrate",
     "Trajectory", "solve_reduction",
     "ReducedTrajectory",
     "convergence_time_ratio", "ConvergenceRatio", "shared_neuron_outcome", "SharedNeuronOutcome",
-    "bound_7", "bound_d2", "table1", "starved_confidence", "StarvedConfidence",
+    "bound_7", "bound_d2", "table1", "starved_confidence", "starved_confidences", "StarvedConfidence",
     "train", "train_batch", "train_deep", "train_softmax", "class_gradients", "TrainingRun", "BatchRun", "DeepRun",
     "SoftmaxRun", "TrainingDiverged", "iterate_mode_map", "ModeMapRun", "agreement", "Agreement",
     "compare_two_layer", "ClassAgreement", "assumptions", "AssumptionError", "AssumptionReport", "data",
