@@ -228,6 +228,12 @@ def _new_file_mode(path: Path) -> int:
         return 0o666 & ~mask
 
 
+def _new_folder_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o777 & ~mask
+
+
 def _replace_file(path: Path, data: bytes) -> None:
     created = _make_parents(path.parent)
     tmp = None
@@ -469,6 +475,7 @@ def report_folder(path, *, force: bool, run_id: str):
     build = None
     try:
         build = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.building-"))
+        os.chmod(build, _new_folder_mode())  # mkdtemp makes it owner-only; a report folder follows the umask
         yield build
         manifest = _manifest(build, run_id)
         (build / RUN_MARKER).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
