@@ -214,9 +214,12 @@ def check_h2(X, labels, W0) -> AssumptionReport:
 
 
 def check_h3(X, labels, W0, Z0) -> AssumptionReport:
-    """H3: ``Z0 > 0`` on the units of class 1 and ``< 0`` on those of class 2 (scaled by ``max|Z0|``).
+    """H3: ``Z0 > 0`` on the units of class 1 and ``< 0`` on those of class 2.
 
-    A class with no unit of its own (H2 fails) fails H3 too, with the slack of its best unit under H2.
+    Output weights are given, not computed, so their signs are exact and are checked without a tolerance (a
+    correct sign 1e-13 times smaller than the largest weight still holds); the margin is the smallest signed
+    weight scaled by ``max|Z0|``.  A class with no unit of its own (H2 fails) fails H3 too, with the slack of
+    its best unit under H2.
     """
     X, labels = _data(X, labels, binary=True)
     W0 = _weights(W0, X.shape[1])
@@ -225,13 +228,13 @@ def check_h3(X, labels, W0, Z0) -> AssumptionReport:
         raise ValueError(f"Z0 must hold one output weight per unit, shape ({W0.shape[0]},), got {Z0.shape}")
     part, _, class_slack = _h2(X, labels, W0)
     signed = _z_scaled(Z0) * np.where(part == 2, -1.0, 1.0)
-    slack = signed - RELATIVE_TOLERANCE
+    slack = signed
     served = part > 0
     failures = tuple(f"unit {i} serves class {part[i]} but Z0[{i}] = {Z0[i]:.3g} has the wrong sign"
                      for i in np.flatnonzero(served & (slack <= 0)))
     missing = [k for k in class_slack if not np.any(part == k)]
     failures += tuple(f"no unit serves class {k} (H2 fails), so its output weights cannot satisfy H3" for k in missing)
-    margin = float(min(list(slack[served]) + [class_slack[k] for k in missing]))  # never empty: a class has points
+    margin = float(min(list(slack[served]) + [class_slack[k] for k in missing])) + 0.0  # never empty; no -0.0
     return AssumptionReport("H3", not failures, failures, margin)
 
 

@@ -537,9 +537,12 @@ def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
                 _check_ode_range(depth, tt, nn, pp)
                 frozen = np.zeros(tt.shape, bool) if loss == "hinge" else _frozen(depth, loss, tt, aa, nn, pp)
                 tt = np.where(frozen, 0.0, tt)  # logits that cannot move by half an ulp stay exactly u0
+                reached = np.zeros(tt.shape, bool)
                 if loss == "hinge":  # nothing moves after the derived stopping time (u = 1)
-                    tt = np.minimum(tt, _compiled(depth, "hinge")["stop"](aa, nn, pp))
-                out[move] = np.where(frozen, aa, _ode(depth, loss, tt, aa, nn, pp))
+                    stop = _compiled(depth, "hinge")["stop"](aa, nn, pp)
+                    reached = tt >= stop  # at the margin: exactly 1, as the event of the full flow says
+                    tt = np.minimum(tt, stop)
+                out[move] = np.where(frozen, aa, np.where(reached, 1.0, _ode(depth, loss, tt, aa, nn, pp)))
             elif loss == "hinge":
                 f = _compiled(depth, "hinge")
                 # at unit rate scale (n = p = 1, time scale * t): no overflow of intermediate products like 2 n

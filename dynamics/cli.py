@@ -34,7 +34,7 @@ import re
 import signal
 import sys
 
-__all__ = ["main", "build_parser", "MAX_POINTS", "MAX_STEPS", "MAX_RECORDED_VALUES",
+__all__ = ["main", "build_parser", "MAX_POINTS", "MAX_DEEP_POINTS", "MAX_STEPS", "MAX_RECORDED_VALUES",
            "MAX_DATA_VALUES", "MAX_WORK", "MAX_ABS_LOGIT",
            "NORM_RANGE", "MAX_T_MAX", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED",
            "EXIT_BROKEN_PIPE"]
@@ -54,6 +54,10 @@ TRACEBACK_ENV = "LEARNING_DYNAMICS_TRACEBACK"
 #: Most time points ``predict`` evaluates: a curve needs far fewer, and the theory of a deep chain costs up
 #: to a few milliseconds per point (measured 4 ms at depth 5), so this bounds a run to well under a minute.
 MAX_POINTS = 10_000
+#: Most time points for a deep BCE chain (depth > 2): it has no closed form, each point is a Newton inversion of
+#: a quadrature of the derived ODE (measured up to 50 ms per point at depth 32), so this bounds a run to about a
+#: minute; the closed forms (depth 2, hinge) take MAX_POINTS.
+MAX_DEEP_POINTS = 1_000
 #: Most gradient-descent steps of ``simulate``/``compare`` (measured 70 us per step on the default data:
 #: about a minute).
 MAX_STEPS = 1_000_000
@@ -209,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     pred.add_argument("--depth", type=int, default=2, help=f"number of weight layers N, 2..{MAX_DEPTH} (default 2)")
     pred.add_argument("--t-max", type=_t_max, default=20.0, help=f"last flow time, at most {MAX_T_MAX:g} (default 20)")
     pred.add_argument("--points", type=_count(2, MAX_POINTS), default=101,
-                      help=f"number of time points, 2..{MAX_POINTS:,} (default 101)")
+                      help=f"number of time points, 2..{MAX_POINTS:,} (default 101; at most {MAX_DEEP_POINTS:,} "
+                           "for a BCE chain deeper than 2, which has no closed form)")
     pred.add_argument("--method", default="closed_form", choices=("closed_form", "ode"))
     pred.add_argument("--format", default="csv", choices=("csv", "json"))
     pred.add_argument("--out", type=_path, default=None, help="output file (default: stdout)")
@@ -306,6 +311,9 @@ def _predict(args) -> int:
     from .balanced_logit import logit
     from .datafiles import write_table
 
+    if args.loss == "bce" and args.depth > 2 and args.points > MAX_DEEP_POINTS:
+        raise _UsageError(f"{PROG}: argument --points: at most {MAX_DEEP_POINTS:,} points for a BCE chain of depth "
+                          f"{args.depth} (no closed form: each point is a quadrature inversion), got {args.points:,}")
     _check_output("--out", args.out)
     t = np.linspace(0.0, args.t_max, args.points)
     u = logit(t, loss=args.loss, norm=args.norm, p=args.p, u0=args.u0, depth=args.depth, method=args.method)
@@ -362,12 +370,14 @@ def _data_run(args):
     X, labels = load_dataset(args.data)
     _check_work(args, X.shape[0], X.shape[1], f"argument --data: {args.data}")
     if not np.all(np.isfinite(X)):
-        raise ValueError(f"data file {args.data}: X must be finite; it contains NaN or inf")
+        raise _UsageError(f"{PROG}: argument --data: {args.data}: X must be finite; it contains NaN or inf")
     scale = np.max(np.abs(X))
     low, high = NORM_RANGE
+    if scale == 0:
+        raise _UsageError(f"{PROG}: argument --data: {args.data}: X is all zeros; no unit can learn from it")
     if not low <= scale <= high:
-        raise ValueError(f"data file {args.data}: the largest |entry| of X is {scale:.3g}, outside "
-                         f"[{low:g}, {high:g}] (all-zero data cannot be learned); rescale the data")
+        raise _UsageError(f"{PROG}: argument --data: {args.data}: the largest |entry| of X is {scale:.3g}, "
+                          f"outside [{low:g}, {high:g}]; rescale the data")
     rng = np.random.default_rng(args.seed)
     W0 = 0.1 * np.vstack([_unit_direction(X[labels == k] / scale, rng) for k in (1, 2)])
     # One unit per class with output weights of the class's sign (H2/H3 when H1 holds).
@@ -394,6 +404,9 @@ def _simulate(args) -> int:
         raise _UsageError(f"{PROG}: --format npz needs --out FILE (binary output cannot go to the terminal)")
     _check_output("--out", args.out)
     run = _data_run(args) if args.data else _generated_run(args)[1]
+    if run.dead_step is not None:
+        print(f"{PROG}: note: from step {run.dead_step} every unit of a class is inactive on all its points "
+              "(dead ReLUs): its logits stay 0 from then on; a smaller --lr avoids it", file=sys.stderr)
     columns = {"t": run.t, "loss": run.losses}
     columns.update({f"u_{i}": run.logits[:, i] for i in range(run.logits.shape[1])})
     with _writing("--out"):
@@ -428,14 +441,15 @@ def _compare(args) -> int:
         drawn = plot_comparison(run.t, [result.theory_logits[1], result.theory_logits[2]], run.t,
                                 [result.measured_logits[1], result.measured_logits[2]], scratch / "figure",
                                 title=f"{args.loss}: theory (lines) vs GD lr={args.lr:g} (markers)")
+        # the main output first: if it cannot be written, no figure is left behind
+        if args.out in (None, "-"):
+            _emit(text)
+        else:
+            with _writing("--out"):
+                write_text_atomic(args.out, text)
         with _writing("--figure"):
             for source in map(Path, drawn):
                 write_bytes_atomic(figures[source.suffix.lstrip(".")], source.read_bytes())
-    if args.out in (None, "-"):
-        _emit(text)
-    else:
-        with _writing("--out"):
-            write_text_atomic(args.out, text)
     return 0
 
 

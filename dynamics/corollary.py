@@ -177,7 +177,12 @@ def convergence_time_ratio(delta, *, norm1=1.0, norm2=1.0, p1=0.5, u0=0.1, v0=-0
     if np.any(v0 >= 0):
         raise ValueError(f"v0 must be < 0 (the class-2 logit), got {float(v0[v0 >= 0].ravel()[0])!r}")
     target = -scipy.special.logit(delta)  # L = log((1 - delta)/delta), exact in delta
-    target, norm1, norm2, p1, a1, a2 = np.broadcast_arrays(target, norm1, norm2, p1, u0, np.abs(v0))
+    try:
+        target, norm1, norm2, p1, a1, a2 = np.broadcast_arrays(target, norm1, norm2, p1, u0, np.abs(v0))
+    except ValueError:
+        shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in (("delta", delta), ("norm1", norm1), ("norm2", norm2),
+                                                            ("p1", p1), ("u0", u0), ("v0", v0)))
+        raise ValueError(f"delta, norm1, norm2, p1, u0 and v0 must broadcast to one shape, got {shapes}") from None
     past1, past2 = a1 >= target, a2 >= target
     gap1 = np.full(target.shape, -np.inf)   # log(2 n p t) per class; -inf: time 0
     gap2 = np.full(target.shape, -np.inf)

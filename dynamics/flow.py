@@ -182,8 +182,9 @@ def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853",
     if y0.ndim == 1:
         y0 = y0[None, :]
     S = len(model.state)
-    if y0.ndim != 2 or y0.shape[1] != S:
-        raise ValueError(f"initial must have shape ({S},) or (K, {S}) for state {model.state}, got {y0.shape}")
+    if y0.ndim != 2 or y0.shape[1] != S or y0.shape[0] == 0:
+        raise ValueError(f"initial must have shape ({S},) or (K, {S}) with K >= 1 for state {model.state}, "
+                         f"got {y0.shape}")
     K = y0.shape[0]
     times = as_finite_array("t", t).ravel()
     if times.size < 1 or np.any(times < 0) or np.any(np.diff(times) < 0):

@@ -51,6 +51,9 @@ TOLERANCES = {
     "exact": 1e-9,
 }
 
+#: Fig. 5 Right: at confidence 0.999 the hinge must be more than 10 times faster than BCE (measured ratio ~0.03).
+HINGE_BCE_RATIO = 0.1
+
 #: Kinds of claim: "measured" compares with gradient descent on a real network; "theory" checks the theory
 #: alone (symbolic proofs, bounds against the ODE, printed tables).
 KINDS = ("measured", "theory")
@@ -256,7 +259,8 @@ def hinge(quick, figures):
         measured[key], raw[key] = float(richardson(*stops)), stops[0]
     err = max(abs(measured[k] - res.fig9_flow_stop[k]) / res.fig9_flow_stop[k] for k in measured)
     closed = max(abs(res.fig9_stop[k] - res.fig9_flow_stop[k]) / res.fig9_stop[k] for k in measured)
-    diverges = bool(np.all(np.diff(res.bce_times, axis=1) > 0) and res.bce_times[0, -1] > 10 * res.hinge_times[0, -1])
+    ratio = float(res.hinge_times[0, -1] / res.bce_times[0, -1])  # hinge / BCE time to 0.999
+    diverges = bool(np.all(np.diff(res.bce_times, axis=1) > 0) and ratio < HINGE_BCE_RATIO)
     recs = [ClaimRecord("hinge_fig9", "§8, Theorem 5.1, Fig. 9", "hinge stopping times (asinh(2n/c) - theta0)/(2 p n) "
                         "from theta0 = 0, against the time GD reaches the margin",
                         {"closed_form": res.fig9_stop, "integrated_flow": res.fig9_flow_stop},
@@ -272,9 +276,10 @@ def hinge(quick, figures):
                         {"bce_time_at_0.999": float(res.bce_times[0, -1]),
                          "hinge_time_at_0.999": float(res.hinge_times[0, -1]),
                          "bce_times_increase": bool(np.all(np.diff(res.bce_times, axis=1) > 0))},
-                        None, None, diverges, "theory", None,
-                        "theory only (closed forms): BCE times increase with the confidence and at 0.999 exceed "
-                        "10x the hinge time (GD stopping times of the hinge are checked by hinge_fig9)"),
+                        None, ratio, diverges, "theory", HINGE_BCE_RATIO,
+                        "theory only (closed forms): BCE times increase with the confidence, and the hinge time "
+                        f"to 0.999 divided by the BCE time (the error shown) must be below {HINGE_BCE_RATIO:g} "
+                        "(GD stopping times of the hinge are checked by hinge_fig9)"),
             ClaimRecord("hinge_many_points", "§8, App. C.2",
                         "many points inside the margin act as one point X = sum x_i: predicted logits vs GD",
                         "u_t(x) = z_t (y_t X.x/||X||^2 + w0_perp.x)",

@@ -8,6 +8,24 @@ from derivations.validation import MAX_DEPTH  # the one depth limit, with its re
 __all__ = ["as_finite_array", "require_positive", "require_frequency", "require_depth", "require_choice"]
 
 
+def _is_text_or_flag(value) -> bool:
+    """Strings and booleans convert to floats in numpy ("1" -> 1.0, True -> 1.0); as numbers they are mistakes."""
+    if isinstance(value, (str, bytes, bool, np.bool_)):
+        return True
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if kind is None and isinstance(value, (list, tuple)):
+        kind = np.asarray(value).dtype.kind
+    return kind in ("U", "S", "b")
+
+
+def _kind_of(value) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return f"a boolean ({value})"
+    if isinstance(value, (str, bytes)):
+        return f"a string ({value!r}; strings are never parsed)"
+    return "an array of strings or booleans"
+
+
 def as_finite_array(name: str, value) -> np.ndarray:
     """``value`` as a float64 array, refusing NaN/inf (naming the first, and where) and non-numbers.
 
@@ -18,6 +36,8 @@ def as_finite_array(name: str, value) -> np.ndarray:
     ...
     ValueError: X must be finite; it contains NaN at index (1, 0)
     """
+    if _is_text_or_flag(value):
+        raise TypeError(f"{name} must be a number or an array of numbers, got {_kind_of(value)}")
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):

@@ -52,7 +52,7 @@ ROWS = [
     ("simulate --data {d}/empty.csv --out {out}", USAGE, ["--data", "no data points"]),
     ("simulate --data {d}/no_labels.npz --out {out}", USAGE, ["--data", "'X' and 'labels'"]),
     ("simulate --data {d}/huge.npz --out {out}", USAGE, ["--data", "rescale"]),
-    ("simulate --data {d}/zeros.npz --out {out}", USAGE, ["--data", "all-zero"]),
+    ("simulate --data {d}/zeros.npz --out {out}", USAGE, ["--data", "all zeros"]),
     ("simulate --data {d}/nan.npz --out {out}", USAGE, ["--data", "finite"]),
     ("simulate --data {d}/text.csv --out {out}", USAGE, ["--data", "not a numeric CSV"]),
     ("simulate --data {d}/label3.csv --out {out}", USAGE, ["--data", "labels must be in [1, 2]"]),
@@ -109,6 +109,8 @@ ROWS = [
     ("simulate --data {d}/diverges.npz --loss squared --lr 10 --steps 50 --out {out}", FAILED,
      ["training diverged", "--lr"]),
     ("predict --points 3 --out /dev/full", FAILED, ["--out", "No space left on device"]),
+    ("predict --depth 32 --points 10000 --out {out}", USAGE, ["--points", "1,000", "quadrature"]),
+    ("compare --steps 50 --out /dev/full --figure {d}/../cmp", FAILED, ["--out", "No space left on device"]),
 ]
 
 
@@ -174,3 +176,15 @@ def test_a_library_value_error_from_numpy_is_not_a_usage_error(capsys, monkeypat
     monkeypatch.setattr(cli, "_predict", broken)
     assert main(["predict"]) == 1
     assert "internal error: ValueError" in capsys.readouterr().err
+
+
+def test_simulate_says_when_every_unit_of_a_class_died(tmp_path, capsys):
+    """Squared loss at lr 100 overshoots: after step 1 every pre-activation of a class is negative (worked by
+    hand by the ground-truth tests: dead_step == 2), so the logits stay 0; the command says so on stderr."""
+    out = tmp_path / "run.csv"
+    assert main(["simulate", "--loss", "squared", "--lr", "100", "--steps", "20", "--out", str(out)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "from step 2 every unit of a class is inactive" in err[0] and "--lr" in err[0]
+    import csv
+    rows = list(csv.DictReader(out.read_text().splitlines()))
+    assert all(float(v) == 0.0 for k, v in rows[-1].items() if k.startswith("u_"))

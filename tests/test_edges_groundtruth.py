@@ -41,7 +41,7 @@ def test_balanced_init_on_rotated_orthogonal_classes_satisfies_h1_h3_with_margin
     assert abs(h1.margin - TOL) <= 1e-15 and abs(h2.margin - TOL) <= 1e-15
     # H3: by hand, z1 = sqrt(u0/n1), |z2| = sqrt(-v0/n2); the smaller over the larger, minus the tolerance.
     z1, z2 = math.sqrt(0.1 / 0.7), math.sqrt(0.2 / 1.3)
-    assert h3.margin == pytest.approx(min(z1, z2) / max(z1, z2) - TOL, rel=1e-14)
+    assert h3.margin == pytest.approx(min(z1, z2) / max(z1, z2), rel=1e-14)  # signs are exact: no tolerance
     assert "margin" in h1.message() and H.require(h1, h2, h3) is None
 
 
@@ -86,7 +86,7 @@ def test_margins_of_a_hand_worked_example():
     assert H.check_h2(X, [1, 1, 2], W0).margin == pytest.approx(2 / (5 * math.sqrt(5)) + TOL, rel=1e-13)
     assert H.partition(W0, X, [1, 1, 2]).tolist() == [1, 2]
     report = H.check_h3(X, [1, 1, 2], W0, [0.5, -2.0])
-    assert report.holds and report.margin == pytest.approx(0.25 - TOL, rel=1e-13)
+    assert report.holds and report.margin == pytest.approx(0.25, rel=1e-13)
     report = H.check_h6(np.array([[2.0, -1.0], [0.5, 4.0]]))  # off-diagonal 0.5 > 0: slack TOL - 0.5/4
     assert not report.holds and report.margin == pytest.approx(TOL - 0.125) and "Z0[1,0]" in report.message()
 
@@ -246,3 +246,13 @@ def test_compare_two_layer_accepts_rotated_data():
     run = train(data.X, data.labels, init.W0, init.Z0, lr=0.01, steps=300, record_every=300)
     cmp = compare_two_layer(run, data, u0=0.1, v0=-0.2)
     assert cmp.logits[1].max_abs < 1e-2 and cmp.logits[2].max_abs < 1e-2  # O(lr) Euler error over t = 3
+
+
+def test_h3_judges_signs_exactly_at_any_scale():
+    """A correct sign 1e-13 times smaller than the largest output weight still satisfies H3 (as with
+    norms 1e-12 and 1e12); an exact zero does not."""
+    X, labels, W0 = np.eye(2), [1, 2], np.eye(2)
+    assert H.check_h3(X, labels, W0, [1.0, -1e-13]).holds
+    assert H.check_h3(X, labels, W0, [1.0, -1e-13]).margin == pytest.approx(1e-13, rel=1e-12)
+    zero = H.check_h3(X, labels, W0, [1.0, 0.0])
+    assert not zero.holds and zero.margin == 0.0 and "Z0[1]" in zero.failures[0]

@@ -186,3 +186,16 @@ def test_hinge_time_where_the_closed_form_underflows():
     exact = (mpmath.mpf(5e-324) ** -k - mpmath.mpf(1e-300) ** -k) / 30
     value = float(dynamics.time_to_confidence(1e-300, loss="hinge", u0=5e-324, depth=32))
     assert value == pytest.approx(float(exact), rel=1e-12)
+
+
+def test_hinge_ode_reaches_the_margin_exactly():
+    """method='ode' for a deep hinge chain: past the stopping time (hand-worked t = (u0^-k - 1)/((N-2) n^(2/N) p),
+    k = 1 - 2/N) the logit is exactly 1, as the closed form says; before it, it follows the hand-worked power law."""
+    N, u0 = 32, 1e-6
+    k = 1 - 2 / N
+    stop = (u0 ** -k - 1) / (N - 2)
+    after = dynamics.logit([1.001 * stop, 1e12], u0=u0, depth=N, loss="hinge", method="ode")
+    assert after.tolist() == [1.0, 1.0]
+    t = 0.5 * stop
+    by_hand = (u0 ** -k - (N - 2) * t) ** (-1 / k)
+    assert float(dynamics.logit(t, u0=u0, depth=N, loss="hinge", method="ode")) == pytest.approx(by_hand, rel=1e-9)
