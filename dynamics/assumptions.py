@@ -227,11 +227,12 @@ def check_h3(X, labels, W0, Z0) -> AssumptionReport:
     if Z0.ndim != 1 or Z0.size != W0.shape[0]:
         raise ValueError(f"Z0 must hold one output weight per unit, shape ({W0.shape[0]},), got {Z0.shape}")
     part, _, class_slack = _h2(X, labels, W0)
-    signed = _z_scaled(Z0) * np.where(part == 2, -1.0, 1.0)
-    slack = signed
+    sign = np.where(part == 2, -1.0, 1.0)
+    slack = _z_scaled(Z0) * sign  # the margin; it may underflow to 0 when the weights span 600 decades
     served = part > 0
+    wrong = served & (Z0 * sign <= 0)  # the sign itself, on the given weights
     failures = tuple(f"unit {i} serves class {part[i]} but Z0[{i}] = {Z0[i]:.3g} has the wrong sign"
-                     for i in np.flatnonzero(served & (slack <= 0)))
+                     for i in np.flatnonzero(wrong))
     missing = [k for k in class_slack if not np.any(part == k)]
     failures += tuple(f"no unit serves class {k} (H2 fails), so its output weights cannot satisfy H3" for k in missing)
     margin = float(min(list(slack[served]) + [class_slack[k] for k in missing])) + 0.0  # never empty; no -0.0

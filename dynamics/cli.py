@@ -378,6 +378,10 @@ def _data_run(args):
     if not low <= scale <= high:
         raise _UsageError(f"{PROG}: argument --data: {args.data}: the largest |entry| of X is {scale:.3g}, "
                           f"outside [{low:g}, {high:g}]; rescale the data")
+    missing = [k for k in (1, 2) if not np.any(labels == k)]
+    if missing and np.all(np.isin(labels, (1, 2))):  # other labels are named by the training's own check
+        raise _UsageError(f"{PROG}: argument --data: {args.data}: class {missing[0]} has no points (binary "
+                          "classification needs points of both classes)")
     rng = np.random.default_rng(args.seed)
     W0 = 0.1 * np.vstack([_unit_direction(X[labels == k] / scale, rng) for k in (1, 2)])
     # One unit per class with output weights of the class's sign (H2/H3 when H1 holds).
@@ -441,16 +445,47 @@ def _compare(args) -> int:
         drawn = plot_comparison(run.t, [result.theory_logits[1], result.theory_logits[2]], run.t,
                                 [result.measured_logits[1], result.measured_logits[2]], scratch / "figure",
                                 title=f"{args.loss}: theory (lines) vs GD lr={args.lr:g} (markers)")
-        # the main output first: if it cannot be written, no figure is left behind
-        if args.out in (None, "-"):
-            _emit(text)
-        else:
-            with _writing("--out"):
-                write_text_atomic(args.out, text)
-        with _writing("--figure"):
-            for source in map(Path, drawn):
-                write_bytes_atomic(figures[source.suffix.lstrip(".")], source.read_bytes())
+        # the main output first: if it cannot be written, no figure is left behind; if a figure cannot be
+        # written, the files and folders this command created are removed again
+        with _created_only_on_success([args.out, *figures.values()]):
+            if args.out in (None, "-"):
+                _emit(text)
+            else:
+                with _writing("--out"):
+                    write_text_atomic(args.out, text)
+            with _writing("--figure"):
+                for source in map(Path, drawn):
+                    write_bytes_atomic(figures[source.suffix.lstrip(".")], source.read_bytes())
     return 0
+
+
+@contextlib.contextmanager
+def _created_only_on_success(targets):
+    """On any failure inside the block, remove the regular files among ``targets`` that did not exist before it,
+    and the folders created for them (if empty).  Files that existed are never touched; links are not followed."""
+    from pathlib import Path
+
+    fresh, folders = [], []
+    for target in targets:
+        if target in (None, "-") or os.path.lexists(target):
+            continue
+        fresh.append(Path(target))
+        parent = Path(os.path.abspath(target)).parent
+        while not os.path.lexists(parent):
+            folders.append(parent)
+            parent = parent.parent
+    try:
+        yield
+    except BaseException:
+        for path in fresh:
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+        for folder in sorted(set(folders), key=lambda f: len(f.parts), reverse=True):
+            try:
+                folder.rmdir()  # only if empty
+            except OSError:
+                pass
+        raise
 
 
 def _reproduce(args) -> int:

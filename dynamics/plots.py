@@ -161,7 +161,7 @@ def plot_depth(result, stem) -> list:
             axes[2].plot(result.order_depths, result.order_gd_times[k], marker="x", markersize=8, linestyle="none",
                          color="black", label="GD, ‖x‖=1" if k == 0 else None)
     axes[2].set(xlabel="depth N", ylabel=f"time to P = {result.confidence:g} (theory)", yscale="log",
-                title="deeper is faster only from large $u_0$")
+                title="deeper is faster only from $u_0 > u_0^*$(‖x‖) (right)")
     axes[2].xaxis.get_major_locator().set_params(integer=True)
     if result.crossover_u0 is not None and len(result.crossover_depths):
         for i, norm in enumerate(result.norms):
@@ -173,6 +173,7 @@ def plot_depth(result, stem) -> list:
     for ax in axes:
         if ax.has_data():
             ax.legend(fontsize=7)
+    axes[2].legend(fontsize=6, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.18))  # below: curves stay visible
     return save_figure(fig, stem)
 
 

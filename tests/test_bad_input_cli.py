@@ -20,6 +20,7 @@ def make_files(folder):
     np.savez(folder / "no_labels.npz", X=np.eye(2))
     np.savez(folder / "huge.npz", X=np.array([[1e200, 0.0], [-1e200, 0.0]]), labels=np.array([1, 2]))
     np.savez(folder / "zeros.npz", X=np.zeros((3, 2)), labels=np.array([1, 2, 2]))
+    np.savez(folder / "one_class.npz", X=np.array([[1.0, 0.0], [2.0, 0.0]]), labels=np.array([1, 1]))
     np.savez(folder / "nan.npz", X=np.array([[np.nan, 1.0], [0.0, -1.0]]), labels=np.array([1, 2]))
     np.savez(folder / "diverges.npz", X=1e3 * np.array([[1.0, 0.2], [0.8, -0.1], [-1, 0.1], [-0.9, -0.3]]),
              labels=np.array([1, 1, 2, 2]))
@@ -110,6 +111,7 @@ ROWS = [
      ["training diverged", "--lr"]),
     ("predict --points 3 --out /dev/full", FAILED, ["--out", "No space left on device"]),
     ("predict --depth 32 --points 10000 --out {out}", USAGE, ["--points", "1,000", "quadrature"]),
+    ("simulate --data {d}/one_class.npz --out {out}", USAGE, ["--data", "class 2 has no points"]),
     ("compare --steps 50 --out /dev/full --figure {d}/../cmp", FAILED, ["--out", "No space left on device"]),
 ]
 
@@ -188,3 +190,19 @@ def test_simulate_says_when_every_unit_of_a_class_died(tmp_path, capsys):
     import csv
     rows = list(csv.DictReader(out.read_text().splitlines()))
     assert all(float(v) == 0.0 for k, v in rows[-1].items() if k.startswith("u_"))
+
+
+def test_compare_leaves_nothing_when_a_figure_cannot_be_written(tmp_path, capsys, monkeypatch):
+    """The JSON is written first; when the figure then fails (a link to /dev/full), the JSON and the folders
+    created for it are removed again, and nothing else is touched."""
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    os.symlink("/dev/full", tmp_path / "f.pdf")
+    (tmp_path / "keep.txt").write_text("mine")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code = main(["compare", "--steps", "50", "--figure", "f", "--out", "nd/sub/j.json"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1 and "--figure" in err[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no nd/, no f.png
+    assert os.readlink(tmp_path / "f.pdf") == "/dev/full" and (tmp_path / "keep.txt").read_text() == "mine"

@@ -254,5 +254,6 @@ def test_h3_judges_signs_exactly_at_any_scale():
     X, labels, W0 = np.eye(2), [1, 2], np.eye(2)
     assert H.check_h3(X, labels, W0, [1.0, -1e-13]).holds
     assert H.check_h3(X, labels, W0, [1.0, -1e-13]).margin == pytest.approx(1e-13, rel=1e-12)
+    assert H.check_h3(X, labels, W0, [1e300, -1e-300]).holds  # the scaled margin underflows; the sign does not
     zero = H.check_h3(X, labels, W0, [1.0, 0.0])
     assert not zero.holds and zero.margin == 0.0 and "Z0[1]" in zero.failures[0]

@@ -60,6 +60,7 @@ class DepthResult:
     order_theory_times: np.ndarray = None  # (u0, depths): time to confidence at ORDER_NORM, derived
     order_gd_times: np.ndarray = None      # same, Richardson GD (lr, lr/2) on real deep chains, crossing every step
     order_crossover: float = float("nan")  # u0* between the two order depths
+    gd_final_extrapolated: tuple = ()      # per setting: Richardson GD logit at the horizon
 
 
 def depth_experiment(settings=DEFAULT_SETTINGS, *, horizon=10.0, lr=0.01, depths=tuple(range(2, 17)),
@@ -68,7 +69,7 @@ def depth_experiment(settings=DEFAULT_SETTINGS, *, horizon=10.0, lr=0.01, depths
     t = np.linspace(0, horizon, points)
     steps = int(round(horizon / lr))
     record = max(1, steps // 50)
-    theory, gd, agree, err, raw, quad = [], [], [], [], [], []
+    theory, gd, agree, err, raw, quad, final = [], [], [], [], [], [], []
     for depth, norm in settings:
         x = np.zeros(3)
         x[0] = norm
@@ -88,7 +89,9 @@ def depth_experiment(settings=DEFAULT_SETTINGS, *, horizon=10.0, lr=0.01, depths
                                                       run.t * (1 - LOG_TIME_STEP))
         theory.append(logit(t, u0=U0, norm=norm, depth=depth))
         quad.append(float(np.max(np.abs(theory[-1] - on_t) / on_t)))
-        err.append(time_shift(run.t, richardson(runs[0].logits[:, 0], runs[1].logits[:, 0]), on_run, ahead, behind))
+        extrapolated = richardson(runs[0].logits[:, 0], runs[1].logits[:, 0])
+        final.append(float(extrapolated[-1]))
+        err.append(time_shift(run.t, extrapolated, on_run, ahead, behind))
         raw.append(time_shift(run.t, run.logits[:, 0], on_run, ahead, behind))
         agree.append(agreement(expit(on_run), expit(run.logits[:, 0])))
     gd_t = np.arange(0, steps + 1, record) * lr
@@ -106,7 +109,7 @@ def depth_experiment(settings=DEFAULT_SETTINGS, *, horizon=10.0, lr=0.01, depths
     return DepthResult(tuple(settings), t, np.array(theory), gd_t, np.array(gd), tuple(agree), depths, confidence,
                        times_from(U0), tuple(norms), tuple(err), tuple(raw), float(max(quad)), lr, ORDER_U0[0],
                        times_from(ORDER_U0[0]), crossover_depths, crossover, ORDER_DEPTHS, ORDER_U0, order_theory,
-                       order_gd, order_u0)
+                       order_gd, order_u0, tuple(final))
 
 
 def _depth_order(confidence, lr):
