@@ -278,9 +278,11 @@ def hinge(quick, figures):
                          "hinge_time_at_0.999": float(res.hinge_times[0, -1]),
                          "bce_times_increase": bool(np.all(np.diff(res.bce_times, axis=1) > 0))},
                         None, ratio, diverges, "theory", HINGE_BCE_RATIO,
-                        "theory only (closed forms): BCE times increase with the confidence, and the hinge time "
-                        f"to 0.999 divided by the BCE time (the error shown) must be below {HINGE_BCE_RATIO:g} "
-                        "(GD stopping times of the hinge are checked by hinge_fig9)"),
+                        "theory only (closed forms), in the convention of the paper's Fig. 5 Right, where the "
+                        "hinge's 'confidence' is its logit u (in (0, 1]) and BCE's is sigma(u): BCE times increase "
+                        "with the confidence, and the hinge time to 0.999 divided by the BCE time (the error shown) "
+                        f"must be below {HINGE_BCE_RATIO:g} (GD stopping times of the hinge are checked by "
+                        "hinge_fig9)"),
             ClaimRecord("hinge_many_points", "§8, App. C.2",
                         "many points inside the margin act as one point X = sum x_i: predicted logits vs GD",
                         "u_t(x) = z_t (y_t X.x/||X||^2 + w0_perp.x)",
