@@ -139,9 +139,9 @@ def test_starvation_wrong_theory_fails(wrong_theory, kind):
 #: (A uniform time-scale error leaves no trace in the hinge-vs-BCE ordering, the phase regions, Lemma 3.1/A.1,
 #: the convergence order or the noise-limited shortcut gap; those claims test other things.)
 SHARP = {"time": {"sigmoidal_gd_agreement", "norm_frequency_collapse", "cor33_ratio", "thm34_worked_inits",
-                  "deep_logits", "hinge_fig9", "hinge_many_points", "starvation_fair_init"},
+                  "deep_logits", "depth_order", "hinge_fig9", "hinge_many_points", "starvation_fair_init"},
          "shape": {"sigmoidal_gd_agreement", "norm_frequency_collapse", "cor33_ratio", "thm34_worked_inits",
-                   "deep_logits", "starvation_fair_init"}}
+                   "deep_logits", "depth_order", "starvation_fair_init"}}
 
 
 @pytest.mark.slow

@@ -57,10 +57,11 @@ class DepthResult:
     crossover_u0: np.ndarray = None   # (norms, crossover_depths): u0*(2, N) above which depth N beats N = 2
     order_depths: tuple = ORDER_DEPTHS
     order_u0: tuple = ORDER_U0
-    order_theory_times: np.ndarray = None  # (u0, depths): time to confidence at ORDER_NORM, derived
+    order_theory_times: np.ndarray = None  # (u0, depths): hitting time of the integrated derived flow
     order_gd_times: np.ndarray = None      # same, Richardson GD (lr, lr/2) on real deep chains, crossing every step
     order_crossover: float = float("nan")  # u0* between the two order depths
     gd_final_extrapolated: tuple = ()      # per setting: Richardson GD logit at the horizon
+    order_reduced_error: float = float("nan")  # integrated flow's hitting times vs eq. (5)'s times (relative)
 
 
 def depth_experiment(settings=DEFAULT_SETTINGS, *, horizon=10.0, lr=0.01, depths=tuple(range(2, 17)),
@@ -104,30 +105,35 @@ def depth_experiment(settings=DEFAULT_SETTINGS, *, horizon=10.0, lr=0.01, depths
     crossover_depths = tuple(d for d in CROSSOVER_DEPTHS if d <= max(depths))
     crossover = np.array([depth_crossover(2, d, confidence=confidence, norm=np.asarray(norms)).u0
                           for d in crossover_depths]).T.reshape(len(norms), len(crossover_depths))
-    order_theory, order_gd = _depth_order(confidence, lr)
+    order_theory, order_gd, order_reduced = _depth_order(confidence, lr)
     order_u0 = float(depth_crossover(*ORDER_DEPTHS, confidence=confidence, norm=ORDER_NORM).u0)
     return DepthResult(tuple(settings), t, np.array(theory), gd_t, np.array(gd), tuple(agree), depths, confidence,
                        times_from(U0), tuple(norms), tuple(err), tuple(raw), float(max(quad)), lr, ORDER_U0[0],
                        times_from(ORDER_U0[0]), crossover_depths, crossover, ORDER_DEPTHS, ORDER_U0, order_theory,
-                       order_gd, order_u0, tuple(final))
+                       order_gd, order_u0, tuple(final), order_reduced)
 
 
 def _depth_order(confidence, lr):
-    """Times to ``confidence`` of the ORDER_DEPTHS chains from each ORDER_U0: derived, and measured by Richardson
-    GD on real deep chains (the crossing checked at every step and interpolated)."""
+    """Times to ``confidence`` of the ORDER_DEPTHS chains from each ORDER_U0: the hitting time of the integrated
+    derived N-dimensional flow (checked against eq. (5)'s closed form / quadrature), and Richardson GD on real
+    deep chains (the crossing checked at every step and interpolated)."""
     level = np.log(confidence / (1 - confidence))  # sigma(u) = confidence
     x = np.zeros(3)
     x[0] = ORDER_NORM
-    theory = np.array([[float(time_to_confidence(confidence, u0=u0, norm=ORDER_NORM, depth=d)) for d in ORDER_DEPTHS]
-                       for u0 in ORDER_U0])
-    measured = np.empty_like(theory)
+    reduced = np.array([[float(time_to_confidence(confidence, u0=u0, norm=ORDER_NORM, depth=d))
+                         for d in ORDER_DEPTHS] for u0 in ORDER_U0])
+    theory, measured = np.empty_like(reduced), np.empty_like(reduced)
     for i, u0 in enumerate(ORDER_U0):
         for j, depth in enumerate(ORDER_DEPTHS):
             W0, layers0, Z0 = deep_balanced_init(x, depth=depth, u0=u0)
+            state = [float(W0[0] @ x)] + [float(d[0]) for d in layers0] + [float(Z0[0])]
+            hit = integrate(derivations.deep(depth), state, [0.0, OVERSHOOT * reduced[i, j]],
+                            parameters={"n": ORDER_NORM, "p": 1.0}, targets={"class 1": level})
+            theory[i, j] = float(hit.hitting_times["class 1"][0])
             crossings = []
             for eta in halved_lrs(lr):
                 run = train_deep(x[None], np.array([1]), W0, layers0, Z0, lr=eta,
                                  steps=int(np.ceil(OVERSHOOT * theory[i, j] / eta)))
                 crossings.append(first_crossing(run.t, run.logits[:, 0], level))
             measured[i, j] = float(richardson(*crossings))
-    return theory, measured
+    return theory, measured, float(np.max(np.abs(theory - reduced) / reduced))
