@@ -1,6 +1,6 @@
 """Deep diagonal chain: N - 1 hidden layers, one unit per layer on a class mode.
 
-PAPER.md §7 (Sec. 4, App. B): ``P(x) = sigma(z z^{N-2} ... z^1 (w x)_+)``.
+Sec. 4 and App. B of the paper: ``P(x) = sigma(z z^{N-2} ... z^1 (w x)_+)``.
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def _deep(depth: int, loss: Loss) -> ModeModel:
         reductions=(reduction,), quantities=frozen(quantities), claims=tuple(claims),
         fractions=(p,),
         rectified=(y,),
-        source="PAPER.md §7 (Sec. 4, App. B)",
+        source="Sec. 4 and App. B of the paper",
     )
 
 

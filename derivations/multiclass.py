@@ -1,6 +1,6 @@
 """Multi-class softmax network under H4-H6 (App. A.2, Lemma A.1).
 
-PAPER.md §10.  ``P(x) = softmax(Z relu(W x))`` with C hidden units; unit k is
+App. A.2 of the paper.  ``P(x) = softmax(Z relu(W x))`` with C hidden units; unit k is
 active only on the class-k point ``x_k``; ``Z`` has a positive diagonal and
 non-positive off-diagonal entries.
 """
@@ -77,7 +77,7 @@ def _multiclass(classes: int) -> ModeModel:
         name="multiclass", loss=Loss("softmax", sp.log(1 + sp.exp(-margin))),
         state=state, parameters=tuple(norms) + tuple(freqs), flow=frozen(flow), logits=frozen(logits),
         invariants=frozen(invariants), claims=tuple(claims), fractions=tuple(freqs), rectified=tuple(ys),
-        source="PAPER.md §10 (App. A.2, Lemma A.1)",
+        source="App. A.2 of the paper (Lemma A.1)",
     )
 
 

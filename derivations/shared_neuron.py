@@ -1,6 +1,6 @@
 """Relaxed H2: one ReLU shared by both classes (Theorem 3.4, App. A.8).
 
-PAPER.md §6.  The neuron is active on x1 (class 1) and x2 (class 2), with
+Sec. 3.4 of the paper.  The neuron is active on x1 (class 1) and x2 (class 2), with
 ``x1 ⊥ x2``; ``alpha = w.x1``, ``beta = w.x2``.
 """
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _shared_neuron(loss: Loss) -> ModeModel:
         logits=frozen({"class 1": z * alpha, "class 2": z * beta}), margin_signs=frozen({"class 1": 1, "class 2": -1}),
         invariants=frozen({"alpha^2/n1^2 + beta^2/n2^2 - z^2": invariant}),
         quantities=frozen(quantities), claims=tuple(claims), fractions=(p,), rectified=(alpha, beta),
-        source="PAPER.md §6 (Theorem 3.4, App. A.8)",
+        source="Sec. 3.4 of the paper (Theorem 3.4, App. A.8)",
     )
 
 

@@ -1,6 +1,6 @@
 """Gradient starvation: two features, one frequent and one rare (Sec. 6, App. D).
 
-PAPER.md §9.  Every class-1 point has feature x1; a fraction ``lambda`` also has
+Sec. 6 of the paper.  Every class-1 point has feature x1; a fraction ``lambda`` also has
 x2.  The flow is derived from the network on concatenated inputs
 ``(x1, x2)`` (rate ``lambda``) and ``(x1, 0)`` (rate ``1 - lambda``), with
 ``w = (alpha x1, beta x2) + (orthogonal part)``.
@@ -122,7 +122,7 @@ def _starvation(loss: Loss) -> ModeModel:
         name="starvation", loss=loss, state=state, parameters=(lam, n1, n2), flow=frozen(flow),
         logits=frozen({"(x1, x2)": logit_12, "(x1, 0)": logit_1, "(0, x2)": z * beta * n2**2}),
         margin_signs=frozen({"(x1, x2)": 1, "(x1, 0)": 1, "(0, x2)": 0}),  # (0, x2) is a test input
-        quantities=frozen(quantities), claims=tuple(claims), fractions=(lam,), source="PAPER.md §9 (Sec. 6, App. D)",
+        quantities=frozen(quantities), claims=tuple(claims), fractions=(lam,), source="Sec. 6 and App. D of the paper",
     )
 
 

@@ -1,6 +1,6 @@
 """Two-layer ReLU network, one neuron per class, one repeated point per class.
 
-PAPER.md §3 (Theorem 3.2, eqs. (1), (12)-(19), App. A.3, A.6) and §8 (hinge,
+Sec. 3.2 of the paper (Theorem 3.2, eqs. (1), (12)-(19), App. A.3, A.6) and Sec. 5 (hinge,
 Theorem 5.1, eqs. (6), (26)-(27)).
 """
 from __future__ import annotations
@@ -145,7 +145,7 @@ def _two_layer(loss: Loss) -> ModeModel:
         reductions=tuple(reductions), quantities=frozen(quantities), claims=tuple(claims),
         fractions=(p,),
         rectified=(y1, y2),
-        source="PAPER.md §3 (Theorem 3.2, App. A.3, A.6), §8 (Theorem 5.1)",
+        source="Sec. 3.2 (Theorem 3.2, App. A.3, A.6), Sec. 5 (Theorem 5.1)",
     )
 
 

@@ -1,6 +1,6 @@
 """Wider and fuller classes: h neurons per class (App. A.4), m orthogonal points (App. A.7).
 
-PAPER.md §3, last two bullets.
+App. A.4 and A.7 of the paper.
 """
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def _wide(neurons: int, loss: Loss) -> ModeModel:
     return ModeModel(
         name="wide", loss=loss, state=state, parameters=(n, p) + shares[:-1], flow=frozen(flow),
         logits=frozen({"class 1": total}), invariants=frozen(invariants), reductions=(reduction,),
-        claims=tuple(claims), rectified=ys, fractions=(p,) + shares[:-1], source="PAPER.md §3 (App. A.4, erratum fixed)",
+        claims=tuple(claims), rectified=ys, fractions=(p,) + shares[:-1], source="App. A.4 (erratum fixed)",
     )
 
 
@@ -106,7 +106,7 @@ def _orthogonal_points(points: int, loss: Loss) -> ModeModel:
     return ModeModel(
         name="orthogonal_points", loss=loss, state=state, parameters=(n, p), flow=frozen(flow),
         logits=frozen({f"point {i + 1}": z * y_i for i, y_i in enumerate(ys)}), invariants=frozen(invariants),
-        reductions=(reduction,), claims=tuple(claims), rectified=ys, fractions=(p,), source="PAPER.md §3 (App. A.7)",
+        reductions=(reduction,), claims=tuple(claims), rectified=ys, fractions=(p,), source="App. A.7",
     )
 
 

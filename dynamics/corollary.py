@@ -1,4 +1,4 @@
-"""Corollary 3.3: the ratio of convergence times of the two classes (PAPER.md §4).
+"""Corollary 3.3: the ratio of convergence times of the two classes (Sec. 3.2).
 
 Times come from the derived closed form of the balanced logit (:func:`derivations.deep`
 with ``N = 2``), ``t(u; u0) = [log(u/u0) + Ei(u) - Ei(u0)] / (2 n p)``, evaluated at the

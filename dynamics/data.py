@@ -103,7 +103,7 @@ def _counts(n_points, p):
 
 
 def repeated_points(rng, *, norms=(1.0, 1.0), p=0.5, n_points=10, dimension=5, angle=np.pi / 2) -> Dataset:
-    """One repeated vector per class (PAPER.md §3): ``round(p n)`` copies of x1, the rest copies of x2.
+    """One repeated vector per class (Sec. 3.2): ``round(p n)`` copies of x1, the rest copies of x2.
 
     ``angle`` between x1 and x2 must be at least pi/2 (H1: ``x1.x2 <= 0``).
 

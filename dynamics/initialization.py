@@ -98,7 +98,7 @@ def mode_init(data: Dataset, *, y0=(0.1, 0.1), z0=(0.1, -0.1), rng=None, orthogo
     ``w_k = y_k x_k / ||x_k||^2`` plus an optional random part orthogonal to both
     class vectors (it never moves and never changes a logit).  H2 holds when
     ``y_k > 0``; H3 when ``z_1 > 0 > z_2``.  Pass ``y0 <= 0`` or a wrong-signed
-    ``z0`` to break them deliberately (PAPER.md §5).
+    ``z0`` to break them deliberately (Sec. 3.3).
     """
     x1, x2 = _class_vectors(data)
     y0, z0 = as_finite_array("y0", y0), as_finite_array("z0", z0)

@@ -1,4 +1,4 @@
-"""Theorem 3.4 (PAPER.md §6): which class takes a neuron shared by both."""
+"""Theorem 3.4 (Sec. 3.4): which class takes a neuron shared by both."""
 from __future__ import annotations
 
 from dataclasses import dataclass

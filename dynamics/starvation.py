@@ -1,4 +1,4 @@
-"""Gradient starvation (PAPER.md §9): bounds (7) and (D.2), Table 1, and the ODE (8) value.
+"""Gradient starvation (Sec. 6): bounds (7) and (D.2), Table 1, and the ODE (8) value.
 
 The bounds are the derived general-norm forms of :func:`derivations.starvation`
 (``norm1 = ||x1||``, ``norm2 = ||x2||``); at unit norms they are the paper's

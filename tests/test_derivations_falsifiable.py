@@ -49,7 +49,7 @@ def test_false_identity_is_refuted():
     assert not derivations.prove(derivations.identity("exp(u) = 1 + u", sp.exp(u) - 1 - u)).holds
 
 
-# --- errata of PAPER.md: the corrected form holds and the printed one does not -----------------
+# --- errata of the printed paper: the corrected form holds and the printed one does not -----------------
 
 def test_erratum_A4_zi_prime():
     m = derivations.wide(2)

@@ -93,7 +93,7 @@ def test_starvation_table(tmp_path):
         assert res.ode_satisfying[lam] <= res.bound_7[lam]
     # bound (7) at 1 - delta = 0.99 is Table 1's printed row: 91% (lambda = 0.5), 61% (lambda = 0.1)
     assert round(100 * res.bound_7[0.5]) == 91 and round(100 * res.bound_7[0.1]) == 61
-    assert not res.bound_7_holds_fair[0.1]  # the honest case PAPER.md §9 notes
+    assert not res.bound_7_holds_fair[0.1]  # the honest case: the fair init breaks (7)'s hypothesis
     assert res.gd_time_error <= TIME_TOLERANCE and res.gd_probability_error <= 1e-5
     assert res.gd_raw_time_error > 10 * res.gd_time_error
     _figure_ok(plots.plot_starvation(res, tmp_path / "starv"))

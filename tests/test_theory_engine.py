@@ -166,7 +166,7 @@ def test_batched_integration_matches_closed_form(method):
 
 def test_relu_death_event_freezes_the_unit():
     m = derivations.two_layer("bce")
-    # y0 < -n z0: the class-1 ReLU dies in finite time (PAPER.md §5)
+    # y0 < -n z0: the class-1 ReLU dies in finite time (Sec. 3.3)
     traj = dynamics.integrate(m, [0.2, -1.0, 0.5, -0.5], np.linspace(0, 40, 9),
                               parameters={"n_1": 0.7, "n_2": 1.0, "p": 0.5})
     death = traj.death_times["y_1"][0]
@@ -213,7 +213,7 @@ def test_starvation_bounds_from_fair_and_assumption_satisfying_inits():
             assert (res.bound_7 == res.formula_7) if res.bound_7_applies else np.isnan(res.bound_7)
             assert res.bound_d2 == pytest.approx(sigma(lam * log_odds + res.z * (beta0 - lam * alpha0)), rel=1e-12)
     small = dynamics.starved_confidence(0.99, 0.01)
-    assert small.probability > small.formula_7  # (7) genuinely needs alpha0 >= beta0/lambda (PAPER.md §9)
+    assert small.probability > small.formula_7  # (7) genuinely needs alpha0 >= beta0/lambda (Sec. 6)
     assert not small.bound_7_applies and np.isnan(small.bound_7)
 
 

@@ -1,4 +1,4 @@
-"""The paper's phenomena, each derived, predicted, checked against training (PAPER.md §3-§10).
+"""The paper's phenomena, each derived, predicted, checked against training (Secs. 3-6 and the appendices of the paper).
 
 Every experiment returns a frozen result object holding theory curves, GD runs,
 agreement numbers and the parameters used; :mod:`dynamics.plots` draws them.

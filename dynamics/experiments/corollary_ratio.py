@@ -1,4 +1,4 @@
-"""Corollary 3.3: predicted vs measured convergence-time ratio t2*/t1* (PAPER.md §4)."""
+"""Corollary 3.3: predicted vs measured convergence-time ratio t2*/t1* (Sec. 3.2)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

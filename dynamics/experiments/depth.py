@@ -1,4 +1,4 @@
-"""Deep chains: eq. (5) against gradient descent, and the time to confidence against depth (PAPER.md §7, Fig. 4).
+"""Deep chains: eq. (5) against gradient descent, and the time to confidence against depth (Sec. 4, Fig. 4).
 
 Whether a deeper chain reaches a confidence sooner depends on the initial logit and the input norm: from
 ``u0`` above the crossover ``u0*`` (:func:`dynamics.depth_crossover`) the deeper chain is faster, from below it

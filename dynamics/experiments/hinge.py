@@ -1,4 +1,4 @@
-"""Hinge vs cross-entropy: time to confidence, Fig. 9 solutions, and many points inside the margin (PAPER.md §8)."""
+"""Hinge vs cross-entropy: time to confidence, Fig. 9 solutions, and many points inside the margin (Sec. 5)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Multi-class independence: Lemma A.1 checked on a real softmax network (PAPER.md §10)."""
+"""Multi-class independence: Lemma A.1 checked on a real softmax network (App. A.2)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Phase diagram of a class-1 neuron in the (z0, y0) plane (PAPER.md §5, Fig. 2 Left)."""
+"""Phase diagram of a class-1 neuron in the (z0, y0) plane (Sec. 3.3, Fig. 2 Left)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Relaxed H2: a neuron shared by both classes (PAPER.md §6, Theorem 3.4, Figs. 3 and 7)."""
+"""Relaxed H2: a neuron shared by both classes (Sec. 3.4, Theorem 3.4, Figs. 3 and 7)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""A synthetic shortcut experiment in the spirit of Table 2 (PAPER.md §9, last bullet).
+"""A synthetic shortcut experiment in the spirit of Table 2 (Sec. 6 of the paper).
 
 Class-1 images carry a frequent, easy feature (every point) and a rarer one
 (a fraction ``lam`` of points) that predicts the label just as well; each

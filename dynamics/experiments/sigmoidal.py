@@ -1,4 +1,4 @@
-"""Sigmoidal learning and the exact 1/(||x|| p) time scaling (PAPER.md §3, Fig. 2 Right)."""
+"""Sigmoidal learning and the exact 1/(||x|| p) time scaling (Sec. 3.2, Fig. 2 Right)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

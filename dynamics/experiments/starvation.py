@@ -1,4 +1,4 @@
-"""Gradient starvation: bounds, the ODE (8) value and GD side by side (PAPER.md §9, Table 1, Figs. 6, 10)."""
+"""Gradient starvation: bounds, the ODE (8) value and GD side by side (Sec. 6, Table 1, Figs. 6, 10)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
