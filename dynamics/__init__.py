@@ -11,17 +11,15 @@ Examples
 """
 __version__ = "0.1.0"
 
-from . import assumptions, data, initialization
+from . import groundtruth, theory
 from .agreement import Agreement, ClassAgreement, agreement, compare_two_layer
-from .assumptions import AssumptionError, AssumptionReport
-from .corollary import ConvergenceRatio, convergence_time_ratio
-from .mode_map import ModeMapRun, iterate_mode_map
-from .training import (BatchRun, DeepRun, SoftmaxRun, TrainingDiverged, TrainingRun, class_gradients, train,
-                       train_batch, train_deep, train_softmax)
-from .flow import ReducedTrajectory, Trajectory, integrate, solve_reduction
-from .balanced_logit import DepthCrossover, depth_crossover, growth_bound, logit, time_to_confidence
-from .relaxed_h2 import SharedNeuronOutcome, shared_neuron_outcome
-from .starvation import StarvedConfidence, bound_7, bound_d2, starved_confidence, starved_confidences, table1
+from .groundtruth import (AssumptionError, AssumptionReport, BatchRun, DeepRun, SoftmaxRun, TrainingDiverged,
+                          TrainingRun, assumptions, class_gradients, data, initialization, train, train_batch,
+                          train_deep, train_softmax)
+from .theory import (ConvergenceRatio, DepthCrossover, ModeMapRun, ReducedTrajectory, SharedNeuronOutcome,
+                     StarvedConfidence, Trajectory, bound_7, bound_d2, convergence_time_ratio, depth_crossover,
+                     growth_bound, integrate, iterate_mode_map, logit, shared_neuron_outcome, solve_reduction,
+                     starved_confidence, starved_confidences, table1, time_to_confidence)
 
 __all__ = [
     "__version__", "logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "integrate",
@@ -32,5 +30,5 @@ __all__ = [
     "train", "train_batch", "train_deep", "train_softmax", "class_gradients", "TrainingRun", "BatchRun", "DeepRun",
     "SoftmaxRun", "TrainingDiverged", "iterate_mode_map", "ModeMapRun", "agreement", "Agreement",
     "compare_two_layer", "ClassAgreement", "assumptions", "AssumptionError", "AssumptionReport", "data",
-    "initialization",
+    "initialization", "theory", "groundtruth",
 ]

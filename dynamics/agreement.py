@@ -6,9 +6,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from .assumptions import check_binary, require
-from .balanced_logit import logit
-from .training import TrainingRun
+from .groundtruth.assumptions import check_binary, require
+from .theory.balanced_logit import logit
+from .groundtruth.training import TrainingRun
 from .validation import as_finite_array
 
 __all__ = ["Agreement", "agreement", "ClassAgreement", "compare_two_layer", "TIME_MAP"]
@@ -95,7 +95,7 @@ class ClassAgreement:
 
 
 def compare_two_layer(run, dataset, *, loss="bce", u0, v0) -> ClassAgreement:
-    """Compare a :func:`dynamics.train` run on :func:`dynamics.data.repeated_points` data with the balanced theory.
+    """Compare a :func:`dynamics.train` run on :func:`dynamics.groundtruth.data.repeated_points` data with the balanced theory.
 
     The theory is evaluated at the run's own flow times with each class's norm and frequency.
 
@@ -111,7 +111,7 @@ def compare_two_layer(run, dataset, *, loss="bce", u0, v0) -> ClassAgreement:
     if not isinstance(run, TrainingRun) or run.W0 is None:
         raise TypeError(f"run must be the result of dynamics.train (one two-layer run), got {type(run).__name__}")
     if "norms" not in dataset.meta or "x1" not in dataset.meta:
-        raise ValueError("dataset must come from dynamics.data.repeated_points (one repeated point per class)")
+        raise ValueError("dataset must come from dynamics.groundtruth.data.repeated_points (one repeated point per class)")
     if run.logits.shape[1] != dataset.X.shape[0]:
         raise ValueError(f"run was trained on {run.logits.shape[1]} points but dataset has {dataset.X.shape[0]}")
     u0, v0 = float(as_finite_array("u0", u0)), float(as_finite_array("v0", v0))

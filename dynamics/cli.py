@@ -20,7 +20,7 @@ Exit status
     The reader of the standard output went away (``... | head -1``): quiet exit.
 
 Outputs are written only once everything is computed, through
-:mod:`dynamics.files` (atomic files; report folders moved into place when
+:mod:`dynamics.io` (atomic files; report folders moved into place when
 complete); ``--out`` naming a symbolic link is refused unless the link points at
 a pipe or character device such as ``/dev/stdout``.
 """
@@ -273,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _check_output(flag: str, path) -> None:
     """Refuse a bad output path before any work is done."""
-    from .files import output_target
+    from .io import output_target
 
     if path not in (None, "-"):
         try:
@@ -308,8 +308,8 @@ def _predict(args) -> int:
 
     from scipy.special import expit
 
-    from .balanced_logit import logit
-    from .datafiles import write_table
+    from .theory.balanced_logit import logit
+    from .io import write_table
 
     if args.loss == "bce" and args.depth > 2 and args.points > MAX_DEEP_POINTS:
         raise _UsageError(f"{PROG}: argument --points: at most {MAX_DEEP_POINTS:,} points for a BCE chain of depth "
@@ -344,9 +344,9 @@ def _check_work(args, n_points: int, dimension: int, source: str) -> None:
 def _generated_run(args):
     import numpy as np
 
-    from .data import repeated_points
-    from .initialization import balanced_init
-    from .training import train
+    from .groundtruth.data import repeated_points
+    from .groundtruth.initialization import balanced_init
+    from .groundtruth.training import train
 
     if args.u0 <= 0 or args.v0 >= 0:
         flag, value = ("--u0", args.u0) if args.u0 <= 0 else ("--v0", args.v0)
@@ -364,8 +364,8 @@ def _generated_run(args):
 def _data_run(args):
     import numpy as np
 
-    from .datafiles import load_dataset
-    from .training import train
+    from .io import load_dataset
+    from .groundtruth.training import train
 
     X, labels = load_dataset(args.data)
     _check_work(args, X.shape[0], X.shape[1], f"argument --data: {args.data}")
@@ -402,7 +402,7 @@ def _unit_direction(points, rng):
 
 
 def _simulate(args) -> int:
-    from .datafiles import write_table
+    from .io import write_table
 
     if args.format == "npz" and args.out in (None, "-"):
         raise _UsageError(f"{PROG}: --format npz needs --out FILE (binary output cannot go to the terminal)")
@@ -423,8 +423,8 @@ def _compare(args) -> int:
     from pathlib import Path
 
     from .agreement import compare_two_layer
-    from .files import scratch_folder, write_bytes_atomic, write_text_atomic
-    from .plots import plot_comparison
+    from .io import scratch_folder, write_bytes_atomic, write_text_atomic
+    from .report.figures import plot_comparison
 
     _check_output("--out", args.out)
     stem = Path(args.figure)
@@ -489,8 +489,8 @@ def _created_only_on_success(targets):
 
 
 def _reproduce(args) -> int:
-    from .files import OutputFolderError
-    from .reproduction import DEFAULT_OUT, reproduce
+    from .io import OutputFolderError
+    from .report.reproduction import DEFAULT_OUT, reproduce
 
     out = args.out or DEFAULT_OUT
     try:
@@ -558,7 +558,7 @@ def _on_sigterm(signum, frame):
 
 def main(argv=None) -> int:
     """Entry point of the ``learning-dynamics`` console script; returns the exit status."""
-    from .training import TrainingDiverged
+    from .groundtruth.training import TrainingDiverged
 
     argv = sys.argv[1:] if argv is None else list(argv)
     show_traceback = "--traceback" in argv or os.environ.get(TRACEBACK_ENV, "") not in ("", "0")

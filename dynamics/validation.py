@@ -1,11 +1,12 @@
-"""Argument checks shared by the numerical entry points (clear errors at the boundary)."""
+"""Argument checks shared by the theory and the ground truth (clear errors at the boundary).
+
+It imports nothing of the project, so both rooms can use it without depending on each other.
+"""
 from __future__ import annotations
 
 import numpy as np
 
-from derivations.validation import MAX_DEPTH  # the one depth limit, with its reason there
-
-__all__ = ["as_finite_array", "require_positive", "require_frequency", "require_depth", "require_choice"]
+__all__ = ["as_finite_array", "require_positive", "require_frequency", "require_choice"]
 
 
 def _is_text_or_flag(value) -> bool:
@@ -64,13 +65,6 @@ def require_frequency(name: str, value) -> np.ndarray:
         bad = arr[(arr <= 0) | (arr > 1)].ravel()[0]
         raise ValueError(f"{name} is a class frequency and must lie in (0, 1], got {float(bad)!r}")
     return arr
-
-
-def require_depth(depth) -> int:
-    """The one depth check of the project (:func:`derivations.validation.require_depth`, limit and reason there)."""
-    from derivations.validation import require_depth as shared
-
-    return shared(depth)
 
 
 def require_choice(name: str, value, choices) -> str:

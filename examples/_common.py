@@ -1,12 +1,23 @@
-"""Shared argument handling for the example scripts: an output folder and a --small switch."""
+"""Shared by the example scripts: run one experiment at a size, save its figures, print its claims."""
 import argparse
 from pathlib import Path
 
+from dynamics.experiments import registry
+from dynamics.report.figures import save_figure
 
-def arguments(description):
+
+def run_example(name, description, argv=None):
+    """Run experiment ``name`` (``--size quick`` or ``full``), write its figures into ``out``, print its claims."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("out", type=Path, help="folder to write the figure into")
-    parser.add_argument("--small", action="store_true", help="a smaller, faster run (used by the tests)")
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    return args
+    parser.add_argument("out", type=Path, help="folder to write the figures into")
+    parser.add_argument("--size", choices=registry.SIZES, default="full",
+                        help="'quick' for a fast look (what the tests use), 'full' for the report's size")
+    args = parser.parse_args(argv)
+    experiment = registry.get(name)
+    result = experiment.result(args.size)
+    for claim in experiment.claims(result):
+        error = "" if claim.error is None else f", error {claim.error:.3g} (tolerance {claim.tolerance:.3g})"
+        print(f"{claim.id}: {'passed' if claim.passed else 'FAILED'}{error}")
+    for stem, fig in experiment.figures(result).items():
+        print(*save_figure(fig, args.out / stem), sep="\n")
+    return result

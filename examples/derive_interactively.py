@@ -7,7 +7,7 @@ from _common import arguments
 import sympy as sp
 
 import derivations
-from dynamics.files import write_text_atomic
+from dynamics.io import write_text_atomic
 from derivations.symbols import n1, p, u, u0
 
 args = arguments(__doc__)

@@ -1,9 +1,8 @@
-"""Fig. 2 Left: the phase diagram of a class-1 neuron, theory against a batched GD sweep."""
-from _common import arguments
+"""Fig. 2 Left: the phase diagram of a class-1 neuron, theory against a batched GD sweep.
 
-from dynamics import experiments, plots
+Usage: python fig2_phase_diagram.py OUT_FOLDER [--size quick|full]
+"""
+from _common import run_example
 
-args = arguments(__doc__)
-result = experiments.phase_diagram(grid=21 if args.small else 81, quiet=False)
-print(f"agreement away from boundaries: {100 * result.agreement:.2f}% of {result.counted} points")
-print(plots.plot_phase_diagram(result, args.out / "fig2_phase_diagram"))
+if __name__ == "__main__":
+    run_example("phase_diagram", __doc__)

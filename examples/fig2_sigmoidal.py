@@ -1,10 +1,8 @@
-"""Fig. 2 Right: sigmoidal learning, and the 1/(||x|| p) collapse onto one master curve."""
-from _common import arguments
+"""Fig. 2 Right: sigmoidal learning, and the 1/(||x|| p) collapse onto one master curve.
 
-from dynamics import experiments, plots
+Usage: python fig2_sigmoidal.py OUT_FOLDER [--size quick|full]
+"""
+from _common import run_example
 
-args = arguments(__doc__)
-result = experiments.sigmoidal_learning(horizon=30.0 if args.small else 120.0, lr=0.1 if args.small else 0.05)
-print("collapse error:", result.collapse_error)
-print("GD vs theory, max |dP| per setting:", [round(a.max_abs, 5) for a in result.agreement])
-print(plots.plot_sigmoidal(result, args.out / "fig2_sigmoidal"))
+if __name__ == "__main__":
+    run_example("sigmoidal", __doc__)

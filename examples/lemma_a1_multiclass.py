@@ -1,13 +1,8 @@
-"""Lemma A.1: independent modes in a softmax network, and the synthetic shortcut experiment."""
-from _common import arguments
+"""Lemma A.1: independent modes in a softmax network, and the synthetic shortcut experiment.
 
-from dynamics import experiments, plots
+Usage: python lemma_a1_multiclass.py OUT_FOLDER [--size quick|full]
+"""
+from _common import run_example
 
-args = arguments(__doc__)
-result = experiments.multiclass_independence(steps=200 if args.small else 600)
-print("patterns fixed:", result.patterns_fixed, "signs kept:", result.signs_preserved,
-      "rows untouched:", result.rows_untouched)
-short = experiments.shortcut_experiment(n_class=100 if args.small else 200)
-print(f"shortcut: rare feature alone gets P = {short.rare_only_confidence:.3f} "
-      f"(theory {short.theory_confidence:.3f}), frequent alone {short.frequent_only_confidence:.3f}")
-print(plots.plot_multiclass(result, args.out / "lemma_a1_multiclass"))
+if __name__ == "__main__":
+    run_example("multiclass", __doc__)

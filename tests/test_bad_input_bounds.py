@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import dynamics
-from dynamics.starvation import starved_confidences
+from dynamics.theory.starvation import starved_confidences
 
 NAN, INF = float("nan"), float("inf")
 

@@ -146,10 +146,10 @@ def test_negative_numbers_in_exponent_form_parse(capsys):
 
 
 def test_derive_depth_limit_is_the_librarys(capsys):
-    from derivations.validation import MAX_DEPTH
-    import dynamics.validation
+    from derivations.validation import MAX_DEPTH, require_depth
+    import dynamics.theory.balanced_logit as closed_forms
 
-    assert dynamics.validation.MAX_DEPTH is MAX_DEPTH  # one limit, not a copy
+    assert closed_forms.require_depth is require_depth  # one check with one limit, not a copy
     assert main(["derive", "--help"]) == 0
     assert f"2..{MAX_DEPTH}" in " ".join(capsys.readouterr().out.split())
     assert main(["derive", "deep", "--depth", str(MAX_DEPTH + 1)]) == 2

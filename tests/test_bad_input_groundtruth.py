@@ -7,10 +7,10 @@ import pytest
 
 from dynamics import assumptions as H
 from dynamics.agreement import agreement, compare_two_layer
-from dynamics.data import Dataset, repeated_points, rotate
-from dynamics.initialization import (balanced_init, class_mean_init, deep_balanced_init, invariant_init,
+from dynamics.groundtruth.data import Dataset, repeated_points, rotate
+from dynamics.groundtruth.initialization import (balanced_init, class_mean_init, deep_balanced_init, invariant_init,
                                      multiclass_init, shared_neuron_init)
-from dynamics.training import class_gradients, train, train_batch, train_deep, train_softmax
+from dynamics.groundtruth.training import class_gradients, train, train_batch, train_deep, train_softmax
 
 DATA = repeated_points(np.random.default_rng(0), n_points=6, dimension=4)
 X, Y = DATA.X, DATA.labels
@@ -121,7 +121,7 @@ ROWS = [
     ("balanced u0 NaN", lambda: balanced_init(DATA, u0=np.nan), ValueError, "u0 must be finite"),
     ("balanced zero x1", lambda: balanced_init(_zero_class_vector()), ValueError,
      "the dataset's class vector x1 must be a non-zero vector"),
-    ("balanced not data", lambda: balanced_init(X), TypeError, "data must be a dynamics.data.Dataset"),
+    ("balanced not data", lambda: balanced_init(X), TypeError, "data must be a dynamics.groundtruth.data.Dataset"),
     ("invariant overflow", lambda: invariant_init(DATA, theta0=1e4), ValueError, "theta0"),
     ("deep depth 1", lambda: deep_balanced_init(X[0], depth=1, u0=0.1), ValueError, "depth must be an integer >= 2"),
     ("deep u0 < 0", lambda: deep_balanced_init(X[0], depth=3, u0=-0.1), ValueError, "u0 must be > 0"),
@@ -141,7 +141,7 @@ ROWS = [
     ("compare batch run", lambda: compare_two_layer(train_batch(X, Y, W0[None], Z0[None], lr=0.1, steps=1), DATA,
                                                     u0=0.1, v0=-0.1), TypeError, "run must be the result of"),
     ("compare not repeated", lambda: compare_two_layer(RUN, Dataset(X, Y, "plain"), u0=0.1, v0=-0.1), ValueError,
-     "dataset must come from dynamics.data.repeated_points"),
+     "dataset must come from dynamics.groundtruth.data.repeated_points"),
     ("compare u0 NaN", lambda: compare_two_layer(RUN, DATA, u0=np.nan, v0=-0.1), ValueError, "u0 must be finite"),
 ]
 

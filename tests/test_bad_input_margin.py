@@ -9,7 +9,7 @@ import sympy as sp
 import derivations
 import dynamics
 from derivations import margin
-from dynamics.losses import loss_and_slope
+from dynamics.groundtruth.losses import loss_and_slope
 
 TWO = {"n_1": 1.0, "n_2": 1.0, "p": 0.5}
 STATE = [0.1, 0.1, 0.1, -0.1]

@@ -15,7 +15,7 @@ import dynamics
 from derivations.claims import inequality, prove
 from derivations.starvation import alpha0 as a0_sym, beta0 as b0_sym
 from derivations.symbols import lam as lam_sym, n1 as n1_sym, n2 as n2_sym
-from dynamics.starvation import starved_confidences
+from dynamics.theory.starvation import starved_confidences
 
 mpmath.mp.dps = 40
 #: Random initializations per hypothesis group (the issue asks for >= 50).
@@ -317,7 +317,7 @@ def test_theorem_34_outcomes_are_the_papers_and_match_gradient_descent(init, sta
     theory = dynamics.shared_neuron_outcome(*init, horizon=flow_time)
     assert theory.outcome == stated
     (h1, h2, z), deaths, probs = _gd_shared(*init, lr, flow_time, np.random.default_rng(1))
-    assert dynamics.relaxed_h2.classify(h1, h2) == stated
+    assert dynamics.theory.shared_neuron.classify(h1, h2) == stated
     for name, gd_death in zip(("alpha", "beta"), deaths):
         ode_death = theory.death_times[name]
         if init[1] == 0.0 and name == "beta":

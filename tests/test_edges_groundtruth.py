@@ -13,9 +13,9 @@ import pytest
 
 from dynamics import assumptions as H
 from dynamics.agreement import agreement, compare_two_layer
-from dynamics.data import Dataset, repeated_points, random_rotation, rotate, row_norms
-from dynamics.initialization import balanced_init, class_mean_init, deep_balanced_init
-from dynamics.training import TrainingDiverged, train, train_batch, train_softmax
+from dynamics.groundtruth.data import Dataset, repeated_points, random_rotation, rotate, row_norms
+from dynamics.groundtruth.initialization import balanced_init, class_mean_init, deep_balanced_init
+from dynamics.groundtruth.training import TrainingDiverged, train, train_batch, train_softmax
 
 TOL = H.RELATIVE_TOLERANCE
 

@@ -13,7 +13,7 @@ from scipy.special import expit
 import derivations
 import dynamics
 from derivations import margin
-from dynamics.losses import loss_and_slope
+from dynamics.groundtruth.losses import loss_and_slope
 
 
 # --- plain numpy gradient descent on the real network (independent of derivations and dynamics) ----------

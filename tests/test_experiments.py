@@ -4,9 +4,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dynamics import experiments, plots
+from dynamics import experiments
+from dynamics.report import figures as plots
 from dynamics.experiments.sharpness import TIME_TOLERANCE
-from dynamics.relaxed_h2 import WORKED_INITS
+from dynamics.theory.shared_neuron import WORKED_INITS
 
 
 def _figure_ok(paths):
@@ -113,8 +114,8 @@ def test_multiclass_and_shortcut(tmp_path):
 
 
 def test_report_markdown_shows_kind_tolerance_and_criterion():
-    from dynamics.paper_claims import ClaimRecord
-    from dynamics.reproduction import _markdown
+    from dynamics.report.claims import ClaimRecord
+    from dynamics.report.reproduction import _markdown
     rec = [ClaimRecord("a_measured", "§1", "s", {"k": 1.0}, {"k": 1.5}, 0.5, False, "measured", 0.25,
                        "GD vs flow <= 0.25"),
            ClaimRecord("b_theory", "§2", "s", {"k": 1.0}, None, None, True, "theory", None, "theory only")]

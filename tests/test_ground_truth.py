@@ -9,11 +9,11 @@ import derivations
 import dynamics
 from dynamics import assumptions as H
 from dynamics.agreement import agreement, compare_two_layer
-from dynamics.data import cone_points, multiclass_points, orthogonal_points, repeated_points, starvation_data
-from dynamics.initialization import (balanced_init, cone_init, deep_balanced_init, mode_init, multiclass_init,
+from dynamics.groundtruth.data import cone_points, multiclass_points, orthogonal_points, repeated_points, starvation_data
+from dynamics.groundtruth.initialization import (balanced_init, cone_init, deep_balanced_init, mode_init, multiclass_init,
                                      shared_neuron_init, small_random_init)
-from dynamics.mode_map import iterate_mode_map
-from dynamics.training import (TrainingDiverged, class_gradients, train, train_batch, train_deep, train_softmax)
+from dynamics.theory.mode_map import iterate_mode_map
+from dynamics.groundtruth.training import (TrainingDiverged, class_gradients, train, train_batch, train_deep, train_softmax)
 
 
 def _slope(lrs, errors):
@@ -243,7 +243,7 @@ def test_theory_is_refused_where_the_assumptions_fail():
 
 
 def test_invariant_init_sets_c_per_class():
-    from dynamics.initialization import invariant_init
+    from dynamics.groundtruth.initialization import invariant_init
     data = repeated_points(np.random.default_rng(0), norms=(0.7, 1.4))
     init = invariant_init(data, c=(0.1, 0.3), theta0=0.4)
     y = np.array([data.X[0] @ init.W0[0], data.X[-1] @ init.W0[1]])

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from dynamics import files, reproduction
+from dynamics import io as files
+from dynamics.report import reproduction
 from dynamics.cli import main
-from dynamics.paper_claims import ClaimRecord
+from dynamics.report.claims import ClaimRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 

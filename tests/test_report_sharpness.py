@@ -15,7 +15,8 @@ import sympy as sp
 
 import derivations
 from derivations.losses import margin
-from dynamics import experiments, flow
+from dynamics import experiments
+from dynamics.theory import flow
 from dynamics.experiments.sharpness import TIME_TOLERANCE, WRONG_TIME_SCALE
 
 #: The correct theory must pass with at least this factor to spare.
@@ -119,7 +120,7 @@ STARVATION = dict(lambdas=(0.5,), lr=0.1)
 
 
 def test_starvation_right_theory_passes_with_margin():
-    from dynamics.paper_claims import TOLERANCES
+    from dynamics.report.claims import TOLERANCES
     res = experiments.starvation_experiment(**STARVATION)
     assert res.gd_time_error * MARGIN <= TIME_TOLERANCE
     assert res.gd_probability_error * MARGIN <= TOLERANCES["starvation_probability"]
@@ -127,7 +128,7 @@ def test_starvation_right_theory_passes_with_margin():
 
 @pytest.mark.parametrize("kind", ["time", "shape"])
 def test_starvation_wrong_theory_fails(wrong_theory, kind):
-    from dynamics.paper_claims import TOLERANCES
+    from dynamics.report.claims import TOLERANCES
     wrong_theory(kind)
     res = experiments.starvation_experiment(**STARVATION)
     assert res.gd_time_error > TIME_TOLERANCE
@@ -147,7 +148,7 @@ SHARP = {"time": {"sigmoidal_gd_agreement", "norm_frequency_collapse", "cor33_ra
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["time", "shape"])
 def test_quick_report_fails_every_sharp_claim_under_a_wrong_theory(wrong_theory, kind, tmp_path):
-    from dynamics.paper_claims import PRODUCERS
+    from dynamics.report.claims import PRODUCERS
     wrong_theory(kind)
     records = [r for produce in PRODUCERS if produce.__name__ != "symbolic" for r in produce(True, tmp_path)[0]]
     by_id = {r.id: r for r in records}

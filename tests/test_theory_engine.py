@@ -50,7 +50,7 @@ def test_bce_inversion_matches_high_precision(u0, t, norm):
 
 def test_tabulated_inverse_matches_newton_polish():
     """The interpolated inverse of log u + Ei(u) is as good as a Newton step on the derived t(u)."""
-    from dynamics.balanced_logit import _bce_depth2
+    from dynamics.theory.balanced_logit import _bce_depth2
     rng = np.random.default_rng(99)
     size = 200_000
     t = 10 ** rng.uniform(-4, 6, size)
@@ -122,7 +122,7 @@ def test_time_to_confidence_inverts_logit_and_hinge_stops():
 
 
 def test_growth_bound_is_the_derived_expression():
-    from dynamics.compiled import compile_expr
+    from dynamics.theory.compiled import compile_expr
     from derivations.symbols import n1, p, t, u0
     derived = compile_expr(derivations.two_layer("bce").quantities["growth bound (19)"], (t, n1, p, u0))
     ts, norms, freqs, starts = np.meshgrid([0.0, 1e-3, 1.0, 1e6], [0.1, 3.0], [0.2, 1.0], [1e-12, 0.5, 40.0])
@@ -225,7 +225,7 @@ PAPER_THEOREM_34 = {(0.1, 0.1, 0.1): "beta_dies", (0.2, 0.9, 0.2): "alpha_dies",
 
 
 def test_worked_initializations_of_theorem_34():
-    from dynamics.relaxed_h2 import WORKED_INITS
+    from dynamics.theory.shared_neuron import WORKED_INITS
     assert WORKED_INITS == PAPER_THEOREM_34  # the table the experiments and the report use
     wins_1 = dynamics.shared_neuron_outcome(0.1, 0.1, 0.1)
     assert wins_1.outcome == "beta_dies" and np.isnan(wins_1.death_times["alpha"]) and wins_1.death_times["beta"] > 0
@@ -323,7 +323,7 @@ def test_every_model_integrates_with_its_invariants_conserved():
 
 
 def compile_invariant(expr, args):
-    from dynamics.compiled import compile_expr
+    from dynamics.theory.compiled import compile_expr
     return compile_expr(expr, args)
 
 

@@ -1,14 +1,14 @@
 """The paper's phenomena, each derived, predicted, checked against training (Secs. 3-6 and the appendices of the paper).
 
 Every experiment returns a frozen result object holding theory curves, GD runs,
-agreement numbers and the parameters used; :mod:`dynamics.plots` draws them.
+agreement numbers and the parameters used; :mod:`dynamics.report.figures` draws them.
 """
 from .corollary_ratio import CorollaryResult, corollary_ratio
 from .depth import DepthResult, depth_experiment
 from .hinge import HingeResult, hinge_vs_bce
 from .multiclass import MulticlassResult, multiclass_independence
 from .phase_diagram import PhaseDiagramResult, phase_diagram
-from .relaxed_h2 import RelaxedH2Result, relaxed_h2
+from .shared_neuron import RelaxedH2Result, relaxed_h2
 from .shortcut import ShortcutResult, shortcut_experiment
 from .sigmoidal import SigmoidalResult, sigmoidal_learning
 from .starvation import StarvationResult, starvation_experiment

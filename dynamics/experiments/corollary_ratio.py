@@ -8,11 +8,11 @@ from scipy.special import expit
 
 import derivations
 
-from ..corollary import convergence_time_ratio
-from ..flow import integrate
-from ..data import repeated_points
-from ..initialization import balanced_init
-from ..training import train
+from ..theory.corollary import convergence_time_ratio
+from ..theory.flow import integrate
+from ..groundtruth.data import repeated_points
+from ..groundtruth.initialization import balanced_init
+from ..groundtruth.training import train
 from .sharpness import first_crossing, halved_lrs, relative_discrepancy
 
 __all__ = ["CorollaryResult", "corollary_ratio", "DEFAULT_GRID"]

@@ -13,10 +13,10 @@ from scipy.special import expit
 import derivations
 
 from ..agreement import agreement
-from ..flow import integrate
-from ..balanced_logit import depth_crossover, logit, time_to_confidence
-from ..initialization import deep_balanced_init
-from ..training import train_deep
+from ..theory.flow import integrate
+from ..theory.balanced_logit import depth_crossover, logit, time_to_confidence
+from ..groundtruth.initialization import deep_balanced_init
+from ..groundtruth.training import train_deep
 from .sharpness import LOG_TIME_STEP, evaluate_sorted, first_crossing, halved_lrs, richardson, time_shift
 
 __all__ = ["DepthResult", "depth_experiment", "DEFAULT_SETTINGS"]

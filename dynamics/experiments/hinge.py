@@ -9,11 +9,11 @@ import derivations
 from derivations.symbols import c as c_sym, n1 as n1_sym, p as p_sym, theta0 as theta0_sym
 
 from ..agreement import agreement
-from ..compiled import compile_expr
-from ..data import cone_points
-from ..flow import integrate
-from ..balanced_logit import time_to_confidence
-from ..training import train
+from ..theory.compiled import compile_expr
+from ..groundtruth.data import cone_points
+from ..theory.flow import integrate
+from ..theory.balanced_logit import time_to_confidence
+from ..groundtruth.training import train
 from .sharpness import LOG_TIME_STEP, evaluate_sorted, halved_lrs, richardson, time_shift
 
 __all__ = ["HingeResult", "hinge_vs_bce", "FIG9_SETTINGS"]

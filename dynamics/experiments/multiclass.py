@@ -6,10 +6,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import softmax
 
-from ..assumptions import check_h4, check_h5, check_h6, require
-from ..data import multiclass_points
-from ..initialization import multiclass_init
-from ..training import train_softmax
+from ..groundtruth.assumptions import check_h4, check_h5, check_h6, require
+from ..groundtruth.data import multiclass_points
+from ..groundtruth.initialization import multiclass_init
+from ..groundtruth.training import train_softmax
 
 __all__ = ["MulticlassResult", "multiclass_independence"]
 

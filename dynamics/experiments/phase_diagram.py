@@ -7,9 +7,9 @@ import numpy as np
 
 import derivations
 
-from ..flow import integrate
+from ..theory.flow import integrate
 from ..progress import progress
-from ..training import train_batch
+from ..groundtruth.training import train_batch
 
 __all__ = ["PhaseDiagramResult", "phase_diagram", "REGIONS", "theory_region"]
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from ..starvation import bound_7, starved_confidence
-from ..training import train
+from ..theory.starvation import bound_7, starved_confidence
+from ..groundtruth.training import train
 
 __all__ = ["ShortcutResult", "shortcut_experiment"]
 

@@ -9,11 +9,11 @@ from scipy.special import expit
 import derivations
 
 from ..agreement import agreement
-from ..balanced_logit import logit
-from ..data import repeated_points
-from ..flow import integrate
-from ..initialization import mode_init
-from ..training import train
+from ..theory.balanced_logit import logit
+from ..groundtruth.data import repeated_points
+from ..theory.flow import integrate
+from ..groundtruth.initialization import mode_init
+from ..groundtruth.training import train
 from .sharpness import LOG_TIME_STEP, evaluate_sorted, halved_lrs, richardson, time_shift
 
 __all__ = ["SigmoidalResult", "sigmoidal_learning", "DEFAULT_SETTINGS"]

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from ..data import starvation_data
-from ..starvation import bound_7, bound_d2, starved_confidence
-from ..training import train
+from ..groundtruth.data import starvation_data
+from ..theory.starvation import bound_7, bound_d2, starved_confidence
+from ..groundtruth.training import train
 from .sharpness import halved_lrs, richardson
 
 __all__ = ["StarvationResult", "starvation_experiment", "measured_starved_confidence"]

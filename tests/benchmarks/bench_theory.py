@@ -11,7 +11,7 @@ import scipy.optimize
 
 import derivations
 import dynamics
-from dynamics.compiled import compile_expr
+from dynamics.theory.compiled import compile_expr
 from derivations.symbols import p, u, u0
 
 #: Sizes named by the issue.

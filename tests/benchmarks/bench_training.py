@@ -10,8 +10,8 @@ import numpy as np
 
 import derivations
 import dynamics
-from dynamics.data import repeated_points
-from dynamics.initialization import balanced_init
+from dynamics.groundtruth.data import repeated_points
+from dynamics.groundtruth.initialization import balanced_init
 
 RUNS = 256
 STEPS = 200

@@ -17,16 +17,17 @@ import numpy as np
 
 import derivations
 
-from . import experiments, plots
-from .experiments.corollary_ratio import DEFAULT_GRID as COROLLARY_GRID
-from .assumptions import check_binary, partition, require
-from .balanced_logit import logit
-from .experiments.sharpness import TIME_TOLERANCE, first_crossing, halved_lrs, richardson
-from .data import cone_points, repeated_points
-from .initialization import balanced_init, cone_init, deep_balanced_init
-from .relaxed_h2 import WORKED_INITS
-from .starvation import TABLE1_CONFIDENCES, TABLE1_LAMBDAS, table1
-from .training import class_gradients, train, train_deep
+from .. import experiments
+from . import figures as plots
+from ..experiments.corollary_ratio import DEFAULT_GRID as COROLLARY_GRID
+from ..groundtruth.assumptions import check_binary, partition, require
+from ..theory.balanced_logit import logit
+from ..experiments.sharpness import TIME_TOLERANCE, first_crossing, halved_lrs, richardson
+from ..groundtruth.data import cone_points, repeated_points
+from ..groundtruth.initialization import balanced_init, cone_init, deep_balanced_init
+from ..theory.shared_neuron import WORKED_INITS
+from ..theory.starvation import TABLE1_CONFIDENCES, TABLE1_LAMBDAS, table1
+from ..groundtruth.training import class_gradients, train, train_deep
 
 __all__ = ["ClaimRecord", "PRODUCERS", "TOLERANCES", "KINDS"]
 

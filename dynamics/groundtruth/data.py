@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .validation import as_finite_array
+from ..validation import as_finite_array
 
 __all__ = ["Dataset", "repeated_points", "orthogonal_points", "cone_points", "starvation_data",
            "multiclass_points", "random_orthonormal", "random_rotation", "rotate", "row_norms"]

@@ -2,7 +2,7 @@
 
 All formulas are the derived ones of :func:`derivations.deep` (``deep(2)`` is the
 class-1 half of ``two_layer``, proven equal in the tests), compiled with
-:mod:`dynamics.compiled`.
+:mod:`dynamics.theory.compiled`.
 
 Class 2 (negative logits) uses the mirror proven in ``two_layer().check()``:
 ``v(t) = -u(t)`` started from ``|v0|``, with ``p`` the class-2 frequency and
@@ -21,10 +21,11 @@ import sympy as sp
 
 import derivations
 from derivations.symbols import n, p as p_sym, t as t_sym, u as u_sym, u0 as u0_sym
+from derivations.validation import require_depth
 
+from ..validation import as_finite_array, require_choice, require_frequency, require_positive
 from .compiled import compile_expr
 from .roots import solve_increasing
-from .validation import as_finite_array, require_choice, require_depth, require_frequency, require_positive
 
 __all__ = ["logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "LOSSES", "METHODS",
            "EI_OVERFLOW"]

@@ -10,11 +10,11 @@ from scipy.special import expit
 import derivations
 from derivations.symbols import c as c_sym, n1 as n1_sym, n2 as n2_sym, p as p_sym
 
-from ..compiled import compile_expr, compile_flow
-from ..flow import integrate
-from ..initialization import shared_neuron_init
-from ..relaxed_h2 import WORKED_INITS, classify
-from ..training import train
+from ..theory.compiled import compile_expr, compile_flow
+from ..theory.flow import integrate
+from ..groundtruth.initialization import shared_neuron_init
+from ..theory.shared_neuron import WORKED_INITS, classify
+from ..groundtruth.training import train
 from .sharpness import LOG_TIME_STEP, evaluate_sorted, halved_lrs, richardson, time_shift
 
 __all__ = ["RelaxedH2Result", "relaxed_h2", "separatrix"]

@@ -28,7 +28,7 @@ import numpy as np
 from derivations.symbols import eta as eta_sym
 
 from .compiled import compile_expr, freeze_at_margin, margin_groups
-from .validation import as_finite_array, require_positive
+from ..validation import as_finite_array, require_positive
 
 __all__ = ["ModeMapRun", "iterate_mode_map", "MAX_STEPS"]
 

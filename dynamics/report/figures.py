@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .files import write_bytes_atomic  # noqa: E402
+from ..io import write_bytes_atomic  # noqa: E402
 
 __all__ = ["save_figure", "plot_sigmoidal", "plot_corollary", "plot_phase_diagram", "plot_relaxed_h2",
            "plot_depth", "plot_hinge", "plot_starvation", "plot_multiclass", "plot_shortcut", "plot_comparison"]
@@ -24,6 +24,8 @@ MARKERS = ("o", "s", "^", "D", "v", "P")
 TIME_LABEL = "flow time t (learning rate × steps)"
 #: Raster resolution of the PNG figures (print quality).
 FIGURE_DPI = 150
+#: Every figure is saved in these formats (raster for reading, vector for papers).
+FORMATS = ("png", "pdf")
 
 
 def _series(i):
@@ -36,11 +38,11 @@ def _markers(i):
 
 
 def save_figure(fig, stem) -> list:
-    """Save ``fig`` as ``stem.png`` and ``stem.pdf`` atomically (through :mod:`dynamics.files`); return the paths."""
+    """Save ``fig`` as ``stem.png`` and ``stem.pdf`` atomically (through :mod:`dynamics.io`); return the paths."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = []
-    for ext in ("png", "pdf"):
+    for ext in FORMATS:
         target = stem.with_suffix(f".{ext}")
         buffer = io.BytesIO()
         fig.savefig(buffer, format=ext, dpi=FIGURE_DPI, bbox_inches="tight")
@@ -88,7 +90,7 @@ def plot_corollary(result, stem) -> list:
 
 
 def plot_phase_diagram(result, stem) -> list:
-    from .experiments.phase_diagram import REGIONS
+    from ..experiments.phase_diagram import REGIONS
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
     extent = (result.z0[0], result.z0[-1], result.y0[0], result.y0[-1])
     cmap = plt.get_cmap("Greys", len(REGIONS))

@@ -1,7 +1,8 @@
-"""The main job: run every claim with built-in defaults and write the report.
+"""The main job: run every experiment with built-in sizes and write the report.
 
-Each claim is a :class:`ClaimRecord` produced by a claim function; the report
-is ``report.json`` (schema in the README) and a readable ``report.md``.
+Each experiment of :mod:`dynamics.experiments` (its registry) gives a frozen
+result, its figures and its claims (:class:`ClaimRecord`); this module saves the
+figures and writes ``report.json`` (schema in the README) and a readable ``report.md``.
 """
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
-from .files import report_folder, write_json_atomic, write_text_atomic
-from .paper_claims import PRODUCERS, ClaimRecord
-from .progress import progress
+from ..experiments.claims import ClaimRecord
+from ..experiments.registry import all_experiments
+from ..io import report_folder, write_json_atomic, write_text_atomic
+from ..progress import progress
+from .figures import save_figure
 
 __all__ = ["reproduce", "DEFAULT_OUT", "package_versions", "ClaimRecord"]
 
@@ -102,7 +105,7 @@ def reproduce(out=DEFAULT_OUT, *, quick: bool = False, force: bool = False, quie
     """Run every claim and write ``report.json``, ``report.md`` and the figures into the folder ``out``.
 
     The report is built in a temporary sibling folder and moved into place only
-    when complete (:func:`dynamics.files.report_folder`): an error or an
+    when complete (:func:`dynamics.io.report_folder`): an error or an
     interruption leaves ``out`` exactly as it was and no temporary folder behind.
 
     Parameters
@@ -125,22 +128,24 @@ def reproduce(out=DEFAULT_OUT, *, quick: bool = False, force: bool = False, quie
 
     Raises
     ------
-    dynamics.files.OutputFolderError
+    dynamics.io.OutputFolderError
         ``out`` is a link, a file, a folder of other files, or a report and ``force`` is false.
     """
-    from . import __version__
+    from .. import __version__
 
     started = time.time()
     run_id = f"learning-dynamics {__version__} at {time.strftime('%Y-%m-%dT%H:%M:%S')}"
     with report_folder(out, force=force, run_id=run_id) as build:
         records, figures = [], []
         figure_dir = build / "figures"
-        with progress(PRODUCERS, quiet=quiet, desc="reproduce", unit="experiment") as bar:  # cleared on Ctrl-C
-            for produce in bar:
-                bar.set_postfix_str(produce.__name__)
-                new_records, new_figures = produce(quick, figure_dir)
-                records += new_records
-                figures += [Path(f).relative_to(build).as_posix() for f in new_figures]
+        size = "quick" if quick else "full"
+        with progress(all_experiments(), quiet=quiet, desc="reproduce", unit="experiment") as bar:  # cleared on Ctrl-C
+            for experiment in bar:
+                bar.set_postfix_str(experiment.name)
+                result = experiment.result(size)
+                records += experiment.claims(result)
+                for stem, fig in experiment.figures(result).items():
+                    figures += [Path(f).relative_to(build).as_posix() for f in save_figure(fig, figure_dir / stem)]
         elapsed = time.time() - started
         parameters = {"quick": quick, "versions": package_versions(),
                       "seeds": "fixed per experiment (numpy default_rng)"}

@@ -8,7 +8,7 @@ import numpy as np
 import derivations
 
 from .flow import integrate
-from .validation import as_finite_array, require_positive
+from ..validation import as_finite_array, require_positive
 
 __all__ = ["SharedNeuronOutcome", "shared_neuron_outcome", "classify", "OUTCOMES", "WORKED_INITS"]
 

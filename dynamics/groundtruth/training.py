@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import log_softmax, softmax
 
 from .losses import LOSS_NAMES, loss_and_slope
-from .validation import as_finite_array, require_choice
+from ..validation import as_finite_array, require_choice
 
 __all__ = ["TrainingRun", "BatchRun", "DeepRun", "SoftmaxRun", "TrainingDiverged", "train", "train_batch",
            "train_deep", "train_softmax", "class_gradients"]

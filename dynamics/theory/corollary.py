@@ -27,7 +27,7 @@ import derivations
 from derivations.symbols import n as n_sym, p as p_sym, u as u_sym, u0 as u0_sym
 
 from .compiled import compile_expr
-from .validation import as_finite_array, require_positive
+from ..validation import as_finite_array, require_positive
 
 __all__ = ["ConvergenceRatio", "convergence_time_ratio", "EI_OVERFLOW"]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .data import Dataset, row_norms
-from .validation import as_finite_array
+from ..validation import as_finite_array
 
 __all__ = ["Initialization", "class_mean_init", "mode_init", "balanced_init", "invariant_init", "cone_init", "small_random_init",
            "shared_neuron_init", "deep_balanced_init", "multiclass_init"]
@@ -23,10 +23,10 @@ class Initialization:
 
 def _class_vectors(data: Dataset):
     if not isinstance(data, Dataset):
-        raise TypeError(f"data must be a dynamics.data.Dataset, got {type(data).__name__}")
+        raise TypeError(f"data must be a dynamics.groundtruth.data.Dataset, got {type(data).__name__}")
     if "x1" not in data.meta or "x2" not in data.meta:
         raise ValueError("this initialization needs a dataset with one repeated point per class "
-                         "(dynamics.data.repeated_points)")
+                         "(dynamics.groundtruth.data.repeated_points)")
     return tuple(_nonzero_vector(f"the dataset's class vector {k}", data.meta[k]) for k in ("x1", "x2"))
 
 
@@ -118,7 +118,7 @@ def balanced_init(data: Dataset, *, u0=0.1, v0=-0.1, **kwargs) -> Initialization
 
     Examples
     --------
-    >>> from dynamics.data import repeated_points
+    >>> from dynamics.groundtruth.data import repeated_points
     >>> data = repeated_points(np.random.default_rng(0), norms=(1e200, 1e-200))
     >>> init = balanced_init(data, u0=0.1, v0=-0.2)
     >>> float(init.Z0[0] * (data.X[0] @ init.W0[0])), float(init.Z0[1] * (data.X[-1] @ init.W0[1]))
@@ -159,13 +159,13 @@ def invariant_init(data: Dataset, *, c=0.1, theta0=0.0, swap=False, **kwargs) ->
 
 def cone_init(rng, data: Dataset, *, units_per_class=2, scale=0.3, noise=0.05,
               output=((0.2, 0.1), (-0.15, -0.2))) -> Initialization:
-    """Units aligned with the cone axis of :func:`dynamics.data.cone_points` (class 1) or its opposite (class 2).
+    """Units aligned with the cone axis of :func:`dynamics.groundtruth.data.cone_points` (class 1) or its opposite (class 2).
 
     With small ``noise`` every unit is active on its own class only (H2); ``output`` gives the output weights
     of each class's units, positive for class 1 and negative for class 2 (H3).
     """
     if "axis" not in data.meta:
-        raise ValueError("cone_init needs a dataset from dynamics.data.cone_points")
+        raise ValueError("cone_init needs a dataset from dynamics.groundtruth.data.cone_points")
     axis = data.meta["axis"]
     rows = [sign * scale * axis + noise * rng.standard_normal(axis.size)
             for sign in (1.0, -1.0) for _ in range(units_per_class)]
@@ -203,7 +203,7 @@ def deep_balanced_init(x, *, depth, u0):
 
 
 def multiclass_init(data: Dataset, *, diagonal=0.1, off_diagonal=-0.02, y0=0.1) -> Initialization:
-    """H5/H6 init for :func:`dynamics.data.multiclass_points`: unit k along class k's direction."""
+    """H5/H6 init for :func:`dynamics.groundtruth.data.multiclass_points`: unit k along class k's direction."""
     classes = int(data.labels.max()) + 1
     if not all(np.any(data.labels == k) for k in range(classes)):
         raise ValueError(f"multiclass_init needs labels 0..C-1 with every class present, got {np.unique(data.labels)}")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .data import row_norms
-from .validation import as_finite_array
+from ..validation import as_finite_array
 
 __all__ = ["AssumptionReport", "AssumptionError", "check_h1", "check_h2", "check_h3", "check_h4", "check_h5",
            "check_h6", "check_binary", "partition", "require", "RELATIVE_TOLERANCE"]

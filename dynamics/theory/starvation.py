@@ -36,7 +36,7 @@ from derivations.symbols import lam as lam_sym, n1 as n1_sym, n2 as n2_sym
 
 from .compiled import compile_expr
 from .flow import integrate
-from .validation import as_finite_array, require_frequency, require_positive
+from ..validation import as_finite_array, require_frequency, require_positive
 
 __all__ = ["bound_7", "bound_d2", "table1", "starved_confidence", "starved_confidences", "StarvedConfidence",
            "TABLE1_CONFIDENCES", "TABLE1_LAMBDAS"]

@@ -22,7 +22,7 @@ import scipy.optimize
 import scipy.sparse
 
 from .compiled import compile_expr, compile_flow, freeze_at_margin, margin_groups, margin_sign
-from .validation import as_finite_array, require_choice, require_frequency, require_positive
+from ..validation import as_finite_array, require_choice, require_frequency, require_positive
 
 __all__ = ["Trajectory", "integrate", "ReducedTrajectory", "solve_reduction", "METHODS", "RTOL", "ATOL"]
 

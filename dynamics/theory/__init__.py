@@ -1,0 +1,40 @@
+"""The theory room: curves computed from the derived equations, never from formulas typed again.
+
+It imports :mod:`derivations` (the equations, compiled with ``lambdify`` in
+:mod:`~dynamics.theory.compiled`) and never the ground truth.
+
+Modules
+-------
+compiled
+    Derived sympy expressions turned into vectorized numpy functions.
+balanced_logit
+    The balanced mode's logit in closed form (Ei for cross-entropy, exponentials
+    for the hinge, quadrature inversion for deep chains): :func:`logit`,
+    :func:`time_to_confidence`, :func:`growth_bound`, :func:`depth_crossover`.
+flow
+    Any derived flow integrated with ``solve_ivp``, many modes in one call
+    (:func:`integrate`), and the derived planar reductions (:func:`solve_reduction`).
+mode_map
+    The exact discrete map of gradient descent on a mode (finite learning rate).
+corollary
+    Corollary 3.3: ratio of the convergence times of two classes.
+shared_neuron
+    Theorem 3.4: which ReLU dies when one neuron is shared by both classes.
+starvation
+    Gradient starvation: the bounds (7) and (D.2) and ODE (8).
+roots
+    The safeguarded Newton solver used to invert increasing closed forms.
+"""
+from .balanced_logit import DepthCrossover, depth_crossover, growth_bound, logit, time_to_confidence
+from .corollary import ConvergenceRatio, convergence_time_ratio
+from .flow import ReducedTrajectory, Trajectory, integrate, solve_reduction
+from .mode_map import ModeMapRun, iterate_mode_map
+from .shared_neuron import SharedNeuronOutcome, shared_neuron_outcome
+from .starvation import StarvedConfidence, bound_7, bound_d2, starved_confidence, starved_confidences, table1
+
+__all__ = [
+    "logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "integrate", "Trajectory",
+    "solve_reduction", "ReducedTrajectory", "iterate_mode_map", "ModeMapRun", "convergence_time_ratio",
+    "ConvergenceRatio", "shared_neuron_outcome", "SharedNeuronOutcome", "bound_7", "bound_d2", "table1",
+    "starved_confidence", "starved_confidences", "StarvedConfidence",
+]
