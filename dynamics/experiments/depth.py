@@ -218,7 +218,8 @@ def run(settings: tuple = DEFAULT_SETTINGS, *, horizon: float = 10.0, lr: float 
     t = np.linspace(0, horizon, points)
     steps = int(round(horizon / lr))
     if steps < 1:
-        raise ValueError(f"lr must be at most the horizon ({horizon:g}) so that GD takes a step, got {lr!r}")
+        raise ValueError(f"lr must be below twice the horizon ({2 * horizon:g}) so that GD takes at least one step, "
+                         f"got {lr!r}")
     record = max(1, steps // RECORDS)
     chains = [_fig4_chain(depth, norm, t, lr, steps, record) for depth, norm in settings]
     depths = np.asarray(depths)
