@@ -170,8 +170,8 @@ def figures(result: MulticlassResult) -> dict:
                 label=f"class {k + 1} (‖x‖={result.norms[k]:g}, {result.per_class[k]} "
                       f"point{'s' if result.per_class[k] != 1 else ''}), all classes",
                 **style.series(k))
-        ax.plot(result.t, result.alone_confidences[:, k], label="each class trained alone (markers)" if k == 0 else None,
-                **style.markers(k))
+        ax.plot(result.t, result.alone_confidences[:, k],
+                label="each class trained alone (markers)" if k == 0 else None, **style.markers(k))
     ax.set(xlabel=style.TIME_LABEL, ylabel="mean P(true class)",
            title=f"Lemma A.1: each class learns as if alone (max logit gap {result.alone_vs_joint:.1e})")
     ax.legend(fontsize=7)
