@@ -197,12 +197,3 @@ def claims(result: MulticlassResult) -> list:
 
 EXPERIMENT = Experiment(name="multiclass", title="Lemma A.1: independent class modes in a softmax network (App. A.2)",
                         order=95, sizes=SIZES, run=run, figures=figures, claims=claims)
-
-
-def multiclass_independence(**params) -> MulticlassResult:
-    """Transitional: the old name, at the report's size unless overridden (``run(**SIZES["full"], **params)``).
-
-    ``dynamics/experiments/__init__.py`` and the old producer in ``dynamics/report/claims.py`` still call it;
-    delete it with them at merge.
-    """
-    return run(**{**SIZES["full"], **params})
