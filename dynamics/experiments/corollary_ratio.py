@@ -170,7 +170,8 @@ def run(grid: tuple = DEFAULT_GRID, deltas: tuple = DEFAULT_DELTAS, *, lr: float
         grid=tuple(grid), deltas=tuple(deltas), exact=np.array(exact), formula=np.array(formula),
         approximate=np.array(approx), measured=measured, gd_times=gd_times, flow_times=flow_times,
         max_relative_error=relative_discrepancy(measured, flow_ratio),
-        time_error=relative_discrepancy(gd_times, flow_times), raw_time_error=relative_discrepancy(raw_times, flow_times),
+        time_error=relative_discrepancy(gd_times, flow_times),
+        raw_time_error=relative_discrepancy(raw_times, flow_times),
         closed_form_error=float(max(closed)), lr=lr)
 
 
