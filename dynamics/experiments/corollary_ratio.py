@@ -224,7 +224,3 @@ def claims(result: CorollaryResult) -> list:
 
 EXPERIMENT = Experiment(name="corollary_ratio", title="Corollary 3.3: the convergence-time ratio t2*/t1* (Sec. 3.2)",
                         order=60, sizes=SIZES, run=run, figures=figures, claims=claims)
-
-# Until the merge only: dynamics/experiments/__init__.py and report/claims.py (not this module's to edit)
-# import this old name.  Delete this line when they are rewritten.
-corollary_ratio = run

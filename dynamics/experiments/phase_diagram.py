@@ -197,7 +197,3 @@ def claims(result: PhaseDiagramResult) -> list:
 
 EXPERIMENT = Experiment(name="phase_diagram", title="Phase diagram of a class-1 neuron (Sec. 3.3, Fig. 2 Left)",
                         order=70, sizes=SIZES, run=run, figures=figures, claims=claims)
-
-# Until the merge only: dynamics/experiments/__init__.py and report/claims.py (not this module's to edit)
-# import this old name.  Delete this line when they are rewritten.
-phase_diagram = run

@@ -295,8 +295,3 @@ def claims(result: SharedNeuronResult) -> list:
 EXPERIMENT = Experiment(name="shared_neuron",
                         title="A neuron shared by both classes (Sec. 3.4, Theorem 3.4, Figs. 3, 7)", order=30,
                         sizes=SIZES, run=run, figures=figures, claims=claims)
-
-# Until the merge only: dynamics/experiments/__init__.py and report/claims.py (not this module's to edit)
-# import these old names.  Delete these lines when they are rewritten.
-RelaxedH2Result = SharedNeuronResult
-relaxed_h2 = run

@@ -267,7 +267,3 @@ def claims(result: SigmoidalResult) -> list:
 
 EXPERIMENT = Experiment(name="sigmoidal", title="Sigmoidal learning and the 1/(||x|| p) time scale (Sec. 3.2, Fig. 2)",
                         order=80, sizes=SIZES, run=run, figures=figures, claims=claims)
-
-# Until the merge only: dynamics/experiments/__init__.py and report/claims.py (not this module's to edit)
-# import this old name.  Delete this line when they are rewritten.
-sigmoidal_learning = run
