@@ -1,21 +1,17 @@
-"""The paper's phenomena, each derived, predicted, checked against training (Secs. 3-6 and the appendices of the paper).
+"""The experiment room: the paper's phenomena, each derived, predicted and measured in one module.
 
-Every experiment returns a frozen result object holding theory curves, GD runs,
-agreement numbers and the parameters used; :mod:`dynamics.report.figures` draws them.
+Every module here that defines ``EXPERIMENT`` (an :class:`~dynamics.experiments.registry.Experiment`)
+is one phenomenon: a frozen result of theory curves, gradient-descent runs and
+agreement numbers; ``run`` with its sizes defined once; its figures; its claims.
+The registry finds them; ``learning-dynamics reproduce`` reports them all.
+
+Examples
+--------
+>>> from dynamics import experiments
+>>> "sigmoidal" in [e.name for e in experiments.all_experiments()]
+True
 """
-from .corollary_ratio import CorollaryResult, corollary_ratio
-from .depth import DepthResult, depth_experiment
-from .hinge import HingeResult, hinge_vs_bce
-from .multiclass import MulticlassResult, multiclass_independence
-from .phase_diagram import PhaseDiagramResult, phase_diagram
-from .shared_neuron import RelaxedH2Result, relaxed_h2
-from .shortcut import ShortcutResult, shortcut_experiment
-from .sigmoidal import SigmoidalResult, sigmoidal_learning
-from .starvation import StarvationResult, starvation_experiment
+from .claims import KINDS, TOLERANCES, ClaimRecord
+from .registry import SIZES, Experiment, all_experiments, get
 
-__all__ = [
-    "sigmoidal_learning", "SigmoidalResult", "corollary_ratio", "CorollaryResult", "phase_diagram",
-    "PhaseDiagramResult", "relaxed_h2", "RelaxedH2Result", "depth_experiment", "DepthResult", "hinge_vs_bce",
-    "HingeResult", "starvation_experiment", "StarvationResult", "multiclass_independence", "MulticlassResult",
-    "shortcut_experiment", "ShortcutResult",
-]
+__all__ = ["Experiment", "ClaimRecord", "TOLERANCES", "KINDS", "SIZES", "all_experiments", "get"]

@@ -1,4 +1,14 @@
-"""Corollary 3.3: predicted vs measured convergence-time ratio t2*/t1* (Sec. 3.2)."""
+"""Corollary 3.3: predicted vs measured convergence-time ratio t2*/t1* of two classes (Sec. 3.2 of the paper).
+
+The hitting times of ``P >= 1 - delta`` on each class come from the closed forms (the corollary), from the
+integrated derived flow, and from gradient descent on the real two-layer network at ``lr`` and ``lr / 2``,
+Richardson-extrapolated (:mod:`dynamics.experiments.sharpness`).
+
+Examples
+--------
+>>> EXPERIMENT.name, len(EXPERIMENT.sizes["quick"]["grid"]), len(EXPERIMENT.sizes["full"]["grid"])
+('corollary_ratio', 2, 4)
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,14 +18,18 @@ from scipy.special import expit
 
 import derivations
 
-from ..theory.corollary import convergence_time_ratio
-from ..theory.flow import integrate
 from ..groundtruth.data import repeated_points
 from ..groundtruth.initialization import balanced_init
 from ..groundtruth.training import train
+from ..theory.corollary import convergence_time_ratio
+from ..theory.flow import integrate
+from . import style
+from .claims import TOLERANCES, ClaimRecord, number_key
+from .registry import Experiment
 from .sharpness import first_crossing, halved_lrs, relative_discrepancy
 
-__all__ = ["CorollaryResult", "corollary_ratio", "DEFAULT_GRID"]
+__all__ = ["CorollaryResult", "run", "figures", "claims", "EXPERIMENT", "SIZES", "DEFAULT_GRID", "DEFAULT_DELTAS",
+           "CLOSED_FORM_TOLERANCE"]
 
 #: (norm1, norm2, p1) settings and allowed errors delta.
 DEFAULT_GRID = ((1.0, 1.0, 0.5), (2.0, 1.0, 0.5), (1.0, 1.0, 0.7), (1.5, 0.75, 0.6))
@@ -23,32 +37,67 @@ DEFAULT_DELTAS = (0.2, 0.1, 0.05, 0.02, 0.01)
 #: Class 2 starts ahead (|v0| > u0), so the exact ratio differs from its approximation and approaches it as
 #: delta -> 0, as the corollary says.
 U0, V0 = 0.05, -0.5
+#: Samples of the dense flow solution per setting; hitting times are interpolated linearly between them
+#: (relative error ~1e-6, far below the GD tolerances).
+FLOW_SAMPLES = 20_001
+#: A flow that has not reached every level by the closed forms' horizon gets this many doublings of it.
+HORIZON_DOUBLINGS = 4
+#: GD and the flow run this factor past the later closed-form hitting time, so every level is crossed.
+HORIZON_MARGIN = 1.05
+#: Points per class and input dimension of the repeated-points data.
+N_POINTS, DIMENSION = 20, 4
+#: The closed-form times t1*, t2* against the flow's crossings: these are interpolated linearly on the
+#: FLOW_SAMPLES grid (relative error ~1e-6), so that is the bound, not integration error.
+CLOSED_FORM_TOLERANCE = 1e-6
+
+#: CLOSED_FORM_TOLERANCE as the report's criterion has always printed it ("1e-6", not "1e-06").
+_CLOSED_FORM_TEXT = f"{CLOSED_FORM_TOLERANCE:.0e}".replace("e-0", "e-")
+
+#: Keyword arguments of :func:`run` at each size (the report's, the examples' and the tests').
+SIZES = {"quick": {"grid": DEFAULT_GRID[:2]}, "full": {"grid": DEFAULT_GRID}}
 
 
 @dataclass(frozen=True)
 class CorollaryResult:
+    """Exact, formula, approximate and measured t2*/t1* per setting and allowed error delta.
+
+    Attributes
+    ----------
+    grid : tuple of (float, float, float)
+        The (||x1||, ||x2||, p1) of each row (``S`` settings).
+    deltas : tuple of float
+        Allowed errors delta (``D`` of them).
+    exact, formula, approximate : ndarray, shape (S, D)
+        t2*/t1* from the closed-form times, from the corollary's formula, and its delta -> 0 limit
+        (||x1|| / ||x2||) (p1 / (1 - p1)).
+    measured : ndarray, shape (S, D)
+        t2*/t1* from the Richardson-extrapolated GD hitting times.
+    gd_times, flow_times : ndarray, shape (S, 2, D)
+        Hitting times of classes 1 and 2: Richardson GD (``lr``, ``lr / 2``), and the integrated derived flow.
+    max_relative_error : float
+        Measured ratio against the flow's ratio (largest relative error).
+    time_error, raw_time_error : float
+        Largest relative error of the GD hitting times against the flow's: Richardson, and GD at ``lr`` alone
+        (the O(lr) gap the extrapolation removes).
+    closed_form_error : float
+        Closed-form times (the corollary's t1*, t2*) against the flow's hitting times.
+    lr : float
+        The coarser learning rate of the Richardson pair.
+    """
+
     grid: tuple
     deltas: tuple
-    exact: np.ndarray         # (settings, deltas)
+    exact: np.ndarray
     formula: np.ndarray
     approximate: np.ndarray
-    measured: np.ndarray       # t2*/t1* from the Richardson-extrapolated GD hitting times
-    gd_times: np.ndarray       # (settings, 2, deltas): Richardson GD (lr, lr/2) hitting times of classes 1, 2
-    flow_times: np.ndarray     # (settings, 2, deltas): hitting times of the integrated derived flow
-    max_relative_error: float  # measured ratio vs the flow's ratio
-    time_error: float          # max relative error of the GD hitting times against the flow's
-    raw_time_error: float      # the same for GD at lr alone (the O(lr) gap the extrapolation removes)
-    closed_form_error: float   # closed-form times (the corollary's t1*, t2*) vs the flow's hitting times
+    measured: np.ndarray
+    gd_times: np.ndarray
+    flow_times: np.ndarray
+    max_relative_error: float
+    time_error: float
+    raw_time_error: float
+    closed_form_error: float
     lr: float
-
-
-#: Samples of the dense flow solution per setting; hitting times are interpolated linearly between them
-#: (relative error ~1e-6, far below the GD tolerances).
-FLOW_SAMPLES = 20_001
-
-
-#: A flow that has not reached every level by the closed forms' horizon gets this many doublings of it.
-HORIZON_DOUBLINGS = 4
 
 
 def _flow_hitting_times(n1, n2, p1, levels, horizon):
@@ -70,14 +119,30 @@ def _mode_state(n1, n2):
     return [np.sqrt(n1 * U0), np.sqrt(U0 / n1), np.sqrt(n2 * abs(V0)), -np.sqrt(abs(V0) / n2)]
 
 
-def corollary_ratio(grid=DEFAULT_GRID, deltas=DEFAULT_DELTAS, *, lr=0.02, rng=None) -> CorollaryResult:
-    """For each (norm1, norm2, p1) and delta: exact, formula, approximate and GD-measured t2*/t1*.
+def run(grid: tuple = DEFAULT_GRID, deltas: tuple = DEFAULT_DELTAS, *, lr: float = 0.02,
+        seed: int = 1) -> CorollaryResult:
+    """For each (||x1||, ||x2||, p1) and delta: exact, formula, approximate and GD-measured t2*/t1*.
 
     GD runs at ``lr`` and ``lr / 2``; the hitting times of both classes are Richardson-extrapolated and
     compared with those of the integrated derived flow (a uniform time-scale error cancels in the ratio but
     not in the times, so both are reported).
+
+    Parameters
+    ----------
+    grid : tuple of (norm1, norm2, p1)
+        Input norms of the two classes and the frequency of class 1.
+    deltas : tuple of float
+        Allowed errors: the hitting time of class k is the first time its P reaches ``1 - delta``.
+    lr : float
+        Coarser learning rate of the Richardson pair (``lr`` and ``lr / 2``).
+    seed : int
+        Seed of the data (numpy ``default_rng``).
+
+    Returns
+    -------
+    CorollaryResult
     """
-    rng = rng or np.random.default_rng(1)
+    rng = np.random.default_rng(seed)
     deltas = np.asarray(deltas, float)
     exact, formula, approx, gd_times, raw_times, flow_times, closed = [], [], [], [], [], [], []
     for n1, n2, p1 in grid:
@@ -85,23 +150,77 @@ def corollary_ratio(grid=DEFAULT_GRID, deltas=DEFAULT_DELTAS, *, lr=0.02, rng=No
         exact.append(r.exact)
         formula.append(r.formula)
         approx.append(r.approximate)
-        horizon = 1.05 * max(np.max(r.t1), np.max(r.t2))
+        horizon = HORIZON_MARGIN * max(np.max(r.t1), np.max(r.t2))
         flow = _flow_hitting_times(n1, n2, p1, 1 - deltas, horizon)
         flow_times.append(flow)
         closed.append(relative_discrepancy(np.array([r.t1, r.t2]), flow))
-        data = repeated_points(rng, norms=(n1, n2), p=p1, n_points=20, dimension=4)
+        data = repeated_points(rng, norms=(n1, n2), p=p1, n_points=N_POINTS, dimension=DIMENSION)
         init = balanced_init(data, u0=U0, v0=V0)
         times = []
         for eta in halved_lrs(lr):  # a record at every step: the crossing is interpolated, error O(lr^2)
-            run = train(data.X, data.labels, init.W0, init.Z0, lr=eta, steps=int(np.ceil(horizon / eta)))
-            c1, c2 = expit(run.logits[:, 0]), expit(-run.logits[:, -1])
-            times.append(np.array([[first_crossing(run.t, c, 1 - d) for d in deltas] for c in (c1, c2)]))
+            gd = train(data.X, data.labels, init.W0, init.Z0, lr=eta, steps=int(np.ceil(horizon / eta)))
+            c1, c2 = expit(gd.logits[:, 0]), expit(-gd.logits[:, -1])
+            times.append(np.array([[first_crossing(gd.t, c, 1 - d) for d in deltas] for c in (c1, c2)]))
         raw_times.append(times[0])
         gd_times.append(2 * times[1] - times[0])
     gd_times, flow_times, raw_times = np.array(gd_times), np.array(flow_times), np.array(raw_times)
     measured = gd_times[:, 1] / gd_times[:, 0]
     flow_ratio = flow_times[:, 1] / flow_times[:, 0]
-    return CorollaryResult(tuple(grid), tuple(deltas), np.array(exact), np.array(formula), np.array(approx),
-                           measured, gd_times, flow_times, relative_discrepancy(measured, flow_ratio),
-                           relative_discrepancy(gd_times, flow_times), relative_discrepancy(raw_times, flow_times),
-                           float(max(closed)), lr)
+    return CorollaryResult(
+        grid=tuple(grid), deltas=tuple(deltas), exact=np.array(exact), formula=np.array(formula),
+        approximate=np.array(approx), measured=measured, gd_times=gd_times, flow_times=flow_times,
+        max_relative_error=relative_discrepancy(measured, flow_ratio),
+        time_error=relative_discrepancy(gd_times, flow_times),
+        raw_time_error=relative_discrepancy(raw_times, flow_times),
+        closed_form_error=float(max(closed)), lr=lr)
+
+
+def figures(result: CorollaryResult) -> dict:
+    """t2*/t1* against delta: exact (lines), GD (markers) and the delta -> 0 limit (dotted).
+
+    Returns
+    -------
+    dict
+        ``{"cor33_ratio": Figure}``.
+    """
+    fig, ax = style.new_figure(figsize=(6, 4))
+    for i, (n1, n2, p1) in enumerate(result.grid):
+        label = f"‖x1‖={n1:g}, ‖x2‖={n2:g}, p1={p1:g}"
+        ax.plot(result.deltas, result.exact[i], label=f"exact: {label}", **style.series(i))
+        ax.plot(result.deltas, result.measured[i], **style.markers(i))
+        ax.axhline(result.approximate[i][0], color="grey", linewidth=0.6, linestyle=":")
+    ax.set(xscale="log", xlabel="allowed error δ", ylabel="t2*/t1*",
+           title="Corollary 3.3: lines exact, markers GD, dotted (‖x1‖/‖x2‖)(p1/(1−p1))")
+    ax.legend(fontsize=7)
+    return {"cor33_ratio": fig}
+
+
+def _setting_key(setting) -> str:
+    n1, n2, p1 = setting
+    return f"n1={n1:g},n2={n2:g},p1={p1:g}"
+
+
+def claims(result: CorollaryResult) -> list:
+    """``cor33_ratio``: the corollary's ratio equals the exact one, and GD matches the flow's times and ratio."""
+    theory = {_setting_key(g): {number_key(d): float(v) for d, v in zip(result.deltas, row)}
+              for g, row in zip(result.grid, result.exact)}
+    measured = {_setting_key(g): {number_key(d): float(v) for d, v in zip(result.deltas, row)}
+                for g, row in zip(result.grid, result.measured)}
+    formula_err = float(np.max(np.abs(result.formula - result.exact) / result.exact))
+    err = max(result.time_error, result.max_relative_error)
+    passed = (err <= TOLERANCES["gd_time"] and formula_err <= TOLERANCES["quadrature"]
+              and result.closed_form_error <= CLOSED_FORM_TOLERANCE)
+    return [ClaimRecord(
+        "cor33_ratio", "§4, Corollary 3.3",
+        "t2*/t1* from the closed forms equals the corollary's formula and matches GD", theory, measured, err, passed,
+        "measured", TOLERANCES["gd_time"],
+        "hitting times t1*, t2* of P >= 1 - delta on each class: GD at lr and lr/2 (checked at every "
+        "step, crossing interpolated), Richardson-extrapolated, against the integrated derived flow; "
+        f"max relative error of the times and of their ratio <= {TOLERANCES['gd_time']:g} (a uniform "
+        "time-scale error cancels in the ratio, not in the times); the formula equals the exact ratio "
+        f"within {TOLERANCES['quadrature']:g} and the closed-form times equal the flow's within "
+        f"{_CLOSED_FORM_TEXT} (the flow's crossings are interpolated on a grid)")]
+
+
+EXPERIMENT = Experiment(name="corollary_ratio", title="Corollary 3.3: the convergence-time ratio t2*/t1* (Sec. 3.2)",
+                        order=60, sizes=SIZES, run=run, figures=figures, claims=claims)

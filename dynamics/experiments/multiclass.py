@@ -1,4 +1,12 @@
-"""Multi-class independence: Lemma A.1 checked on a real softmax network (App. A.2)."""
+"""Multi-class independence: Lemma A.1 checked on a real softmax network (the paper's App. A.2).
+
+Under H4-H6 (classes along orthogonal directions, unit k active on class k only,
+``Z`` positive on its diagonal and non-positive elsewhere) gradient descent on
+``softmax(Z relu(W x))`` keeps every activation pattern and every sign of ``Z``;
+class k's points move only row k of ``W``; and each class learns exactly as it
+would alone, its time rescaled by its frequency.  This module trains the real
+network (:func:`dynamics.groundtruth.training.train_softmax`) and measures all four.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,64 +14,186 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import softmax
 
+from . import style
+from .claims import TOLERANCES, ClaimRecord
+from .registry import Experiment
 from ..groundtruth.assumptions import check_h4, check_h5, check_h6, require
 from ..groundtruth.data import multiclass_points
 from ..groundtruth.initialization import multiclass_init
 from ..groundtruth.training import train_softmax
 
-__all__ = ["MulticlassResult", "multiclass_independence"]
+__all__ = ["MulticlassResult", "run", "figures", "claims", "SIZES", "EXPERIMENT", "RECORDS"]
+
+#: About this many records per run (every ``steps // RECORDS`` steps): enough for smooth curves.
+RECORDS = 60
+#: Output weights at initialization: a positive diagonal and a small negative off-diagonal (H6).
+Z0_DIAGONAL, Z0_OFF_DIAGONAL = 0.2, -0.05
 
 
 @dataclass(frozen=True)
 class MulticlassResult:
+    """Lemma A.1 measured on a softmax network trained jointly and class by class.
+
+    Attributes
+    ----------
+    classes : int
+        Number of classes C (numbered 0..C-1 in the data, 1..C in figures).
+    t : ndarray (R,)
+        Flow time ``lr * step`` of each record.
+    confidences : ndarray (R, C)
+        Mean P(true class) over each class's points, all classes trained together.
+    patterns_fixed : bool
+        Unit k is active exactly on class k's points, at every record.
+    signs_preserved : bool
+        The diagonal of ``Z`` stays > 0 and the off-diagonal <= 0, at every record.
+    rows_untouched : bool
+        At the final weights, class k's points give a zero gradient to every row j != k of ``W``.
+    max_cross_update : float
+        Largest absolute entry of those rows' gradients (summed over class k's points); 0 when untouched.
+    alone_confidences : ndarray (R, C)
+        Mean P(class k) of class k's points when class k is trained alone (learning rate times its frequency).
+    alone_vs_joint : float
+        Largest absolute logit difference between training each class alone and all together.
+    norms : tuple of float
+        Input norm of each class.
+    per_class : tuple of int
+        Number of points of each class.
+    lr : float
+        Learning rate of the joint run.
+    steps : int
+        Gradient-descent steps.
+    """
+
     classes: int
     t: np.ndarray
-    confidences: np.ndarray          # (R, C): P(true class) of each class's points
-    patterns_fixed: bool             # only entry k of W x is positive for x in D_k, at every record
-    signs_preserved: bool            # Z diagonal > 0, off-diagonal <= 0 at every record
-    rows_untouched: bool             # a class-k update changes only row k of W
-    max_cross_update: float          # largest change of a row j != k caused by class k's points
-    alone_confidences: np.ndarray    # (R, C): each class trained alone (time rescaled by its frequency)
-    alone_vs_joint: float            # max |logit difference| between training alone and together
+    confidences: np.ndarray
+    patterns_fixed: bool
+    signs_preserved: bool
+    rows_untouched: bool
+    max_cross_update: float
+    alone_confidences: np.ndarray
+    alone_vs_joint: float
     norms: tuple
+    per_class: tuple
     lr: float
+    steps: int
 
 
-def multiclass_independence(*, classes=4, per_class=(1, 2, 3, 4), norms=(0.6, 0.9, 1.2, 1.5), dimension=6, lr=0.5,
-                            steps=600, rng=None) -> MulticlassResult:
-    """Lemma A.1 on a real softmax network: fixed patterns, kept signs, untouched rows, and each class
-    learning exactly as it would alone (its own row of W and column of Z)."""
-    rng = rng or np.random.default_rng(3)
-    per_class, norms = tuple(per_class)[:classes], tuple(norms)[:classes]
-    data = multiclass_points(rng, classes=classes, per_class=per_class, dimension=dimension, norm=norms)
-    init = multiclass_init(data, diagonal=0.2, off_diagonal=-0.05)
-    require(check_h4(data.X, data.labels), check_h5(data.X, data.labels, init.W0), check_h6(init.Z0))
-    run = train_softmax(data.X, data.labels, init.W0, init.Z0, lr=lr, steps=steps, record_every=max(1, steps // 60))
-    own = np.eye(classes, dtype=bool)[data.labels]  # (n, h): unit k is meant to fire on class k only
-    patterns = np.all((run.preactivations > 0) == own[None])
-    diag = np.einsum("rkk->rk", run.Z_history)
-    off = run.Z_history[:, ~np.eye(classes, dtype=bool)]
-    signs = bool(np.all(diag > 0) and np.all(off <= 0))
-    # Per-class gradients at the final weights: class k's points must leave rows j != k untouched.
-    W, Z = run.W, run.Z
-    pre = data.X @ W.T
-    g = softmax(np.maximum(pre, 0) @ Z.T, axis=1) - np.eye(classes)[data.labels]
+def _cross_class_update(X, labels, pre, logits, Z) -> float:
+    """Largest entry of the gradient that class k's points give to a row j != k of ``W`` (sum over the points).
+
+    ``pre`` (n, h) and ``logits`` (n, C) are the network's forward pass at the weights ``Z``, as recorded by
+    :func:`~dynamics.groundtruth.training.train_softmax`.  The training room has no per-class softmax gradient
+    yet (the binary network's is ``class_gradients``), so the cross-entropy gradient is written here.
+    """
+    classes = Z.shape[0]
+    g = softmax(logits, axis=1) - np.eye(classes)[labels]  # dL/dlogits per point
     cross = 0.0
     for k in range(classes):
-        sel = data.labels == k
-        grad_W = ((g[sel] @ Z) * (pre[sel] > 0)).T @ data.X[sel]
+        sel = labels == k
+        grad_W = ((g[sel] @ Z) * (pre[sel] > 0)).T @ X[sel]
         others = np.arange(classes) != k
         cross = max(cross, float(np.max(np.abs(grad_W[others]))))
-    probs = softmax(run.logits, axis=2)[:, np.arange(data.labels.size), data.labels]
+    return cross
+
+
+def run(*, classes: int, steps: int, per_class=(1, 2, 3, 4), norms=(0.6, 0.9, 1.2, 1.5), dimension: int = 6,
+        lr: float = 0.5, seed: int = 3) -> MulticlassResult:
+    """Lemma A.1 on a real softmax network: fixed patterns, kept signs, untouched rows, classes learning alone.
+
+    Parameters
+    ----------
+    classes : int
+        Number of classes C (at most ``len(per_class)`` and ``len(norms)``; the first C entries are used).
+    steps : int
+        Gradient-descent steps of every run.
+    per_class : sequence of int
+        Points per class (unequal, so the classes have different frequencies).
+    norms : sequence of float
+        Input norm of each class.
+    dimension : int
+        Input dimension (>= C: the classes lie along orthonormal directions, H4).
+    lr : float
+        Learning rate of the joint run; class k alone runs at ``lr * p_k`` (its frequency), which gives the
+        same steps as its share of the joint mean loss.
+    seed : int
+        Seed of the data's random directions.
+
+    Returns
+    -------
+    MulticlassResult
+
+    Raises
+    ------
+    dynamics.groundtruth.assumptions.AssumptionError
+        If the data or initialization violates H4-H6.
+    """
+    rng = np.random.default_rng(seed)
+    per_class, norms = tuple(per_class)[:classes], tuple(norms)[:classes]
+    data = multiclass_points(rng, classes=classes, per_class=per_class, dimension=dimension, norm=norms)
+    init = multiclass_init(data, diagonal=Z0_DIAGONAL, off_diagonal=Z0_OFF_DIAGONAL)
+    require(check_h4(data.X, data.labels), check_h5(data.X, data.labels, init.W0), check_h6(init.Z0))
+    every = max(1, steps // RECORDS)
+    joint = train_softmax(data.X, data.labels, init.W0, init.Z0, lr=lr, steps=steps, record_every=every)
+    own = np.eye(classes, dtype=bool)[data.labels]  # (n, h): unit k is meant to fire on class k only
+    patterns = np.all(joint.patterns == own[None])
+    diag = np.einsum("rkk->rk", joint.Z_history)
+    off = joint.Z_history[:, ~np.eye(classes, dtype=bool)]
+    signs = bool(np.all(diag > 0) and np.all(off <= 0))
+    # The last record is the forward pass at the final weights.
+    cross = _cross_class_update(data.X, data.labels, joint.preactivations[-1], joint.logits[-1], joint.Z)
+    probs = softmax(joint.logits, axis=2)[:, np.arange(data.labels.size), data.labels]
     conf = np.stack([probs[:, data.labels == k].mean(axis=1) for k in range(classes)], axis=1)
-    # Each class alone: the mean over its own points is 1/p_k times larger, so lr * p_k gives the same steps.
     alone, gap = [], 0.0
     for k in range(classes):
         sel = data.labels == k
-        share = sel.mean()
-        single = train_softmax(data.X[sel], data.labels[sel], init.W0, init.Z0, lr=lr * share, steps=steps,
-                               record_every=max(1, steps // 60))
-        gap = max(gap, float(np.max(np.abs(single.logits - run.logits[:, sel]))))
+        single = train_softmax(data.X[sel], data.labels[sel], init.W0, init.Z0, lr=lr * sel.mean(), steps=steps,
+                               record_every=every)
+        gap = max(gap, float(np.max(np.abs(single.logits - joint.logits[:, sel]))))
         alone.append(softmax(single.logits, axis=2)[:, :, k].mean(axis=1))
-    return MulticlassResult(classes, run.t, conf, bool(patterns), signs, cross == 0.0, cross,
-                            np.stack(alone, axis=1), gap, norms, lr)
+    return MulticlassResult(classes=classes, t=joint.t, confidences=conf, patterns_fixed=bool(patterns),
+                            signs_preserved=signs, rows_untouched=cross == 0.0, max_cross_update=cross,
+                            alone_confidences=np.stack(alone, axis=1), alone_vs_joint=gap, norms=norms,
+                            per_class=per_class, lr=float(lr), steps=int(steps))
+
+
+#: The report's sizes: the same run at both (it takes well under a second).
+SIZES = {"quick": {"classes": 4, "steps": 600}, "full": {"classes": 4, "steps": 600}}
+
+
+def figures(result: MulticlassResult) -> dict:
+    """``{"lemma_a1_multiclass": Figure}``: each class's confidence trained with all classes (lines) and alone
+    (markers); classes numbered 1..C."""
+    fig, ax = style.new_figure(figsize=(7, 4.2))
+    for k in range(result.classes):
+        ax.plot(result.t, result.confidences[:, k],
+                label=f"class {k + 1} (‖x‖={result.norms[k]:g}, {result.per_class[k]} "
+                      f"point{'s' if result.per_class[k] != 1 else ''}), all classes",
+                **style.series(k))
+        ax.plot(result.t, result.alone_confidences[:, k],
+                label="each class trained alone (markers)" if k == 0 else None, **style.markers(k))
+    ax.set(xlabel=style.TIME_LABEL, ylabel="mean P(true class)",
+           title=f"Lemma A.1: each class learns as if alone (max logit gap {result.alone_vs_joint:.1e})")
+    ax.legend(fontsize=7)
+    return {"lemma_a1_multiclass": fig}
+
+
+def claims(result: MulticlassResult) -> list:
+    """The claim ``multiclass_lemma_a1``: patterns, signs and rows exact, and joint = alone up to rounding."""
+    alone_equals_joint = result.alone_vs_joint <= TOLERANCES["exact"]
+    passed = result.patterns_fixed and result.signs_preserved and result.rows_untouched and alone_equals_joint
+    return [ClaimRecord("multiclass_lemma_a1", "§10, Lemma A.1",
+                        "softmax network under H4-H6: patterns fixed, signs of Z kept, rows j != k untouched by "
+                        "class k, and each class learns exactly as it would alone",
+                        {"patterns_fixed": True, "signs_preserved": True, "rows_untouched": True,
+                         "alone_equals_joint": True},
+                        {"patterns_fixed": result.patterns_fixed, "signs_preserved": result.signs_preserved,
+                         "rows_untouched": result.rows_untouched, "alone_equals_joint": alone_equals_joint},
+                        result.alone_vs_joint, passed, "measured", TOLERANCES["exact"],
+                        "softmax GD: patterns, signs and untouched rows hold exactly, and the largest logit gap "
+                        f"between training all classes jointly and each alone is <= {TOLERANCES['exact']:g} "
+                        "(rounding only)")]
+
+
+EXPERIMENT = Experiment(name="multiclass", title="Lemma A.1: independent class modes in a softmax network (App. A.2)",
+                        order=95, sizes=SIZES, run=run, figures=figures, claims=claims)

@@ -1,53 +1,132 @@
-"""Phase diagram of a class-1 neuron in the (z0, y0) plane (Sec. 3.3, Fig. 2 Left)."""
+"""Phase diagram of a class-1 neuron in the (z0, y0) plane (Sec. 3.3 of the paper, Fig. 2 Left).
+
+One class-1 point of norm ``||x||`` and one hidden unit with ``y0 = w0 . x`` and output weight ``z0``: the
+unit is frozen (``y0 <= 0``), learns (``y0 > -||x|| z0``), stalls on the line ``y0 = -||x|| z0``, or dies.
+The regions the theory predicts are compared with where a batched gradient-descent sweep over a grid of
+initializations ends.
+
+Examples
+--------
+>>> theory_region([0.5, -0.5, 0.5], [0.3, 0.3, -0.1], 0.7).tolist()  # success, dies, frozen
+[1, 3, 0]
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import matplotlib
 import numpy as np
 
 import derivations
 
-from ..theory.flow import integrate
-from ..progress import progress
 from ..groundtruth.training import train_batch
+from ..progress import progress
+from ..theory.flow import integrate
+from . import style
+from .claims import TOLERANCES, ClaimRecord
+from .registry import Experiment
 
-__all__ = ["PhaseDiagramResult", "phase_diagram", "REGIONS", "theory_region"]
+__all__ = ["PhaseDiagramResult", "run", "figures", "claims", "EXPERIMENT", "SIZES", "REGIONS", "theory_region",
+           "BOUNDARY_BAND"]
 
+#: Region names, indexed by their codes 0..3.
 REGIONS = ("frozen", "success", "stalls", "dies")
 #: Width (in y0) of the band around region boundaries excluded from the agreement count.
 BOUNDARY_BAND = 0.05
+#: Initializations per batched GD call (bounds the memory of one batch).
+BATCH = 512
+#: (z0, y0) starts of the theory trajectories drawn over the diagram, integrated up to FLOW_LINE_TIME.
+FLOW_LINE_STARTS = tuple((z, y) for z in (-0.9, -0.5, -0.2, 0.3, 0.8) for y in (0.2, 0.6, 0.95))
+FLOW_LINE_TIME, FLOW_LINE_SAMPLES = 40.0, 400
+
+#: Keyword arguments of :func:`run` at each size (the report's, the examples' and the tests').
+SIZES = {"quick": {"grid": 31}, "full": {"grid": 61}}
 
 
-def theory_region(z0, y0, norm):
-    """Region predicted by §5 for a class-1 point: frozen / success / stalls / dies (codes 0..3)."""
+def theory_region(z0, y0, norm) -> np.ndarray:
+    """Region predicted by Sec. 3.3 for a class-1 point: frozen / success / stalls / dies (codes 0..3).
+
+    Parameters
+    ----------
+    z0, y0 : array_like
+        Output weight and pre-activation ``w0 . x`` at initialization (broadcast together).
+    norm : float
+        ``||x||`` of the class-1 point.
+
+    Returns
+    -------
+    ndarray of int
+        Codes indexing :data:`REGIONS`.
+    """
     z0, y0 = np.asarray(z0, float), np.asarray(y0, float)
-    out = np.full(np.broadcast(z0, y0).shape, 1)
-    out = np.where(y0 > -norm * z0, 1, np.where(np.isclose(y0, -norm * z0), 2, 3))
-    return np.where(y0 <= 0, 0, out)
+    alive = np.where(y0 > -norm * z0, 1, np.where(np.isclose(y0, -norm * z0), 2, 3))
+    return np.where(y0 <= 0, 0, alive)
 
 
 @dataclass(frozen=True)
 class PhaseDiagramResult:
+    """Theory regions and GD outcomes on a grid of initializations (z0, y0).
+
+    Attributes
+    ----------
+    norm : float
+        ``||x||`` of the class-1 point.
+    z0, y0 : ndarray, shape (G,)
+        Grid values (columns: z0, rows: y0).
+    theory, measured : ndarray of int, shape (G, G)
+        Region codes (:data:`REGIONS`) predicted by the theory and reached by batched GD.
+    agreement : float
+        Fraction of the grid points away from the boundaries (by more than :data:`BOUNDARY_BAND`) where they agree.
+    counted : int
+        Number of those grid points.
+    flow_lines : tuple of (ndarray, ndarray)
+        ``(z, y)`` along theory trajectories from :data:`FLOW_LINE_STARTS` (each of length FLOW_LINE_SAMPLES).
+    horizon : float
+        Flow time of every GD run.
+    lr : float
+        Learning rate of the GD sweep.
+    """
+
     norm: float
     z0: np.ndarray
     y0: np.ndarray
-    theory: np.ndarray      # region codes (grid, grid)
-    measured: np.ndarray    # region codes from batched GD
-    agreement: float        # fraction of grid points away from boundaries where they agree
+    theory: np.ndarray
+    measured: np.ndarray
+    agreement: float
     counted: int
-    flow_lines: tuple       # ((z, y) arrays) of theory trajectories
+    flow_lines: tuple
     horizon: float
     lr: float
 
 
 def _classify_runs(pre0, pre_T, z_T):
     """Region codes from GD: frozen (inactive from the start), dies (ReLU dead), success (z > 0 alive)."""
-    code = np.where(pre0 <= 0, 0, np.where(pre_T <= 0, 3, np.where(z_T > 0, 1, 2)))
-    return code
+    return np.where(pre0 <= 0, 0, np.where(pre_T <= 0, 3, np.where(z_T > 0, 1, 2)))
 
 
-def phase_diagram(*, norm=0.7, grid=41, extent=1.0, horizon=60.0, lr=0.05, quiet=True) -> PhaseDiagramResult:
-    """Theory regions vs a batched GD sweep over a grid of initializations (one class-1 point)."""
+def run(*, norm: float = 0.7, grid: int = 41, extent: float = 1.0, horizon: float = 60.0, lr: float = 0.05,
+        quiet: bool = True) -> PhaseDiagramResult:
+    """Theory regions vs a batched GD sweep over a grid of initializations (one class-1 point).
+
+    Parameters
+    ----------
+    norm : float
+        ``||x||`` of the class-1 point.
+    grid : int
+        Grid points per axis on ``[-extent, extent]``.
+    extent : float
+        Half-width of the grid in z0 and in y0.
+    horizon : float
+        Flow time of every GD run.
+    lr : float
+        Learning rate of the GD sweep.
+    quiet : bool
+        No progress bar.
+
+    Returns
+    -------
+    PhaseDiagramResult
+    """
     values = np.linspace(-extent, extent, grid)
     Z0g, Y0g = np.meshgrid(values, values)  # rows: y0, columns: z0
     x = np.zeros(2)
@@ -56,20 +135,65 @@ def phase_diagram(*, norm=0.7, grid=41, extent=1.0, horizon=60.0, lr=0.05, quiet
     W0 = (Y0g.ravel()[:, None] * x / norm**2)[:, None, :]  # (K, 1, 2): w.x = y0
     Z0 = Z0g.ravel()[:, None]
     steps = int(round(horizon / lr))
-    chunks = np.array_split(np.arange(W0.shape[0]), max(1, W0.shape[0] // 512))
+    chunks = np.array_split(np.arange(W0.shape[0]), max(1, W0.shape[0] // BATCH))
     measured = np.empty(W0.shape[0], dtype=int)
     for idx in progress(chunks, quiet=quiet, desc="phase diagram", unit="batch"):
-        run = train_batch(X, labels, W0[idx], Z0[idx], lr=lr, steps=steps, record_every=steps)
-        measured[idx] = _classify_runs(run.preactivations[0, :, 0, 0], run.preactivations[-1, :, 0, 0],
-                                       run.Z_history[-1, :, 0])
+        batch = train_batch(X, labels, W0[idx], Z0[idx], lr=lr, steps=steps, record_every=steps)
+        measured[idx] = _classify_runs(batch.preactivations[0, :, 0, 0], batch.preactivations[-1, :, 0, 0],
+                                       batch.Z_history[-1, :, 0])
     measured = measured.reshape(grid, grid)
     theory = theory_region(Z0g, Y0g, norm)
     distance = np.minimum(np.abs(Y0g), np.abs(Y0g + norm * Z0g) / np.hypot(1, norm))
     away = distance > BOUNDARY_BAND
     agree = float(np.mean(measured[away] == theory[away]))
-    model = derivations.two_layer("bce")
-    starts = [(z, y) for z in (-0.9, -0.5, -0.2, 0.3, 0.8) for y in (0.2, 0.6, 0.95)]
-    init = np.array([[y, z, 1.0, -1.0] for z, y in starts])
-    traj = integrate(model, init, np.linspace(0, 40, 400), parameters={"n_1": norm, "n_2": 1.0, "p": 1.0})
-    lines = tuple((traj.states[:, k, 1], traj.states[:, k, 0]) for k in range(len(starts)))
-    return PhaseDiagramResult(norm, values, values, theory, measured, agree, int(away.sum()), lines, horizon, lr)
+    init = np.array([[y, z, 1.0, -1.0] for z, y in FLOW_LINE_STARTS])
+    traj = integrate(derivations.two_layer("bce"), init, np.linspace(0, FLOW_LINE_TIME, FLOW_LINE_SAMPLES),
+                     parameters={"n_1": norm, "n_2": 1.0, "p": 1.0})
+    lines = tuple((traj.states[:, k, 1], traj.states[:, k, 0]) for k in range(len(FLOW_LINE_STARTS)))
+    return PhaseDiagramResult(norm=norm, z0=values, y0=values, theory=theory, measured=measured, agreement=agree,
+                              counted=int(away.sum()), flow_lines=lines, horizon=horizon, lr=lr)
+
+
+def figures(result: PhaseDiagramResult) -> dict:
+    """Fig. 2 Left: theory regions with flow lines beside the regions GD ends in.
+
+    Returns
+    -------
+    dict
+        ``{"fig2_phase_diagram": Figure}``.
+    """
+    fig, axes = style.new_figure(1, 2, figsize=(11, 4.5), sharey=True)
+    extent = (result.z0[0], result.z0[-1], result.y0[0], result.y0[-1])
+    cmap = matplotlib.colormaps["Greys"].resampled(len(REGIONS))
+    for ax, codes, title in ((axes[0], result.theory, "theory (§5)"), (axes[1], result.measured, "gradient descent")):
+        im = ax.imshow(codes, origin="lower", extent=extent, cmap=cmap, vmin=-0.5, vmax=len(REGIONS) - 0.5,
+                       aspect="auto")
+        z = np.linspace(result.z0[0], result.z0[-1], 50)
+        ax.plot(z, result.norm * z, "k--", linewidth=0.8)
+        ax.plot(z, -result.norm * z, "k:", linewidth=0.8)
+        ax.set(xlim=extent[:2], ylim=extent[2:], xlabel="z0", title=title)
+    for z_line, y_line in result.flow_lines:
+        axes[0].plot(z_line, y_line, color="tab:blue", linewidth=0.8)
+    axes[0].set_ylabel("y0 = w0·x")
+    cbar = fig.colorbar(im, ax=axes, ticks=range(len(REGIONS)))
+    cbar.ax.set_yticklabels(REGIONS)
+    fig.suptitle(f"Phase diagram, ‖x‖={result.norm:g}: agreement {100 * result.agreement:.1f}% of "
+                 f"{result.counted} grid points away from boundaries (horizon t={result.horizon:g})")
+    return {"fig2_phase_diagram": fig}
+
+
+def claims(result: PhaseDiagramResult) -> list:
+    """``phase_diagram_agreement``: the GD sweep ends in the regions the theory predicts."""
+    return [ClaimRecord(
+        "phase_diagram_agreement", "§5, Fig. 2 Left",
+        "regions frozen/success/stalls/dies predicted by theory match a batched GD sweep",
+        {"grid_points_counted": result.counted, "boundary_band": BOUNDARY_BAND},
+        {"agreement_fraction": result.agreement}, 1 - result.agreement, result.agreement >= TOLERANCES["phase"],
+        "measured", round(1 - TOLERANCES["phase"], 12),
+        "fraction of grid points (away from region boundaries) where the GD sweep ends in the region "
+        f"the theory predicts; the disagreeing fraction must be <= {1 - TOLERANCES['phase']:.2g} "
+        "(a classification: it checks regions, not time scales)")]
+
+
+EXPERIMENT = Experiment(name="phase_diagram", title="Phase diagram of a class-1 neuron (Sec. 3.3, Fig. 2 Left)",
+                        order=70, sizes=SIZES, run=run, figures=figures, claims=claims)

@@ -1,0 +1,149 @@
+"""Every identity each derived model claims, proven by sympy (the derivations behind Secs. 3-6 and App. A-D).
+
+Each factory of :mod:`derivations` differentiates the loss of a real network and projects the flow onto
+mode coordinates; the model's ``proofs()`` proves the identities the paper states for it (invariants,
+balanced curves, closed forms, reductions), symbolically, or numerically where marked.  This experiment
+runs no gradient descent and draws no figure: its claims are of kind ``"theory"``.
+
+Examples
+--------
+>>> EXPERIMENT.sizes["quick"]["models"]
+('two_layer (BCE)', 'two_layer (hinge)', 'deep N=4 (BCE)')
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import derivations
+from derivations import ClaimResult
+
+from .claims import ClaimRecord
+from .registry import Experiment
+
+__all__ = ["IdentitiesResult", "ModelProofs", "run", "figures", "claims", "EXPERIMENT", "SIZES", "MODELS",
+           "QUICK_MODELS"]
+
+#: The models whose identities are proven, by label, in report order (the quick ones first).
+MODELS = {
+    "two_layer (BCE)": partial(derivations.two_layer, "bce"),
+    "two_layer (hinge)": partial(derivations.two_layer, "hinge"),
+    "deep N=4 (BCE)": partial(derivations.deep, 4),
+    "shared_neuron (BCE)": derivations.shared_neuron,
+    "starvation (BCE)": derivations.starvation,
+    "deep N=3 (hinge)": partial(derivations.deep, 3, "hinge"),
+    "wide h=2": partial(derivations.wide, 2),
+    "orthogonal points m=3": partial(derivations.orthogonal_points, 3),
+    "multiclass C=3": partial(derivations.multiclass, 3),
+}
+#: The models of a quick look: the two-layer network with both losses and one deep chain.
+QUICK_MODELS = ("two_layer (BCE)", "two_layer (hinge)", "deep N=4 (BCE)")
+
+#: Keyword arguments of :func:`run` at each size (the report's, the examples' and the tests').
+SIZES = {"quick": {"models": QUICK_MODELS}, "full": {"models": tuple(MODELS)}}
+
+
+@dataclass(frozen=True)
+class ModelProofs:
+    """The proven identities of one derived model.
+
+    Attributes
+    ----------
+    label : str
+        Its label in :data:`MODELS` (e.g. ``"deep N=4 (BCE)"``).
+    name : str
+        The model's name (``ModeModel.name``, e.g. ``"deep"``).
+    loss : str
+        Its loss's name (``"bce"``, ``"hinge"``, ``"softmax"``).
+    state_size : int
+        Number of mode coordinates.
+    source : str
+        Where the paper states these identities.
+    proofs : tuple of derivations.ClaimResult
+        Every claim of the model with its outcome (``holds``) and method (symbolic or numeric).
+    """
+
+    label: str
+    name: str
+    loss: str
+    state_size: int
+    source: str
+    proofs: tuple[ClaimResult, ...]
+
+    @property
+    def failed(self) -> list:
+        """Statements sympy could not prove."""
+        return [p.statement for p in self.proofs if not p.holds]
+
+
+@dataclass(frozen=True)
+class IdentitiesResult:
+    """The proofs of every model asked for.
+
+    Attributes
+    ----------
+    models : tuple of ModelProofs
+        One entry per model label passed to :func:`run`, in that order.
+    """
+
+    models: tuple[ModelProofs, ...]
+
+
+def run(models: tuple = tuple(MODELS)) -> IdentitiesResult:
+    """Build each model (cached by :mod:`derivations`) and prove every identity it claims.
+
+    Parameters
+    ----------
+    models : tuple of str
+        Labels of :data:`MODELS`.
+
+    Returns
+    -------
+    IdentitiesResult
+
+    Raises
+    ------
+    ValueError
+        A label that is not one of :data:`MODELS`.
+    """
+    if isinstance(models, str):
+        raise TypeError(f"models must be a tuple of model labels, not one string; got {models!r}")
+    unknown = [label for label in models if label not in MODELS]
+    if unknown:
+        raise ValueError(f"models: {unknown[0]!r} is not a model label; choose from {', '.join(map(repr, MODELS))}")
+    out = []
+    for label in models:
+        model = MODELS[label]()
+        out.append(ModelProofs(label=label, name=model.name, loss=model.loss.name, state_size=len(model.state),
+                               source=model.source, proofs=tuple(model.proofs())))
+    return IdentitiesResult(tuple(out))
+
+
+def figures(result: IdentitiesResult) -> dict:
+    """No figure: the identities are proofs.
+
+    Returns
+    -------
+    dict
+        ``{}``.
+    """
+    return {}
+
+
+def claims(result: IdentitiesResult) -> list:
+    """``derived_<model>_<loss>_<state size>`` for each model: every derived identity holds."""
+    out = []
+    for m in result.models:
+        failed = m.failed
+        out.append(ClaimRecord(
+            f"derived_{m.name}_{m.loss}_{m.state_size}", m.source,
+            f"every identity of {m.label} holds ({len(m.proofs)} claims; symbolic unless marked numeric)",
+            {"identities": {p.statement: p.method for p in m.proofs}, "proven": len(m.proofs) - len(failed),
+             "failed": failed}, None, float(len(failed)), not failed, "theory", 0.0,
+            "number of derived identities that sympy could not prove (symbolically, or numerically where marked) "
+            "must be 0"))
+    return out
+
+
+EXPERIMENT = Experiment(name="identities", title="The derived identities of every model, proven (Secs. 3-6, App. A-D)",
+                        order=10, sizes=SIZES, run=run, figures=figures, claims=claims)

@@ -1,0 +1,67 @@
+"""Lemma 3.1 at a finite learning rate: the quick result, its claim, the H2-breaking control, the figure."""
+import dataclasses
+import io
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from dynamics.experiments.lemma31 import EXPERIMENT, claims, figures, run
+from dynamics.groundtruth.assumptions import AssumptionError
+
+
+@pytest.fixture(scope="module")
+def result():
+    return EXPERIMENT.result("quick")
+
+
+def test_nothing_but_the_modes_moves_under_h1_h3(result):
+    sat = result.satisfying
+    assert sat.pattern_changes.shape == sat.sign_changes.shape == (2, 2, result.t.size)
+    assert sat.assumptions_hold.all() and sat.h2_holds.all()
+    assert sat.total == 0
+    # not vacuous: every class is learned a long way (mean signed logit from ~0.1 to > 1.5), for both losses
+    assert np.all(sat.margins[:, :, 0] < 0.5) and np.all(sat.margins[:, :, -1] > 1.5)
+
+
+def test_claim_passes_at_quick_size(result):
+    (claim,) = claims(result)
+    assert claim.id == "lemma31_finite_lr" and claim.passed and claim.error == 0.0
+    assert claim.measured == {"pattern_changes": 0, "sign_changes": 0, "cross_class_updates": 0, "datasets": 2}
+
+
+def test_breaking_h2_moves_patterns_signs_and_updates_so_the_claim_fails(result):
+    control = result.control
+    assert not control.h2_holds.any() and not control.assumptions_hold.any()
+    assert np.all(control.pattern_changes[..., -1] > 0) and np.all(control.sign_changes[..., -1] > 0)
+    assert control.cross_class_updates.sum() > 0
+    (claim,) = claims(dataclasses.replace(result, satisfying=control))
+    assert not claim.passed and claim.error == control.total > 0
+
+
+def test_run_refuses_an_initialization_that_breaks_h2():
+    with pytest.raises(AssumptionError, match="H2 fails"):
+        run(datasets=1, init_noise=0.3, steps=1)
+
+
+def test_figure_shows_counts_and_margins(result):
+    backend = matplotlib.get_backend()
+    figs = figures(result)
+    assert matplotlib.get_backend() == backend
+    assert set(figs) == {"lemma31_finite_lr"}
+    fig = figs["lemma31_finite_lr"]
+    assert isinstance(fig, Figure) and len(fig.axes) == 3 and all(ax.lines for ax in fig.axes)
+    control = [line for line in fig.axes[0].lines if "H2 broken" in str(line.get_label())]
+    assert len(control) == len(result.losses) and all(np.max(line.get_ydata()) > 0 for line in control)
+    _renders(fig)
+
+
+def _renders(fig):
+    """The figure renders to a PNG of a readable size (the report's saving is tested with the report)."""
+    from PIL import Image  # matplotlib depends on pillow
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    buffer.seek(0)
+    with Image.open(buffer) as im:
+        assert im.size[0] > 400 and im.size[1] > 200

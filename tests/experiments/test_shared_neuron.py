@@ -1,0 +1,55 @@
+"""A neuron shared by both classes (Sec. 3.4, Theorem 3.4, Figs. 3 and 7) at the shared quick size."""
+import io
+
+import matplotlib
+import numpy as np
+from matplotlib import _pylab_helpers
+from matplotlib.figure import Figure
+from PIL import Image
+
+from dynamics.experiments.sharpness import TIME_TOLERANCE
+from dynamics.experiments.shared_neuron import EXPERIMENT, SharedNeuronResult, claims, figures
+
+RESULT = EXPERIMENT.result("quick")
+
+
+def test_outcomes_and_separatrix():
+    res = RESULT
+    assert isinstance(res, SharedNeuronResult) and EXPERIMENT.name == "shared_neuron"
+    # Theorem 3.4 (App. A.8) as the paper states it: beta dies (P(D1) -> 1); alpha dies (class 2 wins);
+    # failure (both ReLUs dead)
+    stated = {(0.1, 0.1, 0.1): "beta_dies", (0.2, 0.9, 0.2): "alpha_dies", (1.0, 0.0, -1.1): "both_dead"}
+    assert res.outcomes_theory == stated and res.outcomes_gd == stated
+    assert res.max_state_error <= 0.02
+    assert len(res.negative_outcomes) >= 3 and all(o == "beta_dies" for o in res.negative_outcomes)
+    assert res.negative_outcomes_gd == res.negative_outcomes  # GD on the real network from the same inits
+    assert res.gd_time_error <= TIME_TOLERANCE < res.gd_raw_time_error
+    level = res.separatrix[:, 0] ** 2 + res.separatrix[:, 1] ** 2 - res.separatrix[:, 2] ** 2
+    assert np.allclose(level, 1.0, atol=1e-8) and len(res.separatrix) > 50
+
+
+def test_fixed_point_worked_by_hand():
+    # p = 1/2, unit norms: alpha_inf = beta_inf = sqrt(c / 2), z = 0 (App. A.8); c = 1
+    assert np.allclose(RESULT.fixed_point, (np.sqrt(0.5), np.sqrt(0.5), 0.0), rtol=1e-12, atol=0)
+
+
+def test_claims_pass_at_quick_size():
+    records = claims(RESULT)
+    assert [r.id for r in records] == ["thm34_worked_inits", "thm34_negative_c"]
+    assert all(r.passed for r in records), {r.id: r.error for r in records}
+
+
+def test_figure_draws_without_pyplot():
+    backend, open_figures = matplotlib.get_backend(), _pylab_helpers.Gcf.get_num_fig_managers()
+    drawn = figures(RESULT)
+    assert matplotlib.get_backend() == backend and _pylab_helpers.Gcf.get_num_fig_managers() == open_figures
+    assert set(drawn) == {"fig3_shared_neuron"}
+    fig = drawn["fig3_shared_neuron"]
+    assert isinstance(fig, Figure) and len(fig.axes) == 3 and all(ax.lines for ax in fig.axes)
+    assert fig.axes[-1].name == "3d"  # Fig. 3 Left: trajectories on the hyperboloid
+    png, pdf = io.BytesIO(), io.BytesIO()
+    fig.savefig(png, format="png", dpi=150, bbox_inches="tight")
+    fig.savefig(pdf, format="pdf", bbox_inches="tight")
+    with Image.open(png) as im:
+        assert im.size[0] > 400 and im.size[1] > 200
+    assert pdf.getvalue()[:5] == b"%PDF-" and len(pdf.getvalue()) > 5_000

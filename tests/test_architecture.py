@@ -1,0 +1,114 @@
+"""The house keeps its rooms: who may import whom, read from the source (ast), not from the README.
+
+- the ground truth imports neither :mod:`derivations` nor the theory room (so agreement is evidence);
+- the theory room never imports the ground truth;
+- the report imports no training code and no theory (it renders experiment results);
+- :mod:`derivations` imports nothing of :mod:`dynamics`;
+- there is no import cycle between modules;
+- importing the package, the registry and drawing a figure leave matplotlib's backend alone.
+"""
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set:
+    """Absolute names of the project modules ``path`` imports (at any depth of the file)."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module
+            found.add(target)
+            found.update(f"{target}.{alias.name}" for alias in node.names)
+    return {m for m in found if m.split(".")[0] in ("dynamics", "derivations")}
+
+
+MODULES = {_module_name(p): p for top in ("dynamics", "derivations") for p in sorted((ROOT / top).rglob("*.py"))}
+GRAPH = {name: {m for m in _imports(path) if m in MODULES and m != name} for name, path in MODULES.items()}
+
+
+def _in(room: str) -> list:
+    return [m for m in GRAPH if m == room or m.startswith(room + ".")]
+
+
+@pytest.mark.parametrize("room, forbidden", [
+    ("dynamics.groundtruth", ("derivations", "dynamics.theory", "dynamics.experiments", "dynamics.report",
+                              "dynamics.agreement", "dynamics.cli")),
+    ("dynamics.theory", ("dynamics.groundtruth", "dynamics.experiments", "dynamics.report", "dynamics.agreement",
+                         "dynamics.cli")),
+    ("dynamics.report", ("dynamics.groundtruth", "dynamics.theory", "derivations", "dynamics.cli")),
+    ("dynamics.experiments", ("dynamics.report", "dynamics.cli")),
+    ("derivations", ("dynamics",)),
+])
+def test_a_room_does_not_import_what_it_must_not(room, forbidden):
+    offenders = sorted(f"{m} imports {t}" for m in _in(room) for t in GRAPH[m]
+                       if any(t == f or t.startswith(f + ".") for f in forbidden))
+    assert not offenders, offenders
+
+
+def test_the_rooms_exist_and_hold_modules():
+    for room in ("dynamics.theory", "dynamics.groundtruth", "dynamics.experiments", "dynamics.report"):
+        assert len(_in(room)) >= 3, room
+
+
+def test_there_is_no_import_cycle():
+    # a package's __init__ re-exporting its modules is not a cycle: drop edges from a package into itself
+    graph = {m: {t for t in targets if not (MODULES[m].name == "__init__.py" and t.startswith(m + "."))}
+             for m, targets in GRAPH.items()}
+    state, cycles = {}, []
+
+    def visit(node, stack):
+        state[node] = "open"
+        for nxt in graph[node]:
+            if state.get(nxt) == "open":
+                cycles.append(stack[stack.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, stack + [nxt])
+        state[node] = "done"
+
+    for node in graph:
+        if node not in state:
+            visit(node, [node])
+    assert not cycles, cycles[:3]
+
+
+def test_a_detector_of_forbidden_imports_can_fail(tmp_path):
+    bad = tmp_path / "dynamics" / "groundtruth" / "bad.py"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("from ..theory.flow import integrate\nimport derivations\n")
+    global ROOT
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert _imports(bad) >= {"dynamics.theory.flow", "derivations"}
+    finally:
+        ROOT = saved
+
+
+def test_importing_and_drawing_leave_the_backend_alone():
+    code = ("import matplotlib, sys; before = matplotlib.get_backend(); "
+            "import dynamics, dynamics.report.figures; from dynamics.experiments import registry; "
+            "registry.all_experiments(); "
+            "from dynamics.experiments.style import new_figure; fig, ax = new_figure(); ax.plot([0, 1]); "
+            "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'; "
+            "assert matplotlib.get_backend() == before, (before, matplotlib.get_backend()); print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "MPLBACKEND": "svg"})
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
