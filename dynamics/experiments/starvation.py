@@ -1,4 +1,20 @@
-"""Gradient starvation: bounds, the ODE (8) value and GD side by side (Sec. 6, Table 1, Figs. 6, 10)."""
+"""Gradient starvation: Table 1, the bounds (7) and (D.2), the ODE (8) value and gradient descent side by side
+(Sec. 6 and App. D of the paper; Table 1, Figs. 6 and 10).
+
+Class 1 has a feature ``x1`` on every point and a second one ``x2`` on a fraction
+``lambda`` of them.  Once ``(x1, 0)`` reaches the confidence ``1 - delta`` at ``t*``,
+the confidence the network gives ``(0, x2)`` is bounded by (7) (when
+``alpha0 >= beta0 / lambda``) or (D.2) (when ``beta0 >= 0``); ODE (8) gives its value.
+Gradient descent on the real two-feature network, at ``lr`` and ``lr / 2``,
+checked at every step and Richardson-extrapolated, measures ``t*`` and that
+confidence.  Table 1 is bound (7) on the paper's grid, against the printed values.
+
+Examples
+--------
+>>> from dynamics.experiments import starvation
+>>> starvation.SIZES["quick"]
+{'lr': 0.1}
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,38 +23,111 @@ import numpy as np
 from scipy.special import expit
 
 from ..groundtruth.data import starvation_data
-from ..theory.starvation import bound_7, bound_d2, starved_confidence
 from ..groundtruth.training import train
+from ..theory.starvation import TABLE1_CONFIDENCES, TABLE1_LAMBDAS, bound_7, bound_d2, starved_confidence, table1
+from ..validation import require_positive
+from . import style
+from .claims import TOLERANCES, ClaimRecord, number_key
+from .registry import Experiment
 from .sharpness import halved_lrs, richardson
 
-__all__ = ["StarvationResult", "starvation_experiment", "measured_starved_confidence"]
+__all__ = ["StarvationResult", "run", "figures", "claims", "EXPERIMENT", "SIZES", "measured_starved_confidence",
+           "LAMBDAS", "FAIR_INIT", "PRINTED_TABLE1", "TABLE1_DECIMALS", "ODE_BOUND_SLACK", "CURVE_CONFIDENCES"]
 
+#: Fractions lambda of the points carrying x2 (Table 1's columns).
 LAMBDAS = (0.5, 0.2, 0.1, 0.01)
+#: (alpha0, beta0, z0) of the "fair" initialization of Fig. 6: equal weight on both features.  It breaks the
+#: hypothesis alpha0 >= beta0/lambda of bound (7) for every lambda < 1; bound (D.2) holds (beta0 >= 0).
 FAIR_INIT = (0.1, 0.1, 0.1)
+#: alpha0 and z0 of the initialization that satisfies bound (7)'s hypothesis with equality: beta0 = lambda alpha0.
+SATISFYING_ALPHA0_Z0 = (0.1, 0.1)
+#: Table 1 as the paper prints it: bound (7) in {1 - delta: {lambda: value}}, to TABLE1_DECIMALS decimals.
+PRINTED_TABLE1 = {0.99: {0.5: 0.91, 0.2: 0.71, 0.1: 0.61, 0.01: 0.51},
+                  0.9999: {0.5: 0.99, 0.2: 0.86, 0.1: 0.72, 0.01: 0.52}}
+#: The paper prints Table 1 with two decimals.
+TABLE1_DECIMALS = 2
+#: The ODE (8) value is integrated to ~1e-12: a bound it meets can be exceeded by integration rounding only,
+#: far below this slack (a violated bound exceeds it by 1e-2 and more).
+ODE_BOUND_SLACK = 1e-9
+#: Confidences 1 - delta of the Fig. 6 / Fig. 10 bound curves (open interval (0.5, 1)).
+CURVE_CONFIDENCES = np.linspace(0.5005, 0.9995, 120)
+CURVE_CONFIDENCES.flags.writeable = False
+#: GD runs in chunks of this many steps (every step recorded) until (x1, 0) reaches the confidence.
+CHUNK = 2000
+
+#: Keyword arguments of :func:`run` at each size (the report's, the examples' and the tests').
+SIZES = {"quick": {"lr": 0.1}, "full": {"lr": 0.05}}
 
 
 @dataclass(frozen=True)
 class StarvationResult:
+    """Table 1, the bounds, ODE (8) and gradient descent for each lambda.
+
+    Every per-lambda array is aligned with ``lambdas``.
+
+    Attributes
+    ----------
+    lambdas : tuple of float, length L
+        Fractions of class-1 points carrying x2.
+    confidence : float
+        Stopping confidence 1 - delta of (x1, 0).
+    fair_init : tuple of float
+        (alpha0, beta0, z0) of the fair initialization.
+    table1_confidences, table1_lambdas : tuple of float
+        Table 1's rows (1 - delta) and columns (lambda).
+    table1 : ndarray, shape (2, 4)
+        Bound (7) on Table 1's grid, derived (unrounded).
+    bound_7 : ndarray, shape (L,)
+        Bound (7) at ``confidence``.
+    bound_d2 : ndarray, shape (L,)
+        Bound (D.2) from the fair initialization.
+    ode_fair, ode_satisfying : ndarray, shape (L,)
+        ODE (8) value of P_t*((0, x2)) from the fair initialization, and from one satisfying (7)'s hypothesis.
+    gd_fair : ndarray, shape (L,)
+        The same measured by Richardson GD (lr, lr/2) from the fair initialization.
+    bound_7_holds_fair : ndarray of bool, shape (L,)
+        Whether the fair ODE value happens to stay under bound (7) (its hypothesis does not hold).
+    curve_confidences : ndarray, shape (C,)
+        Confidences of the bound curves.
+    curve_bound_7, curve_bound_d2 : ndarray, shape (L, C)
+        Bound (7) and bound (D.2) (fair init, z_t* = alpha_t* = sqrt(L)) along ``curve_confidences``.
+    gd_stop_time, ode_stop_time : ndarray, shape (L,)
+        t* (in class 1's own flow time, as in ODE (8)): Richardson GD and ODE (8).
+    gd_time_error : float
+        Richardson GD t* vs the ODE's, relative, worst lambda.
+    gd_raw_time_error : float
+        GD at ``lr`` alone, same measure.
+    gd_probability_error : float
+        Richardson GD P_t*((0, x2)) vs the ODE's, absolute, worst lambda.
+    lr : float
+        Learning rate of the coarse GD runs (the fine ones use ``lr / 2``).
+    """
+
     lambdas: tuple
     confidence: float
-    bound_7: dict
-    bound_d2: dict
-    ode_fair: dict
-    ode_satisfying: dict
-    gd_fair: dict
-    bound_7_holds_fair: dict
+    fair_init: tuple
+    table1_confidences: tuple
+    table1_lambdas: tuple
+    table1: np.ndarray
+    bound_7: np.ndarray
+    bound_d2: np.ndarray
+    ode_fair: np.ndarray
+    ode_satisfying: np.ndarray
+    gd_fair: np.ndarray
+    bound_7_holds_fair: np.ndarray
     curve_confidences: np.ndarray
-    curve_bound_7: np.ndarray        # (lambdas, confidences)
+    curve_bound_7: np.ndarray
     curve_bound_d2: np.ndarray
-    gd_time_error: float           # Richardson GD (lr, lr/2) t* vs the ODE's, relative, worst lambda
-    gd_raw_time_error: float       # GD at lr alone, same measure
-    gd_probability_error: float    # Richardson GD P_t*((0, x2)) vs the ODE's, absolute, worst lambda
-    gd_stop_time: dict
-    ode_stop_time: dict
+    gd_stop_time: np.ndarray
+    ode_stop_time: np.ndarray
+    gd_time_error: float
+    gd_raw_time_error: float
+    gd_probability_error: float
     lr: float
 
 
-def measured_starved_confidence(lam, confidence, *, init=FAIR_INIT, lr=0.05, n_points=None, max_steps=200_000):
+def measured_starved_confidence(lam: float, confidence: float, *, init: tuple = FAIR_INIT, lr: float = 0.05,
+                                n_points: int | None = None, max_steps: int = 200_000) -> tuple:
     """GD on the real two-feature network until P >= confidence on (x1, 0): ``(t*, P on (0, x2))``.
 
     ``t*`` is in the time of ODE (8), which is class 1's own flow: GD flow time (lr x steps) times the
@@ -59,45 +148,141 @@ def measured_starved_confidence(lam, confidence, *, init=FAIR_INIT, lr=0.05, n_p
     probe = np.concatenate([np.zeros(d1), x2, [0.0]])
     hard = int(np.flatnonzero((data.labels == 1) & (data.X[:, d1:d1 + d2] == 0).all(axis=1))[0])
     target = np.log(confidence / (1 - confidence))
-    chunk = 2000
-    for done in range(0, max_steps, chunk):
-        run = train(data.X, data.labels, W, Z, lr=lr, steps=chunk, record_every=1)
-        hit = np.flatnonzero(run.logits[:, hard] >= target)
+    for done in range(0, max_steps, CHUNK):
+        chunk = train(data.X, data.labels, W, Z, lr=lr, steps=CHUNK, record_every=1)
+        hit = np.flatnonzero(chunk.logits[:, hard] >= target)
         if hit.size:
             k = int(hit[0])
             if k == 0:
                 raise RuntimeError("the hard point starts above the target confidence")
             # probe logits at steps k-1 and k: rerun those k steps from the chunk start (exact, deterministic)
             before = train(data.X, data.labels, W, Z, lr=lr, steps=k - 1, record_every=max(k - 1, 1))
-            probe_u = [float(Zk @ np.maximum(Wk @ probe, 0)) for Wk, Zk in ((before.W, before.Z),)]
             after = train(data.X, data.labels, before.W, before.Z, lr=lr, steps=1)
-            probe_u.append(float(after.Z @ np.maximum(after.W @ probe, 0)))
-            u0, u1 = run.logits[k - 1, hard], run.logits[k, hard]
+            probe_u = [float(run.Z @ np.maximum(run.W @ probe, 0)) for run in (before, after)]
+            u0, u1 = chunk.logits[k - 1, hard], chunk.logits[k, hard]
             frac = (target - u0) / (u1 - u0)
             t_star = (done + k - 1 + frac) * lr * data.frequencies[1]  # class 1's own flow time, as in (8)
             return t_star, float(expit(probe_u[0] + frac * (probe_u[1] - probe_u[0])))
-        W, Z = run.W, run.Z
+        W, Z = chunk.W, chunk.Z
     raise RuntimeError(f"GD did not reach confidence {confidence} on (x1, 0) within {max_steps} steps")
 
 
-def starvation_experiment(*, lambdas=LAMBDAS, confidence=0.99, lr=0.05) -> StarvationResult:
-    b7 = {lam: float(bound_7(confidence, lam)) for lam in lambdas}
-    fair = {lam: starved_confidence(confidence, lam, alpha0=FAIR_INIT[0], beta0=FAIR_INIT[1], z0=FAIR_INIT[2])
-            for lam in lambdas}
-    satisfying = {lam: starved_confidence(confidence, lam, alpha0=0.1, beta0=0.1 * lam, z0=0.1) for lam in lambdas}
-    pairs = {lam: [measured_starved_confidence(lam, confidence, lr=eta) for eta in halved_lrs(lr)] for lam in lambdas}
-    gd = {lam: float(richardson(pairs[lam][0][1], pairs[lam][1][1])) for lam in lambdas}
-    gd_t = {lam: float(richardson(pairs[lam][0][0], pairs[lam][1][0])) for lam in lambdas}
-    ode_t = {lam: fair[lam].stop_time for lam in lambdas}
-    time_err = max(abs(gd_t[lam] - ode_t[lam]) / ode_t[lam] for lam in lambdas)
-    raw_err = max(abs(pairs[lam][0][0] - ode_t[lam]) / ode_t[lam] for lam in lambdas)
-    p_err = max(abs(gd[lam] - fair[lam].probability) for lam in lambdas)
-    curve = np.linspace(0.5005, 0.9995, 120)
-    z_star = np.sqrt(np.log(curve / (1 - curve)))  # Fig. 6's z_{t*} = alpha_{t*}
-    c7 = np.array([bound_7(curve, lam) for lam in lambdas])
-    cd2 = np.array([bound_d2(curve, lam, z_star=z_star, alpha0=FAIR_INIT[0], beta0=FAIR_INIT[1]) for lam in lambdas])
-    return StarvationResult(tuple(lambdas), confidence, b7, {lam: fair[lam].bound_d2 for lam in lambdas},
-                            {lam: fair[lam].probability for lam in lambdas},
-                            {lam: satisfying[lam].probability for lam in lambdas}, gd,
-                            {lam: fair[lam].probability <= b7[lam] for lam in lambdas}, curve, c7, cd2,
-                            float(time_err), float(raw_err), float(p_err), gd_t, ode_t, lr)
+def run(*, lambdas: tuple = LAMBDAS, confidence: float = 0.99, lr: float = 0.05) -> StarvationResult:
+    """Table 1, bounds (7) and (D.2), ODE (8) and Richardson GD for each lambda.
+
+    Parameters
+    ----------
+    lambdas : tuple of float
+        Fractions in (0, 1) of class-1 points carrying x2.
+    confidence : float
+        Stopping confidence 1 - delta of (x1, 0), in (0.5, 1).
+    lr : float
+        Learning rate of the coarse GD runs (> 0); the fine runs use ``lr / 2``.
+
+    Returns
+    -------
+    StarvationResult
+    """
+    lr = float(require_positive("lr", lr))
+    derived = table1()
+    alpha0, beta0, z0 = FAIR_INIT
+    fair = [starved_confidence(confidence, lam, alpha0=alpha0, beta0=beta0, z0=z0) for lam in lambdas]
+    a_sat, z_sat = SATISFYING_ALPHA0_Z0
+    satisfying = [starved_confidence(confidence, lam, alpha0=a_sat, beta0=a_sat * lam, z0=z_sat) for lam in lambdas]
+    pairs = np.array([[measured_starved_confidence(lam, confidence, lr=eta) for eta in halved_lrs(lr)]
+                      for lam in lambdas])  # (lambdas, lr and lr/2, (t*, P))
+    gd = richardson(pairs[:, 0, 1], pairs[:, 1, 1])
+    gd_t = richardson(pairs[:, 0, 0], pairs[:, 1, 0])
+    ode_t = np.array([f.stop_time for f in fair])
+    ode_fair = np.array([f.probability for f in fair])
+    b7 = np.array([float(bound_7(confidence, lam)) for lam in lambdas])
+    z_star = np.sqrt(np.log(CURVE_CONFIDENCES / (1 - CURVE_CONFIDENCES)))  # Fig. 6's z_{t*} = alpha_{t*}
+    return StarvationResult(
+        lambdas=tuple(lambdas), confidence=float(confidence), fair_init=FAIR_INIT,
+        table1_confidences=TABLE1_CONFIDENCES, table1_lambdas=TABLE1_LAMBDAS,
+        table1=np.array([[derived[c][lam] for lam in TABLE1_LAMBDAS] for c in TABLE1_CONFIDENCES]),
+        bound_7=b7, bound_d2=np.array([f.bound_d2 for f in fair]), ode_fair=ode_fair,
+        ode_satisfying=np.array([s.probability for s in satisfying]), gd_fair=gd, bound_7_holds_fair=ode_fair <= b7,
+        curve_confidences=CURVE_CONFIDENCES,
+        curve_bound_7=np.array([bound_7(CURVE_CONFIDENCES, lam) for lam in lambdas]),
+        curve_bound_d2=np.array([bound_d2(CURVE_CONFIDENCES, lam, z_star=z_star, alpha0=alpha0, beta0=beta0)
+                                 for lam in lambdas]),
+        gd_stop_time=gd_t, ode_stop_time=ode_t,
+        gd_time_error=float(np.max(np.abs(gd_t - ode_t) / ode_t)),
+        gd_raw_time_error=float(np.max(np.abs(pairs[:, 0, 0] - ode_t) / ode_t)),
+        gd_probability_error=float(np.max(np.abs(gd - ode_fair))), lr=lr)
+
+
+def figures(result: StarvationResult) -> dict:
+    """Figs. 10 and 6 (bounds (7) and (D.2) against 1 - delta) and the values at ``confidence`` side by side.
+
+    Returns ``{"fig6_table1_starvation": Figure}``, drawn without pyplot.
+    """
+    fig, axes = style.new_figure(1, 3, figsize=(13, 3.8))
+    for i, lam in enumerate(result.lambdas):
+        axes[0].plot(result.curve_confidences, result.curve_bound_7[i], label=f"λ={lam:g}", **style.series(i))
+        axes[1].plot(result.curve_confidences, result.curve_bound_d2[i], label=f"λ={lam:g}", **style.series(i))
+    axes[0].set(xlabel="1 − δ", ylabel="bound on P_{t*}((0, x2))", title="bound (7) (Fig. 10)")
+    axes[1].set(xlabel="1 − δ", ylabel="bound on P_{t*}((0, x2))", title="bound D.2, fair init (Fig. 6)")
+    lams = np.arange(len(result.lambdas))
+    width = 0.2
+    for j, (name, values) in enumerate((("bound (7)", result.bound_7), ("bound D.2", result.bound_d2),
+                                         ("ODE (8)", result.ode_fair), ("GD", result.gd_fair))):
+        axes[2].bar(lams + (j - 1.5) * width, values, width, label=name, color=str(0.2 + 0.2 * j),
+                    edgecolor="black", hatch=("", "//", "..", "xx")[j])
+    axes[2].set_xticks(lams, [f"λ={lam:g}" for lam in result.lambdas])
+    axes[2].set(ylabel=f"P_t*((0,x2)) at 1−δ={result.confidence:g}", ylim=(0.45, 1.0),
+                title="Table 1 style, fair init ({})".format(", ".join(f"{v:g}" for v in result.fair_init)))
+    for ax in axes:
+        ax.legend(fontsize=7)
+    return {"fig6_table1_starvation": fig}
+
+
+def claims(result: StarvationResult) -> list:
+    """``table1`` (the printed table), ``starvation_fair_init`` (ODE (8) vs GD) and
+    ``starvation_bound7_satisfying_init`` (ODE (8) under bound (7))."""
+    derived = {c: dict(zip(result.table1_lambdas, map(float, row)))
+               for c, row in zip(result.table1_confidences, result.table1)}
+    err = max(abs(round(derived[c][lam], TABLE1_DECIMALS) - PRINTED_TABLE1[c][lam])
+              for c in result.table1_confidences for lam in result.table1_lambdas)
+    table = ClaimRecord(
+        "table1", "§9, Table 1", "bound (7) sigma(lambda log((1-delta)/delta)), to the printed precision",
+        {"derived": {number_key(c): {number_key(lam): derived[c][lam] for lam in result.table1_lambdas}
+                     for c in result.table1_confidences},
+         "printed": {number_key(c): {number_key(lam): PRINTED_TABLE1[c][lam] for lam in result.table1_lambdas}
+                     for c in result.table1_confidences}}, None,
+        err, err < TOLERANCES["exact"], "theory", TOLERANCES["exact"],
+        f"the derived bound (7), rounded to {TABLE1_DECIMALS} decimals, equals every entry the paper prints")
+    keys = [number_key(lam) for lam in result.lambdas]
+    theory = {k: {"P": float(p), "t*": float(t)} for k, p, t in zip(keys, result.ode_fair, result.ode_stop_time)}
+    measured = {k: {"P": float(p), "t*": float(t)} for k, p, t in zip(keys, result.gd_fair, result.gd_stop_time)}
+    broken = [k for k, holds in zip(keys, result.bound_7_holds_fair) if not holds]
+    under_d2 = bool(np.all(result.ode_fair <= result.bound_d2 + ODE_BOUND_SLACK))
+    passed = (result.gd_time_error <= TOLERANCES["gd_time"] and under_d2
+              and result.gd_probability_error <= TOLERANCES["starvation_probability"])
+    fair = ClaimRecord(
+        "starvation_fair_init", "§9, Theorem 6.1 / D.2, Fig. 6",
+        f"P_t*((0, x2)) at 1-delta = {result.confidence:g} from ({', '.join(f'{v:g}' for v in result.fair_init)}): "
+        "ODE (8) vs GD on the real network; it stays under the D.2 bound; bound (7) does not hold from this init for "
+        f"lambda in {broken} (it needs alpha0 >= beta0/lambda)",
+        theory, measured, result.gd_time_error, passed, "measured", TOLERANCES["gd_time"],
+        f"stopping time t* (P on (x1, 0) reaches {result.confidence:g}) and P_t*((0, x2)): GD at lr and lr/2 (checked "
+        "at every step, interpolated), Richardson-extrapolated, against ODE (8) integrated; relative error of t* <= "
+        f"{TOLERANCES['gd_time']:g} (the error shown) and absolute error of P <= "
+        f"{TOLERANCES['starvation_probability']:g} (measured {result.gd_probability_error:.2g}); the ODE value stays "
+        "under the D.2 bound")
+    excess = float(np.max(result.ode_satisfying - result.bound_7))
+    satisfying = ClaimRecord(
+        "starvation_bound7_satisfying_init", "§9, Theorem 6.1",
+        "from alpha0 >= beta0/lambda the ODE value stays under bound (7)",
+        {k: {"bound_7": float(b), "ode": float(o)} for k, b, o in zip(keys, result.bound_7, result.ode_satisfying)},
+        None, max(0.0, excess), excess <= ODE_BOUND_SLACK, "theory", ODE_BOUND_SLACK,
+        # the text states ODE_BOUND_SLACK (1e-9) as the report always has
+        "theory only: excess of the ODE (8) value over bound (7), largest over lambda, must be <= 1e-9 "
+        "(GD against the ODE is checked by starvation_fair_init)")
+    return [table, fair, satisfying]
+
+
+EXPERIMENT = Experiment(name="starvation", title="Gradient starvation: Table 1, bounds (7) and (D.2), ODE (8) and "
+                        "gradient descent (Sec. 6, App. D, Figs. 6 and 10)", order=20, sizes=SIZES, run=run,
+                        figures=figures, claims=claims)
