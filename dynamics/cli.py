@@ -13,6 +13,8 @@ Exit status
 2
     Usage error: a bad argument, a bad data file, a refused output path or
     report folder.  One line on stderr naming the flag; nothing is written.
+    A library error is a usage error only where the user's arguments enter the
+    library (the library refusing them); anywhere else it is an internal error.
 130, 143
     Interrupted by Ctrl-C (130) or SIGTERM (143): one line on stderr; outputs
     and report folders are left exactly as they were.
