@@ -13,6 +13,8 @@ Exit status
 2
     Usage error: a bad argument, a bad data file, a refused output path or
     report folder.  One line on stderr naming the flag; nothing is written.
+    A library error is a usage error only where the user's arguments enter the
+    library (the library refusing them); anywhere else it is an internal error.
 130, 143
     Interrupted by Ctrl-C (130) or SIGTERM (143): one line on stderr; outputs
     and report folders are left exactly as they were.
@@ -292,7 +294,8 @@ def _derive(args) -> int:
         "multiclass": lambda: derivations.multiclass(args.classes),
     }
     build = factories.get(args.model, lambda: derivations.MODELS[args.model](args.loss))
-    model = build()
+    with _user_arguments():
+        model = build()
     lines = [model.latex() if args.latex else model.pretty()]
     status = 0
     if args.check:
@@ -316,7 +319,8 @@ def _predict(args) -> int:
                           f"{args.depth} (no closed form: each point is a quadrature inversion), got {args.points:,}")
     _check_output("--out", args.out)
     t = np.linspace(0.0, args.t_max, args.points)
-    u = logit(t, loss=args.loss, norm=args.norm, p=args.p, u0=args.u0, depth=args.depth, method=args.method)
+    with _user_arguments():
+        u = logit(t, loss=args.loss, norm=args.norm, p=args.p, u0=args.u0, depth=args.depth, method=args.method)
     sign = 1.0 if args.u0 > 0 else -1.0  # the class the curve belongs to: confidence of the true class
     confidence = expit(sign * u) if args.loss == "bce" else sign * u
     with _writing("--out"):
@@ -354,10 +358,12 @@ def _generated_run(args):
                           f"--v0 < 0 (class 2), got {value:g}")
     _check_work(args, args.n_points, args.dimension, "arguments --n-points/--dimension")
     rng = np.random.default_rng(args.seed)
-    data = repeated_points(rng, norms=tuple(args.norms), p=args.p, n_points=args.n_points, dimension=args.dimension)
-    init = balanced_init(data, u0=args.u0, v0=args.v0)
-    run = train(data.X, data.labels, init.W0, init.Z0, loss=args.loss, lr=args.lr, steps=args.steps,
-                record_every=args.record_every)
+    with _user_arguments():
+        data = repeated_points(rng, norms=tuple(args.norms), p=args.p, n_points=args.n_points,
+                               dimension=args.dimension)
+        init = balanced_init(data, u0=args.u0, v0=args.v0)
+        run = train(data.X, data.labels, init.W0, init.Z0, loss=args.loss, lr=args.lr, steps=args.steps,
+                    record_every=args.record_every)
     return data, run
 
 
@@ -367,7 +373,8 @@ def _data_run(args):
     from .io import load_dataset
     from .groundtruth.training import train
 
-    X, labels = load_dataset(args.data)
+    with _user_arguments():
+        X, labels = load_dataset(args.data)
     _check_work(args, X.shape[0], X.shape[1], f"argument --data: {args.data}")
     if not np.all(np.isfinite(X)):
         raise _UsageError(f"{PROG}: argument --data: {args.data}: X must be finite; it contains NaN or inf")
@@ -385,8 +392,9 @@ def _data_run(args):
     rng = np.random.default_rng(args.seed)
     W0 = 0.1 * np.vstack([_unit_direction(X[labels == k] / scale, rng) for k in (1, 2)])
     # One unit per class with output weights of the class's sign (H2/H3 when H1 holds).
-    return train(X, labels, W0, np.array([0.1, -0.1]), loss=args.loss, lr=args.lr, steps=args.steps,
-                 record_every=args.record_every)
+    with _user_arguments():
+        return train(X, labels, W0, np.array([0.1, -0.1]), loss=args.loss, lr=args.lr, steps=args.steps,
+                     record_every=args.record_every)
 
 
 def _unit_direction(points, rng):
@@ -431,7 +439,8 @@ def _compare(args) -> int:
     for ext in ("png", "pdf"):
         _check_output("--figure", stem.with_name(f"{stem.name}.{ext}"))
     data, run = _generated_run(args)
-    result = compare_two_layer(run, data, loss=args.loss, u0=args.u0, v0=args.v0)
+    with _user_arguments():
+        result = compare_two_layer(run, data, loss=args.loss, u0=args.u0, v0=args.v0)
     figures = {ext: str(stem.with_name(f"{stem.name}.{ext}")) for ext in ("png", "pdf")}
     payload = {"time_map": result.time_map, "lr": args.lr, "steps": args.steps,
                "logits": {f"class {k}": result.logits[k].as_dict() for k in (1, 2)},
@@ -525,6 +534,26 @@ def _emit(text: str) -> None:
 
 # --------------------------------------------------------------------------- errors
 
+@contextlib.contextmanager
+def _user_arguments():
+    """The boundary where the user's arguments enter the library: a refusal there is a usage error.
+
+    A ``ValueError`` (or ``FileNotFoundError`` for a data file) that dynamics or derivations
+    raise explicitly inside this block is how the library refuses an argument: it
+    becomes one line naming the flag, exit status 2.  Everything else (the same
+    types raised by numpy or an operation, and any library error outside such a
+    block, e.g. a guard of the library's own consistency during ``reproduce``)
+    propagates and is reported as an internal error, exit status 1.  ``TypeError``
+    is never a usage error: argparse has already given every argument its type.
+    """
+    try:
+        yield
+    except (ValueError, FileNotFoundError) as exc:
+        if not _raised_by_validation(exc):
+            raise
+        raise _UsageError(f"{PROG}: error: {_name_flag(_one_line(exc))}") from None
+
+
 def _raised_by_validation(exc: BaseException) -> bool:
     """True when ``exc`` was raised explicitly (a ``raise`` statement) by dynamics or derivations code.
 
@@ -589,15 +618,10 @@ def main(argv=None) -> int:
     except TrainingDiverged as exc:
         print(f"{PROG}: error: {exc} (lower --lr)", file=sys.stderr)
         return EXIT_FAILURE
-    except (ValueError, TypeError, FileExistsError, FileNotFoundError) as exc:
-        if not _raised_by_validation(exc):
-            return _internal(exc, show_traceback)
-        print(f"{PROG}: error: {_name_flag(_one_line(exc))}", file=sys.stderr)
-        return EXIT_USAGE
     except _OutputFailed as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
-    except OSError as exc:
+    except OSError as exc:  # reading a data file or writing a report failed (permission, disk)
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_FAILURE
     except Exception as exc:  # noqa: BLE001 - the last resort: one line, the traceback on request

@@ -206,3 +206,77 @@ def test_compare_leaves_nothing_when_a_figure_cannot_be_written(tmp_path, capsys
     assert code == 1 and len(err) == 1 and "--figure" in err[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no nd/, no f.png
     assert os.readlink(tmp_path / "f.pdf") == "/dev/full" and (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_a_library_consistency_guard_during_reproduce_is_an_internal_error(tmp_path, capsys, monkeypatch):
+    """A ValueError that the library raises explicitly, but not about an argument the user gave (here the
+    registry refusing an experiment that defines no 'full' size: a bug of the experiment), is exit 1 with
+    the way to its traceback, not a usage error (exit 2) that would blame the command line."""
+    from dynamics.experiments.registry import Experiment
+    from dynamics.report import reproduction
+
+    def broken_registry():
+        return (Experiment(name="broken", title="", order=0, sizes={"quick": {}}, run=dict, figures=dict,
+                           claims=list),)
+
+    monkeypatch.setattr(reproduction, "all_experiments", broken_registry)
+    code = main(["reproduce", "--quick", "--quiet", "--out", str(tmp_path / "report")])
+    err = capsys.readouterr().err
+    assert code == FAILED and len(err.strip().splitlines()) == 1, err
+    assert "internal error: ValueError" in err and "defines no size 'full'" in err and "--traceback" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_nan_from_the_theory_is_an_internal_error_not_a_usage_error(tmp_path, capsys, monkeypatch):
+    """Valid arguments whose theory comes out NaN (a bug): the table writer refuses it, and the command says
+    so as an internal error (exit 1), writing nothing."""
+    from dynamics.theory import balanced_logit
+
+    monkeypatch.setattr(balanced_logit, "logit", lambda t, **kwargs: np.full_like(t, np.nan))
+    out = tmp_path / "curve.csv"
+    assert main(["predict", "--points", "3", "--out", str(out)]) == FAILED
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "internal error: ValueError" in err and "NaN" in err, err
+    assert not out.exists()
+
+
+def test_a_library_type_error_is_never_a_usage_error(capsys, monkeypatch):
+    """argparse has typed every argument: a TypeError the library raises is the command's bug (exit 1).  Here
+    the command is made to hand ``derivations.deep`` a float depth, which the library refuses explicitly."""
+    import derivations
+
+    deep = derivations.deep
+    monkeypatch.setattr(derivations, "deep", lambda depth, loss="bce": deep(float(depth), loss))
+    assert main(["derive", "deep", "--depth", "3"]) == FAILED
+    err = capsys.readouterr().err
+    assert "internal error: TypeError: depth must be an integer" in err and len(err.strip().splitlines()) == 1
+
+
+def _library_strings():
+    """Every string literal of dynamics and derivations outside the CLI (docstrings left out), with its place."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted([*root.glob("dynamics/**/*.py"), *root.glob("derivations/**/*.py")]):
+        if path.name == "cli.py":
+            continue
+        tree = ast.parse(path.read_text())
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)
+                      and isinstance(node.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                yield f"{path.relative_to(root)}:{node.lineno}", node.value
+
+
+def test_library_messages_name_no_command_line_flag():
+    """Library messages speak the library's terms (``force=True``, ``lr``); only the CLI names flags."""
+    import re
+
+    strings = list(_library_strings())
+    assert len(strings) > 500 and any("force=True" in text for _, text in strings)  # the scan sees the messages
+    flags = [(where, text) for where, text in strings if re.search(r"(?<![\w-])--[A-Za-z]", text)]
+    assert flags == []
+    assert re.search(r"(?<![\w-])--[A-Za-z]", "pass --force to replace it")  # what it would catch

@@ -9,6 +9,8 @@ import pytest
 
 from dynamics.cli import main
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 @pytest.fixture
 def run(capsys):
@@ -20,9 +22,29 @@ def run(capsys):
     return invoke
 
 
-def run_process(*args):
-    env = {"CI": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    return subprocess.run([sys.executable, "-m", "dynamics.cli", *args], capture_output=True, text=True, env=env)
+def run_process(*args, **kwargs):
+    """The real command in its own process (``python -m dynamics.cli``), from this tree."""
+    env = {"CI": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "dynamics.cli", *args], env=env, text=True, timeout=120,
+                          **({"capture_output": True} | kwargs))
+
+
+def test_the_command_in_its_own_process(tmp_path):
+    """The one smoke test of the real command (two processes): ``--version``, and a small ``predict`` writing
+    through ``/dev/stdout`` into a file opened for appending (like ``>> log``), which keeps its earlier lines."""
+    version = run_process("--version")
+    assert version.returncode == 0 and version.stdout.split() == ["learning-dynamics", "0.1.0"], version.stderr
+    log = tmp_path / "log.txt"
+    log.write_text("earlier lines\n")
+    inode = log.stat().st_ino
+    with open(log, "a") as handle:
+        out = run_process("predict", "--points", "3", "--t-max", "10", "--out", "/dev/stdout", stdout=handle, stderr=subprocess.PIPE,
+                          capture_output=False)
+    assert out.returncode == 0 and out.stderr == ""
+    lines = log.read_text().splitlines()
+    assert log.stat().st_ino == inode and lines[:2] == ["earlier lines", "t,u,confidence"] and len(lines) == 5
+    t, u, confidence = map(float, lines[-1].split(","))
+    assert t == 10.0 and u == pytest.approx(3.5891793972127, abs=1e-9)  # the value predict's test checks in-process
 
 
 def test_help_and_version(run):
@@ -58,9 +80,10 @@ def test_bad_arguments_exit_2_with_one_line(run, args, words):
 
 
 def test_reproduce_quick_writes_the_report_and_refuses_to_mix(tmp_path, run):
-    """The one smoke test of the real command in its own process."""
+    """In-process: the experiments' quick results are the ones computed once per session
+    (``Experiment.result("quick")``), shared with the experiment tests and the examples."""
     target = tmp_path / "report"
-    out = run_process("reproduce", "--quick", "--out", str(target))
+    out = run("reproduce", "--quick", "--quiet", "--out", target)
     assert out.returncode == 0, out.stderr
     payload = json.loads((target / "report.json").read_text())
     assert isinstance(payload["version"], str) and payload["claims"]
@@ -75,6 +98,9 @@ def test_reproduce_quick_writes_the_report_and_refuses_to_mix(tmp_path, run):
     manifest = json.loads((target / ".learning-dynamics-run").read_text())["entries"]
     assert {"report.json", "report.md", *payload["figures"]} <= set(manifest)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no temporary folder left
+    from dynamics.experiments.registry import all_experiments
+    expected = [c.id for e in all_experiments() for c in e.claims(e.result("quick"))]  # the shared results
+    assert [c["id"] for c in payload["claims"]] == expected
     again = run("reproduce", "--quick", "--out", str(target))
     assert again.returncode == 2 and "--force" in again.stderr
     (tmp_path / "other").mkdir()

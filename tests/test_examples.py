@@ -1,28 +1,86 @@
-"""Every example script runs at small size and writes its output into the folder it is given."""
+"""Every example script runs at quick size and writes its output into the folder it is given.
+
+The examples run in-process (``runpy``, as ``__main__``, with ``sys.argv`` set): each one calls
+``examples/_common.run_example``, which takes ``registry.get(name).result("quick")``, the quick result computed
+once per session and shared with the experiment tests and ``reproduce``, so an example costs only its drawing.
+"""
 import re
-import subprocess
+import runpy
 import sys
 from pathlib import Path
 
 import pytest
 
-EXAMPLES = sorted(p for p in (Path(__file__).resolve().parents[1] / "examples").glob("*.py") if not p.name.startswith("_"))
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = sorted(p for p in EXAMPLES_DIR.glob("*.py") if not p.name.startswith("_"))
+#: Smallest PNG a figure may be (pixels): anything smaller is an empty or collapsed figure.
+MIN_PNG_SIZE = (200, 100)
 
 
-@pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_example_runs(script, tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "CI": "1", "MPLBACKEND": "Agg",
-           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    out = subprocess.run([sys.executable, str(script), str(tmp_path), "--small"], capture_output=True, text=True,
-                         env=env, timeout=600)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip(), "the example printed nothing"
-    assert not re.search(r"\b(nan|inf)\b", out.stdout, re.IGNORECASE), out.stdout[-2000:]  # no silent NaN/inf
-    written = list(tmp_path.iterdir())
+def run_script(script, out, monkeypatch, capsys):
+    """Run ``script OUT --size quick`` as ``__main__`` in this process; return what it printed."""
+    monkeypatch.syspath_prepend(str(EXAMPLES_DIR))
+    monkeypatch.setattr(sys, "argv", [str(script), str(out), "--size", "quick"])
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    except SystemExit as exc:  # argparse refused the arguments
+        if exc.code not in (None, 0):
+            pytest.fail(f"{Path(script).name} exited with {exc.code}: {capsys.readouterr().err[-2000:]}")
+    return capsys.readouterr().out
+
+
+def check_output(stdout, folder):
+    """What every example must leave: printed lines without NaN/inf, and non-empty figures or LaTeX."""
+    assert stdout.strip(), "the example printed nothing"
+    assert not re.search(r"\b(nan|inf)\b", stdout, re.IGNORECASE), stdout[-2000:]  # no silent NaN/inf
+    written = list(folder.iterdir())
     assert any(p.suffix in (".png", ".tex") for p in written), "the example wrote no figure or LaTeX"
     for path in written:
         assert path.stat().st_size > 0, f"{path.name} is empty"
         if path.suffix == ".png":
             from PIL import Image  # matplotlib depends on pillow
             with Image.open(path) as im:
-                assert im.size[0] > 200 and im.size[1] > 100, (path.name, im.size)
+                assert im.size[0] > MIN_PNG_SIZE[0] and im.size[1] > MIN_PNG_SIZE[1], (path.name, im.size)
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_runs(script, tmp_path, monkeypatch, capsys):
+    check_output(run_script(script, tmp_path, monkeypatch, capsys), tmp_path)
+
+
+def test_an_example_reuses_the_sessions_quick_result(tmp_path, monkeypatch, capsys):
+    """The mechanism, on a stand-in experiment: two runs of an example compute its quick result once, with the
+    quick size's parameters, and each run only draws and saves."""
+    from dynamics.experiments import registry
+    from dynamics.experiments.claims import ClaimRecord
+    from dynamics.experiments.style import new_figure
+
+    calls = []
+
+    def run(points):
+        calls.append(points)
+        return points
+
+    def figures(points):
+        fig, ax = new_figure()
+        ax.plot(range(points), [i * i for i in range(points)])
+        return {"stand_in": fig}
+
+    def claims(points):
+        return [ClaimRecord(id="stand_in", section="test", statement="a stand-in", theory=1.0, measured=1.0,
+                            error=0.0, passed=True, kind="measured", tolerance=0.0, criterion="a stand-in")]
+
+    stand_in = registry.Experiment(name="stand_in", title="a stand-in", order=0,
+                                   sizes={"quick": {"points": 5}, "full": {"points": 500}},
+                                   run=run, figures=figures, claims=claims)
+    real_get = registry.get
+    monkeypatch.setattr(registry, "get", lambda name: stand_in if name == "stand_in" else real_get(name))
+    script = tmp_path / "stand_in_example.py"
+    script.write_text('"""A stand-in example."""\nfrom _common import run_example\n\n'
+                      'if __name__ == "__main__":\n    run_example("stand_in", __doc__)\n')
+    for out in (tmp_path / "first", tmp_path / "second"):
+        stdout = run_script(script, out, monkeypatch, capsys)
+        check_output(stdout, out)
+        assert "stand_in: passed" in stdout and sorted(p.name for p in out.iterdir()) == ["stand_in.pdf",
+                                                                                       "stand_in.png"]
+    assert calls == [5]

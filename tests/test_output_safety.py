@@ -1,7 +1,8 @@
 """No user file is ever deleted or replaced: atomic outputs, report folders, links, devices, interruptions.
 
-In-process through :func:`dynamics.cli.main` where possible; a real process only for
-Ctrl-C, ``/dev/stdout`` and a pipe closed early.
+In-process through :func:`dynamics.cli.main`, real signals included (sent to this process while ``main``
+runs); a real process only for a pipe closed early by its reader (``/dev/stdout`` into a file is checked by
+the smoke test of the command in test_cli.py).
 """
 import hashlib
 import json
@@ -18,9 +19,10 @@ from pathlib import Path
 import pytest
 
 from dynamics import io as files
-from dynamics.report import reproduction
 from dynamics.cli import main
-from dynamics.report.claims import ClaimRecord
+from dynamics.experiments.claims import ClaimRecord
+from dynamics.experiments.registry import Experiment
+from dynamics.report import reproduction
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,22 +41,45 @@ def snapshot(folder: Path) -> dict:
     return out
 
 
-def fake_producer(quick, figure_dir):
-    """A stand-in experiment: one claim and one figure pair, in milliseconds."""
-    figure_dir.mkdir(parents=True, exist_ok=True)
-    paths = [figure_dir / "fake.png", figure_dir / "fake.pdf"]
-    for p in paths:
-        p.write_bytes(b"figure " + p.suffix.encode())
-    known = {"id": "fake", "section": "test", "statement": "a stand-in", "theory": 1.0, "measured": 1.0,
+def fake_experiment(name="fake", run=lambda: "a stand-in result"):
+    """A stand-in experiment: one claim and one figure (saved by :func:`fake_save`), in milliseconds."""
+    known = {"id": name, "section": "test", "statement": "a stand-in", "theory": 1.0, "measured": 1.0,
              "error": 0.0, "passed": True, "kind": "measured", "tolerance": 0.0, "criterion": "a stand-in"}
     record = ClaimRecord(**{f.name: known.get(f.name) for f in fields(ClaimRecord)
                             if f.name in known or f.default is MISSING})
-    return [record], paths
+    return Experiment(name=name, title="a stand-in", order=0, sizes={"quick": {}, "full": {}}, run=run,
+                      figures=lambda result: {name: "a stand-in figure"}, claims=lambda result: [record])
+
+
+def fake_save(fig, stem):
+    """Stands in for ``save_figure``: ``stem.png`` and ``stem.pdf`` holding known bytes, written atomically."""
+    paths = []
+    for ext in ("png", "pdf"):
+        target = Path(stem).with_suffix(f".{ext}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        files.write_bytes_atomic(target, b"figure ." + ext.encode())
+        paths.append(str(target))
+    return paths
+
+
+def use_experiments(monkeypatch, *experiments):
+    """Make ``reproduce`` run these experiments (and save their figures with :func:`fake_save`)."""
+    monkeypatch.setattr(reproduction, "all_experiments", lambda: experiments)
+    monkeypatch.setattr(reproduction, "save_figure", fake_save)
 
 
 @pytest.fixture
 def fast_reproduce(monkeypatch):
-    monkeypatch.setattr(reproduction, "PRODUCERS", (fake_producer,))
+    use_experiments(monkeypatch, fake_experiment())
+
+
+@pytest.fixture
+def real_sigint():
+    """Ctrl-C as in a terminal: SIGINT raises KeyboardInterrupt (a run started in the background by a
+    non-interactive shell inherits SIGINT ignored); restored afterwards."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 def cli(capsys, *argv):
@@ -238,15 +263,14 @@ def test_a_report_written_before_manifests_is_replaced_by_its_known_files(tmp_pa
 @pytest.mark.parametrize("failure", [KeyboardInterrupt, RuntimeError])
 def test_a_failed_or_interrupted_run_leaves_the_previous_report_and_no_temporary(tmp_path, monkeypatch, failure):
     out = tmp_path / "report"
-    monkeypatch.setattr(reproduction, "PRODUCERS", (fake_producer,))
+    use_experiments(monkeypatch, fake_experiment())
     reproduction.reproduce(out, quiet=True)
     before = snapshot(out)
 
-    def breaks(quick, figure_dir):
-        fake_producer(quick, figure_dir)
+    def breaks():
         raise failure()
 
-    monkeypatch.setattr(reproduction, "PRODUCERS", (fake_producer, breaks))
+    use_experiments(monkeypatch, fake_experiment(), fake_experiment("breaks", run=breaks))
     with pytest.raises(failure):
         reproduction.reproduce(out, quiet=True, force=True)
     assert snapshot(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["report"]
@@ -256,57 +280,62 @@ def test_a_failed_or_interrupted_run_leaves_the_previous_report_and_no_temporary
     assert not (tmp_path / "deep").exists()  # not even the parent folder it created
 
 
-# --------------------------------------------------------------------------- real processes
+# --------------------------------------------------------------------------- signals and processes
+
+def test_ctrl_c_during_reproduce_force_keeps_the_previous_report(tmp_path, monkeypatch, capsys, real_sigint):
+    """A real SIGINT, sent to this process by the second experiment while the new report is being built."""
+    out = tmp_path / "report"
+    use_experiments(monkeypatch, fake_experiment())
+    reproduction.reproduce(out, quiet=True)  # a complete previous report (fast stand-in)
+    before = snapshot(out)
+    building = []
+
+    def interrupted():
+        building.extend(tmp_path.glob(".report.building-*"))  # the new report is being built
+        os.kill(os.getpid(), signal.SIGINT)
+        deadline = time.time() + 10
+        while time.time() < deadline:  # the KeyboardInterrupt arrives here
+            time.sleep(0.01)
+        raise AssertionError("SIGINT was not delivered")
+
+    use_experiments(monkeypatch, fake_experiment(), fake_experiment("interrupted", run=interrupted))
+    code, _, err = cli(capsys, "reproduce", "--quick", "--quiet", "--force", "--out", out)
+    assert building and code == 130 and one_line(err) == "learning-dynamics: interrupted"
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_kill_during_simulate_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys, real_sigint,
+                                                                       signum, status):
+    """A real signal, sent to this process 0.2 s into a million-step gradient descent."""
+    from dynamics.groundtruth import training
+
+    target = tmp_path / "run.csv"
+    train, timers = training.train, []
+
+    def train_then_signal(*args, **kwargs):  # the CLI's handlers are installed by now
+        timers.append(threading.Timer(0.2, os.kill, (os.getpid(), signum)))
+        timers[0].start()
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(training, "train", train_then_signal)
+    handler = signal.getsignal(signal.SIGTERM)
+    started = time.time()
+    code, _, err = cli(capsys, "simulate", "--steps", "1000000", "--out", target)
+    timers[0].join()
+    assert code == status and one_line(err) == "learning-dynamics: interrupted"
+    assert time.time() - started < 20  # stopped, not run to the end (a million steps take about a minute)
+    assert list(tmp_path.iterdir()) == [] and signal.getsignal(signal.SIGTERM) == handler
+
 
 def spawn(*argv, **kwargs):
     env = {"CI": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, *argv], env=env, text=True, **kwargs)
 
 
-def test_ctrl_c_during_reproduce_force_keeps_the_previous_report(tmp_path, fast_reproduce):
-    out = tmp_path / "report"
-    reproduction.reproduce(out, quiet=True)  # a complete previous report (fast stand-in)
-    before = snapshot(out)
-    proc = spawn("-m", "dynamics.cli", "reproduce", "--quick", "--force", "--out", str(out),
-                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
-    while not list(tmp_path.glob(".report.building-*")):  # the new report is being built
-        assert proc.poll() is None and time.time() < deadline, proc.communicate()
-        time.sleep(0.05)
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130 and one_line(stderr) == "learning-dynamics: interrupted"
-    assert snapshot(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
-
-
-@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_ctrl_c_or_kill_during_simulate_is_one_line_and_writes_nothing(tmp_path, signum, status):
-    target = tmp_path / "run.csv"
-    code = ("import sys, dynamics.cli as c; print('ready', flush=True); "
-            f"sys.exit(c.main(['simulate', '--steps', '1000000', '--out', {str(target)!r}]))")
-    proc = spawn("-c", code, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout.readline().strip() == "ready"
-    time.sleep(1.0)
-    proc.send_signal(signum)
-    _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == status and one_line(stderr) == "learning-dynamics: interrupted"
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_a_stdout_redirected_to_a_file_is_written_not_replaced(tmp_path):
-    log = tmp_path / "log.txt"
-    log.write_text("earlier lines\n")
-    inode = log.stat().st_ino
-    with open(log, "a") as handle:  # like '>> log.txt': the earlier lines must survive
-        proc = spawn("-m", "dynamics.cli", "predict", "--points", "3", "--out", "/dev/stdout", stdout=handle,
-                     stderr=subprocess.PIPE)
-        assert proc.wait(timeout=60) == 0
-    assert log.stat().st_ino == inode and log.read_text().startswith("earlier lines\nt,u,confidence\n")
-
-
 def test_dev_stdout_to_a_reader_closing_the_pipe_early_ends_quietly():
+    """A real process (the pipe's reader must go away): 10,000 rows fill the pipe, the reader takes one."""
     proc = spawn("-m", "dynamics.cli", "predict", "--points", "10000", "--out", "/dev/stdout",
                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout.readline().strip() == "t,u,confidence"
