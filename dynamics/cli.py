@@ -432,7 +432,7 @@ def _compare(args) -> int:
 
     from .agreement import compare_two_layer
     from .io import scratch_folder, write_bytes_atomic, write_text_atomic
-    from .report.figures import plot_comparison
+    from .report.figures import comparison_figure, save_figure
 
     _check_output("--out", args.out)
     stem = Path(args.figure)
@@ -451,9 +451,10 @@ def _compare(args) -> int:
     except ValueError:
         raise RuntimeError("the agreement holds NaN or an infinity; nothing was written") from None
     with scratch_folder() as scratch:
-        drawn = plot_comparison(run.t, [result.theory_logits[1], result.theory_logits[2]], run.t,
-                                [result.measured_logits[1], result.measured_logits[2]], scratch / "figure",
-                                title=f"{args.loss}: theory (lines) vs GD lr={args.lr:g} (markers)")
+        drawn = save_figure(comparison_figure(run.t, [result.theory_logits[1], result.theory_logits[2]], run.t,
+                                              [result.measured_logits[1], result.measured_logits[2]],
+                                              title=f"{args.loss}: theory (lines) vs GD lr={args.lr:g} (markers)"),
+                            scratch / "figure")
         # the main output first: if it cannot be written, no figure is left behind; if a figure cannot be
         # written, the files and folders this command created are removed again
         with _created_only_on_success([args.out, *figures.values()]):

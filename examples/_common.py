@@ -6,13 +6,20 @@ from dynamics.experiments import registry
 from dynamics.report.figures import save_figure
 
 
-def run_example(name, description, argv=None):
-    """Run experiment ``name`` (``--size quick`` or ``full``), write its figures into ``out``, print its claims."""
+def arguments(description, argv=None):
+    """Parse ``out`` (created if missing) and ``--size`` (``quick`` or ``full``, the default)."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("out", type=Path, help="folder to write the figures into")
+    parser.add_argument("out", type=Path, help="folder to write into")
     parser.add_argument("--size", choices=registry.SIZES, default="full",
                         help="'quick' for a fast look (what the tests use), 'full' for the report's size")
     args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def run_example(name, description, argv=None):
+    """Run experiment ``name`` (``--size quick`` or ``full``), write its figures into ``out``, print its claims."""
+    args = arguments(description, argv)
     experiment = registry.get(name)
     result = experiment.result(args.size)
     for claim in experiment.claims(result):

@@ -57,7 +57,5 @@ def test_importing_the_library_and_drawing_leave_the_backend_alone(stages):
     assert stages["library"] == {"pyplot": False, "backend": CHOSEN}
 
 
-@pytest.mark.xfail(strict=False, reason="dynamics/report/figures.py still calls matplotlib.use('Agg') and imports "
-                                        "pyplot (rewritten by the lead to draw without pyplot)")
 def test_saving_a_figure_through_the_report_leaves_the_backend_alone(stages):
     assert stages["report"] == {"pyplot": False, "backend": CHOSEN}

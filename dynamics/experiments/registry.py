@@ -61,7 +61,7 @@ class Experiment:
     Attributes
     ----------
     name : str
-        Identifier (the module's name), used by ``reproduce --only`` style selections.
+        Identifier (the module's name), for :func:`get`.
     title : str
         What it shows, with the paper's section, for reports and progress bars.
     order : int
