@@ -7,6 +7,7 @@ import numpy as np
 from scipy.special import expit
 
 from .groundtruth.assumptions import check_binary, require
+from .groundtruth.data import Dataset
 from .theory.balanced_logit import logit
 from .groundtruth.training import TrainingRun
 from .validation import as_finite_array
@@ -110,14 +111,15 @@ def compare_two_layer(run, dataset, *, loss="bce", u0, v0) -> ClassAgreement:
     """
     if not isinstance(run, TrainingRun) or run.W0 is None:
         raise TypeError(f"run must be the result of dynamics.train (one two-layer run), got {type(run).__name__}")
-    if "norms" not in dataset.meta or "x1" not in dataset.meta:
-        raise ValueError("dataset must come from dynamics.groundtruth.data.repeated_points (one repeated point per class)")
+    if not isinstance(dataset, Dataset) or dataset.class_vectors is None:
+        raise ValueError("dataset must come from dynamics.groundtruth.data.repeated_points (one repeated point per "
+                         "class: Dataset.class_vectors)")
     if run.logits.shape[1] != dataset.X.shape[0]:
         raise ValueError(f"run was trained on {run.logits.shape[1]} points but dataset has {dataset.X.shape[0]}")
     u0, v0 = float(as_finite_array("u0", u0)), float(as_finite_array("v0", v0))
     require(*check_binary(dataset.X, dataset.labels, run.W0, run.Z_history[0]))
     freq = dataset.frequencies
-    norms = dataset.meta["norms"]
+    norms = dataset.class_norms
     first = {1: int(np.flatnonzero(dataset.labels == 1)[0]), 2: int(np.flatnonzero(dataset.labels == 2)[0])}
     theory = {1: logit(run.t, loss=loss, norm=norms[0], p=freq[1], u0=u0),
               2: logit(run.t, loss=loss, norm=norms[1], p=freq[2], u0=v0)}

@@ -1,7 +1,7 @@
 """Datasets satisfying H1 (or H4), each built from a ``numpy.random.Generator``."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field, replace
 
 import numpy as np
 
@@ -30,12 +30,42 @@ def row_norms(A) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Dataset:
-    """Inputs ``X`` (n, d), labels (1/2, or 0..C-1), and what the builder was asked for."""
+    """Inputs, labels and the vectors they were built from.
+
+    Attributes
+    ----------
+    X : ndarray (n, d)
+        Inputs, one point per row.
+    labels : ndarray (n,)
+        1/2 (two classes) or 0..C-1 (multi-class).
+    description : str
+        What the builder made, in words.
+    meta : dict
+        Free-form notes: the numbers the builder was asked for (e.g. ``{"p": 0.3}``).  Nothing reads them;
+        what other code needs is a typed field below.
+    class_vectors : tuple (x1, x2) of ndarray (d,), or None
+        The point each class repeats (:func:`repeated_points`): class 1 is copies of x1, class 2 of x2.
+    axis : ndarray (d,) or None
+        The unit axis of :func:`cone_points`: class 1 lies around ``+axis``, class 2 around ``-axis``.
+    features : tuple (x1, x2) of ndarray (d,), or None
+        The two class-1 features of :func:`starvation_data`, as inputs in R^d: every class-1 point has x1,
+        a fraction ``lam`` of them also x2.
+
+    Examples
+    --------
+    >>> data = Dataset(np.eye(2), [1, 2], "two axes", class_vectors=(np.array([1.0, 0.0]), np.array([0.0, 1.0])))
+    >>> data.frequencies, data.class_norms.tolist(), data.axis is None
+    ({1: 0.5, 2: 0.5}, [1.0, 1.0], True)
+    """
 
     X: np.ndarray
     labels: np.ndarray
     description: str
     meta: dict = field(default_factory=dict)
+    _: KW_ONLY
+    class_vectors: tuple | None = None
+    axis: np.ndarray | None = None
+    features: tuple | None = None
 
     def __post_init__(self):
         X = as_finite_array("X", self.X)
@@ -46,11 +76,37 @@ class Dataset:
             raise ValueError(f"labels must have one entry per row of X ({X.shape[0]}), got shape {labels.shape}")
         object.__setattr__(self, "X", X)
         object.__setattr__(self, "labels", labels)
+        if not isinstance(self.meta, dict):
+            raise TypeError(f"meta must be a dict of free-form notes, got {type(self.meta).__name__}")
+        d = X.shape[1]
+        for name in ("class_vectors", "features"):
+            pair = getattr(self, name)
+            if pair is not None:
+                if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                    raise ValueError(f"{name} must be a pair (x1, x2) of vectors of length d={d}, got {pair!r}")
+                object.__setattr__(self, name, tuple(_vector(f"{name}[{i}]", v, d) for i, v in enumerate(pair)))
+        if self.axis is not None:
+            object.__setattr__(self, "axis", _vector("axis", self.axis, d))
 
     @property
     def frequencies(self) -> dict:
+        """Share of the points in each class: ``{label: p_label}``."""
         values, counts = np.unique(self.labels, return_counts=True)
         return {int(v): float(c / self.labels.size) for v, c in zip(values, counts)}
+
+    @property
+    def class_norms(self) -> np.ndarray:
+        """``(||x1||, ||x2||)`` of :attr:`class_vectors` (ValueError if the dataset has none)."""
+        if self.class_vectors is None:
+            raise ValueError("this dataset has no class_vectors (one repeated point per class: repeated_points)")
+        return row_norms(np.array(self.class_vectors))
+
+
+def _vector(name, value, d):
+    v = as_finite_array(name, value)
+    if v.shape != (d,):
+        raise ValueError(f"{name} must be a vector of length d={d} (the number of features of X), got shape {v.shape}")
+    return v
 
 
 def _generator(rng):
@@ -82,17 +138,37 @@ def random_rotation(rng, dimension: int) -> np.ndarray:
 
 
 def rotate(data: Dataset, rotation) -> Dataset:
-    """``data`` with every point (and every vector in ``meta``) mapped by the orthogonal matrix ``rotation``.
+    """``data`` with every point and every vector field (class vectors, axis, features) mapped by ``rotation``.
 
     H1 is invariant under rotations, but the points are no longer coordinate axes: inner products that
     were exactly 0 become rounding noise of order 1e-17, which the assumption checks must tolerate.
+
+    Parameters
+    ----------
+    data : Dataset
+    rotation : array_like (d, d)
+        An orthogonal matrix (``Q^T Q = I`` within 1e-12).
+
+    Returns
+    -------
+    Dataset
+        Same labels and notes, description ending in ", rotated".
+
+    Examples
+    --------
+    >>> data = repeated_points(np.random.default_rng(0), dimension=2)
+    >>> turned = rotate(data, [[0.0, -1.0], [1.0, 0.0]])
+    >>> bool(np.allclose(turned.X[0], turned.class_vectors[0])), turned.description
+    (True, 'one repeated point per class, rotated')
     """
     Q = as_finite_array("rotation", rotation)
     d = data.X.shape[1]
     if Q.shape != (d, d) or not np.allclose(Q.T @ Q, np.eye(d), rtol=0, atol=1e-12):
         raise ValueError(f"rotation must be an orthogonal ({d}, {d}) matrix, got shape {Q.shape}")
-    meta = {k: (Q @ v if isinstance(v, np.ndarray) and v.shape == (d,) else v) for k, v in data.meta.items()}
-    return Dataset(data.X @ Q.T, data.labels, data.description + ", rotated", meta)
+    turn = lambda pair: None if pair is None else tuple(Q @ v for v in pair)  # noqa: E731
+    return replace(data, X=data.X @ Q.T, description=data.description + ", rotated",
+                   class_vectors=turn(data.class_vectors), features=turn(data.features),
+                   axis=None if data.axis is None else Q @ data.axis)
 
 
 def _counts(n_points, p):
@@ -127,7 +203,8 @@ def repeated_points(rng, *, norms=(1.0, 1.0), p=0.5, n_points=10, dimension=5, a
     n1, n2 = _counts(n_points, p)
     X = np.vstack([np.repeat(x1[None], n1, 0), np.repeat(x2[None], n2, 0)])
     labels = np.array([1] * n1 + [2] * n2)
-    return Dataset(X, labels, "one repeated point per class", {"x1": x1, "x2": x2, "norms": tuple(norms), "p": n1 / n_points})
+    return Dataset(X, labels, "one repeated point per class", {"norms": tuple(norms), "p": n1 / n_points},
+                   class_vectors=(x1, x2))
 
 
 def orthogonal_points(rng, *, points=3, norm=1.0, dimension=None) -> Dataset:
@@ -156,7 +233,7 @@ def cone_points(rng, *, n_per_class=(20, 20), dimension=5, half_angle=np.pi / 6,
             direction = sign * (np.cos(theta) * axis + np.sin(theta) * v)
             rows.append(rng.uniform(*norm_range) * direction)
             labels.append(label)
-    return Dataset(np.array(rows), np.array(labels), "two opposite cones", {"axis": axis})
+    return Dataset(np.array(rows), np.array(labels), "two opposite cones", axis=axis)
 
 
 def starvation_data(rng, *, lam=0.2, n_points=100, norms=(1.0, 1.0), dimensions=(2, 2)) -> Dataset:
@@ -176,8 +253,9 @@ def starvation_data(rng, *, lam=0.2, n_points=100, norms=(1.0, 1.0), dimensions=
     rows = [np.concatenate([e1, e2, [0.0]])] * n_both + [np.concatenate([e1, np.zeros(d2), [0.0]])] * (n1 - n_both)
     rows += [np.concatenate([np.zeros(d1 + d2), [1.0]])] * (n_points - n1)
     labels = np.array([1] * n1 + [2] * (n_points - n1))
-    return Dataset(np.array(rows), labels, "gradient-starvation features",
-                   {"x1": e1, "x2": e2, "lam": n_both / n1, "dimensions": (d1, d2)})
+    features = (np.concatenate([e1, np.zeros(d2 + 1)]), np.concatenate([np.zeros(d1), e2, [0.0]]))
+    return Dataset(np.array(rows), labels, "gradient-starvation features", {"lam": n_both / n1, "dimensions": (d1, d2)},
+                   features=features)
 
 
 def multiclass_points(rng, *, classes=3, per_class=1, dimension=None, norm=1.0) -> Dataset:

@@ -8,26 +8,60 @@ import numpy as np
 from .data import Dataset, row_norms
 from ..validation import as_finite_array
 
-__all__ = ["Initialization", "class_mean_init", "mode_init", "balanced_init", "invariant_init", "cone_init", "small_random_init",
+__all__ = ["Initialization", "DeepInitialization", "class_mean_init", "mode_init", "balanced_init", "invariant_init", "cone_init", "small_random_init",
            "shared_neuron_init", "deep_balanced_init", "multiclass_init"]
 
 
 @dataclass(frozen=True)
 class Initialization:
-    """Weights ``W0`` (h, d) and ``Z0`` (h,), with the mode coordinates they were built from."""
+    """Initial weights of a two-layer (or softmax) network.
+
+    Attributes
+    ----------
+    W0 : ndarray (h, d)
+        Input weights, one unit per row.
+    Z0 : ndarray (h,) or (C, h)
+        Output weights (one per unit; a (C, h) matrix for the softmax network).
+    modes : dict
+        The numbers the builder was asked for (free-form notes, e.g. ``{"y0": ..., "z0": ...}``).
+    """
 
     W0: np.ndarray
     Z0: np.ndarray
     modes: dict
 
 
+@dataclass(frozen=True)
+class DeepInitialization:
+    """Initial weights of the diagonal deep chain ``o(Z^T relu(D_{N-2} ... relu(D_1 relu(W x))))``.
+
+    Attributes
+    ----------
+    W0 : ndarray (h, d)
+        Input weights.
+    layers0 : tuple of ndarray (h,)
+        The diagonals of ``D_1 ... D_{N-2}`` (empty for depth 2).
+    Z0 : ndarray (h,)
+        Output weights.
+    """
+
+    W0: np.ndarray
+    layers0: tuple
+    Z0: np.ndarray
+
+    @property
+    def depth(self) -> int:
+        """N, the number of weight layers: ``len(layers0) + 2``."""
+        return len(self.layers0) + 2
+
+
 def _class_vectors(data: Dataset):
     if not isinstance(data, Dataset):
         raise TypeError(f"data must be a dynamics.groundtruth.data.Dataset, got {type(data).__name__}")
-    if "x1" not in data.meta or "x2" not in data.meta:
+    if data.class_vectors is None:
         raise ValueError("this initialization needs a dataset with one repeated point per class "
-                         "(dynamics.groundtruth.data.repeated_points)")
-    return tuple(_nonzero_vector(f"the dataset's class vector {k}", data.meta[k]) for k in ("x1", "x2"))
+                         "(dynamics.groundtruth.data.repeated_points: Dataset.class_vectors)")
+    return tuple(_nonzero_vector(f"the dataset's class vector {k}", x) for k, x in zip(("x1", "x2"), data.class_vectors))
 
 
 def _nonzero_vector(name, x):
@@ -164,9 +198,10 @@ def cone_init(rng, data: Dataset, *, units_per_class=2, scale=0.3, noise=0.05,
     With small ``noise`` every unit is active on its own class only (H2); ``output`` gives the output weights
     of each class's units, positive for class 1 and negative for class 2 (H3).
     """
-    if "axis" not in data.meta:
-        raise ValueError("cone_init needs a dataset from dynamics.groundtruth.data.cone_points")
-    axis = data.meta["axis"]
+    if not isinstance(data, Dataset) or data.axis is None:
+        raise ValueError("cone_init needs a dataset with a cone axis (dynamics.groundtruth.data.cone_points: "
+                         "Dataset.axis)")
+    axis = data.axis
     rows = [sign * scale * axis + noise * rng.standard_normal(axis.size)
             for sign in (1.0, -1.0) for _ in range(units_per_class)]
     Z0 = np.concatenate([np.resize(np.asarray(o, float), units_per_class) for o in output])
@@ -188,8 +223,31 @@ def shared_neuron_init(x1, x2, *, alpha0, beta0, z0) -> Initialization:
     return Initialization(w[None, :], np.array([float(z0)]), {"alpha0": alpha0, "beta0": beta0, "z0": z0})
 
 
-def deep_balanced_init(x, *, depth, u0):
-    """Balanced deep chain on one point: ``z = z^i = (u0/n)^{1/N}``, ``w = n z x / n^2``. Returns (W0, layers0, Z0)."""
+def deep_balanced_init(x, *, depth: int, u0: float) -> DeepInitialization:
+    """Balanced deep chain of width 1 on one point x of norm n: every layer ``(u0/n)^{1/N}``.
+
+    ``z = D_i = (u0/n)^{1/N}`` and ``w = z x / n``, so that ``w.x = n z`` and the logit is
+    ``n z^N = u0``; computed in logarithms, so any norm in the float range gives finite weights.
+
+    Parameters
+    ----------
+    x : array_like (d,)
+        The (non-zero) point.
+    depth : int
+        N >= 2, the number of weight layers.
+    u0 : float
+        The initial logit, > 0.
+
+    Returns
+    -------
+    DeepInitialization
+
+    Examples
+    --------
+    >>> init = deep_balanced_init(np.array([0.0, 2.0]), depth=3, u0=0.25)
+    >>> init.depth, round(float(init.Z0[0]), 12), round(float((init.W0 @ [0.0, 2.0])[0] * init.layers0[0][0] * init.Z0[0]), 12)
+    (3, 0.5, 0.25)
+    """
     x = _nonzero_vector("x", x)
     if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
         raise ValueError(f"depth must be an integer >= 2 (weight layers), got {depth!r}")
@@ -199,7 +257,7 @@ def deep_balanced_init(x, *, depth, u0):
     n = float(row_norms(x))
     scale = float(np.exp((np.log(u0) - np.log(n)) / depth))  # (u0/n)^(1/N) without overflow
     W0 = (scale * x / n)[None, :]
-    return W0, tuple(np.array([scale]) for _ in range(depth - 2)), np.array([scale])
+    return DeepInitialization(W0, tuple(np.array([scale]) for _ in range(depth - 2)), np.array([scale]))
 
 
 def multiclass_init(data: Dataset, *, diagonal=0.1, off_diagonal=-0.02, y0=0.1) -> Initialization:
