@@ -16,7 +16,10 @@ training calls these functions instead of typing them again.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import log_softmax, softmax
 
 from .losses import NetworkLoss, get_loss
@@ -173,7 +176,7 @@ def _cross_entropy(logits, onehot):
     return -np.mean(np.sum(onehot * log_softmax(logits, axis=1), axis=1))
 
 
-def two_layer_logits(X, W, Z) -> np.ndarray:
+def two_layer_logits(X: ArrayLike, W: ArrayLike, Z: ArrayLike) -> np.ndarray:
     """Logits ``u(x) = Z^T relu(W x)`` of one two-layer network on every row of ``X``.
 
     Parameters
@@ -210,7 +213,7 @@ def _two_layer_slopes(X, labels, W, Z, loss):
     return X, labels, pre, act, Z, slope * sign / X.shape[0]
 
 
-def two_layer_gradient(X, labels, W, Z, *, loss: str | NetworkLoss = "bce") -> tuple:
+def two_layer_gradient(X: ArrayLike, labels: ArrayLike, W: ArrayLike, Z: ArrayLike, *, loss: str | NetworkLoss = "bce") -> tuple:
     """Gradient ``(dL/dW, dL/dZ)`` of the mean loss of one two-layer network (the step :func:`train` takes).
 
     Parameters
@@ -237,7 +240,7 @@ def two_layer_gradient(X, labels, W, Z, *, loss: str | NetworkLoss = "bce") -> t
     return _two_layer_backward(X, pre, act, Z, g)
 
 
-def class_gradients(X, labels, W, Z, *, loss: str | NetworkLoss = "bce") -> dict:
+def class_gradients(X: ArrayLike, labels: ArrayLike, W: ArrayLike, Z: ArrayLike, *, loss: str | NetworkLoss = "bce") -> dict:
     """Mean-loss gradients ``(dW, dZ)`` contributed by each class: ``{1: (dW, dZ), 2: (dW, dZ)}``.
 
     Their sum is :func:`two_layer_gradient` (up to rounding).  Under H1-H3, class k's gradient is exactly
@@ -267,7 +270,7 @@ def class_gradients(X, labels, W, Z, *, loss: str | NetworkLoss = "bce") -> dict
     return out
 
 
-def batch_logits(X, W, Z) -> np.ndarray:
+def batch_logits(X: ArrayLike, W: ArrayLike, Z: ArrayLike) -> np.ndarray:
     """Logits of K two-layer networks at once, as :func:`train_batch` computes them.
 
     Parameters
@@ -291,7 +294,7 @@ def batch_logits(X, W, Z) -> np.ndarray:
     return _batch_forward(np.ascontiguousarray(X.T), W, Z)[2]
 
 
-def batch_gradient(X, labels, W, Z, *, loss: str | NetworkLoss = "bce") -> tuple:
+def batch_gradient(X: ArrayLike, labels: ArrayLike, W: ArrayLike, Z: ArrayLike, *, loss: str | NetworkLoss = "bce") -> tuple:
     """Mean-loss gradients ``(dL/dW (K, h, d), dL/dZ (K, h))`` of K two-layer networks at once.
 
     Parameters
@@ -300,6 +303,10 @@ def batch_gradient(X, labels, W, Z, *, loss: str | NetworkLoss = "bce") -> tuple
         As in :func:`two_layer_gradient`.
     W : array_like (K, h, d)
     Z : array_like (K, h)
+
+    Returns
+    -------
+    (ndarray (K, h, d), ndarray (K, h))
 
     Examples
     --------
@@ -316,7 +323,7 @@ def batch_gradient(X, labels, W, Z, *, loss: str | NetworkLoss = "bce") -> tuple
     return _batch_backward(X, pre, act, Z, slope * sign / X.shape[0], slice(None))
 
 
-def deep_logits(X, W, layers, Z) -> np.ndarray:
+def deep_logits(X: ArrayLike, W: ArrayLike, layers: Sequence[ArrayLike], Z: ArrayLike) -> np.ndarray:
     """Logits ``Z^T relu(D_{N-2} ... relu(D_1 relu(W x)))`` of the diagonal deep chain on every row of ``X``.
 
     Parameters
@@ -341,7 +348,7 @@ def deep_logits(X, W, layers, Z) -> np.ndarray:
     return _deep_forward(X, W, D, Z)[2]
 
 
-def deep_gradient(X, labels, W, layers, Z, *, loss: str | NetworkLoss = "bce") -> tuple:
+def deep_gradient(X: ArrayLike, labels: ArrayLike, W: ArrayLike, layers: Sequence[ArrayLike], Z: ArrayLike, *, loss: str | NetworkLoss = "bce") -> tuple:
     """Mean-loss gradient ``(dL/dW, (dL/dD_1, ...), dL/dZ)`` of the diagonal deep chain.
 
     Parameters
@@ -370,7 +377,7 @@ def deep_gradient(X, labels, W, layers, Z, *, loss: str | NetworkLoss = "bce") -
     return _deep_backward(X, pres, acts, D, Z, slope * sign / X.shape[0])
 
 
-def softmax_logits(X, W, Z) -> np.ndarray:
+def softmax_logits(X: ArrayLike, W: ArrayLike, Z: ArrayLike) -> np.ndarray:
     """Logits ``Z relu(W x)`` of the softmax network on every row of ``X`` (before the softmax).
 
     Parameters
@@ -403,7 +410,7 @@ def _softmax_slopes_of(X, labels, W, Z):
     return X, labels, pre, act, Z, _softmax_slopes(logits, np.eye(Z.shape[0])[labels], X.shape[0])
 
 
-def softmax_gradient(X, labels, W, Z) -> tuple:
+def softmax_gradient(X: ArrayLike, labels: ArrayLike, W: ArrayLike, Z: ArrayLike) -> tuple:
     """Gradient ``(dL/dW (h, d), dL/dZ (C, h))`` of the mean cross-entropy of the softmax network.
 
     Parameters
@@ -413,6 +420,10 @@ def softmax_gradient(X, labels, W, Z) -> tuple:
         0 .. C-1.
     W : array_like (h, d)
     Z : array_like (C, h)
+
+    Returns
+    -------
+    (ndarray (h, d), ndarray (C, h))
 
     Examples
     --------
@@ -424,7 +435,7 @@ def softmax_gradient(X, labels, W, Z) -> tuple:
     return _softmax_backward(X, pre, act, Z, g)
 
 
-def softmax_class_gradients(X, labels, W, Z) -> dict:
+def softmax_class_gradients(X: ArrayLike, labels: ArrayLike, W: ArrayLike, Z: ArrayLike) -> dict:
     """Mean cross-entropy gradients ``(dW, dZ)`` contributed by each class: ``{k: (dW, dZ)}``, k = 0 .. C-1.
 
     Their sum is :func:`softmax_gradient` (up to rounding).  Under H4-H6, class k's gradient is exactly zero
@@ -434,6 +445,11 @@ def softmax_class_gradients(X, labels, W, Z) -> dict:
     ----------
     X, labels, W, Z
         As in :func:`softmax_gradient`.
+
+    Returns
+    -------
+    dict
+        ``{k: (ndarray (h, d), ndarray (C, h))}`` for every class k.
 
     Examples
     --------

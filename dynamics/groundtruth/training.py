@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .initialization import DeepInitialization
 from .losses import NetworkLoss, get_loss
@@ -404,7 +405,8 @@ def _quiet_overflow(function):
 
 # ------------------------------------------------------------------------------------------------ the loops
 @_quiet_overflow
-def train_batch(X, labels, W0, Z0, *, loss: str | NetworkLoss = "bce", lr, steps: int, record_every: int = 1,
+def train_batch(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, *, loss: str | NetworkLoss = "bce",
+                lr: ArrayLike, steps: int, record_every: int = 1,
                 batch_size: int | None = None, rng: np.random.Generator | None = None) -> BatchRun:
     """Train K two-layer networks ``o(Z^T relu(W x))`` at once (one array program).
 
@@ -466,7 +468,8 @@ def train_batch(X, labels, W0, Z0, *, loss: str | NetworkLoss = "bce", lr, steps
                     Z_history=recs["Z"], losses=recs["loss"], W=W, Z=Z, W0=W0, dead_step=recorder.dead_steps())
 
 
-def train(X, labels, W0, Z0, *, loss: str | NetworkLoss = "bce", lr: float, steps: int, record_every: int = 1,
+def train(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, *, loss: str | NetworkLoss = "bce",
+          lr: float, steps: int, record_every: int = 1,
           batch_size: int | None = None, rng: np.random.Generator | None = None) -> TrainingRun:
     """Full-batch GD (or seeded SGD) on the mean loss of one two-layer network.
 
@@ -505,8 +508,9 @@ def train(X, labels, W0, Z0, *, loss: str | NetworkLoss = "bce", lr: float, step
 
 
 @_quiet_overflow
-def train_deep(X, labels, W0, layers0=None, Z0=None, *, loss: str | NetworkLoss = "bce", lr: float, steps: int,
-               record_every: int = 1) -> DeepRun:
+def train_deep(X: ArrayLike, labels: ArrayLike, W0: ArrayLike | DeepInitialization,
+               layers0: Sequence[ArrayLike] | None = None, Z0: ArrayLike | None = None, *,
+               loss: str | NetworkLoss = "bce", lr: float, steps: int, record_every: int = 1) -> DeepRun:
     """GD on the mean loss of ``o(Z^T relu(D_{N-2} ... relu(D_1 relu(W x))))`` with diagonal ``D_i``.
 
     Parameters
@@ -552,7 +556,8 @@ def train_deep(X, labels, W0, layers0=None, Z0=None, *, loss: str | NetworkLoss 
 
 
 @_quiet_overflow
-def train_softmax(X, labels, W0, Z0, *, lr: float, steps: int, record_every: int = 1) -> SoftmaxRun:
+def train_softmax(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, *, lr: float, steps: int,
+                  record_every: int = 1) -> SoftmaxRun:
     """GD on the mean cross-entropy of ``softmax(Z relu(W x))``.
 
     Parameters
