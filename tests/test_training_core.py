@@ -232,7 +232,8 @@ def test_deep_balanced_init_is_an_initialization_object_train_deep_accepts():
     assert isinstance(init, DeepInitialization) and init.depth == 4 and len(init.layers0) == 2
     # by hand: every layer (u0/n)^(1/N), w = z x / n, so the logit n z^N = u0
     z = (0.1 / 0.8) ** 0.25
-    assert init.Z0.tolist() == pytest.approx([z], rel=1e-15) and init.W0[0].tolist() == pytest.approx([0, z, 0], rel=1e-15)
+    assert init.Z0.tolist() == pytest.approx([z], rel=1e-15)
+    assert init.W0[0].tolist() == pytest.approx([0, z, 0], rel=1e-15)
     X, labels = x[None], np.array([1])
     a = train_deep(X, labels, init, lr=0.05, steps=20, record_every=5)
     b = train_deep(X, labels, init.W0, init.layers0, init.Z0, lr=0.05, steps=20, record_every=5)

@@ -62,7 +62,8 @@ def _class_vectors(data: Dataset):
     if data.class_vectors is None:
         raise ValueError("this initialization needs a dataset with one repeated point per class "
                          "(dynamics.groundtruth.data.repeated_points: Dataset.class_vectors)")
-    return tuple(_nonzero_vector(f"the dataset's class vector {k}", x) for k, x in zip(("x1", "x2"), data.class_vectors))
+    return tuple(_nonzero_vector(f"the dataset's class vector {k}", x)
+                 for k, x in zip(("x1", "x2"), data.class_vectors))
 
 
 def _nonzero_vector(name, x):
@@ -91,7 +92,8 @@ def _orthogonal_noise(rng, vectors, dimension, scale):
     return scale * v
 
 
-def class_mean_init(X: ArrayLike, labels: ArrayLike, *, norm: float = 0.1, z0: ArrayLike = (0.1, -0.1)) -> Initialization:
+def class_mean_init(X: ArrayLike, labels: ArrayLike, *, norm: float = 0.1,
+                    z0: ArrayLike = (0.1, -0.1)) -> Initialization:
     """One unit per class (labels 1/2) along the class's mean point, of length ``norm``, output weights ``z0``.
 
     Under H1 every point of class k has a positive inner product with its class mean and a non-positive one
@@ -397,7 +399,8 @@ def deep_balanced_init(x: ArrayLike, *, depth: int, u0: float) -> DeepInitializa
     Examples
     --------
     >>> init = deep_balanced_init(np.array([0.0, 2.0]), depth=3, u0=0.25)
-    >>> init.depth, round(float(init.Z0[0]), 12), round(float((init.W0 @ [0.0, 2.0])[0] * init.layers0[0][0] * init.Z0[0]), 12)
+    >>> logit = (init.W0 @ [0.0, 2.0])[0] * init.layers0[0][0] * init.Z0[0]
+    >>> init.depth, round(float(init.Z0[0]), 12), round(float(logit), 12)
     (3, 0.5, 0.25)
     """
     x = _nonzero_vector("x", x)

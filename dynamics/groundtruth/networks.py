@@ -213,7 +213,8 @@ def _two_layer_slopes(X, labels, W, Z, loss):
     return X, labels, pre, act, Z, slope * sign / X.shape[0]
 
 
-def two_layer_gradient(X: ArrayLike, labels: ArrayLike, W: ArrayLike, Z: ArrayLike, *, loss: str | NetworkLoss = "bce") -> tuple:
+def two_layer_gradient(X: ArrayLike, labels: ArrayLike, W: ArrayLike, Z: ArrayLike, *,
+                       loss: str | NetworkLoss = "bce") -> tuple:
     """Gradient ``(dL/dW, dL/dZ)`` of the mean loss of one two-layer network (the step :func:`train` takes).
 
     Parameters
@@ -240,7 +241,8 @@ def two_layer_gradient(X: ArrayLike, labels: ArrayLike, W: ArrayLike, Z: ArrayLi
     return _two_layer_backward(X, pre, act, Z, g)
 
 
-def class_gradients(X: ArrayLike, labels: ArrayLike, W: ArrayLike, Z: ArrayLike, *, loss: str | NetworkLoss = "bce") -> dict:
+def class_gradients(X: ArrayLike, labels: ArrayLike, W: ArrayLike, Z: ArrayLike, *,
+                    loss: str | NetworkLoss = "bce") -> dict:
     """Mean-loss gradients ``(dW, dZ)`` contributed by each class: ``{1: (dW, dZ), 2: (dW, dZ)}``.
 
     Their sum is :func:`two_layer_gradient` (up to rounding).  Under H1-H3, class k's gradient is exactly
@@ -294,7 +296,8 @@ def batch_logits(X: ArrayLike, W: ArrayLike, Z: ArrayLike) -> np.ndarray:
     return _batch_forward(np.ascontiguousarray(X.T), W, Z)[2]
 
 
-def batch_gradient(X: ArrayLike, labels: ArrayLike, W: ArrayLike, Z: ArrayLike, *, loss: str | NetworkLoss = "bce") -> tuple:
+def batch_gradient(X: ArrayLike, labels: ArrayLike, W: ArrayLike, Z: ArrayLike, *,
+                   loss: str | NetworkLoss = "bce") -> tuple:
     """Mean-loss gradients ``(dL/dW (K, h, d), dL/dZ (K, h))`` of K two-layer networks at once.
 
     Parameters
@@ -348,7 +351,8 @@ def deep_logits(X: ArrayLike, W: ArrayLike, layers: Sequence[ArrayLike], Z: Arra
     return _deep_forward(X, W, D, Z)[2]
 
 
-def deep_gradient(X: ArrayLike, labels: ArrayLike, W: ArrayLike, layers: Sequence[ArrayLike], Z: ArrayLike, *, loss: str | NetworkLoss = "bce") -> tuple:
+def deep_gradient(X: ArrayLike, labels: ArrayLike, W: ArrayLike, layers: Sequence[ArrayLike], Z: ArrayLike, *,
+                  loss: str | NetworkLoss = "bce") -> tuple:
     """Mean-loss gradient ``(dL/dW, (dL/dD_1, ...), dL/dZ)`` of the diagonal deep chain.
 
     Parameters
