@@ -340,9 +340,10 @@ class _DeepChain(_Network):
 
     def descend(self, state, rows, count):
         pres, acts, _, slope = state.cache
-        g = (slope * self.sign)[rows] / count
-        grad_W, grads_D, grad_Z = _deep_backward(self.X[rows], [p[rows] for p in pres], [a[rows] for a in acts],
-                                                 self.layers, self.Z, g)
+        X, g = self.X, slope * self.sign / count
+        if rows is not _ALL_ROWS:
+            X, g, pres, acts = X[rows], g[rows], [p[rows] for p in pres], [a[rows] for a in acts]
+        grad_W, grads_D, grad_Z = _deep_backward(X, pres, acts, self.layers, self.Z, g)
         self.W -= self.lr * grad_W
         self.Z -= self.lr * grad_Z
         for d, gd in zip(self.layers, grads_D):
@@ -364,15 +365,20 @@ class _Softmax(_Network):
                 "loss": _cross_entropy(state.logits, self.onehot)}
 
     def descend(self, state, rows, count):
-        pre, act = state.cache
-        g = _softmax_slopes(state.logits[rows], self.onehot[rows], count)
-        grad_W, grad_Z = _softmax_backward(self.X[rows], pre[rows], act[rows], self.Z, g)
+        (pre, act), logits, onehot, X = state.cache, state.logits, self.onehot, self.X
+        if rows is not _ALL_ROWS:
+            pre, act, logits, onehot, X = pre[rows], act[rows], logits[rows], onehot[rows], X[rows]
+        grad_W, grad_Z = _softmax_backward(X, pre, act, self.Z, _softmax_slopes(logits, onehot, count))
         self.W -= self.lr * grad_W
         self.Z -= self.lr * grad_Z
 
 
+#: The rows of a full-batch step.
+_ALL_ROWS = slice(None)
+
+
 def _full_batch(n):
-    return lambda: (slice(None), n)
+    return lambda: (_ALL_ROWS, n)
 
 
 def _descend(network: _Network, recorder: _Recorder, steps: int, sample: Callable[[], tuple]) -> dict:
