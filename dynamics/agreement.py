@@ -9,6 +9,7 @@ from scipy.special import expit
 
 from .groundtruth.assumptions import check_binary, require
 from .groundtruth.data import Dataset
+from .groundtruth.losses import NetworkLoss, get_loss
 from .theory.balanced_logit import logit
 from .groundtruth.training import TrainingRun
 from .validation import as_finite_array
@@ -116,7 +117,7 @@ class ClassAgreement:
     confidences: dict
 
 
-def compare_two_layer(run: TrainingRun, dataset: Dataset, *, loss: str = "bce", u0: float,
+def compare_two_layer(run: TrainingRun, dataset: Dataset, *, loss: str | NetworkLoss = "bce", u0: float,
                       v0: float) -> ClassAgreement:
     """Compare a :func:`dynamics.train` run on one-point-per-class data with the balanced theory.
 
@@ -129,8 +130,8 @@ def compare_two_layer(run: TrainingRun, dataset: Dataset, *, loss: str = "bce", 
         From :func:`dynamics.groundtruth.training.train` on ``dataset``.
     dataset : Dataset
         With ``class_vectors`` (:func:`dynamics.groundtruth.data.repeated_points`).
-    loss : {"bce", "hinge"}
-        The loss the run was trained with.
+    loss : {"bce", "hinge"} or NetworkLoss
+        The loss the run was trained with (its name, or the ground truth's loss object).
     u0, v0 : float
         The balanced initial logits of class 1 and class 2.
 
@@ -166,6 +167,7 @@ def compare_two_layer(run: TrainingRun, dataset: Dataset, *, loss: str = "bce", 
     if run.logits.shape[1] != dataset.X.shape[0]:
         raise ValueError(f"run was trained on {run.logits.shape[1]} points but dataset has {dataset.X.shape[0]}")
     u0, v0 = float(as_finite_array("u0", u0)), float(as_finite_array("v0", v0))
+    loss = get_loss(loss).name
     require(*check_binary(dataset.X, dataset.labels, run.W0, run.Z_history[0]))
     freq = dataset.frequencies
     norms = dataset.class_norms
