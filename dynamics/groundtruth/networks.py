@@ -62,7 +62,8 @@ def _check_two_layer(W0, Z0, d, names=("W0", "Z0")):
     if W.ndim != 2 or W.shape[1] != d or W.shape[0] == 0:
         raise ValueError(f"{names[0]} must have shape (h, d={d}) with h >= 1, got {W.shape}")
     if Z.shape != (W.shape[0],):
-        raise ValueError(f"{names[1]} must have shape (h,) = ({W.shape[0]},), one output weight per unit, got {Z.shape}")
+        raise ValueError(f"{names[1]} must have shape (h,) = ({W.shape[0]},), one output weight per unit, "
+                         f"got {Z.shape}")
     return W, Z
 
 
@@ -110,6 +111,9 @@ def _signs(labels):
 # ---------------------------------------------------------------------- networks: one forward and one gradient
 # Each ``_*_backward`` returns the gradient of ``sum_i <g_i, logits_i>`` over the rows it is given, where ``g`` is
 # dL/dlogits per point: the mean-loss gradient when ``g`` carries the 1/n, a class's share on that class's rows.
+# The two-layer network has two layouts: points first (n, h) for one network, as experiments evaluate it on probes,
+# and runs first (K, h, n) for K networks trained as one array program (train_batch, hence train).  They are the
+# same sums in another order: equal to rounding (about 1e-16 relative), not always bit for bit.
 def _two_layer_forward(X, W, Z):
     """One two-layer network: ``(pre (n, h), act (n, h), logits (n,))``."""
     pre = X @ W.T
@@ -191,6 +195,8 @@ def two_layer_logits(X: ArrayLike, W: ArrayLike, Z: ArrayLike) -> np.ndarray:
     Returns
     -------
     ndarray (n,)
+        Equal to the logits :func:`~dynamics.groundtruth.training.train` records for the same weights up to
+        rounding (training evaluates the network in the runs-first layout of :func:`batch_logits`).
 
     Examples
     --------
