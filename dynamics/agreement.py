@@ -4,9 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import expit
 
 from .groundtruth.assumptions import check_binary, require
+from .groundtruth.data import Dataset
+from .groundtruth.losses import NetworkLoss, get_loss
 from .theory.balanced_logit import logit
 from .groundtruth.training import TrainingRun
 from .validation import as_finite_array
@@ -33,6 +36,17 @@ class Agreement:
     rel_excluded: int = 0
 
     def as_dict(self) -> dict:
+        """The five numbers by name, for JSON.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> Agreement(0.5, 0.25, 0.1, 0.05).as_dict()["rel_excluded"]
+        0
+        """
         return {"max_abs": self.max_abs, "rms_abs": self.rms_abs, "max_rel": self.max_rel, "rms_rel": self.rms_rel,
                 "rel_excluded": self.rel_excluded}
 
@@ -45,11 +59,20 @@ def _max_and_rms(values):
     return top, top * float(np.sqrt(np.mean((values / top) ** 2)))
 
 
-def agreement(theory, measured) -> Agreement:
+def agreement(theory: ArrayLike, measured: ArrayLike) -> Agreement:
     """Errors of ``measured`` against ``theory`` (same shape, at least one value), relative to ``|theory|``.
 
     All four numbers are finite: RMS values are computed scaled, and points where the theory is 0 are
     excluded from the relative errors (counted in ``rel_excluded``).
+
+    Parameters
+    ----------
+    theory, measured : array_like
+        Finite, of one shape, non-empty.
+
+    Returns
+    -------
+    Agreement
 
     Raises
     ------
@@ -94,10 +117,27 @@ class ClassAgreement:
     confidences: dict
 
 
-def compare_two_layer(run, dataset, *, loss="bce", u0, v0) -> ClassAgreement:
-    """Compare a :func:`dynamics.train` run on :func:`dynamics.groundtruth.data.repeated_points` data with the balanced theory.
+def compare_two_layer(run: TrainingRun, dataset: Dataset, *, loss: str | NetworkLoss = "bce", u0: float,
+                      v0: float) -> ClassAgreement:
+    """Compare a :func:`dynamics.train` run on one-point-per-class data with the balanced theory.
 
-    The theory is evaluated at the run's own flow times with each class's norm and frequency.
+    The theory is evaluated at the run's own flow times with each class's norm (of
+    ``dataset.class_vectors``) and frequency.
+
+    Parameters
+    ----------
+    run : TrainingRun
+        From :func:`dynamics.groundtruth.training.train` on ``dataset``.
+    dataset : Dataset
+        With ``class_vectors`` (:func:`dynamics.groundtruth.data.repeated_points`).
+    loss : {"bce", "hinge"} or NetworkLoss
+        The loss the run was trained with (its name, or the ground truth's loss object).
+    u0, v0 : float
+        The balanced initial logits of class 1 and class 2.
+
+    Returns
+    -------
+    ClassAgreement
 
     Raises
     ------
@@ -107,17 +147,30 @@ def compare_two_layer(run, dataset, *, loss="bce", u0, v0) -> ClassAgreement:
     TypeError, ValueError
         ``run`` is not a single two-layer run, ``dataset`` is not one point per class, or the theory logit
         is not finite for ``u0``/``v0``.
+
+    Examples
+    --------
+    >>> from dynamics.groundtruth.data import repeated_points
+    >>> from dynamics.groundtruth.initialization import balanced_init
+    >>> from dynamics.groundtruth.training import train
+    >>> data = repeated_points(np.random.default_rng(0), n_points=4)
+    >>> init = balanced_init(data, u0=0.1, v0=-0.1)
+    >>> run = train(data.X, data.labels, init.W0, init.Z0, lr=0.01, steps=100, record_every=100)
+    >>> bool(compare_two_layer(run, data, u0=0.1, v0=-0.1).logits[1].max_abs < 1e-3)
+    True
     """
     if not isinstance(run, TrainingRun) or run.W0 is None:
         raise TypeError(f"run must be the result of dynamics.train (one two-layer run), got {type(run).__name__}")
-    if "norms" not in dataset.meta or "x1" not in dataset.meta:
-        raise ValueError("dataset must come from dynamics.groundtruth.data.repeated_points (one repeated point per class)")
+    if not isinstance(dataset, Dataset) or dataset.class_vectors is None:
+        raise ValueError("dataset must come from dynamics.groundtruth.data.repeated_points (one repeated point per "
+                         "class: Dataset.class_vectors)")
     if run.logits.shape[1] != dataset.X.shape[0]:
         raise ValueError(f"run was trained on {run.logits.shape[1]} points but dataset has {dataset.X.shape[0]}")
     u0, v0 = float(as_finite_array("u0", u0)), float(as_finite_array("v0", v0))
+    loss = get_loss(loss).name
     require(*check_binary(dataset.X, dataset.labels, run.W0, run.Z_history[0]))
     freq = dataset.frequencies
-    norms = dataset.meta["norms"]
+    norms = dataset.class_norms
     first = {1: int(np.flatnonzero(dataset.labels == 1)[0]), 2: int(np.flatnonzero(dataset.labels == 2)[0])}
     theory = {1: logit(run.t, loss=loss, norm=norms[0], p=freq[1], u0=u0),
               2: logit(run.t, loss=loss, norm=norms[1], p=freq[2], u0=v0)}

@@ -31,7 +31,7 @@ def _inf(a):
 
 
 def _zero_class_vector():
-    return Dataset(X, Y, "zero", {"x1": np.zeros(4), "x2": DATA.meta["x2"]})
+    return Dataset(X, Y, "zero", class_vectors=(np.zeros(4), DATA.class_vectors[1]))
 
 
 ROWS = [

@@ -48,7 +48,7 @@ def test_balanced_init_on_rotated_orthogonal_classes_satisfies_h1_h3_with_margin
 @pytest.mark.parametrize("factor, holds", [(10.0, False), (0.5, True)])
 def test_a_pair_perturbed_past_the_tolerance_is_named(factor, holds):
     data, _ = _rotated(3)
-    x1 = data.meta["x1"] / np.linalg.norm(data.meta["x1"])
+    x1 = data.class_vectors[0] / np.linalg.norm(data.class_vectors[0])
     X = data.X.copy()
     last = X.shape[0] - 1
     X[last] = X[last] + factor * TOL * np.linalg.norm(X[last]) * x1  # cosine with class 1 = factor * TOL
@@ -65,7 +65,7 @@ def test_h2_and_h5_unit_perturbed_past_the_tolerance_is_named():
     data, _ = _rotated(4)
     init = balanced_init(data)
     W0 = init.W0.copy()
-    x2 = data.meta["x2"] / np.linalg.norm(data.meta["x2"])
+    x2 = data.class_vectors[1] / np.linalg.norm(data.class_vectors[1])
     W0[0] += 10 * TOL * np.linalg.norm(W0[0]) * x2  # unit 0 now active (beyond rounding) on class 2
     report = H.check_h2(data.X, data.labels, W0)
     assert not report.holds and "unit 0" in report.message() and "no unit serves class 1" in report.message()
@@ -122,8 +122,7 @@ def test_balanced_init_is_exact_on_extreme_scales(scale):
 
 def test_training_on_data_times_1e200_diverges_with_a_clear_message_not_zero_weights():
     data = repeated_points(np.random.default_rng(0), n_points=6)
-    big = Dataset(data.X * 1e200, data.labels, "scaled", {k: v * 1e200 for k, v in data.meta.items() if k[0] == "x"}
-                  | {"norms": (1e200, 1e200)})
+    big = Dataset(data.X * 1e200, data.labels, "scaled", class_vectors=tuple(v * 1e200 for v in data.class_vectors))
     init = balanced_init(big)
     assert np.all(np.any(init.W0 != 0, axis=1))  # not the underflowed W0 = 0 of the issue
     with pytest.raises(TrainingDiverged, match=r"^training diverged at step 1 with lr=0\.1: .*try a smaller lr$"):
@@ -134,7 +133,8 @@ def test_training_on_data_times_1e200_diverges_with_a_clear_message_not_zero_wei
 
 def test_deep_balanced_init_is_exact_for_a_huge_norm():
     x = np.array([0.0, 1e250, 0.0])
-    W0, layers0, Z0 = deep_balanced_init(x, depth=4, u0=0.2)
+    init = deep_balanced_init(x, depth=4, u0=0.2)
+    W0, layers0, Z0 = init.W0, init.layers0, init.Z0
     scale = mpmath.mpf(0.2) / mpmath.mpf(1e250)
     assert float(Z0[0]) == pytest.approx(float(scale ** (mpmath.mpf(1) / 4)), rel=1e-14)
     u = (W0[0] @ x) * layers0[0][0] * layers0[1][0] * Z0[0]

@@ -45,7 +45,7 @@ def test_violations_are_reported_with_indices():
     assert "Z0[0]" in H.check_h3(data.X, data.labels, wrong.W0, wrong.Z0).message()
     with pytest.raises(H.AssumptionError, match="H3 fails"):
         H.require(*H.check_binary(data.X, data.labels, wrong.W0, wrong.Z0))
-    shared = shared_neuron_init(data.meta["x1"], data.meta["x2"], alpha0=0.2, beta0=0.3, z0=0.1)
+    shared = shared_neuron_init(*data.class_vectors, alpha0=0.2, beta0=0.3, z0=0.1)
     assert not H.check_h2(data.X, data.labels, shared.W0).holds
     # Training still runs on data that violates the assumptions; the theory just does not apply.
     run = train(data.X, data.labels, wrong.W0, wrong.Z0, lr=0.1, steps=5)
@@ -95,12 +95,12 @@ def test_deep_gd_error_shrinks_linearly(depth, norm):
     x = np.zeros(4)
     x[0] = norm
     X, labels = x[None], np.array([1])
-    W0, layers0, Z0 = deep_balanced_init(x, depth=depth, u0=0.1)
+    init = deep_balanced_init(x, depth=depth, u0=0.1)
     lrs = np.array([0.1, 0.05, 0.025, 0.0125])
     errors = []
     for lr in lrs:
         steps = int(round(3.0 / lr))
-        run = train_deep(X, labels, W0, layers0, Z0, lr=lr, steps=steps, record_every=steps)
+        run = train_deep(X, labels, init, lr=lr, steps=steps, record_every=steps)
         errors.append(run.logits[-1, 0] - dynamics.logit(run.t[-1], norm=norm, u0=0.1, depth=depth))
     assert abs(_slope(lrs, errors) - 1) <= 0.1
 
@@ -118,7 +118,8 @@ def test_mode_map_reproduces_full_gd():
 
 def test_mode_map_for_the_deep_chain_and_hinge():
     x = np.array([0.9, 0.0, 0.0])
-    W0, layers0, Z0 = deep_balanced_init(x, depth=3, u0=0.05)
+    init = deep_balanced_init(x, depth=3, u0=0.05)
+    W0, layers0, Z0 = init.W0, init.layers0, init.Z0
     run = train_deep(x[None], np.array([1]), W0, layers0, Z0, loss="hinge", lr=0.05, steps=400, record_every=50)
     state = [float(W0[0] @ x), float(layers0[0][0]), float(Z0[0])]
     mm = iterate_mode_map(derivations.deep(3, "hinge"), state, eta=0.05, steps=400,

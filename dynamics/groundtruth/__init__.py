@@ -12,17 +12,28 @@ initialization
 assumptions
     Checks of H1-H6 on real data and weights, with margins and offenders.
 losses
-    The losses gradient descent trains (value and slope of the signed margin).
+    The losses gradient descent trains (:class:`~dynamics.groundtruth.losses.NetworkLoss` objects: value and
+    slope of the signed margin, and whether learning stops at the margin).
+networks
+    One forward pass and one gradient per network (two-layer, K two-layer at once, deep chain, softmax).
 training
-    Full-batch gradient descent on two-layer, batched, deep and softmax networks.
+    The one training core: full-batch gradient descent on those networks, with records and divergence checks.
 """
-from . import assumptions, data, initialization, losses
+from . import assumptions, data, initialization, losses, networks, training
 from .assumptions import AssumptionError, AssumptionReport
-from .training import (BatchRun, DeepRun, SoftmaxRun, TrainingDiverged, TrainingRun, class_gradients, train,
-                       train_batch, train_deep, train_softmax)
+from .data import Dataset
+from .initialization import DeepInitialization, Initialization
+from .losses import LOSSES, NetworkLoss, get_loss
+from .networks import (batch_gradient, batch_logits, class_gradients, deep_gradient, deep_logits,
+                       softmax_class_gradients, softmax_gradient, softmax_logits, two_layer_gradient, two_layer_logits)
+from .training import (BatchRun, DeepRun, SoftmaxRun, TrainingDiverged, TrainingRun, train, train_batch, train_deep,
+                       train_softmax)
 
 __all__ = [
-    "train", "train_batch", "train_deep", "train_softmax", "class_gradients", "TrainingRun", "BatchRun", "DeepRun",
-    "SoftmaxRun", "TrainingDiverged", "AssumptionError", "AssumptionReport", "assumptions", "data",
-    "initialization", "losses",
+    "train", "train_batch", "train_deep", "train_softmax", "TrainingRun", "BatchRun", "DeepRun", "SoftmaxRun",
+    "TrainingDiverged", "two_layer_logits", "two_layer_gradient", "class_gradients", "batch_logits",
+    "batch_gradient", "deep_logits", "deep_gradient", "softmax_logits", "softmax_gradient",
+    "softmax_class_gradients", "Dataset", "Initialization", "DeepInitialization", "NetworkLoss", "LOSSES",
+    "get_loss", "AssumptionError", "AssumptionReport", "assumptions", "data", "initialization", "losses",
+    "networks", "training",
 ]

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .data import row_norms
 from ..validation import as_finite_array
@@ -69,6 +70,17 @@ class AssumptionReport:
     margin: float
 
     def message(self) -> str:
+        """One line: "H1 holds (margin ...)" or "H1 fails by ...: <the first offenders>".
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> AssumptionReport("H3", False, ("unit 0 has the wrong sign",), -0.5).message()
+        'H3 fails by 0.5: unit 0 has the wrong sign'
+        """
         if self.holds:
             return f"{self.name} holds (margin {self.margin:.3g})"
         listed = "; ".join(self.failures[:MAX_LISTED])
@@ -77,7 +89,26 @@ class AssumptionReport:
 
 
 def require(*reports: AssumptionReport) -> None:
-    """Raise :class:`AssumptionError` listing every failed report."""
+    """Raise :class:`AssumptionError` listing every failed report; return None if all hold.
+
+    Parameters
+    ----------
+    *reports : AssumptionReport
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    AssumptionError
+        If any report fails; the message names each failed assumption and its offenders.
+
+    Examples
+    --------
+    >>> require(check_h1([[1.0, 0.0], [0.0, 1.0]], [1, 2])) is None
+    True
+    """
     failed = [r.message() for r in reports if not r.holds]
     if failed:
         raise AssumptionError("; ".join(failed) + " — the theory does not apply to this data/initialization")
@@ -142,20 +173,47 @@ def _gram_check(name, X, labels, orthogonal_within):
     return AssumptionReport(name, not failures, failures, float(slack.min()))
 
 
-def check_h1(X, labels, *, orthogonal_within=False) -> AssumptionReport:
+def check_h1(X: ArrayLike, labels: ArrayLike, *, orthogonal_within: bool = False) -> AssumptionReport:
     """H1: ``x.x' > 0`` within a class, ``x.x' <= 0`` across classes (labels 1/2).
 
     ``orthogonal_within=True`` also accepts ``x.x' = 0`` within a class, the
     setting of App. A.7 (m orthogonal points per class).  A zero point fails
     (``x.x > 0`` is part of H1).  Inner products are judged as cosines with
     :data:`RELATIVE_TOLERANCE`.
+
+    Parameters
+    ----------
+    X : array_like (n, d)
+    labels : array_like (n,)
+        1 or 2.
+    orthogonal_within : bool
+
+    Returns
+    -------
+    AssumptionReport
     """
     X, labels = _data(X, labels, binary=True)
     return _gram_check("H1", X, labels, orthogonal_within)
 
 
-def check_h4(X, labels) -> AssumptionReport:
-    """H4 (multi-class, labels 0..C-1): ``x.x' > 0`` within a class, ``<= 0`` across."""
+def check_h4(X: ArrayLike, labels: ArrayLike) -> AssumptionReport:
+    """H4 (multi-class, labels 0..C-1): ``x.x' > 0`` within a class, ``<= 0`` across.
+
+    Parameters
+    ----------
+    X : array_like (n, d)
+    labels : array_like (n,)
+        Whole numbers 0..C-1.
+
+    Returns
+    -------
+    AssumptionReport
+
+    Examples
+    --------
+    >>> check_h4(np.eye(3), [0, 1, 2]).holds
+    True
+    """
     X, labels = _data(X, labels, binary=False)
     return _gram_check("H4", X, labels, False)
 
@@ -181,8 +239,25 @@ def _serving(X, labels, W0):
     return slacks, serves
 
 
-def partition(W0, X, labels) -> np.ndarray:
-    """The class (1 or 2) each hidden unit serves under H2, 0 where it serves none (tolerance as in H2)."""
+def partition(W0: ArrayLike, X: ArrayLike, labels: ArrayLike) -> np.ndarray:
+    """The class (1 or 2) each hidden unit serves under H2, 0 where it serves none (tolerance as in H2).
+
+    Parameters
+    ----------
+    W0 : array_like (h, d)
+    X : array_like (n, d)
+    labels : array_like (n,)
+        1 or 2.
+
+    Returns
+    -------
+    ndarray (h,) of int
+
+    Examples
+    --------
+    >>> partition([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], np.eye(2), [1, 2]).tolist()
+    [1, 2, 0]
+    """
     X, labels = _data(X, labels, binary=True)
     return _h2(X, labels, _weights(W0, X.shape[1]))[0]
 
@@ -198,10 +273,27 @@ def _h2(X, labels, W0):
     return part, unit_slack, class_slack
 
 
-def check_h2(X, labels, W0) -> AssumptionReport:
+def check_h2(X: ArrayLike, labels: ArrayLike, W0: ArrayLike) -> AssumptionReport:
     """H2: every hidden unit is active on every point of one class and inactive on the other; each class has one.
 
     A unit is active where ``cos(w, x) > RELATIVE_TOLERANCE`` and inactive where it is ``<= RELATIVE_TOLERANCE``.
+
+    Parameters
+    ----------
+    X : array_like (n, d)
+    labels : array_like (n,)
+        1 or 2.
+    W0 : array_like (h, d)
+
+    Returns
+    -------
+    AssumptionReport
+
+    Examples
+    --------
+    >>> report = check_h2(np.eye(2), [1, 2], [[1.0, 1.0]])  # one unit, active on both classes
+    >>> report.holds, report.failures[1:]
+    (False, ('no unit serves class 1', 'no unit serves class 2'))
     """
     X, labels = _data(X, labels, binary=True)
     W0 = _weights(W0, X.shape[1])
@@ -213,13 +305,30 @@ def check_h2(X, labels, W0) -> AssumptionReport:
     return AssumptionReport("H2", not failures, failures, margin)
 
 
-def check_h3(X, labels, W0, Z0) -> AssumptionReport:
+def check_h3(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike) -> AssumptionReport:
     """H3: ``Z0 > 0`` on the units of class 1 and ``< 0`` on those of class 2.
 
     Output weights are given, not computed, so their signs are exact and are checked without a tolerance (a
     correct sign 1e-13 times smaller than the largest weight still holds); the margin is the smallest signed
     weight scaled by ``max|Z0|``.  A class with no unit of its own (H2 fails) fails H3 too, with the slack of
     its best unit under H2.
+
+    Parameters
+    ----------
+    X : array_like (n, d)
+    labels : array_like (n,)
+        1 or 2.
+    W0 : array_like (h, d)
+    Z0 : array_like (h,)
+
+    Returns
+    -------
+    AssumptionReport
+
+    Examples
+    --------
+    >>> check_h3(np.eye(2), [1, 2], np.eye(2), [0.5, -1.0]).margin
+    0.5
     """
     X, labels = _data(X, labels, binary=True)
     W0 = _weights(W0, X.shape[1])
@@ -239,13 +348,45 @@ def check_h3(X, labels, W0, Z0) -> AssumptionReport:
     return AssumptionReport("H3", not failures, failures, margin)
 
 
-def check_binary(X, labels, W0, Z0) -> tuple:
-    """H1, H2 and H3 together."""
+def check_binary(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike) -> tuple:
+    """H1, H2 and H3 together.
+
+    Parameters
+    ----------
+    X, labels, W0, Z0
+        As in :func:`check_h3`.
+
+    Returns
+    -------
+    (AssumptionReport, AssumptionReport, AssumptionReport)
+
+    Examples
+    --------
+    >>> [r.holds for r in check_binary(np.eye(2), [1, 2], np.eye(2), [0.5, -1.0])]
+    [True, True, True]
+    """
     return check_h1(X, labels), check_h2(X, labels, W0), check_h3(X, labels, W0, Z0)
 
 
-def check_h5(X, labels, W0) -> AssumptionReport:
-    """H5: unit k is active exactly on class k (labels 0..C-1, ``W0`` of shape (C, d))."""
+def check_h5(X: ArrayLike, labels: ArrayLike, W0: ArrayLike) -> AssumptionReport:
+    """H5: unit k is active exactly on class k (labels 0..C-1, ``W0`` of shape (C, d)).
+
+    Parameters
+    ----------
+    X : array_like (n, d)
+    labels : array_like (n,)
+        0..C-1.
+    W0 : array_like (C, d)
+
+    Returns
+    -------
+    AssumptionReport
+
+    Examples
+    --------
+    >>> check_h5(np.eye(2), [0, 1], [[0.0, 1.0], [1.0, 0.0]]).holds  # the units are swapped
+    False
+    """
     X, labels = _data(X, labels, binary=False)
     W0 = _weights(W0, X.shape[1])
     if labels.max() >= W0.shape[0]:
@@ -260,8 +401,22 @@ def check_h5(X, labels, W0) -> AssumptionReport:
     return AssumptionReport("H5", not failures, tuple(failures), min(slacks))
 
 
-def check_h6(Z0) -> AssumptionReport:
-    """H6: ``Z0`` (C, C) has a positive diagonal and non-positive off-diagonal entries (scaled by ``max|Z0|``)."""
+def check_h6(Z0: ArrayLike) -> AssumptionReport:
+    """H6: ``Z0`` (C, C) has a positive diagonal and non-positive off-diagonal entries (scaled by ``max|Z0|``).
+
+    Parameters
+    ----------
+    Z0 : array_like (C, C)
+
+    Returns
+    -------
+    AssumptionReport
+
+    Examples
+    --------
+    >>> check_h6([[1.0, -0.5], [0.0, 2.0]]).holds
+    True
+    """
     Z0 = as_finite_array("Z0", Z0)
     if Z0.ndim != 2 or Z0.shape[0] != Z0.shape[1] or Z0.size == 0:
         raise ValueError(f"Z0 must be a square (C, C) matrix of output weights, got shape {Z0.shape}")

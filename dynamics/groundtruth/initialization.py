@@ -4,30 +4,66 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .data import Dataset, row_norms
 from ..validation import as_finite_array
 
-__all__ = ["Initialization", "class_mean_init", "mode_init", "balanced_init", "invariant_init", "cone_init", "small_random_init",
-           "shared_neuron_init", "deep_balanced_init", "multiclass_init"]
+__all__ = ["Initialization", "DeepInitialization", "class_mean_init", "mode_init", "balanced_init", "invariant_init",
+           "cone_init", "small_random_init", "shared_neuron_init", "deep_balanced_init", "multiclass_init"]
 
 
 @dataclass(frozen=True)
 class Initialization:
-    """Weights ``W0`` (h, d) and ``Z0`` (h,), with the mode coordinates they were built from."""
+    """Initial weights of a two-layer (or softmax) network.
+
+    Attributes
+    ----------
+    W0 : ndarray (h, d)
+        Input weights, one unit per row.
+    Z0 : ndarray (h,) or (C, h)
+        Output weights (one per unit; a (C, h) matrix for the softmax network).
+    modes : dict
+        The numbers the builder was asked for (free-form notes, e.g. ``{"y0": ..., "z0": ...}``).
+    """
 
     W0: np.ndarray
     Z0: np.ndarray
     modes: dict
 
 
+@dataclass(frozen=True)
+class DeepInitialization:
+    """Initial weights of the diagonal deep chain ``o(Z^T relu(D_{N-2} ... relu(D_1 relu(W x))))``.
+
+    Attributes
+    ----------
+    W0 : ndarray (h, d)
+        Input weights.
+    layers0 : tuple of ndarray (h,)
+        The diagonals of ``D_1 ... D_{N-2}`` (empty for depth 2).
+    Z0 : ndarray (h,)
+        Output weights.
+    """
+
+    W0: np.ndarray
+    layers0: tuple
+    Z0: np.ndarray
+
+    @property
+    def depth(self) -> int:
+        """N, the number of weight layers: ``len(layers0) + 2``."""
+        return len(self.layers0) + 2
+
+
 def _class_vectors(data: Dataset):
     if not isinstance(data, Dataset):
         raise TypeError(f"data must be a dynamics.groundtruth.data.Dataset, got {type(data).__name__}")
-    if "x1" not in data.meta or "x2" not in data.meta:
+    if data.class_vectors is None:
         raise ValueError("this initialization needs a dataset with one repeated point per class "
-                         "(dynamics.groundtruth.data.repeated_points)")
-    return tuple(_nonzero_vector(f"the dataset's class vector {k}", data.meta[k]) for k in ("x1", "x2"))
+                         "(dynamics.groundtruth.data.repeated_points: Dataset.class_vectors)")
+    return tuple(_nonzero_vector(f"the dataset's class vector {k}", x)
+                 for k, x in zip(("x1", "x2"), data.class_vectors))
 
 
 def _nonzero_vector(name, x):
@@ -56,12 +92,28 @@ def _orthogonal_noise(rng, vectors, dimension, scale):
     return scale * v
 
 
-def class_mean_init(X, labels, *, norm=0.1, z0=(0.1, -0.1)) -> Initialization:
+def class_mean_init(X: ArrayLike, labels: ArrayLike, *, norm: float = 0.1,
+                    z0: ArrayLike = (0.1, -0.1)) -> Initialization:
     """One unit per class (labels 1/2) along the class's mean point, of length ``norm``, output weights ``z0``.
 
     Under H1 every point of class k has a positive inner product with its class mean and a non-positive one
     with the other class's mean, so H2 and H3 hold.  Means and directions are computed on ``X`` scaled by its
     largest entry, so data of any magnitude (1e200 or 1e-200) gives the same finite weights.
+
+    Parameters
+    ----------
+    X : array_like (n, d)
+    labels : array_like (n,)
+        1 or 2, both present.
+    norm : float
+        Length of each unit's weight vector, > 0.
+    z0 : (float, float)
+        Output weights of the class-1 and class-2 units.
+
+    Returns
+    -------
+    Initialization
+        ``W0`` (2, d), ``Z0`` (2,).
 
     Examples
     --------
@@ -92,13 +144,38 @@ def class_mean_init(X, labels, *, norm=0.1, z0=(0.1, -0.1)) -> Initialization:
     return Initialization(np.vstack(rows), z0.copy(), {"norm": norm, "z0": tuple(z0)})
 
 
-def mode_init(data: Dataset, *, y0=(0.1, 0.1), z0=(0.1, -0.1), rng=None, orthogonal_scale=0.0) -> Initialization:
+def mode_init(data: Dataset, *, y0: ArrayLike = (0.1, 0.1), z0: ArrayLike = (0.1, -0.1),
+              rng: np.random.Generator | None = None, orthogonal_scale: float = 0.0) -> Initialization:
     """Unit k serves class k with ``y_k = w_k . x_k`` and output weight ``z_k``.
 
     ``w_k = y_k x_k / ||x_k||^2`` plus an optional random part orthogonal to both
     class vectors (it never moves and never changes a logit).  H2 holds when
     ``y_k > 0``; H3 when ``z_1 > 0 > z_2``.  Pass ``y0 <= 0`` or a wrong-signed
     ``z0`` to break them deliberately (Sec. 3.3).
+
+    Parameters
+    ----------
+    data : Dataset
+        With ``class_vectors`` (:func:`dynamics.groundtruth.data.repeated_points`).
+    y0, z0 : (float, float)
+        Mode coordinates of the class-1 and class-2 units.
+    rng : numpy.random.Generator, optional
+        Draws the orthogonal part (none without it).
+    orthogonal_scale : float
+        Standard deviation of the orthogonal part (0: none).
+
+    Returns
+    -------
+    Initialization
+        ``W0`` (2, d), ``Z0`` (2,).
+
+    Examples
+    --------
+    >>> from dynamics.groundtruth.data import repeated_points
+    >>> data = repeated_points(np.random.default_rng(0), norms=(2.0, 0.5))
+    >>> init = mode_init(data, y0=(0.3, 0.4), z0=(0.1, -0.2))
+    >>> [round(float(data.class_vectors[k] @ init.W0[k]), 12) for k in (0, 1)]
+    [0.3, 0.4]
     """
     x1, x2 = _class_vectors(data)
     y0, z0 = as_finite_array("y0", y0), as_finite_array("z0", z0)
@@ -110,11 +187,26 @@ def mode_init(data: Dataset, *, y0=(0.1, 0.1), z0=(0.1, -0.1), rng=None, orthogo
     return Initialization(W0, z0.copy(), {"y0": tuple(y0), "z0": tuple(z0)})
 
 
-def balanced_init(data: Dataset, *, u0=0.1, v0=-0.1, **kwargs) -> Initialization:
+def balanced_init(data: Dataset, *, u0: float = 0.1, v0: float = -0.1, **kwargs) -> Initialization:
     """c = 0 on both classes: ``y = ||x|| z`` with logit ``u0`` (class 1) and ``v0 < 0`` (class 2).
 
     Computed as products of square roots, so norms and logits anywhere in the float range give finite
     weights (``||x|| = 1e200`` gives ``z = sqrt(u0) 1e-100``, not 0).
+
+    Parameters
+    ----------
+    data : Dataset
+        With ``class_vectors``.
+    u0 : float
+        Initial class-1 logit, > 0.
+    v0 : float
+        Initial class-2 logit, < 0.
+    **kwargs
+        ``rng`` and ``orthogonal_scale`` of :func:`mode_init`.
+
+    Returns
+    -------
+    Initialization
 
     Examples
     --------
@@ -135,11 +227,38 @@ def balanced_init(data: Dataset, *, u0=0.1, v0=-0.1, **kwargs) -> Initialization
                      **kwargs)
 
 
-def invariant_init(data: Dataset, *, c=0.1, theta0=0.0, swap=False, **kwargs) -> Initialization:
+def invariant_init(data: Dataset, *, c: ArrayLike = 0.1, theta0: ArrayLike = 0.0, swap: bool = False,
+                   **kwargs) -> Initialization:
     """Hyperbolic init (App. A.3) with invariant ``|y^2 - n^2 z^2| = c`` (one value, or one per class).
 
     ``swap=False`` puts the neuron on the chart ``y^2 > n^2 z^2``: ``y = sqrt(c) cosh(theta0/2)``,
     ``z = sqrt(c)/n sinh(theta0/2)``; ``swap=True`` exchanges cosh and sinh.
+
+    Parameters
+    ----------
+    data : Dataset
+        With ``class_vectors``.
+    c : float or (float, float)
+        The invariant, > 0 (``c = 0`` is :func:`balanced_init`).
+    theta0 : float or (float, float)
+        The hyperbolic angle of each class's neuron.
+    swap : bool
+        Put the neurons on the chart ``y^2 < n^2 z^2`` instead.
+    **kwargs
+        ``rng`` and ``orthogonal_scale`` of :func:`mode_init`.
+
+    Returns
+    -------
+    Initialization
+
+    Examples
+    --------
+    >>> from dynamics.groundtruth.data import repeated_points
+    >>> data = repeated_points(np.random.default_rng(0), norms=(2.0, 1.0))
+    >>> init = invariant_init(data, c=0.5, theta0=1.0)
+    >>> y = float(data.class_vectors[0] @ init.W0[0])
+    >>> round(y**2 - 4.0 * float(init.Z0[0]) ** 2, 12)
+    0.5
     """
     norms = np.array([row_norms(x) for x in _class_vectors(data)])
     c = np.broadcast_to(as_finite_array("c", c), (2,))
@@ -157,39 +276,133 @@ def invariant_init(data: Dataset, *, c=0.1, theta0=0.0, swap=False, **kwargs) ->
     return mode_init(data, y0=tuple(y), z0=tuple(z), **kwargs)
 
 
-def cone_init(rng, data: Dataset, *, units_per_class=2, scale=0.3, noise=0.05,
-              output=((0.2, 0.1), (-0.15, -0.2))) -> Initialization:
-    """Units aligned with the cone axis of :func:`dynamics.groundtruth.data.cone_points` (class 1) or its opposite (class 2).
+def cone_init(rng: np.random.Generator, data: Dataset, *, units_per_class: int = 2, scale: float = 0.3,
+              noise: float = 0.05, output: tuple = ((0.2, 0.1), (-0.15, -0.2))) -> Initialization:
+    """Units along the cone axis of :func:`dynamics.groundtruth.data.cone_points` (class 1) or against it (class 2).
 
     With small ``noise`` every unit is active on its own class only (H2); ``output`` gives the output weights
     of each class's units, positive for class 1 and negative for class 2 (H3).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    data : Dataset
+        With ``axis``.
+    units_per_class : int
+    scale : float
+        Length of the axis part of each unit.
+    noise : float
+        Standard deviation of the Gaussian part of each unit.
+    output : (sequence, sequence)
+        Output weights of the class-1 units and of the class-2 units (repeated to ``units_per_class``).
+
+    Returns
+    -------
+    Initialization
+        ``W0`` (2 units_per_class, d): class 1's units first.
+
+    Examples
+    --------
+    >>> from dynamics.groundtruth.data import cone_points
+    >>> rng = np.random.default_rng(0)
+    >>> init = cone_init(rng, cone_points(rng, n_per_class=(4, 4)), units_per_class=1)
+    >>> init.W0.shape, init.Z0.tolist()
+    ((2, 5), [0.2, -0.15])
     """
-    if "axis" not in data.meta:
-        raise ValueError("cone_init needs a dataset from dynamics.groundtruth.data.cone_points")
-    axis = data.meta["axis"]
+    if not isinstance(data, Dataset) or data.axis is None:
+        raise ValueError("cone_init needs a dataset with a cone axis (dynamics.groundtruth.data.cone_points: "
+                         "Dataset.axis)")
+    axis = data.axis
     rows = [sign * scale * axis + noise * rng.standard_normal(axis.size)
             for sign in (1.0, -1.0) for _ in range(units_per_class)]
     Z0 = np.concatenate([np.resize(np.asarray(o, float), units_per_class) for o in output])
     return Initialization(np.vstack(rows), Z0, {"scale": scale, "noise": noise})
 
 
-def small_random_init(rng, *, hidden, dimension, scale=0.1) -> Initialization:
-    """Gaussian ``W0``, ``Z0`` with standard deviation ``scale`` (assumptions not enforced)."""
+def small_random_init(rng: np.random.Generator, *, hidden: int, dimension: int, scale: float = 0.1) -> Initialization:
+    """Gaussian ``W0``, ``Z0`` with standard deviation ``scale`` (assumptions not enforced).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    hidden : int
+        Units h.
+    dimension : int
+        Features d.
+    scale : float
+        Standard deviation of every weight.
+
+    Returns
+    -------
+    Initialization
+        ``W0`` (h, d), ``Z0`` (h,).
+
+    Examples
+    --------
+    >>> init = small_random_init(np.random.default_rng(0), hidden=3, dimension=2)
+    >>> init.W0.shape, init.Z0.shape
+    ((3, 2), (3,))
+    """
     if not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a numpy.random.Generator")
     return Initialization(scale * rng.standard_normal((hidden, dimension)), scale * rng.standard_normal(hidden), {})
 
 
-def shared_neuron_init(x1, x2, *, alpha0, beta0, z0) -> Initialization:
-    """One unit with ``w.x1 = alpha0`` and ``w.x2 = beta0`` (x1 ⊥ x2): H2 deliberately broken (§6)."""
+def shared_neuron_init(x1: ArrayLike, x2: ArrayLike, *, alpha0: float, beta0: float, z0: float) -> Initialization:
+    """One unit with ``w.x1 = alpha0`` and ``w.x2 = beta0`` (x1 ⊥ x2): H2 deliberately broken (§6).
+
+    Parameters
+    ----------
+    x1, x2 : array_like (d,)
+        Orthogonal, non-zero vectors (e.g. a dataset's ``class_vectors``).
+    alpha0, beta0 : float
+        The unit's initial pre-activations on x1 and x2.
+    z0 : float
+        Its output weight.
+
+    Returns
+    -------
+    Initialization
+        ``W0`` (1, d), ``Z0`` (1,).
+
+    Examples
+    --------
+    >>> init = shared_neuron_init([2.0, 0.0], [0.0, 0.5], alpha0=0.2, beta0=0.3, z0=0.1)
+    >>> (init.W0 @ [2.0, 0.0]).round(12).tolist(), (init.W0 @ [0.0, 0.5]).round(12).tolist()
+    ([0.2], [0.3])
+    """
     x1, x2 = _nonzero_vector("x1", x1), _nonzero_vector("x2", x2)
     alpha0, beta0 = float(as_finite_array("alpha0", alpha0)), float(as_finite_array("beta0", beta0))
     w = _along(x1, alpha0) + _along(x2, beta0)
     return Initialization(w[None, :], np.array([float(z0)]), {"alpha0": alpha0, "beta0": beta0, "z0": z0})
 
 
-def deep_balanced_init(x, *, depth, u0):
-    """Balanced deep chain on one point: ``z = z^i = (u0/n)^{1/N}``, ``w = n z x / n^2``. Returns (W0, layers0, Z0)."""
+def deep_balanced_init(x: ArrayLike, *, depth: int, u0: float) -> DeepInitialization:
+    """Balanced deep chain of width 1 on one point x of norm n: every layer ``(u0/n)^{1/N}``.
+
+    ``z = D_i = (u0/n)^{1/N}`` and ``w = z x / n``, so that ``w.x = n z`` and the logit is
+    ``n z^N = u0``; computed in logarithms, so any norm in the float range gives finite weights.
+
+    Parameters
+    ----------
+    x : array_like (d,)
+        The (non-zero) point.
+    depth : int
+        N >= 2, the number of weight layers.
+    u0 : float
+        The initial logit, > 0.
+
+    Returns
+    -------
+    DeepInitialization
+
+    Examples
+    --------
+    >>> init = deep_balanced_init(np.array([0.0, 2.0]), depth=3, u0=0.25)
+    >>> logit = (init.W0 @ [0.0, 2.0])[0] * init.layers0[0][0] * init.Z0[0]
+    >>> init.depth, round(float(init.Z0[0]), 12), round(float(logit), 12)
+    (3, 0.5, 0.25)
+    """
     x = _nonzero_vector("x", x)
     if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
         raise ValueError(f"depth must be an integer >= 2 (weight layers), got {depth!r}")
@@ -199,11 +412,36 @@ def deep_balanced_init(x, *, depth, u0):
     n = float(row_norms(x))
     scale = float(np.exp((np.log(u0) - np.log(n)) / depth))  # (u0/n)^(1/N) without overflow
     W0 = (scale * x / n)[None, :]
-    return W0, tuple(np.array([scale]) for _ in range(depth - 2)), np.array([scale])
+    return DeepInitialization(W0, tuple(np.array([scale]) for _ in range(depth - 2)), np.array([scale]))
 
 
-def multiclass_init(data: Dataset, *, diagonal=0.1, off_diagonal=-0.02, y0=0.1) -> Initialization:
-    """H5/H6 init for :func:`dynamics.groundtruth.data.multiclass_points`: unit k along class k's direction."""
+def multiclass_init(data: Dataset, *, diagonal: float = 0.1, off_diagonal: float = -0.02,
+                    y0: float = 0.1) -> Initialization:
+    """H5/H6 init for :func:`dynamics.groundtruth.data.multiclass_points`: unit k along class k's direction.
+
+    Parameters
+    ----------
+    data : Dataset
+        Labels 0..C-1, every class present, with a non-zero first point in each class.
+    diagonal : float
+        ``Z0[k, k]`` (> 0 for H6).
+    off_diagonal : float
+        ``Z0[j, k]``, j != k (<= 0 for H6).
+    y0 : float
+        Pre-activation of unit k on class k's first point.
+
+    Returns
+    -------
+    Initialization
+        ``W0`` (C, d), ``Z0`` (C, C).
+
+    Examples
+    --------
+    >>> from dynamics.groundtruth.data import multiclass_points
+    >>> init = multiclass_init(multiclass_points(np.random.default_rng(0), classes=2), diagonal=0.3)
+    >>> init.Z0.tolist()
+    [[0.3, -0.02], [-0.02, 0.3]]
+    """
     classes = int(data.labels.max()) + 1
     if not all(np.any(data.labels == k) for k in range(classes)):
         raise ValueError(f"multiclass_init needs labels 0..C-1 with every class present, got {np.unique(data.labels)}")

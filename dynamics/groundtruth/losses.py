@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import expit, log_expit
 
 __all__ = ["NetworkLoss", "LOSSES", "LOSS_NAMES", "get_loss", "loss_and_slope"]
@@ -39,8 +40,25 @@ class NetworkLoss:
     stops_at_margin: bool
     value_and_slope: Callable[[np.ndarray], tuple]
 
-    def __call__(self, margin: np.ndarray) -> tuple:
-        """``(l(m), dl/dm)`` at the signed margins ``margin``."""
+    def __call__(self, margin: ArrayLike) -> tuple:
+        """``(l(m), dl/dm)`` at the signed margins ``margin``.
+
+        Parameters
+        ----------
+        margin : array_like
+            Signed margins ``m = s u``.
+
+        Returns
+        -------
+        (ndarray, ndarray)
+            Value and slope, elementwise, of the shape of ``margin``.
+
+        Examples
+        --------
+        >>> value, slope = LOSSES["squared"]([0.0, 1.0, 3.0])
+        >>> value.tolist(), slope.tolist()
+        ([0.5, 0.0, 2.0], [-1.0, 0.0, 2.0])
+        """
         return self.value_and_slope(np.asarray(margin, dtype=float))
 
 
@@ -67,8 +85,25 @@ LOSSES = {loss.name: loss for loss in (
 LOSS_NAMES = tuple(LOSSES)
 
 
-def get_loss(loss) -> NetworkLoss:
+def get_loss(loss: str | NetworkLoss) -> NetworkLoss:
     """The :class:`NetworkLoss` named ``loss`` (or ``loss`` itself), with a clear error otherwise.
+
+    Training takes every behaviour of a loss from this object (its slope, whether it stops at the margin),
+    never from its name, so a :class:`NetworkLoss` built by the caller trains like the registered ones.
+
+    Parameters
+    ----------
+    loss : str or NetworkLoss
+        A name in :data:`LOSSES`, or a loss object.
+
+    Returns
+    -------
+    NetworkLoss
+
+    Raises
+    ------
+    ValueError
+        An unknown name (or anything else), naming the valid ones.
 
     Examples
     --------
@@ -86,12 +121,22 @@ def get_loss(loss) -> NetworkLoss:
     return LOSSES[loss]
 
 
-def loss_and_slope(loss, margin: np.ndarray):
+def loss_and_slope(loss: str | NetworkLoss, margin: ArrayLike) -> tuple:
     """``(l(m), dl/dm)`` for the signed margin ``m = s u`` (s = +1 class 1, -1 class 2).
 
     ``"hinge"`` is ``max(0, 1 - m)``: slope -1 below the margin (including a
     logit on the wrong side, ``m < 0``) and 0 once ``m >= 1``, where learning
     stops.
+
+    Parameters
+    ----------
+    loss : str or NetworkLoss
+        As in :func:`get_loss`.
+    margin : array_like
+
+    Returns
+    -------
+    (ndarray, ndarray)
 
     Examples
     --------

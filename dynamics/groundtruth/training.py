@@ -1,28 +1,49 @@
 """Ground truth: full-batch gradient descent (or seeded SGD) on the real networks, in plain numpy.
 
-Nothing here uses :mod:`derivations`: the gradients are written by hand on the
-weight matrices and the data matrix, so agreement with the theory means something.
+Nothing here uses :mod:`derivations`: the gradients (:mod:`dynamics.groundtruth.networks`) are written by hand
+on the weight matrices and the data matrix, so agreement with the theory means something.
 
-Networks: ``P(x) = o(Z^T relu(W x))`` (two-layer), the diagonal deep chain
-``o(Z^T relu(D_{N-2} ... relu(D_1 relu(W x))))`` and the softmax network
-``softmax(Z relu(W x))``.  The loss is the **mean** over the data.
+Every loop (:func:`train_batch`, :func:`train`, :func:`train_deep`, :func:`train_softmax`) is the one training
+core: it validates its arguments the same way, and at each step runs the network's forward pass, checks the logits
+for NaN/inf, watches for a class without active units (``dead_step``), records, takes the gradient step and checks
+every updated weight (:class:`TrainingDiverged`).  The loss is the **mean** over the data; the loss object
+(:class:`dynamics.groundtruth.losses.NetworkLoss`, or its name) alone decides the slope of each point.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Callable, Sequence
 
 import numpy as np
-from scipy.special import log_softmax, softmax
+from numpy.typing import ArrayLike
 
-from .losses import LOSS_NAMES, loss_and_slope
-from ..validation import as_finite_array, require_choice
+from .initialization import DeepInitialization
+from .losses import NetworkLoss, get_loss
+from .networks import (BINARY_LABELS, _batch_backward, _batch_forward, _check_batch, _check_data, _check_deep,
+                       _check_softmax, _check_two_layer, _cross_entropy, _deep_backward, _deep_forward, _signs,
+                       _softmax_backward, _softmax_forward, _softmax_slopes, batch_gradient, batch_logits,
+                       class_gradients, deep_gradient, deep_logits, softmax_class_gradients, softmax_gradient,
+                       softmax_logits, two_layer_gradient, two_layer_logits)
+from ..validation import as_finite_array
 
 __all__ = ["TrainingRun", "BatchRun", "DeepRun", "SoftmaxRun", "TrainingDiverged", "train", "train_batch",
-           "train_deep", "train_softmax", "class_gradients"]
+           "train_deep", "train_softmax",
+           # the networks' forward passes and gradients, re-exported from dynamics.groundtruth.networks
+           "two_layer_logits", "two_layer_gradient", "class_gradients", "batch_logits", "batch_gradient",
+           "deep_logits", "deep_gradient", "softmax_logits", "softmax_gradient", "softmax_class_gradients"]
 
 
 class TrainingDiverged(RuntimeError):
-    """Gradient descent produced NaN or inf; ``step`` and ``lr`` say where and with which learning rate."""
+    """Gradient descent produced NaN or inf; ``step`` and ``lr`` say where and with which learning rate.
+
+    Parameters
+    ----------
+    step : int
+        The step (0 = the initialization) whose logits or freshly updated weights are not finite.
+    lr : float
+        The learning rate of the (first) run that diverged.
+    """
 
     def __init__(self, step: int, lr: float):
         self.step, self.lr = int(step), float(lr)
@@ -33,6 +54,7 @@ class TrainingDiverged(RuntimeError):
         return type(self), (self.step, self.lr)
 
 
+# ------------------------------------------------------------------------------------------------------ results
 @dataclass(frozen=True)
 class _Records:
     """Fields shared by :class:`BatchRun`, :class:`TrainingRun` and :class:`SoftmaxRun`."""
@@ -45,7 +67,7 @@ class _Records:
     losses: np.ndarray
     W: np.ndarray
     Z: np.ndarray
-    W0: np.ndarray = None
+    W0: np.ndarray | None = None
     dead_step: object = None
 
     @property
@@ -60,14 +82,17 @@ class BatchRun(_Records):
 
     Attributes
     ----------
-    t : ndarray (R,)
-        Flow time ``lr * step`` of each record (per run if lr differs: shape (R, K)).
+    t : ndarray (R, K)
+        Flow time ``lr_k * steps[r]`` of record r in run k.  Always two-dimensional, whether one learning
+        rate or one per run was given (``t[:, k]`` is run k's time axis).
     steps : ndarray (R,)
+        The step of each record (0 = the initialization; the last step is always recorded).
     logits : ndarray (R, K, n)
     preactivations : ndarray (R, K, n, h)
         ``W x`` for every point: the mode coordinates y of each neuron.
     Z_history : ndarray (R, K, h)
     losses : ndarray (R, K)
+        Mean loss of each run at each record.
     W, Z : ndarray (K, h, d), (K, h)
         Final weights.
     W0 : ndarray (K, h, d)
@@ -82,9 +107,81 @@ class BatchRun(_Records):
 
 @dataclass(frozen=True)
 class TrainingRun(_Records):
-    """One two-layer run: the K = 1 slice of a :class:`BatchRun` (no K axis; ``dead_step`` is an int or None)."""
+    """One two-layer run: the K = 1 slice of a :class:`BatchRun`.
+
+    Attributes
+    ----------
+    t : ndarray (R,)
+        Flow time ``lr * steps[r]``.
+    steps : ndarray (R,)
+    logits : ndarray (R, n)
+    preactivations : ndarray (R, n, h)
+    Z_history : ndarray (R, h)
+    losses : ndarray (R,)
+    W, Z : ndarray (h, d), (h,)
+        Final weights.
+    W0 : ndarray (h, d)
+        Initial weights.
+    dead_step : int or None
+        As in :class:`BatchRun`, for this run.
+    """
 
 
+@dataclass(frozen=True)
+class DeepRun:
+    """A deep-chain run.
+
+    Attributes
+    ----------
+    t : ndarray (R,)
+        Flow time ``lr * steps[r]``.
+    steps : ndarray (R,)
+    logits : ndarray (R, n)
+    losses : ndarray (R,)
+    W : ndarray (h, d)
+        Final input weights.
+    layers : tuple of ndarray (h,)
+        Final diagonal layers ``D_1 ... D_{N-2}``.
+    Z : ndarray (h,)
+        Final output weights.
+    dead_step : int or None
+        The first step at which the last hidden layer is inactive on every point of some class, or None.
+    """
+
+    t: np.ndarray
+    steps: np.ndarray
+    logits: np.ndarray
+    losses: np.ndarray
+    W: np.ndarray
+    layers: tuple
+    Z: np.ndarray
+    dead_step: int | None = None
+
+
+@dataclass(frozen=True)
+class SoftmaxRun(_Records):
+    """A softmax run.
+
+    Attributes
+    ----------
+    t : ndarray (R,)
+        Flow time ``lr * steps[r]``.
+    steps : ndarray (R,)
+    logits : ndarray (R, n, C)
+    preactivations : ndarray (R, n, h)
+    Z_history : ndarray (R, C, h)
+    losses : ndarray (R,)
+        Mean cross-entropy.
+    W, Z : ndarray (h, d), (C, h)
+        Final weights.
+    W0 : ndarray (h, d)
+        Initial weights.
+    dead_step : int or None
+        The first step at which every unit is inactive on every point of some class, or None.
+    """
+
+
+# ------------------------------------------------------------------------------------------- loop arguments
 def _check_common(X, labels, lr, steps, record_every, allowed_labels):
     """Validate the arguments every training loop shares; return ``(X, labels, lr)`` as arrays."""
     X, labels = _check_data(X, labels, allowed_labels)
@@ -96,31 +193,11 @@ def _check_common(X, labels, lr, steps, record_every, allowed_labels):
     return X, labels, lr
 
 
-def _check_data(X, labels, allowed_labels):
-    X = as_finite_array("X", X)
-    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"X must be a 2-d data matrix (n points >= 1, d features >= 1), got shape {X.shape}")
-    if not np.any(X):
-        raise ValueError("X is all zeros: every pre-activation and logit stays 0, so there is nothing to train")
-    labels = np.asarray(labels)
-    if labels.shape != (X.shape[0],):
-        raise ValueError(f"labels must have one entry per row of X ({X.shape[0]}), got shape {labels.shape}")
-    if labels.dtype == bool or not np.issubdtype(labels.dtype, np.number):
-        raise TypeError(f"labels must be numbers in {list(allowed_labels)}, got dtype {labels.dtype}")
-    if not np.all(np.isin(labels, allowed_labels)):
-        bad = labels[~np.isin(labels, allowed_labels)][0]
-        raise ValueError(f"labels must be in {list(allowed_labels)}, found {bad.item()!r}")
-    return X, labels.astype(int)
-
-
-def _check_two_layer(W0, Z0, d, names=("W0", "Z0")):
-    """One network's ``(W (h, d), Z (h,))`` as finite arrays, with shape errors naming the parameters."""
-    W, Z = as_finite_array(names[0], W0), as_finite_array(names[1], Z0)
-    if W.ndim != 2 or W.shape[1] != d or W.shape[0] == 0:
-        raise ValueError(f"{names[0]} must have shape (h, d={d}) with h >= 1, got {W.shape}")
-    if Z.shape != (W.shape[0],):
-        raise ValueError(f"{names[1]} must have shape (h,) = ({W.shape[0]},), one output weight per unit, got {Z.shape}")
-    return W, Z
+def _single_lr(lr, hint=""):
+    """``lr`` as a float, refusing one learning rate per run (``hint`` says where to go instead)."""
+    if np.ndim(lr) != 0:
+        raise ValueError(f"lr must be a single number{hint}")
+    return float(lr)
 
 
 def _require_count(name, value):
@@ -136,6 +213,7 @@ def _check_sgd(batch_size, rng):
         raise TypeError("SGD (batch_size given) needs rng, a numpy.random.Generator")
 
 
+# ---------------------------------------------------------------------------------------- the training core
 def _record_steps(steps, record_every):
     out = list(range(0, steps + 1, record_every))
     if out[-1] != steps:
@@ -143,7 +221,7 @@ def _record_steps(steps, record_every):
     return np.array(out)
 
 
-class _Loop:
+class _Recorder:
     """What every training loop does besides its gradients: records, divergence checks, death of a class.
 
     ``masks`` holds one boolean row-mask per class; ``hidden`` activations passed to :meth:`watch` have the
@@ -182,7 +260,7 @@ class _Loop:
     def recording(self, step) -> bool:
         return step in self.record
 
-    def keep(self, step, **values):
+    def keep(self, step, values):
         """Store copies of ``values`` (call only when :meth:`recording`)."""
         self.rows.setdefault("steps", []).append(step)
         for name, value in values.items():
@@ -197,9 +275,132 @@ class _Loop:
         return as_step(self.dead) if self.dead.ndim == 0 else tuple(as_step(v) for v in self.dead)
 
 
+@dataclass(frozen=True)
+class _Pass:
+    """One forward pass: the logits (checked), the hidden pre-activations watched for dead classes (units on
+    the second-to-last axis, points on the last), what the records need and what the gradient needs."""
+
+    logits: np.ndarray
+    watched: np.ndarray
+    cache: tuple
+
+
+class _Network:
+    """A network being trained: its weights (updated in place), one forward pass and one gradient step."""
+
+    weights: tuple
+
+    def forward(self) -> _Pass:
+        raise NotImplementedError
+
+    def record(self, state: _Pass) -> dict:
+        raise NotImplementedError
+
+    def descend(self, state: _Pass, rows, count) -> None:
+        """Take one step on the points ``rows`` (``count`` of them; ``slice(None)`` = the full batch)."""
+        raise NotImplementedError
+
+
+class _BatchTwoLayer(_Network):
+    def __init__(self, X, labels, W, Z, loss, lr):
+        self.X, self.XT, self.sign, self.loss, self.lr = X, np.ascontiguousarray(X.T), _signs(labels), loss, lr
+        self.W, self.Z = W, Z
+        self.weights = (W, Z)
+
+    def forward(self):
+        pre, act, u = _batch_forward(self.XT, self.W, self.Z)
+        value, slope = self.loss(self.sign * u)
+        return _Pass(u, pre, (pre, act, value, slope))
+
+    def record(self, state):
+        pre, _, value, _ = state.cache
+        return {"logits": state.logits, "pre": pre.transpose(0, 2, 1), "Z": self.Z, "loss": value.mean(axis=1)}
+
+    def descend(self, state, rows, count):
+        pre, act, _, slope = state.cache
+        g = (slope * self.sign)[:, rows] / count  # dL/du per point
+        grad_W, grad_Z = _batch_backward(self.X, pre, act, self.Z, g, rows)
+        self.W -= self.lr[:, None, None] * grad_W
+        self.Z -= self.lr[:, None] * grad_Z
+
+
+class _DeepChain(_Network):
+    def __init__(self, X, labels, W, layers, Z, loss, lr):
+        self.X, self.sign, self.loss, self.lr = X, _signs(labels), loss, lr
+        self.W, self.layers, self.Z = W, layers, Z
+        self.weights = (W, Z, *layers)
+
+    def forward(self):
+        pres, acts, u = _deep_forward(self.X, self.W, self.layers, self.Z)
+        value, slope = self.loss(self.sign * u)
+        return _Pass(u, acts[-1].T, (pres, acts, value, slope))
+
+    def record(self, state):
+        return {"logits": state.logits, "loss": state.cache[2].mean()}
+
+    def descend(self, state, rows, count):
+        pres, acts, _, slope = state.cache
+        X, g = self.X, slope * self.sign / count
+        if rows is not _ALL_ROWS:
+            X, g, pres, acts = X[rows], g[rows], [p[rows] for p in pres], [a[rows] for a in acts]
+        grad_W, grads_D, grad_Z = _deep_backward(X, pres, acts, self.layers, self.Z, g)
+        self.W -= self.lr * grad_W
+        self.Z -= self.lr * grad_Z
+        for d, gd in zip(self.layers, grads_D):
+            d -= self.lr * gd
+
+
+class _Softmax(_Network):
+    def __init__(self, X, labels, W, Z, lr):
+        self.X, self.onehot, self.lr = X, np.eye(Z.shape[0])[labels], lr
+        self.W, self.Z = W, Z
+        self.weights = (W, Z)
+
+    def forward(self):
+        pre, act, logits = _softmax_forward(self.X, self.W, self.Z)
+        return _Pass(logits, pre.T, (pre, act))
+
+    def record(self, state):
+        return {"logits": state.logits, "pre": state.cache[0], "Z": self.Z,
+                "loss": _cross_entropy(state.logits, self.onehot)}
+
+    def descend(self, state, rows, count):
+        (pre, act), logits, onehot, X = state.cache, state.logits, self.onehot, self.X
+        if rows is not _ALL_ROWS:
+            pre, act, logits, onehot, X = pre[rows], act[rows], logits[rows], onehot[rows], X[rows]
+        grad_W, grad_Z = _softmax_backward(X, pre, act, self.Z, _softmax_slopes(logits, onehot, count))
+        self.W -= self.lr * grad_W
+        self.Z -= self.lr * grad_Z
+
+
+#: The rows of a full-batch step.
+_ALL_ROWS = slice(None)
+
+
+def _full_batch(n):
+    return lambda: (_ALL_ROWS, n)
+
+
+def _descend(network: _Network, recorder: _Recorder, steps: int, sample: Callable[[], tuple]) -> dict:
+    """The one training loop: forward, check, watch, record; then (unless done) step and check the new weights.
+
+    Returns the recorded arrays (``"steps"`` plus whatever ``network.record`` gives).
+    """
+    for step in range(steps + 1):
+        state = network.forward()
+        recorder.finite(step, state.logits)
+        recorder.watch(step, state.watched)
+        if recorder.recording(step):
+            recorder.keep(step, network.record(state))
+        if step == steps:
+            break
+        network.descend(state, *sample())
+        recorder.finite(step + 1, *network.weights)
+    return recorder.arrays()
+
+
 def _quiet_overflow(function):
     """Run ``function`` with float overflow silenced: divergence is detected and reported explicitly."""
-    import functools
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
@@ -208,20 +409,38 @@ def _quiet_overflow(function):
     return wrapper
 
 
+# ------------------------------------------------------------------------------------------------ the loops
 @_quiet_overflow
-def train_batch(X, labels, W0, Z0, *, loss="bce", lr, steps, record_every=1, batch_size=None, rng=None) -> BatchRun:
+def train_batch(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, *, loss: str | NetworkLoss = "bce",
+                lr: ArrayLike, steps: int, record_every: int = 1,
+                batch_size: int | None = None, rng: np.random.Generator | None = None) -> BatchRun:
     """Train K two-layer networks ``o(Z^T relu(W x))`` at once (one array program).
 
     Parameters
     ----------
-    X : (n, d) data; labels : (n,) in {1, 2}
-    W0 : (K, h, d); Z0 : (K, h)
-    loss : {"bce", "hinge", "squared"}
-    lr : float or (K,) learning rates, > 0
-    steps : int >= 1; record_every : int >= 1
+    X : array_like (n, d)
+        Data, one point per row.
+    labels : array_like (n,)
+        1 or 2.
+    W0 : array_like (K, h, d)
+    Z0 : array_like (K, h)
+    loss : str or NetworkLoss
+        A name in :data:`dynamics.groundtruth.losses.LOSSES` (``"bce"``, ``"hinge"``, ``"squared"``) or the
+        loss object itself.
+    lr : float or array_like (K,)
+        Learning rates, > 0: one for every run or one per run.
+    steps : int
+        Number of updates, >= 1.
+    record_every : int
+        Record every this many steps (>= 1); step 0 and the last step are always recorded.
     batch_size, rng : optional
         SGD on ``batch_size`` (>= 1) points sampled with replacement by ``rng`` (a
         ``numpy.random.Generator``); default full batch.
+
+    Returns
+    -------
+    BatchRun
+        ``t`` has shape (R, K) whatever ``lr`` is.
 
     Raises
     ------
@@ -234,60 +453,48 @@ def train_batch(X, labels, W0, Z0, *, loss="bce", lr, steps, record_every=1, bat
     --------
     >>> X = np.array([[1.0, 0.0], [0.0, 1.0]]); labels = np.array([1, 2])
     >>> run = train_batch(X, labels, np.eye(2)[None] * 0.1, np.array([[0.1, -0.1]]), lr=0.1, steps=10)
-    >>> run.logits.shape, float(run.t[-1]), run.dead_step
-    ((11, 1, 2), 1.0, (None,))
+    >>> run.logits.shape, run.t.shape, float(run.t[-1, 0]), run.dead_step
+    ((11, 1, 2), (11, 1), 1.0, (None,))
     """
-    require_choice("loss", loss, LOSS_NAMES)
-    X, labels, lr = _check_common(X, labels, lr, steps, record_every, (1, 2))
+    loss = get_loss(loss)
+    X, labels, lr = _check_common(X, labels, lr, steps, record_every, BINARY_LABELS)
     _check_sgd(batch_size, rng)
-    W = as_finite_array("W0", W0).copy()
-    Z = as_finite_array("Z0", Z0).copy()
-    if W.ndim != 3 or W.shape[2] != X.shape[1] or W.shape[1] == 0:
-        raise ValueError(f"W0 must have shape (K, h, d={X.shape[1]}) with h >= 1, got {W.shape}")
-    if Z.shape != W.shape[:2]:
-        raise ValueError(f"Z0 must have shape (K, h) = {W.shape[:2]}, got {Z.shape}")
+    W, Z = _check_batch(W0, Z0, X.shape[1])
+    W, Z = W.copy(), Z.copy()
     K, n = W.shape[0], X.shape[0]
     if lr.ndim > 1 or lr.size not in (1, K):
         raise ValueError(f"lr must be one number or one per run (K = {K}), got shape {lr.shape}")
     lr = np.broadcast_to(lr, (K,)).astype(float)
     W0 = W.copy()
-    sign = np.where(labels == 1, 1.0, -1.0)
-    loop = _Loop(steps, record_every, lr, [labels == k for k in (1, 2)])
-
-    XT = np.ascontiguousarray(X.T)
-    for step in range(steps + 1):
-        pre = W @ XT  # (K, h, n)
-        act = np.maximum(pre, 0.0)
-        u = (Z[:, None, :] @ act)[:, 0, :]  # (K, n)
-        loop.finite(step, u)
-        loop.watch(step, pre)
-        value, slope = loss_and_slope(loss, sign * u)
-        if loop.recording(step):
-            loop.keep(step, logits=u, pre=pre.transpose(0, 2, 1), Z=Z, loss=value.mean(axis=1))
-        if step == steps:
-            break
-        rows = slice(None) if batch_size is None else rng.integers(0, n, batch_size)
-        g = (slope * sign)[:, rows] / (n if batch_size is None else batch_size)  # dL/du per point
-        active = act[:, :, rows]
-        grad_Z = (active @ g[:, :, None])[:, :, 0]
-        grad_W = ((pre[:, :, rows] > 0) * Z[:, :, None] * g[:, None, :]) @ X[rows]
-        W -= lr[:, None, None] * grad_W
-        Z -= lr[:, None] * grad_Z
-        loop.finite(step + 1, W, Z)
-    recs = loop.arrays()
+    recorder = _Recorder(steps, record_every, lr, [labels == k for k in BINARY_LABELS])
+    sample = _full_batch(n) if batch_size is None else (lambda: (rng.integers(0, n, batch_size), batch_size))
+    recs = _descend(_BatchTwoLayer(X, labels, W, Z, loss, lr), recorder, steps, sample)
     stepv = recs["steps"]
-    t = stepv[:, None] * lr[None, :] if np.ptp(lr) > 0 else stepv * lr[0]
-    return BatchRun(t=t, steps=stepv, logits=recs["logits"], preactivations=recs["pre"], Z_history=recs["Z"],
-                    losses=recs["loss"], W=W, Z=Z, W0=W0, dead_step=loop.dead_steps())
+    return BatchRun(t=stepv[:, None] * lr[None, :], steps=stepv, logits=recs["logits"], preactivations=recs["pre"],
+                    Z_history=recs["Z"], losses=recs["loss"], W=W, Z=Z, W0=W0, dead_step=recorder.dead_steps())
 
 
-def train(X, labels, W0, Z0, *, loss="bce", lr, steps, record_every=1, batch_size=None, rng=None) -> TrainingRun:
+def train(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, *, loss: str | NetworkLoss = "bce",
+          lr: float, steps: int, record_every: int = 1,
+          batch_size: int | None = None, rng: np.random.Generator | None = None) -> TrainingRun:
     """Full-batch GD (or seeded SGD) on the mean loss of one two-layer network.
 
-    ``W0`` is (h, d), ``Z0`` is (h,); see :func:`train_batch`.  The flow time
-    of record r is ``lr * steps[r]``; class k's mode follows the gradient flow
-    at frequency ``p_k`` (its share of the data).  ``dead_step`` is the first
-    step at which some class has no active unit on any of its points (None if never).
+    The flow time of record r is ``lr * steps[r]``; class k's mode follows the gradient flow at frequency
+    ``p_k`` (its share of the data).  ``dead_step`` is the first step at which some class has no active unit
+    on any of its points (None if never).
+
+    Parameters
+    ----------
+    X, labels, loss, steps, record_every, batch_size, rng
+        As in :func:`train_batch`.
+    W0 : array_like (h, d)
+    Z0 : array_like (h,)
+    lr : float
+        One learning rate, > 0 (several: :func:`train_batch`).
+
+    Returns
+    -------
+    TrainingRun
 
     Examples
     --------
@@ -296,146 +503,100 @@ def train(X, labels, W0, Z0, *, loss="bce", lr, steps, record_every=1, batch_siz
     >>> run.dead_step  # step 1 overshoots to u = 25.5, step 2 pushes w.x below 0 on both classes
     2
     """
-    X, labels, _ = _check_common(X, labels, lr, steps, record_every, (1, 2))  # data first: name X, not W0
+    X, labels, _ = _check_common(X, labels, lr, steps, record_every, BINARY_LABELS)  # data first: name X, not W0
     W0, Z0 = _check_two_layer(W0, Z0, X.shape[1])
-    if np.ndim(lr) != 0:
-        raise ValueError("lr must be a single number for train(); use train_batch for several learning rates")
+    _single_lr(lr, " for train(); use train_batch for several learning rates")
     run = train_batch(X, labels, W0[None], Z0[None], loss=loss, lr=lr, steps=steps, record_every=record_every,
                       batch_size=batch_size, rng=rng)
-    return TrainingRun(t=run.t, steps=run.steps, logits=run.logits[:, 0], preactivations=run.preactivations[:, 0],
-                       Z_history=run.Z_history[:, 0], losses=run.losses[:, 0], W=run.W[0], Z=run.Z[0],
-                       W0=run.W0[0], dead_step=run.dead_step[0])
-
-
-def class_gradients(X, labels, W, Z, *, loss="bce"):
-    """Mean-loss gradients ``(dW, dZ)`` contributed by each class: ``{1: (dW, dZ), 2: (dW, dZ)}``."""
-    require_choice("loss", loss, LOSS_NAMES)
-    X, labels = _check_data(X, labels, (1, 2))
-    W, Z = _check_two_layer(W, Z, X.shape[1], ("W", "Z"))
-    pre = X @ W.T
-    act = np.maximum(pre, 0)
-    u = act @ Z
-    sign = np.where(labels == 1, 1.0, -1.0)
-    _, slope = loss_and_slope(loss, sign * u)
-    g = slope * sign / X.shape[0]
-    out = {}
-    for k in (1, 2):
-        sel = labels == k
-        out[k] = ((g[sel, None] * (pre[sel] > 0) * Z[None, :]).T @ X[sel], act[sel].T @ g[sel])
-    return out
-
-
-@dataclass(frozen=True)
-class DeepRun:
-    """A deep-chain run: flow times, logits (R, n), final input weights, diagonal layers and output weights.
-
-    ``dead_step`` as in :class:`BatchRun`: the first step at which the last hidden layer is inactive on
-    every point of some class (int), or None.
-    """
-
-    t: np.ndarray
-    steps: np.ndarray
-    logits: np.ndarray
-    losses: np.ndarray
-    W: np.ndarray
-    layers: tuple
-    Z: np.ndarray
-    dead_step: object = None
+    return TrainingRun(t=run.t[:, 0], steps=run.steps, logits=run.logits[:, 0],
+                       preactivations=run.preactivations[:, 0], Z_history=run.Z_history[:, 0],
+                       losses=run.losses[:, 0], W=run.W[0], Z=run.Z[0], W0=run.W0[0], dead_step=run.dead_step[0])
 
 
 @_quiet_overflow
-def train_deep(X, labels, W0, layers0, Z0, *, loss="bce", lr, steps, record_every=1) -> DeepRun:
-    """GD on ``o(Z^T relu(D_{N-2} ... relu(D_1 relu(W x))))`` with diagonal ``D_i`` (vectors in ``layers0``)."""
-    require_choice("loss", loss, LOSS_NAMES)
-    X, labels, lr = _check_common(X, labels, lr, steps, record_every, (1, 2))
-    if np.ndim(lr) != 0:
-        raise ValueError("lr must be a single number")
-    lr = float(lr)
-    W = as_finite_array("W0", W0).copy()
-    D = [as_finite_array(f"layers0[{i}]", d).copy() for i, d in enumerate(layers0)]
-    Z = as_finite_array("Z0", Z0).copy()
-    h = W.shape[0] if W.ndim == 2 else -1
-    if W.ndim != 2 or h == 0 or W.shape[1] != X.shape[1] or Z.shape != (h,) or any(d.shape != (h,) for d in D):
-        raise ValueError(f"W0 must be (h, d={X.shape[1]}) with h >= 1, each layer in layers0 and Z0 of shape (h,); "
-                         f"got W0 {W.shape}, layers0 {[d.shape for d in D]}, Z0 {Z.shape}")
-    n = X.shape[0]
-    sign = np.where(labels == 1, 1.0, -1.0)
-    loop = _Loop(steps, record_every, lr, [labels == k for k in (1, 2)])
-    for step in range(steps + 1):
-        pres, acts = [X @ W.T], []
-        acts.append(np.maximum(pres[0], 0))
-        for d in D:
-            pres.append(acts[-1] * d)
-            acts.append(np.maximum(pres[-1], 0))
-        u = acts[-1] @ Z
-        loop.finite(step, u)
-        loop.watch(step, acts[-1].T)
-        value, slope = loss_and_slope(loss, sign * u)
-        if loop.recording(step):
-            loop.keep(step, logits=u, loss=value.mean())
-        if step == steps:
-            break
-        g = slope * sign / n
-        grad_Z = acts[-1].T @ g
-        back = g[:, None] * Z[None, :] * (pres[-1] > 0)  # dL/d(pre of last layer)
-        grads_D = [None] * len(D)
-        for i in range(len(D) - 1, -1, -1):
-            grads_D[i] = np.sum(back * acts[i], axis=0)
-            back = back * D[i] * (pres[i] > 0)
-        grad_W = back.T @ X
-        W -= lr * grad_W
-        Z -= lr * grad_Z
-        for d, gd in zip(D, grads_D):
-            d -= lr * gd
-        loop.finite(step + 1, W, Z, *D)
-    recs = loop.arrays()
+def train_deep(X: ArrayLike, labels: ArrayLike, W0: ArrayLike | DeepInitialization,
+               layers0: Sequence[ArrayLike] | None = None, Z0: ArrayLike | None = None, *,
+               loss: str | NetworkLoss = "bce", lr: float, steps: int, record_every: int = 1) -> DeepRun:
+    """GD on the mean loss of ``o(Z^T relu(D_{N-2} ... relu(D_1 relu(W x))))`` with diagonal ``D_i``.
+
+    Parameters
+    ----------
+    X, labels, loss, steps, record_every
+        As in :func:`train_batch`.
+    W0 : array_like (h, d) or DeepInitialization
+        Input weights, or a whole initialization (then ``layers0`` and ``Z0`` are not given), e.g. from
+        :func:`dynamics.groundtruth.initialization.deep_balanced_init`.
+    layers0 : sequence of array_like (h,)
+        The diagonals of ``D_1 ... D_{N-2}``.
+    Z0 : array_like (h,)
+    lr : float
+        > 0.
+
+    Returns
+    -------
+    DeepRun
+
+    Examples
+    --------
+    >>> from dynamics.groundtruth.initialization import deep_balanced_init
+    >>> init = deep_balanced_init(np.array([1.0, 0.0]), depth=3, u0=0.1)
+    >>> run = train_deep(np.array([[1.0, 0.0]]), [1], init, lr=0.1, steps=20)
+    >>> run.logits.shape, bool(run.logits[-1, 0] > 0.1)
+    ((21, 1), True)
+    """
+    if isinstance(W0, DeepInitialization):
+        if layers0 is not None or Z0 is not None:
+            raise TypeError("train_deep takes either a DeepInitialization or W0, layers0 and Z0, not both")
+        W0, layers0, Z0 = W0.W0, W0.layers0, W0.Z0
+    elif layers0 is None or Z0 is None:
+        raise TypeError("train_deep needs W0, layers0 and Z0 (or one DeepInitialization in place of W0)")
+    loss = get_loss(loss)
+    X, labels, lr = _check_common(X, labels, lr, steps, record_every, BINARY_LABELS)
+    lr = _single_lr(lr)
+    W, D, Z = _check_deep(W0, layers0, Z0, X.shape[1])
+    W, D, Z = W.copy(), [d.copy() for d in D], Z.copy()
+    recorder = _Recorder(steps, record_every, lr, [labels == k for k in BINARY_LABELS])
+    recs = _descend(_DeepChain(X, labels, W, D, Z, loss, lr), recorder, steps, _full_batch(X.shape[0]))
     return DeepRun(t=recs["steps"] * lr, steps=recs["steps"], logits=recs["logits"], losses=recs["loss"],
-                   W=W, layers=tuple(D), Z=Z, dead_step=loop.dead_steps())
-
-
-@dataclass(frozen=True)
-class SoftmaxRun(_Records):
-    """A softmax run: flow times, logits (R, n, C), preactivations (R, n, h), Z history (R, C, h), final W, Z.
-
-    ``dead_step``: the first step at which every unit is inactive on every point of some class, or None.
-    """
+                   W=W, layers=tuple(D), Z=Z, dead_step=recorder.dead_steps())
 
 
 @_quiet_overflow
-def train_softmax(X, labels, W0, Z0, *, lr, steps, record_every=1) -> SoftmaxRun:
-    """GD on the mean cross-entropy of ``softmax(Z relu(W x))``; labels in 0..C-1, ``Z0`` is (C, h)."""
-    Z = as_finite_array("Z0", Z0).copy()
+def train_softmax(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, *, lr: float, steps: int,
+                  record_every: int = 1) -> SoftmaxRun:
+    """GD on the mean cross-entropy of ``softmax(Z relu(W x))``.
+
+    Parameters
+    ----------
+    X, steps, record_every
+        As in :func:`train_batch`.
+    labels : array_like (n,)
+        0 .. C-1.
+    W0 : array_like (h, d)
+    Z0 : array_like (C, h)
+    lr : float
+        > 0.
+
+    Returns
+    -------
+    SoftmaxRun
+
+    Examples
+    --------
+    >>> run = train_softmax(np.eye(2), [0, 1], 0.1 * np.eye(2), 0.1 * np.eye(2), lr=1.0, steps=5)
+    >>> run.logits.shape, bool(run.losses[-1] < run.losses[0])
+    ((6, 2, 2), True)
+    """
+    Z = as_finite_array("Z0", Z0)
     if Z.ndim != 2 or 0 in Z.shape:
         raise ValueError(f"Z0 must be a (C, h) matrix of output weights (C classes, h units), got shape {Z.shape}")
     classes = Z.shape[0]
     X, labels, lr = _check_common(X, labels, lr, steps, record_every, tuple(range(classes)))
-    if np.ndim(lr) != 0:
-        raise ValueError("lr must be a single number")
-    lr = float(lr)
-    W = as_finite_array("W0", W0).copy()
-    if W.ndim != 2 or W.shape[1] != X.shape[1] or Z.shape[1] != W.shape[0]:
-        raise ValueError(f"W0 must be (h, d={X.shape[1]}) and Z0 (C, h), got {W.shape} and {Z.shape}")
-    n = X.shape[0]
-    onehot = np.eye(classes)[labels]
-    loop = _Loop(steps, record_every, lr, [labels == k for k in range(classes)])
-    for step in range(steps + 1):
-        pre = X @ W.T
-        act = np.maximum(pre, 0)
-        logits = act @ Z.T
-        loop.finite(step, logits)
-        loop.watch(step, pre.T)
-        if loop.recording(step):
-            loop.keep(step, logits=logits, pre=pre, Z=Z,
-                      loss=-np.mean(np.sum(onehot * log_softmax(logits, axis=1), axis=1)))
-        if step == steps:
-            break
-        g = (softmax(logits, axis=1) - onehot) / n  # dL/dlogits
-        grad_Z = g.T @ act
-        grad_W = ((g @ Z) * (pre > 0)).T @ X
-        W -= lr * grad_W
-        Z -= lr * grad_Z
-        loop.finite(step + 1, W, Z)
-    recs = loop.arrays()
+    lr = _single_lr(lr)
+    W, Z = _check_softmax(W0, Z, X.shape[1])
+    W, Z = W.copy(), Z.copy()
+    W0 = W.copy()
+    recorder = _Recorder(steps, record_every, lr, [labels == k for k in range(classes)])
+    recs = _descend(_Softmax(X, labels, W, Z, lr), recorder, steps, _full_batch(X.shape[0]))
     return SoftmaxRun(t=recs["steps"] * lr, steps=recs["steps"], logits=recs["logits"], preactivations=recs["pre"],
-                      Z_history=recs["Z"], losses=recs["loss"], W=W, Z=Z, W0=np.asarray(W0, float),
-                      dead_step=loop.dead_steps())
+                      Z_history=recs["Z"], losses=recs["loss"], W=W, Z=Z, W0=W0, dead_step=recorder.dead_steps())

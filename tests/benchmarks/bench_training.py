@@ -10,12 +10,35 @@ import numpy as np
 
 import derivations
 import dynamics
-from dynamics.groundtruth.data import repeated_points
-from dynamics.groundtruth.initialization import balanced_init
+from dynamics.groundtruth.data import multiclass_points, repeated_points
+from dynamics.groundtruth.initialization import balanced_init, deep_balanced_init, multiclass_init
 
 RUNS = 256
 STEPS = 200
 BIG_N, BIG_D, MAP_STEPS = 10_000, 100, 1_000
+LOOP_STEPS = 20_000  # long enough that the per-step overhead of the training core dominates the timing
+
+
+def bench_loops(rng):
+    """Microseconds per step of each loop of the training core on a small network (overhead, not arithmetic)."""
+    data = repeated_points(rng, n_points=20, dimension=10)
+    init = balanced_init(data)
+    x = np.array([0.8, 0.0, 0.0])
+    deep = deep_balanced_init(x, depth=5, u0=0.1)
+    mc = multiclass_points(rng, classes=4, per_class=3, dimension=6)
+    mi = multiclass_init(mc)
+    loops = {
+        "train (every step recorded)": lambda: dynamics.train(data.X, data.labels, init.W0, init.Z0, lr=0.1,
+                                                              steps=LOOP_STEPS),
+        "train_deep (N = 5)": lambda: dynamics.train_deep(x[None], np.array([1]), deep, lr=0.05, steps=LOOP_STEPS,
+                                                          record_every=100),
+        "train_softmax (C = 4)": lambda: dynamics.train_softmax(mc.X, mc.labels, mi.W0, mi.Z0, lr=0.5,
+                                                                steps=LOOP_STEPS, record_every=100),
+    }
+    for name, loop in loops.items():
+        begin = time.perf_counter()
+        loop()
+        print(f"{name}: {1e6 * (time.perf_counter() - begin) / LOOP_STEPS:.1f} us per step")
 
 
 def bench_batched(rng):
@@ -54,5 +77,6 @@ def bench_mode_map(rng):
 
 if __name__ == "__main__":
     generator = np.random.default_rng(0)
+    bench_loops(generator)
     bench_batched(generator)
     bench_mode_map(generator)
