@@ -162,7 +162,8 @@ def _chain_state(x, W0, layers0, Z0) -> list:
 def _fig4_chain(depth, norm, t, lr, steps, record):
     """One Fig. 4 chain: GD at lr and lr/2 against the integrated flow, and eq. (5) at ``t``."""
     x = _unit_point(norm)
-    W0, layers0, Z0 = deep_balanced_init(x, depth=depth, u0=U0)
+    init = deep_balanced_init(x, depth=depth, u0=U0)
+    W0, layers0, Z0 = init.W0, init.layers0, init.Z0
     runs = [train_deep(x[None], np.array([1]), W0, layers0, Z0, lr=eta, steps=steps * k, record_every=record * k)
             for k, eta in enumerate(halved_lrs(lr), start=1)]
     run = runs[0]
@@ -257,7 +258,8 @@ def _depth_order(confidence, lr):
     theory, measured = np.empty_like(reduced), np.empty_like(reduced)
     for i, u0 in enumerate(ORDER_U0):
         for j, depth in enumerate(ORDER_DEPTHS):
-            W0, layers0, Z0 = deep_balanced_init(x, depth=depth, u0=u0)
+            init = deep_balanced_init(x, depth=depth, u0=u0)
+            W0, layers0, Z0 = init.W0, init.layers0, init.Z0
             hit = integrate(derivations.deep(depth), _chain_state(x, W0, layers0, Z0),
                             [0.0, OVERSHOOT * reduced[i, j]], parameters={"n": ORDER_NORM, "p": 1.0},
                             targets={"class 1": level})

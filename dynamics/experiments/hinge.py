@@ -136,7 +136,7 @@ def _many_points(model, lr, rng):
     """App. C.2: GD (lr, lr/2) on 12 class-1 points inside the margin against the one-point prediction."""
     data = cone_points(rng, n_per_class=(12, 0), dimension=5, half_angle=0.5, norm_range=(0.5, 1.0))
     X, labels = data.X, data.labels
-    w0 = 0.01 * rng.standard_normal(5) + 0.1 * data.meta["axis"]
+    w0 = 0.01 * rng.standard_normal(5) + 0.1 * data.axis
     z0 = 0.05
     if np.any(X @ w0 <= 0):
         raise RuntimeError("the many-point hinge check needs the unit active on every point; change the seed")

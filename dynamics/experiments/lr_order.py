@@ -102,12 +102,11 @@ def _two_layer(loss, lrs):
 
 def _deep(loss, depth, lrs):
     x = np.array([DEEP_NORM, 0.0, 0.0])
-    W0, layers0, Z0 = deep_balanced_init(x, depth=depth, u0=DEEP_U0)
+    init = deep_balanced_init(x, depth=depth, u0=DEEP_U0)
     out = []
     for lr in lrs:
         steps = int(round(DEEP_HORIZON / lr))
-        trained = train_deep(x[None], np.array([1]), W0, layers0, Z0, loss=loss, lr=lr, steps=steps,
-                             record_every=steps)
+        trained = train_deep(x[None], np.array([1]), init, loss=loss, lr=lr, steps=steps, record_every=steps)
         t = float(trained.t[-1])
         out.append((t, float(trained.logits[-1, 0]), float(logit(t, loss=loss, norm=DEEP_NORM, u0=DEEP_U0,
                                                                  depth=depth))))

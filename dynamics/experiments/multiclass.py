@@ -20,7 +20,7 @@ from .registry import Experiment
 from ..groundtruth.assumptions import check_h4, check_h5, check_h6, require
 from ..groundtruth.data import multiclass_points
 from ..groundtruth.initialization import multiclass_init
-from ..groundtruth.training import train_softmax
+from ..groundtruth.training import softmax_class_gradients, train_softmax
 
 __all__ = ["MulticlassResult", "run", "figures", "claims", "SIZES", "EXPERIMENT", "RECORDS"]
 
@@ -79,22 +79,14 @@ class MulticlassResult:
     steps: int
 
 
-def _cross_class_update(X, labels, pre, logits, Z) -> float:
+def _cross_class_update(X, labels, W, Z) -> float:
     """Largest entry of the gradient that class k's points give to a row j != k of ``W`` (sum over the points).
 
-    ``pre`` (n, h) and ``logits`` (n, C) are the network's forward pass at the weights ``Z``, as recorded by
-    :func:`~dynamics.groundtruth.training.train_softmax`.  The training room has no per-class softmax gradient
-    yet (the binary network's is ``class_gradients``), so the cross-entropy gradient is written here.
+    From the training room's per-class softmax gradient (its share of the mean loss, times n for the sum).
     """
-    classes = Z.shape[0]
-    g = softmax(logits, axis=1) - np.eye(classes)[labels]  # dL/dlogits per point
-    cross = 0.0
-    for k in range(classes):
-        sel = labels == k
-        grad_W = ((g[sel] @ Z) * (pre[sel] > 0)).T @ X[sel]
-        others = np.arange(classes) != k
-        cross = max(cross, float(np.max(np.abs(grad_W[others]))))
-    return cross
+    grads = softmax_class_gradients(X, labels, W, Z)
+    rows = np.arange(Z.shape[0])
+    return len(labels) * max(float(np.max(np.abs(dW[rows != k]))) for k, (dW, _) in grads.items())
 
 
 def run(*, classes: int, steps: int, per_class=(1, 2, 3, 4), norms=(0.6, 0.9, 1.2, 1.5), dimension: int = 6,
@@ -141,7 +133,7 @@ def run(*, classes: int, steps: int, per_class=(1, 2, 3, 4), norms=(0.6, 0.9, 1.
     off = joint.Z_history[:, ~np.eye(classes, dtype=bool)]
     signs = bool(np.all(diag > 0) and np.all(off <= 0))
     # The last record is the forward pass at the final weights.
-    cross = _cross_class_update(data.X, data.labels, joint.preactivations[-1], joint.logits[-1], joint.Z)
+    cross = _cross_class_update(data.X, data.labels, joint.W, joint.Z)
     probs = softmax(joint.logits, axis=2)[:, np.arange(data.labels.size), data.labels]
     conf = np.stack([probs[:, data.labels == k].mean(axis=1) for k in range(classes)], axis=1)
     alone, gap = [], 0.0

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from ..groundtruth.training import train
+from ..groundtruth.training import train, two_layer_logits
 from ..theory.starvation import bound_7, starved_confidence
 from ..validation import require_positive
 from . import style
@@ -108,7 +108,7 @@ class ShortcutResult:
 
 def _class1_probability(points, W, Z) -> np.ndarray:
     """P(class 1) the two-layer network ``sigma(Z . relu(W x))`` gives each point."""
-    return expit(np.maximum(points @ W.T, 0) @ Z)
+    return expit(two_layer_logits(points, W, Z))
 
 
 def run(*, lam: float = 0.1, confidence: float = 0.99, n_class: int = 200, noise: float = 0.05, hidden: int = 8,
@@ -181,7 +181,7 @@ def run(*, lam: float = 0.1, confidence: float = 0.99, n_class: int = 200, noise
         raise RuntimeError(f"the shortcut network did not reach confidence {confidence} within {max_steps} steps")
     p_rare = _class1_probability(noisy(rare, PROBES), W, Z)
     p_easy = _class1_probability(noisy(easy, PROBES), W, Z)
-    u_train = np.maximum(X @ W.T, 0) @ Z
+    u_train = two_layer_logits(X, W, Z)
     theory = starved_confidence(confidence, lam, alpha0=alpha0, beta0=beta0, z0=z0)
     t_all, worst_all = np.concatenate(times), np.concatenate(worst)
     keep = np.unique(np.linspace(0, t_all.size - 1, TRAJECTORY_POINTS).astype(int))

@@ -23,7 +23,7 @@ import numpy as np
 from scipy.special import expit
 
 from ..groundtruth.data import starvation_data
-from ..groundtruth.training import train
+from ..groundtruth.training import train, two_layer_logits
 from ..theory.starvation import TABLE1_CONFIDENCES, TABLE1_LAMBDAS, bound_7, bound_d2, starved_confidence, table1
 from ..validation import require_positive
 from . import style
@@ -139,14 +139,11 @@ def measured_starved_confidence(lam: float, confidence: float, *, init: tuple = 
     """
     n_points = n_points or (int(np.ceil(2 / lam)) * 2 if lam < 0.5 else 8)
     data = starvation_data(np.random.default_rng(0), lam=lam, n_points=n_points)
-    x1, x2 = data.meta["x1"], data.meta["x2"]
-    d1, d2 = data.meta["dimensions"]
+    x1, x2 = data.features  # the two class-1 features as input vectors
     alpha0, beta0, z0 = init
-    w1 = np.concatenate([alpha0 * x1, beta0 * x2, [0.0]])
-    w2 = np.concatenate([np.zeros(d1 + d2), [0.1]])
-    W, Z = np.vstack([w1, w2]), np.array([z0, -0.1])
-    probe = np.concatenate([np.zeros(d1), x2, [0.0]])
-    hard = int(np.flatnonzero((data.labels == 1) & (data.X[:, d1:d1 + d2] == 0).all(axis=1))[0])
+    W, Z = np.vstack([alpha0 * x1 + beta0 * x2, 0.1 * data.X[-1]]), np.array([z0, -0.1])
+    probe = x2
+    hard = int(np.flatnonzero((data.labels == 1) & (data.X @ x2 == 0))[0])
     target = np.log(confidence / (1 - confidence))
     for done in range(0, max_steps, CHUNK):
         chunk = train(data.X, data.labels, W, Z, lr=lr, steps=CHUNK, record_every=1)
@@ -158,7 +155,7 @@ def measured_starved_confidence(lam: float, confidence: float, *, init: tuple = 
             # probe logits at steps k-1 and k: rerun those k steps from the chunk start (exact, deterministic)
             before = train(data.X, data.labels, W, Z, lr=lr, steps=k - 1, record_every=max(k - 1, 1))
             after = train(data.X, data.labels, before.W, before.Z, lr=lr, steps=1)
-            probe_u = [float(run.Z @ np.maximum(run.W @ probe, 0)) for run in (before, after)]
+            probe_u = [float(two_layer_logits(probe[None], run.W, run.Z)[0]) for run in (before, after)]
             u0, u1 = chunk.logits[k - 1, hard], chunk.logits[k, hard]
             frac = (target - u0) / (u1 - u0)
             t_star = (done + k - 1 + frac) * lr * data.frequencies[1]  # class 1's own flow time, as in (8)
