@@ -42,6 +42,7 @@ import io
 import json
 import math
 import os
+import shutil
 import signal
 import stat
 import sys
@@ -442,15 +443,14 @@ def _remove_recorded(folder: Path) -> list:
 
 
 def _remove_own_temporary(folder: Path) -> None:
-    """Remove a temporary folder this process created and filled (no links followed, nothing outside it)."""
+    """Remove a temporary folder this process created and filled (no links followed, nothing outside it).
+
+    ``shutil.rmtree`` removes a link inside the folder as a link, never what it points to (and on POSIX uses
+    the file-descriptor based walk that is safe against links swapped in during the removal).
+    """
     if not os.path.lexists(folder) or stat.S_ISLNK(folder.lstat().st_mode):
         return
-    for rel, info in reversed(list(_walk(folder))):
-        if stat.S_ISDIR(info.st_mode):
-            os.rmdir(folder / rel)
-        else:
-            os.unlink(folder / rel)
-    os.rmdir(folder)
+    shutil.rmtree(folder)
 
 
 @contextlib.contextmanager
