@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable, Dict, Optional
 
 import numpy as np
 import scipy.integrate
@@ -21,7 +22,7 @@ import sympy as sp
 
 import derivations
 from derivations.symbols import n, p as p_sym, t as t_sym, u as u_sym, u0 as u0_sym
-from derivations.validation import require_depth
+from derivations.validation import MAX_DEPTH, require_depth
 
 from ..validation import as_finite_array, require_choice, require_frequency, require_positive
 from .compiled import compile_expr
@@ -30,8 +31,13 @@ from .roots import solve_increasing
 __all__ = ["logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "LOSSES", "METHODS",
            "EI_OVERFLOW"]
 
-LOSSES = ("bce", "hinge")
+#: The losses whose balanced logit this module computes: the built-in names of :data:`derivations.LOSS_NAMES`
+#: with a closed form or a quadrature here (the squared loss's logit is not monotone past the margin).
+LOSSES = tuple(name for name in derivations.LOSS_NAMES if name in ("bce", "hinge"))
 METHODS = ("closed_form", "ode")
+#: Compiled bundles kept by :func:`_compiled` and :func:`_log_rate`: one per (depth, loss), so every accepted
+#: pair fits (the cache is keyed by value and bounded by construction).
+COMPILED_CACHE_SIZE = (MAX_DEPTH - 1) * len(LOSSES)
 #: Above this argument ``scipy.special.expi`` overflows float64 (Ei(709.8) ~ 1.8e308 / 709).
 EI_OVERFLOW = 700.0
 #: Ei(u) > 0 above this (Ei's only positive zero is 0.37250741...); log Ei(u) is taken only there.
@@ -76,8 +82,17 @@ BRACKET_DOUBLINGS = 12
 LOG_FLOAT_MAX = float(np.log(np.finfo(float).max))
 
 
-@lru_cache(maxsize=None)
-def _compiled(depth: int, loss: str):
+def _margin(loss: str) -> Optional[float]:
+    """Where the derived loss stops learning (``Loss.stop_margin``, 1 for the hinge), or None if it never does.
+
+    Behaviour is read off the loss object, never off its name.
+    """
+    stop = derivations.resolve_loss(loss).stop_margin
+    return None if stop is None else float(stop)
+
+
+@lru_cache(maxsize=COMPILED_CACHE_SIZE)
+def _compiled(depth: int, loss: str) -> Dict[str, Callable]:
     model = derivations.deep(depth, loss)
     red = model.reductions[0]
     args = (u_sym, n, p_sym)
@@ -88,8 +103,8 @@ def _compiled(depth: int, loss: str):
         out["antiderivative"] = compile_expr(red.closed_form.time.subs(u0_sym, 1), (u_sym, n, p_sym))
         if red.closed_form.value is not None:
             out["value"] = compile_expr(red.closed_form.value, (t_sym, u0_sym, n, p_sym))
-    if "stopping time (u = 1)" in model.quantities:
-        out["stop"] = compile_expr(model.quantities["stopping time (u = 1)"], (u0_sym, n, p_sym))
+    if "stopping_time" in model.quantities:
+        out["stop"] = compile_expr(model.quantity("stopping_time"), (u0_sym, n, p_sym))
     # The rate scale: the derived rate divided by its value at n = p = 1, which must be free of u
     # (then u depends on n, p, t only through scale * t, and formulas may be evaluated at n = p = 1).
     scale = sp.powsimp(sp.simplify(red.rhs / red.rhs.subs({n: 1, p_sym: 1})), force=True)
@@ -136,7 +151,7 @@ def _scaled_ei(u):
     return out
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1)  # one table, built once
 def _inverse_table():
     """``(psi, log u, d log u / d psi)`` on a grid uniform in log u, with psi = asinh(G(u) - G(1)).
 
@@ -259,8 +274,8 @@ def _log_rate_expr(rhs):
     return s, total.subs(u_sym, sp.exp(s))
 
 
-@lru_cache(maxsize=None)
-def _log_rate(depth: int, loss: str):
+@lru_cache(maxsize=COMPILED_CACHE_SIZE)
+def _log_rate(depth: int, loss: str) -> Callable:
     s, expr = _log_rate_expr(derivations.deep(depth, loss).reductions[0].rhs)
     return compile_expr(expr, (s, n, p_sym))
 
@@ -385,7 +400,7 @@ def _ode(depth, loss, t, u0, norm, p):
     """
     log_rate = _log_rate(depth, loss)
     s0 = np.log(u0)
-    stops = loss == "hinge"
+    margin = _margin(loss)
     with np.errstate(divide="ignore"):
         log_t = np.log(t)
 
@@ -397,7 +412,7 @@ def _ode(depth, loss, t, u0, norm, p):
     if not sol.success:
         raise RuntimeError(f"the reduced ODE failed to integrate: {sol.message}")
     out = np.exp(sol.y[:, -1])
-    return np.minimum(out, 1.0) if stops else out
+    return out if margin is None else np.minimum(out, margin)
 
 
 def _check_ode_range(depth, t, norm, p):
@@ -422,18 +437,23 @@ def _first_bad(values, bad):
 
 
 def _confidence_target(loss, confidence):
-    """``confidence`` checked for ``loss``, and the logit it corresponds to."""
+    """``confidence`` checked for ``loss``, and the logit it corresponds to.
+
+    For a loss that never stops (BCE) the confidence is ``sigma(u)``; for one that
+    stops at a margin (the hinge, margin 1) it is the logit ``u`` itself, as in Fig. 5.
+    """
     confidence = as_finite_array("confidence", confidence)
-    if loss == "bce":
+    margin = _margin(loss)
+    if margin is None:
         bad = (confidence <= 0.5) | (confidence >= 1)
         if np.any(bad):
-            raise ValueError(f"confidence must lie in (0.5, 1) for BCE (it is sigma(u); 1 is never reached), "
+            raise ValueError(f"confidence must lie in (0.5, 1) for {loss} (it is sigma(u); 1 is never reached), "
                              f"got {_first_bad(confidence, bad)!r}")
         return confidence, scipy.special.logit(confidence)
-    bad = (confidence <= 0) | (confidence > 1)
+    bad = (confidence <= 0) | (confidence > margin)
     if np.any(bad):
-        raise ValueError(f"confidence must lie in (0, 1] for hinge (it is the logit u, capped at the margin 1), "
-                         f"got {_first_bad(confidence, bad)!r}")
+        raise ValueError(f"confidence must lie in (0, {margin:g}] for {loss} (it is the logit u, capped at the margin "
+                         f"{margin:g}), got {_first_bad(confidence, bad)!r}")
     return confidence, confidence
 
 
@@ -522,11 +542,8 @@ def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
     t, norm, p, u0 = (np.ravel(a).astype(float) for a in (t, norm, p, u0))
     sign, a0 = np.sign(u0), np.abs(u0)
     out = a0.copy()
-    if loss == "hinge":
-        move = a0 < 1.0
-    else:
-        move = np.ones_like(a0, dtype=bool)
-    move &= t > 0
+    margin = _margin(loss)  # None: learning never stops
+    move = (t > 0) if margin is None else (t > 0) & (a0 < margin)
     if np.any(move):
         tt, aa, nn, pp = t[move], a0[move], norm[move], p[move]
         with np.errstate(over="ignore", under="ignore"):
@@ -536,29 +553,29 @@ def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
                     tt = tt * _compiled(depth, loss)["scale"](nn, pp)
                 nn, pp = np.ones_like(nn), np.ones_like(pp)
                 _check_ode_range(depth, tt, nn, pp)
-                frozen = np.zeros(tt.shape, bool) if loss == "hinge" else _frozen(depth, loss, tt, aa, nn, pp)
+                frozen = np.zeros(tt.shape, bool) if margin is not None else _frozen(depth, loss, tt, aa, nn, pp)
                 tt = np.where(frozen, 0.0, tt)  # logits that cannot move by half an ulp stay exactly u0
                 reached = np.zeros(tt.shape, bool)
-                if loss == "hinge":  # nothing moves after the derived stopping time (u = 1)
-                    stop = _compiled(depth, "hinge")["stop"](aa, nn, pp)
-                    reached = tt >= stop  # at the margin: exactly 1, as the event of the full flow says
+                if margin is not None:  # nothing moves after the derived stopping time (u = margin)
+                    stop = _compiled(depth, loss)["stop"](aa, nn, pp)
+                    reached = tt >= stop  # at the margin exactly, as the event of the full flow says
                     tt = np.minimum(tt, stop)
-                out[move] = np.where(frozen, aa, np.where(reached, 1.0, _ode(depth, loss, tt, aa, nn, pp)))
-            elif loss == "hinge":
-                f = _compiled(depth, "hinge")
+                out[move] = np.where(frozen, aa, np.where(reached, margin, _ode(depth, loss, tt, aa, nn, pp)))
+            elif margin is not None:
+                f = _compiled(depth, loss)
                 # at unit rate scale (n = p = 1, time scale * t): no overflow of intermediate products like 2 n
                 with np.errstate(over="ignore"):
                     tt = tt * f["scale"](nn, pp)
                 nn, pp = np.ones_like(nn), np.ones_like(pp)
                 stop = f["stop"](aa, nn, pp)
                 before = np.minimum(tt, stop)
-                # Past half the stopping time, run the derived solution backwards from u(stop) = 1 (the ODE is
-                # autonomous): u(t; u0) = u(t - stop; 1), which avoids the cancellation u0^-k - c t ~ 1 of
+                # Past half the stopping time, run the derived solution backwards from u(stop) = margin (the ODE
+                # is autonomous): u(t; u0) = u(t - stop; margin), which avoids the cancellation u0^-k - c t ~ 1 of
                 # tiny u0 (its rate exponent 2 - 2/N makes the direct form lose u0^-k ulps near the margin).
                 late = before > 0.5 * stop
-                value = np.where(late, f["value"](np.where(late, before - stop, 0.0), 1.0, nn, pp),
+                value = np.where(late, f["value"](np.where(late, before - stop, 0.0), margin, nn, pp),
                                  f["value"](np.where(late, 0.0, before), aa, nn, pp))
-                out[move] = np.where(tt >= stop, 1.0, np.minimum(value, 1.0))
+                out[move] = np.where(tt >= stop, margin, np.minimum(value, margin))
             elif depth == 2:
                 out[move] = _bce_depth2(tt, aa, nn, pp)
             else:
@@ -584,11 +601,12 @@ def time_to_confidence(confidence, *, loss="bce", norm=1.0, p=1.0, u0, depth=2):
     """
     depth, norm, p, u0 = _prepare(loss, norm, p, u0, depth)
     confidence, target = _confidence_target(loss, confidence)
-    if loss == "hinge":
-        reached = confidence <= np.minimum(np.abs(u0), 1.0)
+    margin = _margin(loss)
+    if margin is not None:
+        reached = confidence <= np.minimum(np.abs(u0), margin)
         if np.any(reached):
-            raise ValueError(f"confidence must lie in (|u0|, 1] for hinge: the logit u starts at |u0| and only grows "
-                             f"to the margin 1, got confidence {_first_bad(confidence, reached)!r}")
+            raise ValueError(f"confidence must lie in (|u0|, {margin:g}] for {loss}: the logit u starts at |u0| and "
+                             f"only grows to the margin {margin:g}, got confidence {_first_bad(confidence, reached)!r}")
     target, norm, p, u0 = np.broadcast_arrays(target, norm, p, u0)
     shape = target.shape
     target, norm, p, a0 = (np.ravel(np.abs(a)).astype(float) for a in (target, norm, p, u0))

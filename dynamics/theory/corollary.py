@@ -78,7 +78,7 @@ class ConvergenceRatio:
     reason: str = ""
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1)  # one expression, compiled once
 def _time():
     """The derived closed-form time ``t(u; u0, n, p)`` of the balanced BCE logit, compiled."""
     closed = derivations.deep(2).reductions[0].closed_form

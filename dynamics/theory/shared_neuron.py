@@ -80,6 +80,6 @@ def shared_neuron_outcome(alpha0, beta0, z0, *, norm1=1.0, norm2=1.0, p=0.5, hor
                      parameters={"n_1": norm1, "n_2": norm2, "p": p})
     a, b, z = traj.states[-1, 0]
     outcome = classify(a, b)
-    probs = tuple(float(x) for x in (traj.confidence("class 1")[-1, 0], traj.confidence("class 2")[-1, 0]))
+    probs = tuple(float(x) for x in (traj.confidence("class_1")[-1, 0], traj.confidence("class_2")[-1, 0]))
     return SharedNeuronOutcome(outcome, (float(a), float(b), float(z)),
                                {k: float(v[0]) for k, v in traj.death_times.items()}, probs)

@@ -51,7 +51,7 @@ HORIZON = 1e6
 HORIZON_GROWTH = 10.0
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1)  # one pair of expressions, compiled once
 def _bounds():
     """The logits of bounds (7) and (D.2), compiled in the log-odds L (computed stably from the confidence).
 
@@ -59,7 +59,7 @@ def _bounds():
     """
     q = derivations.starvation().quantities
     odds = sp.log((1 - d_sym) / d_sym)
-    b7, d2 = (q[name].subs(odds, odds_sym) for name in ("logit bound (7)", "logit bound (D.2)"))
+    b7, d2 = (q[name].subs(odds, odds_sym) for name in ("logit_bound_7", "logit_bound_d2"))
     if d_sym in b7.free_symbols | d2.free_symbols:  # pragma: no cover - guards the substitution
         raise RuntimeError("the starvation bounds are no longer written in log((1-delta)/delta)")
     logit_7 = compile_expr(b7, (odds_sym, lam_sym, n1_sym, n2_sym))
@@ -212,8 +212,8 @@ def _integrate_to_stop(model, init, target, lam, norm1, norm2):
     horizon, t_star = FIRST_HORIZON, np.full(len(lam), np.nan)
     while not np.all(np.isfinite(t_star)) and horizon <= HORIZON:  # grow the horizon until every P is reached
         traj = integrate(model, init, [0.0, horizon], parameters=params,
-                         targets={"(x1, 0)": target, "(x1, x2)": target})
-        t_star = np.maximum(traj.hitting_times["(x1, 0)"], traj.hitting_times["(x1, x2)"])  # all of D1
+                         targets={"x1_only": target, "x1_and_x2": target})
+        t_star = np.maximum(traj.hitting_times["x1_only"], traj.hitting_times["x1_and_x2"])  # all of D1
         horizon *= HORIZON_GROWTH
     if not np.all(np.isfinite(t_star)):
         raise RuntimeError(f"P on class 1 did not reach sigma({target}) by flow time {HORIZON:g} (HORIZON); "
@@ -261,14 +261,14 @@ def starved_confidences(confidence, lam, *, alpha0, beta0, z0, norm1=1.0, norm2=
     init = np.stack([alpha0, beta0, z0], axis=1)
     target = float(scipy.special.logit(confidence))
     args = tuple(model.state) + tuple(model.parameters)  # parameters: (lambda, n_1, n_2)
-    logit_of = {name: compile_expr(model.logits[name], args) for name in ("(x1, 0)", "(x1, x2)", "(0, x2)")}
-    done = ((logit_of["(x1, 0)"](alpha0, beta0, z0, lam, norm1, norm2) >= target)
-            & (logit_of["(x1, x2)"](alpha0, beta0, z0, lam, norm1, norm2) >= target))  # already there: t* = 0
+    logit_of = {name: compile_expr(model.logit(name), args) for name in ("x1_only", "x1_and_x2", "x2_only")}
+    done = ((logit_of["x1_only"](alpha0, beta0, z0, lam, norm1, norm2) >= target)
+            & (logit_of["x1_and_x2"](alpha0, beta0, z0, lam, norm1, norm2) >= target))  # already there: t* = 0
     t_star, state = np.zeros(len(lam)), init.copy()
     move = ~done
     if np.any(move):
         t_star[move], state[move] = _integrate_to_stop(model, init[move], target, lam[move], norm1[move], norm2[move])
-    logit_02 = logit_of["(0, x2)"](*state.T, lam, norm1, norm2)
+    logit_02 = logit_of["x2_only"](*state.T, lam, norm1, norm2)
     prob = scipy.special.expit(np.maximum(logit_02, 0.0))  # z > 0: the ReLU output on (0, x2) is max(beta n2^2, 0)
     f7 = bound_7(confidence, lam, norm1=norm1, norm2=norm2)
     fd2 = _bounds()[1](target, lam, state[:, 2], alpha0, beta0, norm1, norm2)
