@@ -11,7 +11,7 @@ import sympy as sp
 from .claims import identity
 from .gradient_flow import dot, gradient_flow, project, vector
 from .losses import Loss, margin, resolve_loss
-from .model import ModeModel, Reduction, frozen, integrate_reduction, named, reduce_flow
+from .model import FACTORY_CACHE_SIZE, ModeModel, Reduction, frozen, integrate_reduction, named, reduce_flow
 from .symbols import n, p, u, u0
 from .validation import MAX_DEPTH, require_depth
 
@@ -24,7 +24,7 @@ MAX_SYMBOLIC_DEPTH = MAX_DEPTH
 y, z = sp.symbols("y z", real=True)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _deep(depth: int, loss: Loss) -> ModeModel:
     hidden = sp.symbols(f"z^1:{depth - 1}", real=True) if depth > 2 else ()
     x, w = vector("a"), vector("w")

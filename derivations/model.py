@@ -174,6 +174,10 @@ def _invert_power(variable: sp.Symbol, antiderivative: sp.Expr, initial: sp.Symb
     return w_of_t[0] ** (1 / exponent)
 
 
+#: Models kept by each factory's cache (keyed by value: the sizes and the :class:`Loss`).  Reason: every built-in
+#: loss at every accepted size of one factory is far fewer; the bound only matters for a loop over custom losses,
+#: where an evicted model is derived again (and compares equal to the old one).
+FACTORY_CACHE_SIZE = 128
 #: Specialisations kept by :meth:`ModeModel.at` (keyed by the model and the values, so equal calls share one
 #: entry).  Reason: a sweep specialises a handful of models at a few dozen values; the bound only stops a long
 #: session from keeping every specialisation alive (an evicted one is rebuilt, equal by value).

@@ -12,7 +12,7 @@ import sympy as sp
 
 from .claims import identity, inequality
 from .gradient_flow import dot, gradient_flow, project, vector
-from .model import ModeModel, frozen, named
+from .model import FACTORY_CACHE_SIZE, ModeModel, frozen, named
 from .losses import Loss, margin
 from .validation import require_int
 
@@ -24,7 +24,7 @@ MAX_CLASSES = 4
 WEIGHT_RANGE = 3.0
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _multiclass(classes: int) -> ModeModel:
     C = classes
     norms = sp.symbols(f"n_1:{C + 1}", positive=True)

@@ -12,7 +12,7 @@ import sympy as sp
 from .claims import identity, inequality
 from .gradient_flow import dot, gradient_flow, project, vector
 from .losses import Loss, resolve_loss
-from .model import ModeModel, frozen, named
+from .model import FACTORY_CACHE_SIZE, ModeModel, frozen, named
 from .symbols import c, n1, n2, p
 
 __all__ = ["shared_neuron", "alpha", "beta", "z"]
@@ -22,7 +22,7 @@ alpha, beta, z = sp.symbols("alpha beta z", real=True)
 k = sp.Symbol("k", nonnegative=True)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _shared_neuron(loss: Loss) -> ModeModel:
     w = vector("w")
     x1 = sp.Matrix([n1, 0, 0])  # WLOG: two orthogonal inputs of norms n1, n2

@@ -26,7 +26,7 @@ import sympy as sp
 from .claims import identity, inequality
 from .gradient_flow import dot, gradient_flow, project, vector
 from .losses import Loss, margin, resolve_loss
-from .model import ModeModel, frozen, named
+from .model import FACTORY_CACHE_SIZE, ModeModel, frozen, named
 from .symbols import lam, n1, n2
 
 __all__ = ["starvation", "alpha", "beta", "z", "delta", "alpha0", "beta0", "z_star", "log_odds"]
@@ -46,7 +46,7 @@ _z_pos, _slack, _room = sp.symbols("z_pos s r", nonnegative=True)
 FEATURE_DIMENSION = 2
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _starvation(loss: Loss) -> ModeModel:
     w = vector("w", 2 * FEATURE_DIMENSION)
     x1 = sp.Matrix([n1, 0, 0, 0])  # (x1, 0): x1 = n1 e1 in the first block, WLOG

@@ -12,7 +12,7 @@ import sympy as sp
 from .claims import identity, inequality
 from .gradient_flow import dot, gradient_flow, project, vector
 from .losses import Loss, resolve_loss
-from .model import ModeModel, Reduction, frozen, integrate_reduction, named, reduce_flow
+from .model import FACTORY_CACHE_SIZE, ModeModel, Reduction, frozen, integrate_reduction, named, reduce_flow
 from .symbols import c, n1, n2, p, t, theta, theta0, u, u0, v, v0
 
 __all__ = ["two_layer", "STATE"]
@@ -46,7 +46,7 @@ def _reduction(flow, key, label, variable, parametrization, logit_state, logit_v
     return Reduction(key, label, variable, rhs, frozen(parametrization), logit_state, logit_value, cf, description)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _learning_piece(piece: sp.Expr, is_bce: bool):
     """Everything derived from the loss's smooth learning piece (shared by losses with the same piece)."""
     loss = Loss("piece", piece)
@@ -113,7 +113,7 @@ def _learning_piece(piece: sp.Expr, is_bce: bool):
     return flow, hinge_like, tuple(reductions), invariants, tuple(claims), tuple(quantities)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _two_layer(loss: Loss) -> ModeModel:
     flow, hinge_like, reductions, invariants, claims, quantities = _learning_piece(loss.piece, loss.name == "bce")
     claims, quantities = list(claims), list(quantities)

@@ -11,7 +11,7 @@ import sympy as sp
 from .claims import identity
 from .gradient_flow import dot, gradient_flow, project, vector
 from .losses import Loss, margin, resolve_loss
-from .model import ModeModel, Reduction, frozen, integrate_reduction, named, reduce_flow
+from .model import FACTORY_CACHE_SIZE, ModeModel, Reduction, frozen, integrate_reduction, named, reduce_flow
 from .symbols import n, p, u, u0
 from .validation import require_int
 
@@ -22,7 +22,7 @@ MAX_NEURONS = 8
 MAX_POINTS = 8
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _wide(neurons: int, loss: Loss) -> ModeModel:
     ys = sp.symbols(f"y^1:{neurons + 1}", real=True)
     zs = sp.symbols(f"z^1:{neurons + 1}", real=True)
@@ -74,7 +74,7 @@ def wide(neurons: int = 2, loss="bce") -> ModeModel:
     return _wide(require_int("neurons", neurons, 1, MAX_NEURONS), resolve_loss(loss))
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _orthogonal_points(points: int, loss: Loss) -> ModeModel:
     ys = sp.symbols(f"y_1:{points + 1}", real=True)
     z = sp.Symbol("z", real=True)
