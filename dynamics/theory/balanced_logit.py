@@ -19,6 +19,7 @@ import scipy.integrate
 import scipy.optimize
 import scipy.special
 import sympy as sp
+from scipy.interpolate import CubicHermiteSpline
 
 import derivations
 from derivations.symbols import n, p as p_sym, t as t_sym, u as u_sym, u0 as u0_sym
@@ -153,12 +154,13 @@ def _scaled_ei(u):
 
 @lru_cache(maxsize=1)  # one table, built once
 def _inverse_table():
-    """``(psi, log u, d log u / d psi)`` on a grid uniform in log u, with psi = asinh(G(u) - G(1)).
+    """``(psi, log u, d log u / d psi, G(u) - G(1), spline)`` on a grid uniform in log u, psi = asinh(G(u) - G(1)).
 
     G(u) = log u + Ei(u) is increasing, so the table inverts it.  The asinh
     keeps log u a gently curved function of psi at both ends (log-like for large
-    u, exponential-like for tiny u), so cubic Hermite interpolation is accurate
-    to ~1e-14 everywhere.  Values come from the derived antiderivative
+    u, exponential-like for tiny u), so cubic Hermite interpolation
+    (:class:`scipy.interpolate.CubicHermiteSpline`, ``spline``) is accurate to
+    ~1e-14 everywhere.  Values come from the derived antiderivative
     (``t(u; u0=1)`` at ``2 n p = 1``) and slopes from the derived rate.
     """
     f = _compiled(2, "bce")
@@ -167,19 +169,14 @@ def _inverse_table():
     level = f["antiderivative"](u, 0.5, 1.0)
     with np.errstate(over="ignore"):
         dlevel_ds = u / f["rhs"](u, 0.5, 1.0)
-    return np.arcsinh(level), s, np.hypot(1.0, level) / dlevel_ds, level
+    psis, slopes = np.arcsinh(level), np.hypot(1.0, level) / dlevel_ds
+    return psis, s, slopes, level, CubicHermiteSpline(psis, s, slopes, extrapolate=False)
 
 
 def _initial_guess(level):
     """``log u`` where G(u) - G(1) = ``level``: cubic Hermite interpolation of the inverse table in psi."""
-    psis, s, slope, levels = _inverse_table()
-    psi = np.arcsinh(level)
-    k = np.clip(np.searchsorted(psis, psi) - 1, 0, psis.size - 2)
-    width = psis[k + 1] - psis[k]
-    x = (psi - psis[k]) / width
-    h00, h10 = (1 + 2 * x) * (1 - x) ** 2, x * (1 - x) ** 2
-    h01, h11 = x**2 * (3 - 2 * x), x**2 * (x - 1)
-    guess = h00 * s[k] + h10 * width * slope[k] + h01 * s[k + 1] + h11 * width * slope[k + 1]
+    *_, levels, spline = _inverse_table()
+    guess = spline(np.arcsinh(level))  # NaN outside the table
     small = 0.5 * (level + scipy.special.expi(1.0) - np.euler_gamma)  # below the table: G ~ 2 log u + gamma
     return np.where(level < levels[0], small, np.where(level > levels[-1], np.nan, guess))
 

@@ -69,5 +69,25 @@ def bench_batched_modes(rng):
 if __name__ == "__main__":
     generator = np.random.default_rng(0)
     dynamics.logit(1.0, u0=0.1)  # compile once before timing
+    bench_inverse_table(generator)
     bench_closed_form(generator)
     bench_batched_modes(generator)
+
+
+#: Levels interpolated by :func:`bench_inverse_table`.
+LEVELS = 1_000_000
+
+
+def bench_inverse_table(rng):
+    """Time the inverse-table interpolation that starts Newton in the BCE closed form (Newton's first guess)."""
+    from dynamics.theory import balanced_logit
+
+    psis = balanced_logit._inverse_table()[0]
+    level = np.sinh(rng.uniform(psis[0], psis[-1], LEVELS))
+    balanced_logit._initial_guess(level[:10])  # build the table before timing
+    best = np.inf
+    for _ in range(5):
+        begin = time.perf_counter()
+        balanced_logit._initial_guess(level)
+        best = min(best, time.perf_counter() - begin)
+    print(f"inverse-table interpolation, {LEVELS} levels: {best * 1e9 / LEVELS:.1f} ns/level (best of 5)")
