@@ -19,6 +19,7 @@ import scipy.integrate
 import scipy.optimize
 import scipy.special
 import sympy as sp
+from numpy.typing import ArrayLike
 from scipy.interpolate import CubicHermiteSpline
 
 import derivations
@@ -123,8 +124,27 @@ def _stable_bound(t, norm, p, u0):
         return 2 * np.logaddexp(np.log(norm) + np.log(p) + np.log(t), u0 / 2)
 
 
-def growth_bound(t, *, norm=1.0, p=1.0, u0):
+def growth_bound(t: ArrayLike, *, norm: ArrayLike = 1.0, p: ArrayLike = 1.0, u0: ArrayLike) -> np.ndarray:
     """The bound (19) ``u(t) <= 2 log(norm p t + e^{u0/2})`` on the balanced BCE logit.
+
+    It is the derived quantity ``"growth_bound"`` of ``derivations.two_layer("bce")``,
+    evaluated as a log-sum-exp so that it stays finite for any ``t``.
+
+    Parameters
+    ----------
+    t : array_like
+        Flow time(s), >= 0.
+    norm : array_like
+        Input norm of the class (> 0).
+    p : array_like
+        Class frequency, in (0, 1].
+    u0 : array_like
+        Initial logit (> 0).
+
+    Returns
+    -------
+    ndarray
+        The bound, in the broadcast shape of the arguments.
 
     Examples
     --------
@@ -471,7 +491,8 @@ def _prepare(loss, norm, p, u0, depth, method=METHODS[0]):
     return depth, norm, p, u0
 
 
-def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
+def logit(t: ArrayLike, *, loss: str = "bce", norm: ArrayLike = 1.0, p: ArrayLike = 1.0, u0: ArrayLike,
+          depth: int = 2, method: str = "closed_form") -> np.ndarray:
     """The balanced logit u(t) of a class mode, from the derived equations.
 
     Parameters
@@ -581,13 +602,34 @@ def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
     return (sign * out).reshape(shape)
 
 
-def time_to_confidence(confidence, *, loss="bce", norm=1.0, p=1.0, u0, depth=2):
+def time_to_confidence(confidence: ArrayLike, *, loss: str = "bce", norm: ArrayLike = 1.0, p: ArrayLike = 1.0,
+                       u0: ArrayLike, depth: int = 2) -> np.ndarray:
     """Flow time for the balanced mode to reach ``confidence``.
 
     For BCE the confidence is ``sigma(u)`` and must lie in (0.5, 1) (a
     confidence already reached at t = 0 gives 0); for hinge it is ``u`` itself
     (as in the paper's Fig. 5) and must lie in (|u0|, 1].  ``u0 < 0`` is class 2
     (confidence ``sigma(-v)``, the mirror).
+
+    Parameters
+    ----------
+    confidence : array_like
+        The confidence to reach (see above).
+    loss : {"bce", "hinge"}
+        Which convention applies is read off the loss: one that stops at a
+        margin (``stops_at_margin``) has confidence ``u``.
+    norm, p, u0, depth
+        As in :func:`logit`.
+
+    Returns
+    -------
+    ndarray
+        Flow times, in the broadcast shape of the arguments.
+
+    Raises
+    ------
+    ValueError
+        A confidence outside its range, or a time beyond the float range.
 
     Examples
     --------
@@ -659,7 +701,8 @@ class DepthCrossover:
     p: np.ndarray
 
 
-def depth_crossover(depth_a, depth_b, *, confidence, norm=1.0, p=1.0, loss="bce"):
+def depth_crossover(depth_a: int, depth_b: int, *, confidence: ArrayLike, norm: ArrayLike = 1.0,
+                    p: ArrayLike = 1.0, loss: str = "bce") -> DepthCrossover:
     """The initial logit u0* above which the deeper of two chains reaches ``confidence`` sooner.
 
     "Deeper is faster" holds only from large enough initial logits.  Near

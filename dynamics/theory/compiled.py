@@ -85,6 +85,13 @@ def compile_flow(model: ModeModel) -> Tuple[tuple, tuple]:
     jacobian : tuple of tuple of callable
         ``jacobian[i][j]`` is the symbolic derivative of ``rates[i]`` with
         respect to ``model.state[j]``.
+
+    Examples
+    --------
+    >>> import derivations
+    >>> rates, jacobian = compile_flow(derivations.two_layer("hinge"))
+    >>> float(rates[0](0.5, 0.2, 0.1, -0.1, 2.0, 1.0, 0.5))  # y_1' = p n_1^2 z_1 inside the margin
+    0.4
     """
     return _flow_functions(model)
 
@@ -99,6 +106,11 @@ def logit_key(model: ModeModel, name: str, parameter: str = "name") -> str:
         Identifier or (for compatibility) display label of one of ``model.logits``.
     parameter : str
         The argument's name, for the error message.
+
+    Returns
+    -------
+    str
+        The identifier.
 
     Raises
     ------
@@ -192,6 +204,12 @@ def margin_groups(model: ModeModel) -> tuple:
     -------
     tuple of MarginGroup
         Empty for losses that never stop (BCE, squared, linear).
+
+    Examples
+    --------
+    >>> import derivations
+    >>> [(g.name, g.sign) for g in margin_groups(derivations.two_layer("hinge"))]
+    [('class_1', 1), ('class_2', -1)]
     """
     return _margin_groups(model) if model.loss.stop_margin is not None else ()
 
@@ -217,6 +235,14 @@ def freeze_at_margin(model: ModeModel, rates: np.ndarray, state: Sequence[np.nda
     inexact : ndarray of bool, shape (K,)
         Modes where a logit that shares coordinates with another logit reached
         the margin: freezing is then not the exact stop of that logit alone.
+
+    Examples
+    --------
+    >>> import derivations
+    >>> rates = np.ones((4, 1))  # class 1 at its margin (u = 1), class 2 inside (-v = 0.5)
+    >>> state, parameters = np.array([[1.0], [1.0], [0.5], [-1.0]]), np.array([[1.0], [1.0], [0.5]])
+    >>> freeze_at_margin(derivations.two_layer("hinge"), rates, state, parameters)[0].ravel().tolist()
+    [0.0, 0.0, 1.0, 1.0]
     """
     inexact = np.zeros(rates.shape[1:], dtype=bool)
     groups = margin_groups(model)

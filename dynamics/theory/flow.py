@@ -20,6 +20,7 @@ import numpy as np
 import scipy.integrate
 import scipy.optimize
 import scipy.sparse
+from numpy.typing import ArrayLike
 
 from derivations import ModeModel, Named, Reduction, UnknownName
 
@@ -133,7 +134,7 @@ def _parameter_arrays(model: ModeModel, parameters: Mapping, K: int) -> list:
     return values
 
 
-def integrate(model: ModeModel, initial, t, *, parameters: Mapping, method: str = "DOP853", rtol: float = RTOL,
+def integrate(model: ModeModel, initial: ArrayLike, t: ArrayLike, *, parameters: Mapping, method: str = "DOP853", rtol: float = RTOL,
               atol: float = ATOL, targets: Optional[Mapping] = None, margin_stop: bool = True) -> Trajectory:
     """Integrate ``model``'s derived flow from a batch of initial states.
 
@@ -337,7 +338,7 @@ class ReducedTrajectory:
     message: str
 
 
-def solve_reduction(reduction: Reduction, initial, t, *, parameters: Mapping, rtol: float = RTOL,
+def solve_reduction(reduction: Reduction, initial: ArrayLike, t: ArrayLike, *, parameters: Mapping, rtol: float = RTOL,
                     atol: float = ATOL) -> ReducedTrajectory:
     """Integrate a derived 1-D reduction ``q' = f(q)`` (e.g. the hyperbolic ``theta`` form, App. A.3).
 
@@ -347,8 +348,17 @@ def solve_reduction(reduction: Reduction, initial, t, *, parameters: Mapping, rt
         For instance ``two_layer().reduction("hyperbolic_class_1_y_dominant")``.
     initial : array_like, shape (K,)
         Initial values of the reduction's variable, one per mode (one call for all).
+    t : array_like, shape (T,)
+        Increasing output times, >= 0.
     parameters : Mapping
         Values of every other symbol of ``reduction.rhs`` and ``reduction.logit_value`` (e.g. ``c``, ``n_1``, ``p``).
+    rtol, atol : float
+        Tolerances of ``solve_ivp`` (DOP853).
+
+    Returns
+    -------
+    ReducedTrajectory
+        The variable and the logit it implies, shape (T, K).
 
     Examples
     --------

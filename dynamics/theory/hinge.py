@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Callable, Tuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 import derivations
 from derivations.symbols import c as c_sym, n1 as n1_sym, p as p_sym, theta0 as theta0_sym
@@ -32,7 +33,8 @@ def _stopping_time() -> Tuple[Callable, float]:
     return time, float(model.loss.stop_margin)
 
 
-def hinge_stopping_time(c, theta0=0.0, *, norm=1.0, p=1.0) -> np.ndarray:
+def hinge_stopping_time(c: ArrayLike, theta0: ArrayLike = 0.0, *, norm: ArrayLike = 1.0,
+                        p: ArrayLike = 1.0) -> np.ndarray:
     """Flow time at which the hinge logit of a two-layer class mode with invariant ``c > 0`` reaches the margin.
 
     Parameters

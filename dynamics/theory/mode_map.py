@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from derivations import ModeModel, Named
 from derivations.symbols import eta as eta_sym
@@ -108,7 +109,7 @@ def _parameters(model: ModeModel, parameters: Mapping, K: int) -> list:
     return values
 
 
-def iterate_mode_map(model: ModeModel, initial, *, eta: float, steps: int, parameters: Mapping,
+def iterate_mode_map(model: ModeModel, initial: ArrayLike, *, eta: float, steps: int, parameters: Mapping,
                      record_every: int = 1) -> ModeMapRun:
     """Iterate the derived discrete GD map of ``model`` for ``steps`` steps.
 

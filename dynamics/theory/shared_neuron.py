@@ -107,6 +107,10 @@ def shared_neuron_outcome(alpha0: float, beta0: float, z0: float, *, norm1: floa
     horizon : float
         Flow time integrated (> 0).
 
+    Returns
+    -------
+    SharedNeuronOutcome
+
     Examples
     --------
     >>> shared_neuron_outcome(0.1, 0.1, 0.1).outcome
