@@ -230,3 +230,25 @@ def test_separatrix_and_fixed_point_refuse_bad_input():
                         (lambda: theory.shared_neuron_separatrix(1.0, norm2=np.inf), "norm2 must be finite")]:
         with pytest.raises(ValueError, match=words):
             call()
+
+
+# --- 6. documented, typed public surface ------------------------------------------------------------------------
+
+def test_every_public_function_of_the_theory_has_a_numpydoc_docstring_and_type_hints():
+    import importlib
+    import inspect
+    undocumented = []
+    for name in ("compiled", "balanced_logit", "corollary", "flow", "hinge", "mode_map", "roots", "shared_neuron",
+                 "starvation"):
+        module = importlib.import_module(f"dynamics.theory.{name}")
+        for public in module.__all__:
+            function = getattr(module, public)
+            if not inspect.isfunction(function):
+                continue
+            signature = inspect.signature(function)
+            doc = inspect.getdoc(function) or ""
+            sections = ["Returns"] + (["Parameters"] if signature.parameters else [])
+            if (any(f"{s}\n---" not in doc for s in sections) or signature.return_annotation is inspect._empty
+                    or any(p.annotation is inspect._empty for p in signature.parameters.values())):
+                undocumented.append(f"{name}.{public}")
+    assert undocumented == []
