@@ -75,7 +75,9 @@ def deep(depth: int, loss="bce") -> ModeModel:
     -------
     ModeModel
         State ``(y, z^1, ..., z^{N-2}, z)``; the balanced reduction obeys
-        eq. (5), ``u' = N n^{2/N} u^{2-2/N} p (-l'(u))``.
+        eq. (5), ``u' = N n^{2/N} u^{2-2/N} p (-l'(u))`` (reduction ``balanced``,
+        logit ``class_1``); for a loss that stops at a margin with a closed form,
+        the quantity ``stopping_time`` (when u reaches the margin).
 
     Examples
     --------

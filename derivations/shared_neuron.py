@@ -75,7 +75,9 @@ def shared_neuron(loss="bce") -> ModeModel:
     Classes have frequencies ``p`` and ``1 - p`` (mean loss); the paper's (4)
     samples them equally, which is ``p = 1/2`` on time ``2 t``.  When ``alpha``
     (or ``beta``) reaches 0 its ReLU dies and its terms vanish; the numerical
-    engine handles that event.
+    engine handles that event.  Logits ``class_1`` (``z alpha``) and ``class_2``
+    (``z beta``); quantities ``fixed_point_alpha``, ``fixed_point_beta`` (the fixed
+    point on the level ``c > 0``).
 
     Examples
     --------

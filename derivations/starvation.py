@@ -131,6 +131,10 @@ def _starvation(loss: Loss) -> ModeModel:
 def starvation(loss="bce") -> ModeModel:
     """The (alpha, beta, z) flow of gradient starvation, derived for general feature norms.
 
+    Logits ``x1_and_x2`` (the point (x1, x2)), ``x1_only`` ((x1, 0)) and ``x2_only``
+    ((0, x2), a test input); quantities ``bound_7``, ``bound_d2`` and their logits
+    ``logit_bound_7``, ``logit_bound_d2``, and ``logit_x2_only``.
+
     Examples
     --------
     >>> m = starvation()

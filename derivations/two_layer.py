@@ -173,7 +173,13 @@ def two_layer(loss="bce") -> ModeModel:
     ModeModel
         State ``(y_1, z_1, y_2, z_2)``; parameters ``(n_1, n_2, p)``; reductions:
         balanced class 1 (eq. 14), balanced class 2 (its mirror), the two
-        hyperbolic charts (App. A.3) and the stalling branch (§5).
+        hyperbolic charts (App. A.3) and the stalling branch (§5), with identifiers
+        ``balanced_class_1``, ``balanced_class_2``, ``hyperbolic_class_1_y_dominant``,
+        ``hyperbolic_class_1_z_dominant``, ``anti_balanced_class_1``.  Logits
+        ``class_1``, ``class_2``.  Quantities: ``growth_bound`` (19) and
+        ``stall_time_bound`` (A.6) for BCE; ``stopping_time`` (c = 0),
+        ``stopping_time_hyperbolic`` (c != 0) and ``logit_hyperbolic`` for a loss
+        that stops at a margin.
 
     Examples
     --------
