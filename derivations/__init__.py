@@ -17,6 +17,7 @@ from .claims import Claim, ClaimResult, identity, inequality, prove
 from .deep import deep
 from .losses import LOSS_NAMES, Loss, margin, resolve_loss
 from .model import ClosedForm, ModeModel, Reduction
+from .named import Named, UnknownName
 from .multiclass import multiclass
 from .shared_neuron import shared_neuron
 from .starvation import starvation
@@ -37,5 +38,5 @@ MODELS = {
 __all__ = [
     "two_layer", "deep", "wide", "orthogonal_points", "shared_neuron", "starvation", "multiclass",
     "MODELS", "ModeModel", "Reduction", "ClosedForm", "Claim", "ClaimResult", "identity", "inequality",
-    "prove", "Loss", "LOSS_NAMES", "margin", "resolve_loss",
+    "prove", "Loss", "LOSS_NAMES", "margin", "resolve_loss", "Named", "UnknownName",
 ]

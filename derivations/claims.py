@@ -14,10 +14,11 @@ from typing import Mapping
 
 import numpy as np
 import sympy as sp
+from scipy.stats import qmc
 
 __all__ = ["Claim", "ClaimResult", "identity", "inequality", "prove"]
 
-#: Points used by the numerical fallback for inequalities (a Halton-like grid).
+#: Points used by the numerical fallback for inequalities (a Halton sequence).
 NUMERIC_SAMPLES = 4096
 #: Slack allowed by the numerical fallback, relative to the sampled magnitude.
 NUMERIC_SLACK = 1e-12
@@ -78,18 +79,11 @@ def _is_zero(expr: sp.Expr) -> bool:
 
 
 def _halton(count: int, dims: int) -> np.ndarray:
-    """A deterministic low-discrepancy sample of the unit cube."""
-    primes = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37][:dims]
-    out = np.empty((count, dims))
-    for j, base in enumerate(primes):
-        for i in range(count):
-            f, r, k = 1.0, 0.0, i + 1
-            while k:
-                f /= base
-                r += f * (k % base)
-                k //= base
-            out[i, j] = r
-    return out
+    """A deterministic low-discrepancy sample of the unit cube: the unscrambled Halton sequence without its
+    first point (the origin, a corner of every domain)."""
+    sampler = qmc.Halton(d=dims, scramble=False)
+    sampler.fast_forward(1)
+    return sampler.random(count)
 
 
 def _nonnegative_numeric(claim: Claim) -> bool:

@@ -11,7 +11,7 @@ import sympy as sp
 from .claims import identity
 from .gradient_flow import dot, gradient_flow, project, vector
 from .losses import Loss, margin, resolve_loss
-from .model import ModeModel, Reduction, frozen, integrate_reduction, reduce_flow
+from .model import FACTORY_CACHE_SIZE, ModeModel, Reduction, frozen, integrate_reduction, named, reduce_flow
 from .symbols import n, p, u, u0
 from .validation import MAX_DEPTH, require_depth
 
@@ -24,7 +24,7 @@ MAX_SYMBOLIC_DEPTH = MAX_DEPTH
 y, z = sp.symbols("y z", real=True)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _deep(depth: int, loss: Loss) -> ModeModel:
     hidden = sp.symbols(f"z^1:{depth - 1}", real=True) if depth > 2 else ()
     x, w = vector("a"), vector("w")
@@ -39,19 +39,20 @@ def _deep(depth: int, loss: Loss) -> ModeModel:
     parametrization = {y: n * scale, **{h: scale for h in hidden}, z: scale}
     rhs = reduce_flow(flow, u, parametrization)
     closed = integrate_reduction(u, rhs, u0) if (depth == 2 or loss.drive.is_constant()) else None
-    reduction = Reduction("balanced", u, rhs, frozen(parametrization), z * sp.Mul(*hidden) * y, u, closed,
+    reduction = Reduction("balanced", "balanced", u, rhs, frozen(parametrization), z * sp.Mul(*hidden) * y, u, closed,
                           "z0 = z^i_0 = y0 / n: eq. (5)")
-    invariants = {"input layer": y**2 - n**2 * z**2, **{f"layer {h}": h**2 - z**2 for h in hidden}}
+    invariants = named("invariant", [("input_layer", "input layer", y**2 - n**2 * z**2)]
+                       + [(f"layer_{i}", f"layer {h}", h**2 - z**2) for i, h in enumerate(hidden, start=1)])
     paper_rhs = depth * n ** sp.Rational(2, depth) * u ** (2 - sp.Rational(2, depth)) * p * loss.drive.subs(margin, u)
     claims = [identity(f"(5): u' = N n^(2/N) u^(2-2/N) p (-l'(u)) with N = {depth}", rhs - paper_rhs)]
-    quantities = {}
+    quantities = []
     if loss.stop_margin is not None and loss.drive.is_constant() and closed is not None:
         stop = sp.simplify(closed.time.subs(u, loss.stop_margin))
-        quantities["stopping time (u = 1)"] = stop
+        quantities.append(("stopping_time", "stopping time (u = 1)", stop))
     return ModeModel(
         name="deep", loss=loss, state=state, parameters=(n, p), flow=frozen(flow),
-        logits=frozen({"class 1": reduction.logit_state}), invariants=frozen(invariants),
-        reductions=(reduction,), quantities=frozen(quantities), claims=tuple(claims),
+        logits=named("logit", [("class_1", "class 1", reduction.logit_state)]), invariants=invariants,
+        reductions=(reduction,), quantities=named("quantity", quantities), claims=tuple(claims),
         fractions=(p,),
         rectified=(y,),
         source="Sec. 4 and App. B of the paper",
@@ -74,7 +75,9 @@ def deep(depth: int, loss="bce") -> ModeModel:
     -------
     ModeModel
         State ``(y, z^1, ..., z^{N-2}, z)``; the balanced reduction obeys
-        eq. (5), ``u' = N n^{2/N} u^{2-2/N} p (-l'(u))``.
+        eq. (5), ``u' = N n^{2/N} u^{2-2/N} p (-l'(u))`` (reduction ``balanced``,
+        logit ``class_1``); for a loss that stops at a margin with a closed form,
+        the quantity ``stopping_time`` (when u reaches the margin).
 
     Examples
     --------

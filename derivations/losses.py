@@ -78,7 +78,12 @@ def _intervals(region, expr):
     return out
 
 
-@lru_cache(maxsize=None)
+#: Loss expressions whose split is kept (keyed by value); far more than the built-in losses and a session's
+#: custom ones, and an evicted split is recomputed identically.
+SPLIT_CACHE_SIZE = 256
+
+
+@lru_cache(maxsize=SPLIT_CACHE_SIZE)
 def _split(expr: sp.Expr) -> _Pieces:
     """Split ``expr`` into its learning piece and stopping margin, or raise a clear ValueError."""
     if not expr.has(*_NONSMOOTH):

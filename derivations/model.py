@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Mapping, Optional
 
@@ -19,8 +19,10 @@ import sympy as sp
 
 from .claims import identity, prove
 from .losses import Loss
+from .named import Named, UnknownName, named
 
-__all__ = ["ClosedForm", "Reduction", "ModeModel", "reduce_flow", "integrate_reduction", "frozen"]
+__all__ = ["ClosedForm", "Reduction", "ModeModel", "reduce_flow", "integrate_reduction", "frozen", "Named",
+           "UnknownName", "named"]
 
 #: Flow time, the independent variable of every model.
 t = sp.Symbol("t", nonnegative=True)
@@ -59,9 +61,19 @@ class Reduction:
     (and parameters): a curve in state space.  The claim is that the curve is a
     trajectory of the flow, along which ``variable' = rhs``; the logit of the
     state, ``logit_state``, equals ``logit_value`` there.
+
+    Attributes
+    ----------
+    key : str
+        Stable identifier, e.g. ``"hyperbolic_class_1_y_dominant"``: what code
+        passes to :meth:`ModeModel.reduction`.
+    label : str
+        Prose shown to people (``"hyperbolic class 1 (y^2 > n^2 z^2)"``); also
+        accepted by :meth:`ModeModel.reduction` for compatibility.
     """
 
-    name: str
+    key: str
+    label: str
     variable: sp.Symbol
     rhs: sp.Expr
     parametrization: Mapping
@@ -69,6 +81,15 @@ class Reduction:
     logit_value: sp.Expr
     closed_form: Optional[ClosedForm] = None
     description: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.key, str) or not self.key.isidentifier():
+            raise ValueError(f"a reduction's key must be a Python identifier, got {self.key!r}")
+
+    @property
+    def name(self) -> str:
+        """The display label (kept for code written before identifiers; use :attr:`key` in code)."""
+        return self.label
 
     @property
     def ode(self) -> sp.Eq:
@@ -153,9 +174,54 @@ def _invert_power(variable: sp.Symbol, antiderivative: sp.Expr, initial: sp.Symb
     return w_of_t[0] ** (1 / exponent)
 
 
-@dataclass(frozen=True, eq=False)  # identity equality: models are cached, hashable singletons
+#: Models kept by each factory's cache (keyed by value: the sizes and the :class:`Loss`).  Reason: every built-in
+#: loss at every accepted size of one factory is far fewer; the bound only matters for a loop over custom losses,
+#: where an evicted model is derived again (and compares equal to the old one).
+FACTORY_CACHE_SIZE = 128
+#: Specialisations kept by :meth:`ModeModel.at` (keyed by the model and the values, so equal calls share one
+#: entry).  Reason: a sweep specialises a handful of models at a few dozen values; the bound only stops a long
+#: session from keeping every specialisation alive (an evicted one is rebuilt, equal by value).
+AT_CACHE_SIZE = 256
+
+
+def _identifier(label: str) -> str:
+    """An identifier made from a prose label (for models built from plain dicts): non-alphanumerics -> ``_``."""
+    out = "".join(ch if ch.isalnum() else "_" for ch in str(label)).strip("_")
+    while "__" in out:
+        out = out.replace("__", "_")
+    return out if out.isidentifier() else f"_{out}"
+
+
+def _as_named(kind: str, mapping) -> Named:
+    """``mapping`` as a :class:`Named`; a plain mapping's keys become labels with derived identifiers."""
+    if isinstance(mapping, Named):
+        return mapping
+    return Named(kind, ((_identifier(k), k, v) for k, v in dict(mapping).items()))
+
+
+def _value_key(obj):
+    """A hashable structural key of ``obj`` (mappings, dataclasses, tuples and sympy objects)."""
+    if isinstance(obj, Named):
+        return ("Named", obj.kind, tuple((k, label, _value_key(v)) for k, label, v in obj.labelled_items()))
+    if isinstance(obj, Mapping):
+        return ("Mapping", tuple((_value_key(k), _value_key(v)) for k, v in obj.items()))
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return (type(obj).__name__,) + tuple(_value_key(getattr(obj, f.name)) for f in dataclasses.fields(obj))
+    if isinstance(obj, (tuple, list)):
+        return tuple(_value_key(x) for x in obj)
+    return obj
+
+
+@dataclass(frozen=True, eq=False)  # equality and hash by value: see __eq__
 class ModeModel:
     """A gradient flow in mode coordinates, derived from a network and a loss.
+
+    Logits, invariants and quantities are :class:`~derivations.named.Named`
+    mappings: code asks for an entry by its stable identifier
+    (``model.quantity("stopping_time")``, ``model.logits["class_1"]``); the prose
+    label (``"stopping time (u = 1)"``) is for display and, for compatibility, is
+    accepted as a key too.  Models compare and hash by value, so equal
+    specialisations (:meth:`at`) share cache entries.
 
     Attributes
     ----------
@@ -169,14 +235,14 @@ class ModeModel:
         Data norms, frequencies and other constants.
     flow : Mapping[sympy.Symbol, sympy.Expr]
         Time derivative of each state symbol.
-    logits : Mapping[str, sympy.Expr]
-        Named logits (or margins) as expressions of the state.
-    invariants : Mapping[str, sympy.Expr]
-        Named conserved quantities.
+    logits : Named[str, sympy.Expr]
+        Logits (or margins) as expressions of the state, by identifier (``"class_1"``).
+    invariants : Named[str, sympy.Expr]
+        Conserved quantities, by identifier.
     reductions : tuple of Reduction
         One-dimensional reductions, the first being the headline one.
-    quantities : Mapping[str, sympy.Expr]
-        Derived quantities (stopping times, bounds, fixed points, ...).
+    quantities : Named[str, sympy.Expr]
+        Derived quantities (stopping times, bounds, fixed points, ...), by identifier.
     claims : tuple of Claim
         Model-specific claims, proven by :meth:`check` with the generic ones.
     source : str
@@ -188,8 +254,8 @@ class ModeModel:
         Parameters that are frequencies or shares, valid in (0, 1].
     margin_signs : Mapping[str, int]
         The sign ``s`` of each logit's training points (``+1`` class 1, ``-1`` class 2), so that the signed
-        margin is ``s u``; ``0`` for a logit that no training point has (a test input).  Logits not listed
-        have ``s = +1``.
+        margin is ``s u``; ``0`` for a logit that no training point has (a test input).  Keyed by logit
+        identifier (labels are accepted when building); logits not listed have ``s = +1``.
     """
 
     name: str
@@ -207,6 +273,49 @@ class ModeModel:
     fractions: tuple = ()
     margin_signs: Mapping = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        logits = _as_named("logit", self.logits)
+        object.__setattr__(self, "logits", logits)
+        object.__setattr__(self, "invariants", _as_named("invariant", self.invariants))
+        object.__setattr__(self, "quantities", _as_named("quantity", self.quantities))
+        object.__setattr__(self, "margin_signs", frozen({logits.key_of(k): v for k, v in self.margin_signs.items()}))
+
+    # -- value semantics ----------------------------------------------------
+    @cached_property
+    def _key(self) -> tuple:
+        return _value_key(tuple(getattr(self, f.name) for f in dataclasses.fields(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, ModeModel):
+            return NotImplemented
+        return hash(self) == hash(other) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    # -- named entries ----------------------------------------------------
+    def quantity(self, key: str) -> sp.Expr:
+        """The derived quantity ``key`` (an identifier such as ``"stopping_time"``).
+
+        Raises
+        ------
+        UnknownName
+            (a KeyError and a ValueError) listing the model's quantities.
+
+        Examples
+        --------
+        >>> from derivations import deep
+        >>> deep(3, "hinge").quantity("stopping_time")
+        (1 - u_0**(1/3))/(n**(2/3)*p*u_0**(1/3))
+        """
+        return self.quantities[key]
+
+    def logit(self, key: str) -> sp.Expr:
+        """The logit ``key`` (an identifier such as ``"class_1"``) as an expression of the state."""
+        return self.logits[key]
+
     # -- convenient views -------------------------------------------------
     @property
     def reduced(self) -> Optional[sp.Eq]:
@@ -218,19 +327,27 @@ class ModeModel:
         """The headline reduction's closed form, or ``None``."""
         return self.reductions[0].closed_form if self.reductions else None
 
-    def reduction(self, name: str) -> Reduction:
-        """The reduction called ``name``."""
+    def reduction(self, key: str) -> Reduction:
+        """The reduction ``key`` (an identifier such as ``"hyperbolic_class_1_y_dominant"``; its label is accepted).
+
+        Raises
+        ------
+        UnknownName
+            (a KeyError and a ValueError) listing the model's reductions.
+        """
         for r in self.reductions:
-            if r.name == name:
+            if key in (r.key, r.label):
                 return r
-        raise KeyError(f"no reduction {name!r}; available: {[r.name for r in self.reductions]}")
+        choices = ", ".join(f"{r.key!r} ({r.label})" for r in self.reductions) or "none"
+        raise UnknownName(f"{key!r} is not a reduction of {self.name}; valid identifiers: {choices}")
 
     def at(self, **values) -> "ModeModel":
         """The model with some parameters fixed to numbers (exact rationals for floats).
 
         Every parameter must be positive; frequencies and shares (``fractions``)
         must lie in (0, 1].  The claims are carried over, so ``check()`` proves
-        them again for the specialised model.
+        them again for the specialised model.  Equal calls return the same
+        (cached) model, and specialisations equal by value compare equal.
 
         Examples
         --------
@@ -251,26 +368,7 @@ class ModeModel:
             if by_name[name] in self.fractions and number > 1:
                 raise ValueError(f"{name} is a frequency or share and must lie in (0, 1], got {value!r}")
             subs[by_name[name]] = number
-
-        def put(expr):
-            return None if expr is None else sp.sympify(expr).subs(subs)
-
-        def put_map(mapping):
-            return frozen({k: put(v) for k, v in mapping.items()})
-
-        reductions = tuple(dataclasses.replace(
-            r, rhs=put(r.rhs), parametrization=put_map(r.parametrization), logit_state=put(r.logit_state),
-            logit_value=put(r.logit_value),
-            closed_form=None if r.closed_form is None else dataclasses.replace(
-                r.closed_form, time=put(r.closed_form.time), value=put(r.closed_form.value)))
-            for r in self.reductions)
-        claims = tuple(dataclasses.replace(c, expr=put(c.expr), domain=frozen(
-            {k: v for k, v in c.domain.items() if k not in subs})) for c in self.claims)
-        return dataclasses.replace(
-            self, parameters=tuple(q for q in self.parameters if q not in subs), flow=put_map(self.flow),
-            logits=put_map(self.logits), invariants=put_map(self.invariants), reductions=reductions,
-            quantities=put_map(self.quantities), claims=claims,
-            fractions=tuple(q for q in self.fractions if q not in subs))
+        return _specialise(self, tuple(sorted(subs.items(), key=lambda item: str(item[0]))))
 
     def discrete_map(self, step: sp.Symbol) -> Mapping:
         """One full-batch gradient-descent step of size ``step`` in mode coordinates.
@@ -284,31 +382,31 @@ class ModeModel:
     def generic_claims(self) -> tuple:
         """Claims implied by the fields: conservation, reductions, closed forms."""
         out = []
-        for name, inv in self.invariants.items():
+        for _, name, inv in self.invariants.labelled_items():
             rate = sum(sp.diff(inv, s) * self.flow[s] for s in self.state)
             out.append(identity(f"invariant {name} is conserved", rate))
         for r in self.reductions:
             for s in r.parametrization:
                 along = self.flow[s].subs(r.parametrization, simultaneous=True)
                 expected = sp.diff(r.parametrization[s], r.variable) * r.rhs
-                out.append(identity(f"{r.name}: d{s}/dt on the curve equals ({s})'({r.variable}) * {r.variable}'",
+                out.append(identity(f"{r.label}: d{s}/dt on the curve equals ({s})'({r.variable}) * {r.variable}'",
                                     along - expected))
-            out.append(identity(f"{r.name}: the logit on the curve is {sp.sstr(r.logit_value)}",
+            out.append(identity(f"{r.label}: the logit on the curve is {sp.sstr(r.logit_value)}",
                                 r.logit_state.subs(r.parametrization, simultaneous=True) - r.logit_value))
             cf = r.closed_form
             if cf is not None:
-                out.append(identity(f"{r.name}: d t/d{r.variable} of the closed form equals 1/{r.variable}'",
+                out.append(identity(f"{r.label}: d t/d{r.variable} of the closed form equals 1/{r.variable}'",
                                     sp.diff(cf.time, r.variable) - 1 / r.rhs))
-                out.append(identity(f"{r.name}: the closed form starts at t = 0",
+                out.append(identity(f"{r.label}: the closed form starts at t = 0",
                                     cf.time.subs(r.variable, cf.initial)))
                 if cf.value is not None:
                     # value(t(q)) = q, with dt/dq = 1/q' above, proves that value(t) solves the ODE
-                    out.append(identity(f"{r.name}: the explicit solution inverts t({r.variable})",
+                    out.append(identity(f"{r.label}: the explicit solution inverts t({r.variable})",
                                         cf.value.subs(t, cf.time) - r.variable))
-                    out.append(identity(f"{r.name}: the explicit solution starts at {cf.initial}",
+                    out.append(identity(f"{r.label}: the explicit solution starts at {cf.initial}",
                                         cf.value.subs(t, 0) - cf.initial))
                     # differentiated back, at the time t(q) each q is reached (so q(t) > 0 is known to sympy)
-                    out.append(identity(f"{r.name}: the explicit solution solves the ODE "
+                    out.append(identity(f"{r.label}: the explicit solution solves the ODE "
                                         f"(d{r.variable}/dt = {r.variable}' along it)",
                                         sp.diff(cf.value, t).subs(t, cf.time) - r.rhs))
         return tuple(out)
@@ -340,16 +438,16 @@ class ModeModel:
     def latex(self) -> str:
         """The model's equations as a LaTeX ``align*`` block, ready for a paper."""
         lines = [rf"\dot{{{sp.latex(s)}}} &= {sp.latex(self.flow[s])}" for s in self.state]
-        for name, inv in self.invariants.items():
+        for _, name, inv in self.invariants.labelled_items():
             lines.append(rf"\text{{{_tex_text(name)}}}\colon\ {sp.latex(inv)} &= \mathrm{{const}}")
         for r in self.reductions:
             q = sp.latex(r.variable)
-            lines.append(rf"\text{{{_tex_text(r.name)}}}\colon\ \dot{{{q}}} &= {sp.latex(r.rhs)}")
+            lines.append(rf"\text{{{_tex_text(r.label)}}}\colon\ \dot{{{q}}} &= {sp.latex(r.rhs)}")
             if r.closed_form is not None:
                 lines.append(rf"t({q}) &= {sp.latex(r.closed_form.time)}")
                 if r.closed_form.value is not None:
                     lines.append(rf"{q}(t) &= {sp.latex(r.closed_form.value)}")
-        for name, q in self.quantities.items():
+        for _, name, q in self.quantities.labelled_items():
             lines.append(rf"\text{{{_tex_text(name)}}} &= {sp.latex(q)}")
         return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
 
@@ -362,9 +460,9 @@ class ModeModel:
         out += [f"  d{s}/dt = {sp.sstr(self.flow[s])}" for s in self.state]
         if self.invariants:
             out.append("invariants:")
-            out += [f"  {k}: {sp.sstr(v)}" for k, v in self.invariants.items()]
+            out += [f"  {label} [{k}]: {sp.sstr(v)}" for k, label, v in self.invariants.labelled_items()]
         for r in self.reductions:
-            out.append(f"reduction '{r.name}': d{r.variable}/dt = {sp.sstr(r.rhs)}")
+            out.append(f"reduction '{r.label}' [{r.key}]: d{r.variable}/dt = {sp.sstr(r.rhs)}")
             if r.description:
                 out.append(f"  ({r.description})")
             if r.closed_form is not None:
@@ -375,7 +473,7 @@ class ModeModel:
                 out.append("  no closed form (integrate numerically)")
         if self.quantities:
             out.append("quantities:")
-            out += [f"  {k} = {sp.sstr(v)}" for k, v in self.quantities.items()]
+            out += [f"  {label} [{k}] = {sp.sstr(v)}" for k, label, v in self.quantities.labelled_items()]
         return "\n".join(out)
 
     def __repr__(self) -> str:
@@ -383,8 +481,36 @@ class ModeModel:
         more = ", ..." if len(self.state) > 2 else ""
         return (f"ModeModel({self.name!r}, loss={self.loss.name!r}, state={self.state}, "
                 f"{flows}{more}, invariants={list(self.invariants)}, "
-                f"reductions={[r.name for r in self.reductions]})")
+                f"reductions={[r.key for r in self.reductions]})")
 
 
 def _tex_text(name: str) -> str:
     return name.replace("_", r"\_")
+
+
+@lru_cache(maxsize=AT_CACHE_SIZE)
+def _specialise(model: ModeModel, pairs: tuple) -> ModeModel:
+    """``model`` with the parameters in ``pairs`` (``(symbol, number)``) substituted (see :meth:`ModeModel.at`)."""
+    subs = dict(pairs)
+
+    def put(expr):
+        return None if expr is None else sp.sympify(expr).subs(subs)
+
+    def put_map(mapping):
+        if isinstance(mapping, Named):
+            return mapping.map_values(put)
+        return frozen({k: put(v) for k, v in mapping.items()})
+
+    reductions = tuple(dataclasses.replace(
+        r, rhs=put(r.rhs), parametrization=put_map(r.parametrization), logit_state=put(r.logit_state),
+        logit_value=put(r.logit_value),
+        closed_form=None if r.closed_form is None else dataclasses.replace(
+            r.closed_form, time=put(r.closed_form.time), value=put(r.closed_form.value)))
+        for r in model.reductions)
+    claims = tuple(dataclasses.replace(c, expr=put(c.expr), domain=frozen(
+        {k: v for k, v in c.domain.items() if k not in subs})) for c in model.claims)
+    return dataclasses.replace(
+        model, parameters=tuple(q for q in model.parameters if q not in subs), flow=put_map(model.flow),
+        logits=put_map(model.logits), invariants=put_map(model.invariants), reductions=reductions,
+        quantities=put_map(model.quantities), claims=claims,
+        fractions=tuple(q for q in model.fractions if q not in subs))

@@ -12,7 +12,7 @@ import sympy as sp
 
 from .claims import identity, inequality
 from .gradient_flow import dot, gradient_flow, project, vector
-from .model import ModeModel, frozen
+from .model import FACTORY_CACHE_SIZE, ModeModel, frozen, named
 from .losses import Loss, margin
 from .validation import require_int
 
@@ -24,7 +24,7 @@ MAX_CLASSES = 4
 WEIGHT_RANGE = 3.0
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _multiclass(classes: int) -> ModeModel:
     C = classes
     norms = sp.symbols(f"n_1:{C + 1}", positive=True)
@@ -70,13 +70,15 @@ def _multiclass(classes: int) -> ModeModel:
             else:
                 claims.append(inequality(f"Lemma A.1: Z_{j + 1}{k + 1}' <= 0 (off-diagonal stays non-positive)",
                                          -rate, domain))
-    invariants = {f"class {k + 1}": ys[k] ** 2 - norms[k] ** 2 * sum(Z[j, k] ** 2 for j in range(C))
-                  for k in range(C)}
-    logits = {f"class {k + 1}, output {j + 1}": Z[j, k] * ys[k] for k in range(C) for j in range(C)}
+    invariants = named("invariant", [(f"class_{k + 1}", f"class {k + 1}",
+                                      ys[k] ** 2 - norms[k] ** 2 * sum(Z[j, k] ** 2 for j in range(C)))
+                                     for k in range(C)])
+    logits = named("logit", [(f"class_{k + 1}_output_{j + 1}", f"class {k + 1}, output {j + 1}", Z[j, k] * ys[k])
+                             for k in range(C) for j in range(C)])
     return ModeModel(
         name="multiclass", loss=Loss("softmax", sp.log(1 + sp.exp(-margin))),
-        state=state, parameters=tuple(norms) + tuple(freqs), flow=frozen(flow), logits=frozen(logits),
-        invariants=frozen(invariants), claims=tuple(claims), fractions=tuple(freqs), rectified=tuple(ys),
+        state=state, parameters=tuple(norms) + tuple(freqs), flow=frozen(flow), logits=logits,
+        invariants=invariants, claims=tuple(claims), fractions=tuple(freqs), rectified=tuple(ys),
         source="App. A.2 of the paper (Lemma A.1)",
     )
 

@@ -12,7 +12,7 @@ import sympy as sp
 from .claims import identity, inequality
 from .gradient_flow import dot, gradient_flow, project, vector
 from .losses import Loss, resolve_loss
-from .model import ModeModel, frozen
+from .model import FACTORY_CACHE_SIZE, ModeModel, frozen, named
 from .symbols import c, n1, n2, p
 
 __all__ = ["shared_neuron", "alpha", "beta", "z"]
@@ -22,7 +22,7 @@ alpha, beta, z = sp.symbols("alpha beta z", real=True)
 k = sp.Symbol("k", nonnegative=True)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _shared_neuron(loss: Loss) -> ModeModel:
     w = vector("w")
     x1 = sp.Matrix([n1, 0, 0])  # WLOG: two orthogonal inputs of norms n1, n2
@@ -37,7 +37,8 @@ def _shared_neuron(loss: Loss) -> ModeModel:
     fixed = [s for s in solutions if all(sp.simplify(v).is_positive is not False for v in s.values())
              and sp.simplify(s[alpha].subs({p: sp.Rational(1, 2), n1: 1, n2: 1, c: 1})) > 0]
     fixed_point = {alpha: sp.simplify(fixed[0][alpha]), beta: sp.simplify(fixed[0][beta]), z: sp.Integer(0)}
-    quantities = {"fixed point alpha": fixed_point[alpha], "fixed point beta": fixed_point[beta]}
+    quantities = named("quantity", [("fixed_point_alpha", "fixed point alpha", fixed_point[alpha]),
+                                    ("fixed_point_beta", "fixed point beta", fixed_point[beta])])
     claims = [
         identity(f"the fixed point zeroes the flow of {s}", flow[s].subs(fixed_point, simultaneous=True))
         for s in state
@@ -60,9 +61,10 @@ def _shared_neuron(loss: Loss) -> ModeModel:
             {alpha: (0.0, 5.0), beta: (0.0, 5.0), k: (0.0, 5.0), n1: (0.1, 3.0), n2: (0.1, 3.0), p: (0.05, 0.95)}))
     return ModeModel(
         name="shared_neuron", loss=loss, state=state, parameters=(n1, n2, p), flow=frozen(flow),
-        logits=frozen({"class 1": z * alpha, "class 2": z * beta}), margin_signs=frozen({"class 1": 1, "class 2": -1}),
-        invariants=frozen({"alpha^2/n1^2 + beta^2/n2^2 - z^2": invariant}),
-        quantities=frozen(quantities), claims=tuple(claims), fractions=(p,), rectified=(alpha, beta),
+        logits=named("logit", [("class_1", "class 1", z * alpha), ("class_2", "class 2", z * beta)]),
+        margin_signs=frozen({"class_1": 1, "class_2": -1}),
+        invariants=named("invariant", [("hyperboloid", "alpha^2/n1^2 + beta^2/n2^2 - z^2", invariant)]),
+        quantities=quantities, claims=tuple(claims), fractions=(p,), rectified=(alpha, beta),
         source="Sec. 3.4 of the paper (Theorem 3.4, App. A.8)",
     )
 
@@ -73,12 +75,14 @@ def shared_neuron(loss="bce") -> ModeModel:
     Classes have frequencies ``p`` and ``1 - p`` (mean loss); the paper's (4)
     samples them equally, which is ``p = 1/2`` on time ``2 t``.  When ``alpha``
     (or ``beta``) reaches 0 its ReLU dies and its terms vanish; the numerical
-    engine handles that event.
+    engine handles that event.  Logits ``class_1`` (``z alpha``) and ``class_2``
+    (``z beta``); quantities ``fixed_point_alpha``, ``fixed_point_beta`` (the fixed
+    point on the level ``c > 0``).
 
     Examples
     --------
     >>> from derivations.symbols import n1, n2, p
-    >>> shared_neuron().quantities["fixed point alpha"].subs({p: sp.Rational(1, 2), n1: 1, n2: 1})
+    >>> shared_neuron().quantity("fixed_point_alpha").subs({p: sp.Rational(1, 2), n1: 1, n2: 1})
     sqrt(2)*sqrt(c)/2
     """
     return _shared_neuron(resolve_loss(loss))

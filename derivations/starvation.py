@@ -26,7 +26,7 @@ import sympy as sp
 from .claims import identity, inequality
 from .gradient_flow import dot, gradient_flow, project, vector
 from .losses import Loss, margin, resolve_loss
-from .model import ModeModel, frozen
+from .model import FACTORY_CACHE_SIZE, ModeModel, frozen, named
 from .symbols import lam, n1, n2
 
 __all__ = ["starvation", "alpha", "beta", "z", "delta", "alpha0", "beta0", "z_star", "log_odds"]
@@ -46,7 +46,7 @@ _z_pos, _slack, _room = sp.symbols("z_pos s r", nonnegative=True)
 FEATURE_DIMENSION = 2
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _starvation(loss: Loss) -> ModeModel:
     w = vector("w", 2 * FEATURE_DIMENSION)
     x1 = sp.Matrix([n1, 0, 0, 0])  # (x1, 0): x1 = n1 e1 in the first block, WLOG
@@ -68,13 +68,14 @@ def _starvation(loss: Loss) -> ModeModel:
     ratio = n2**2 / n1**2
     logit_7 = ratio * lam * odds  # bound (7) on the logit z beta n2^2 of (0, x2) at t*
     logit_d2 = ratio * lam * odds + z_star * n2**2 * (beta0 - lam * alpha0)  # bound (D.2)
-    quantities = {
-        "bound (7)": 1 / (1 + sp.exp(-logit_7)),
-        "bound (D.2)": 1 / (1 + sp.exp(-logit_d2)),
-        "logit of (0, x2)": z * beta * n2**2,
-        "logit bound (7)": logit_7,  # the bounds are sigma(these): evaluate them as expit, overflow-free
-        "logit bound (D.2)": logit_d2,
-    }
+    quantities = named("quantity", [
+        ("bound_7", "bound (7)", 1 / (1 + sp.exp(-logit_7))),
+        ("bound_d2", "bound (D.2)", 1 / (1 + sp.exp(-logit_d2))),
+        ("logit_x2_only", "logit of (0, x2)", z * beta * n2**2),
+        # the bounds are sigma(these): evaluate them as expit, overflow-free
+        ("logit_bound_7", "logit bound (7)", logit_7),
+        ("logit_bound_d2", "logit bound (D.2)", logit_d2),
+    ])
     claims = [
         identity("general norms: alpha' = z [lambda (-l'(logit_12)) + (1-lambda) (-l'(logit_1))]",
                  projected[alpha] - z * (lam * drive12 + (1 - lam) * drive1)),
@@ -114,20 +115,25 @@ def _starvation(loss: Loss) -> ModeModel:
     paper_7 = 1 / (1 + sp.exp(-lam * odds))
     paper_d2 = 1 / (1 + sp.exp(-(lam * odds + z_star * (beta0 - lam * alpha0))))
     claims.append(identity("unit norms: the general bound (7) is the paper's sigma(lambda log((1-delta)/delta))",
-                           quantities["bound (7)"].subs({n1: 1, n2: 1}) - paper_7))
+                           quantities["bound_7"].subs({n1: 1, n2: 1}) - paper_7))
     claims.append(identity("unit norms: the general bound (D.2) is the paper's (corrected) "
                            "sigma(lambda log((1-delta)/delta) + z_* (beta0 - lambda alpha0))",
-                           quantities["bound (D.2)"].subs({n1: 1, n2: 1}) - paper_d2))
+                           quantities["bound_d2"].subs({n1: 1, n2: 1}) - paper_d2))
     return ModeModel(
         name="starvation", loss=loss, state=state, parameters=(lam, n1, n2), flow=frozen(flow),
-        logits=frozen({"(x1, x2)": logit_12, "(x1, 0)": logit_1, "(0, x2)": z * beta * n2**2}),
-        margin_signs=frozen({"(x1, x2)": 1, "(x1, 0)": 1, "(0, x2)": 0}),  # (0, x2) is a test input
-        quantities=frozen(quantities), claims=tuple(claims), fractions=(lam,), source="Sec. 6 and App. D of the paper",
+        logits=named("logit", [("x1_and_x2", "(x1, x2)", logit_12), ("x1_only", "(x1, 0)", logit_1),
+                               ("x2_only", "(0, x2)", z * beta * n2**2)]),
+        margin_signs=frozen({"x1_and_x2": 1, "x1_only": 1, "x2_only": 0}),  # (0, x2) is a test input
+        quantities=quantities, claims=tuple(claims), fractions=(lam,), source="Sec. 6 and App. D of the paper",
     )
 
 
 def starvation(loss="bce") -> ModeModel:
     """The (alpha, beta, z) flow of gradient starvation, derived for general feature norms.
+
+    Logits ``x1_and_x2`` (the point (x1, x2)), ``x1_only`` ((x1, 0)) and ``x2_only``
+    ((0, x2), a test input); quantities ``bound_7``, ``bound_d2`` and their logits
+    ``logit_bound_7``, ``logit_bound_d2``, and ``logit_x2_only``.
 
     Examples
     --------

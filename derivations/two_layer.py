@@ -12,7 +12,7 @@ import sympy as sp
 from .claims import identity, inequality
 from .gradient_flow import dot, gradient_flow, project, vector
 from .losses import Loss, resolve_loss
-from .model import ModeModel, Reduction, frozen, integrate_reduction, reduce_flow
+from .model import FACTORY_CACHE_SIZE, ModeModel, Reduction, frozen, integrate_reduction, named, reduce_flow
 from .symbols import c, n1, n2, p, t, theta, theta0, u, u0, v, v0
 
 __all__ = ["two_layer", "STATE"]
@@ -39,39 +39,40 @@ def _derive_flow(loss: Loss) -> dict:
     return project(raw, modes, [w1[0], w2[0]], geometry, set(STATE) | {n1, n2, p})
 
 
-def _reduction(flow, name, variable, parametrization, logit_state, logit_value, initial,
+def _reduction(flow, key, label, variable, parametrization, logit_state, logit_value, initial,
                description, closed_form=True):
     rhs = reduce_flow(flow, variable, parametrization)
     cf = integrate_reduction(variable, rhs, initial) if closed_form else None
-    return Reduction(name, variable, rhs, frozen(parametrization), logit_state, logit_value, cf, description)
+    return Reduction(key, label, variable, rhs, frozen(parametrization), logit_state, logit_value, cf, description)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _learning_piece(piece: sp.Expr, is_bce: bool):
     """Everything derived from the loss's smooth learning piece (shared by losses with the same piece)."""
     loss = Loss("piece", piece)
     flow = _derive_flow(loss)
     hinge_like = sp.simplify(loss.drive).is_constant()
     reductions = [
-        _reduction(flow, "balanced class 1", u,
+        _reduction(flow, "balanced_class_1", "balanced class 1", u,
                    {y1: sp.sqrt(n1 * u), z1: sp.sqrt(u / n1)}, z1 * y1, u, u0,
                    "c = 0, y = n z > 0: eq. (14)"),
-        _reduction(flow, "balanced class 2", v,
+        _reduction(flow, "balanced_class_2", "balanced class 2", v,
                    {y2: sp.sqrt(-n2 * v), z2: -sp.sqrt(-v / n2)}, z2 * y2, v, v0,
                    "c = 0, y = -n z > 0: mirror of (14), eq. (16)"),
-        _reduction(flow, "hyperbolic class 1 (y^2 > n^2 z^2)", theta,
+        _reduction(flow, "hyperbolic_class_1_y_dominant", "hyperbolic class 1 (y^2 > n^2 z^2)", theta,
                    {y1: sp.sqrt(c) * sp.cosh(theta / 2), z1: sp.sqrt(c) / n1 * sp.sinh(theta / 2)},
                    z1 * y1, c * sp.sinh(theta) / (2 * n1), theta0,
                    "c = y0^2 - n^2 z0^2 > 0: App. A.3", closed_form=hinge_like),
-        _reduction(flow, "hyperbolic class 1 (y^2 < n^2 z^2)", theta,
+        _reduction(flow, "hyperbolic_class_1_z_dominant", "hyperbolic class 1 (y^2 < n^2 z^2)", theta,
                    {y1: sp.sqrt(c) * sp.sinh(theta / 2), z1: sp.sqrt(c) / n1 * sp.cosh(theta / 2)},
                    z1 * y1, c * sp.sinh(theta) / (2 * n1), theta0,
                    "c = n^2 z0^2 - y0^2 > 0: App. A.3", closed_form=hinge_like),
-        _reduction(flow, "anti-balanced class 1 (stalls)", u_neg,
+        _reduction(flow, "anti_balanced_class_1", "anti-balanced class 1 (stalls)", u_neg,
                    {y1: sp.sqrt(-n1 * u_neg), z1: -sp.sqrt(-u_neg / n1)}, z1 * y1, u_neg, u0_neg,
                    "y0 = -n z0 > 0: u -> 0^- (§5)"),
     ]
-    invariants = {"class 1": y1**2 - n1**2 * z1**2, "class 2": y2**2 - n2**2 * z2**2}
+    invariants = named("invariant", [("class_1", "class 1", y1**2 - n1**2 * z1**2),
+                                     ("class_2", "class 2", y2**2 - n2**2 * z2**2)])
     u_bal, v_bal = reductions[0], reductions[1]
     claims = [
         identity("class 1 evolves independently of class 2 (Lemma 3.1)",
@@ -81,7 +82,7 @@ def _learning_piece(piece: sp.Expr, is_bce: bool):
         identity("class-2 mirror: v(t) = -u(t) with n_1 -> n_2, p -> 1 - p",
                  v_bal.rhs + u_bal.rhs.subs({u: -v, n1: n2, p: 1 - p}, simultaneous=True)),
     ]
-    quantities = {}
+    quantities = []  # (identifier, label, expression)
     if is_bce:
         claims.append(identity("(14): u' = 2 n p u / (1 + e^u)",
                                u_bal.rhs - 2 * n1 * p * u / (1 + sp.exp(u))))
@@ -90,7 +91,7 @@ def _learning_piece(piece: sp.Expr, is_bce: bool):
                                - (sp.log(u / u0) + sp.Ei(u) - sp.Ei(u0)) / (2 * n1 * p)))
         bound = 2 * sp.log(n1 * p * t + sp.exp(u0 / 2))
         comparison = 2 * n1 * p * sp.exp(-u / 2)
-        quantities["growth bound (19)"] = bound
+        quantities.append(("growth_bound", "growth bound (19)", bound))
         claims += [
             identity("(19): the bound starts at u0", bound.subs(t, 0) - u0),
             identity("(19): the bound solves B' = 2 n p e^{-B/2}",
@@ -104,18 +105,18 @@ def _learning_piece(piece: sp.Expr, is_bce: bool):
         # constant (i pi) that cancels in the definite integral.
         antiderivative = sp.integrate(sp.expand((1 + sp.exp(-s)) / s), s).subs(sp.exp_polar(sp.I * sp.pi), -1)
         corrected = (antiderivative.subs(s, -u0_neg) - antiderivative.subs(s, -uf)) / (2 * n1)
-        quantities["stall time bound (A.6)"] = corrected
+        quantities.append(("stall_time_bound", "stall time bound (A.6)", corrected))
         depth_start, depth_end = sp.symbols("a b", positive=True)  # u0 = -a, u_f = -b: real logarithms
         claims.append(identity("(A.6, corrected with 1/(2n)): stall time from u0 to u_f (p = 1)",
                                (stall.time.subs({p: 1, u_neg: uf}) - corrected).subs(
                                    {u0_neg: -depth_start, uf: -depth_end})))
-    return flow, hinge_like, tuple(reductions), frozen(invariants), tuple(claims), frozen(quantities)
+    return flow, hinge_like, tuple(reductions), invariants, tuple(claims), tuple(quantities)
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _two_layer(loss: Loss) -> ModeModel:
     flow, hinge_like, reductions, invariants, claims, quantities = _learning_piece(loss.piece, loss.name == "bce")
-    claims, quantities = list(claims), dict(quantities)
+    claims, quantities = list(claims), list(quantities)
     u_bal = reductions[0]
     stop = loss.stop_margin  # read off the loss expression: None when learning never stops
     if hinge_like and stop is not None:
@@ -125,15 +126,16 @@ def _two_layer(loss: Loss) -> ModeModel:
         theta_stop = sp.asinh(sp.solve(sp.Eq(reductions[2].logit_value.subs(sp.sinh(theta), sinh_theta), stop),
                                        sinh_theta)[0])
         stop_hyperbolic = sp.simplify(reductions[2].closed_form.time.subs(theta, theta_stop))
-        quantities["stopping time (c = 0)"] = stop_balanced
-        quantities["stopping time (c != 0)"] = stop_hyperbolic
-        quantities["logit (c != 0)"] = reductions[2].logit_value.subs(theta, reductions[2].closed_form.value)
+        logit_hyperbolic = reductions[2].logit_value.subs(theta, reductions[2].closed_form.value)
+        quantities += [("stopping_time", "stopping time (c = 0)", stop_balanced),
+                       ("stopping_time_hyperbolic", "stopping time (c != 0)", stop_hyperbolic),
+                       ("logit_hyperbolic", "logit (c != 0)", logit_hyperbolic)]
         if loss.drive == 1:  # the hinge's learning piece a - m (Theorem 5.1 for a = 1)
             claims += [
                 identity(f"(6): u(t) = u0 exp(2 n p t) while u < {stop}",
                          balanced_value - u0 * sp.exp(2 * n1 * p * t)),
                 identity(f"(6): u(t) = c/(2n) sinh(theta0 + 2 n p t) while u < {stop}",
-                         quantities["logit (c != 0)"] - c / (2 * n1) * sp.sinh(theta0 + 2 * n1 * p * t)),
+                         logit_hyperbolic - c / (2 * n1) * sp.sinh(theta0 + 2 * n1 * p * t)),
                 identity(f"stopping time ln({stop}/u0)/(2 n p) (c = 0)",
                          stop_balanced - sp.log(stop / u0) / (2 * n1 * p)),
                 identity(f"stopping time (asinh(2n {stop}/c) - theta0)/(2 n p) (c != 0)",
@@ -141,8 +143,9 @@ def _two_layer(loss: Loss) -> ModeModel:
             ]
     return ModeModel(
         name="two_layer", loss=loss, state=STATE, parameters=(n1, n2, p), flow=frozen(flow),
-        logits=frozen({"class 1": z1 * y1, "class 2": z2 * y2}), margin_signs=frozen({"class 1": 1, "class 2": -1}), invariants=frozen(invariants),
-        reductions=tuple(reductions), quantities=frozen(quantities), claims=tuple(claims),
+        logits=named("logit", [("class_1", "class 1", z1 * y1), ("class_2", "class 2", z2 * y2)]),
+        margin_signs=frozen({"class_1": 1, "class_2": -1}), invariants=invariants,
+        reductions=tuple(reductions), quantities=named("quantity", quantities), claims=tuple(claims),
         fractions=(p,),
         rectified=(y1, y2),
         source="Sec. 3.2 (Theorem 3.2, App. A.3, A.6), Sec. 5 (Theorem 5.1)",
@@ -170,7 +173,13 @@ def two_layer(loss="bce") -> ModeModel:
     ModeModel
         State ``(y_1, z_1, y_2, z_2)``; parameters ``(n_1, n_2, p)``; reductions:
         balanced class 1 (eq. 14), balanced class 2 (its mirror), the two
-        hyperbolic charts (App. A.3) and the stalling branch (§5).
+        hyperbolic charts (App. A.3) and the stalling branch (§5), with identifiers
+        ``balanced_class_1``, ``balanced_class_2``, ``hyperbolic_class_1_y_dominant``,
+        ``hyperbolic_class_1_z_dominant``, ``anti_balanced_class_1``.  Logits
+        ``class_1``, ``class_2``.  Quantities: ``growth_bound`` (19) and
+        ``stall_time_bound`` (A.6) for BCE; ``stopping_time`` (c = 0),
+        ``stopping_time_hyperbolic`` (c != 0) and ``logit_hyperbolic`` for a loss
+        that stops at a margin.
 
     Examples
     --------

@@ -11,7 +11,7 @@ import sympy as sp
 from .claims import identity
 from .gradient_flow import dot, gradient_flow, project, vector
 from .losses import Loss, margin, resolve_loss
-from .model import ModeModel, Reduction, frozen, integrate_reduction, reduce_flow
+from .model import FACTORY_CACHE_SIZE, ModeModel, Reduction, frozen, integrate_reduction, named, reduce_flow
 from .symbols import n, p, u, u0
 from .validation import require_int
 
@@ -22,7 +22,7 @@ MAX_NEURONS = 8
 MAX_POINTS = 8
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _wide(neurons: int, loss: Loss) -> ModeModel:
     ys = sp.symbols(f"y^1:{neurons + 1}", real=True)
     zs = sp.symbols(f"z^1:{neurons + 1}", real=True)
@@ -42,7 +42,7 @@ def _wide(neurons: int, loss: Loss) -> ModeModel:
         parametrization[z_i] = sp.sqrt(r_i * u / n)
     total = sum(z_i * y_i for z_i, y_i in zip(zs, ys))
     rhs = reduce_flow(flow, u, parametrization)
-    reduction = Reduction("balanced, shares r_i", u, rhs, frozen(parametrization), total, u,
+    reduction = Reduction("balanced_shares", "balanced, shares r_i", u, rhs, frozen(parametrization), total, u,
                           integrate_reduction(u, rhs, u0),
                           "every c_i = 0; neuron i carries the fixed share r_i of the logit")
     drive = loss.drive.subs(margin, total)
@@ -54,10 +54,11 @@ def _wide(neurons: int, loss: Loss) -> ModeModel:
                         - 2 * n * p * shares[i] * u * loss.drive.subs(margin, u)) for i in range(neurons)]
     claims.append(identity("the total logit obeys (14) from u0 = sum_i u^i_0",
                            rhs - 2 * n * p * u * loss.drive.subs(margin, u)))
-    invariants = {f"neuron {i + 1}": ys[i] ** 2 - n**2 * zs[i] ** 2 for i in range(neurons)}
+    invariants = named("invariant", [(f"neuron_{i + 1}", f"neuron {i + 1}", ys[i] ** 2 - n**2 * zs[i] ** 2)
+                                     for i in range(neurons)])
     return ModeModel(
         name="wide", loss=loss, state=state, parameters=(n, p) + shares[:-1], flow=frozen(flow),
-        logits=frozen({"class 1": total}), invariants=frozen(invariants), reductions=(reduction,),
+        logits=named("logit", [("class_1", "class 1", total)]), invariants=invariants, reductions=(reduction,),
         claims=tuple(claims), rectified=ys, fractions=(p,) + shares[:-1], source="App. A.4 (erratum fixed)",
     )
 
@@ -73,7 +74,7 @@ def wide(neurons: int = 2, loss="bce") -> ModeModel:
     return _wide(require_int("neurons", neurons, 1, MAX_NEURONS), resolve_loss(loss))
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _orthogonal_points(points: int, loss: Loss) -> ModeModel:
     ys = sp.symbols(f"y_1:{points + 1}", real=True)
     z = sp.Symbol("z", real=True)
@@ -91,7 +92,7 @@ def _orthogonal_points(points: int, loss: Loss) -> ModeModel:
     z_of_u = sp.sqrt(root * u / n)
     parametrization = {**{y_i: n * z_of_u / root for y_i in ys}, z: z_of_u}
     rhs = reduce_flow(flow, u, parametrization)
-    reduction = Reduction("balanced, symmetric", u, rhs, frozen(parametrization), z * ys[0], u,
+    reduction = Reduction("balanced_symmetric", "balanced, symmetric", u, rhs, frozen(parametrization), z * ys[0], u,
                           integrate_reduction(u, rhs, u0), "equal y_i, m y^2 = n^2 z^2")
     drive = loss.drive.subs(margin, z * y)
     claims = [identity("equal y_i stay equal (the symmetric manifold is invariant)",
@@ -102,10 +103,11 @@ def _orthogonal_points(points: int, loss: Loss) -> ModeModel:
         identity("(A.7): u' = 2 sqrt(m) n p u (-l'(u)), the sqrt(m) speed-up",
                  rhs - 2 * root * n * p * u * loss.drive.subs(margin, u)),
     ]
-    invariants = {"sum_i y_i^2 - n^2 z^2": sum(y_i**2 for y_i in ys) - n**2 * z**2}
+    invariants = named("invariant", [("sphere", "sum_i y_i^2 - n^2 z^2", sum(y_i**2 for y_i in ys) - n**2 * z**2)])
     return ModeModel(
         name="orthogonal_points", loss=loss, state=state, parameters=(n, p), flow=frozen(flow),
-        logits=frozen({f"point {i + 1}": z * y_i for i, y_i in enumerate(ys)}), invariants=frozen(invariants),
+        logits=named("logit", [(f"point_{i + 1}", f"point {i + 1}", z * y_i) for i, y_i in enumerate(ys)]),
+        invariants=invariants,
         reductions=(reduction,), claims=tuple(claims), rectified=ys, fractions=(p,), source="App. A.7",
     )
 

@@ -4,7 +4,10 @@ It imports nothing of the project, so both rooms can use it without depending on
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["as_finite_array", "require_positive", "require_frequency", "require_choice"]
 
@@ -27,8 +30,27 @@ def _kind_of(value) -> str:
     return "an array of strings or booleans"
 
 
-def as_finite_array(name: str, value) -> np.ndarray:
+def as_finite_array(name: str, value: ArrayLike) -> np.ndarray:
     """``value`` as a float64 array, refusing NaN/inf (naming the first, and where) and non-numbers.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the error message.
+    value : array_like
+        A number or an array of numbers (strings and booleans are refused).
+
+    Returns
+    -------
+    ndarray
+        ``value`` as float64.
+
+    Raises
+    ------
+    TypeError
+        Strings, booleans or other non-numbers.
+    ValueError
+        NaN or inf (the message names the first and its index).
 
     Examples
     --------
@@ -52,14 +74,50 @@ def as_finite_array(name: str, value) -> np.ndarray:
     return arr
 
 
-def require_positive(name: str, value) -> np.ndarray:
+def require_positive(name: str, value: ArrayLike) -> np.ndarray:
+    """``value`` as a finite float64 array of numbers > 0, or a clear TypeError/ValueError naming ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the error message.
+    value : array_like
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> require_positive("norm", 0.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: norm must be > 0, got 0.0
+    """
     arr = as_finite_array(name, value)
     if np.any(arr <= 0):
         raise ValueError(f"{name} must be > 0, got {float(arr[arr <= 0].ravel()[0])!r}")
     return arr
 
 
-def require_frequency(name: str, value) -> np.ndarray:
+def require_frequency(name: str, value: ArrayLike) -> np.ndarray:
+    """``value`` as a finite float64 array of class frequencies in (0, 1], or a clear error naming ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the error message.
+    value : array_like
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> float(require_frequency("p", 0.5))
+    0.5
+    """
     arr = as_finite_array(name, value)
     if np.any((arr <= 0) | (arr > 1)):
         bad = arr[(arr <= 0) | (arr > 1)].ravel()[0]
@@ -67,7 +125,25 @@ def require_frequency(name: str, value) -> np.ndarray:
     return arr
 
 
-def require_choice(name: str, value, choices) -> str:
+def require_choice(name: str, value: object, choices: Sequence[str]) -> str:
+    """``value`` if it is one of ``choices`` (strings), else a ValueError naming ``name`` and the choices.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the error message.
+    value : object
+    choices : sequence of str
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> require_choice("method", "ode", ("closed_form", "ode"))
+    'ode'
+    """
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name}={value!r} is not valid; choose one of {', '.join(map(repr, choices))}")
     return value

@@ -72,8 +72,8 @@ ERRORS = [
     # integrate: model, targets, state, times, solver settings
     ("model a string", flow(model="not a model"), TypeError, "model"),
     ("model None", flow(model=None), TypeError, "model"),
-    ("unknown target name", flow(targets={"class 3": 0.9}), ValueError, "class 1"),
-    ("target level nan", flow(targets={"class 1": np.nan}), ValueError, "targets"),
+    ("unknown target name", flow(targets={"class_3": 0.9}), ValueError, "class_1"),
+    ("target level nan", flow(targets={"class_1": np.nan}), ValueError, "targets"),
     ("initial too short", flow(initial=[0.1, 0.1, 0.1]), ValueError, "initial"),
     ("initial 3-d", flow(initial=np.zeros((2, 2, 4))), ValueError, "initial"),
     ("initial inf", flow(initial=[np.inf, 0.1, 0.1, -0.1]), ValueError, "initial"),
@@ -83,7 +83,7 @@ ERRORS = [
     ("rtol zero", flow(rtol=0.0), ValueError, "rtol"),
     ("atol negative", flow(atol=-1.0), ValueError, "atol"),
     # Trajectory
-    ("margin of an unknown logit", lambda: flow()().margin("class 3"), ValueError, "name"),
+    ("margin of an unknown logit", lambda: flow()().margin("class_3"), ValueError, "name"),
     # losses: what sympy cannot split, and what is not a loss
     ("Piecewise on a periodic condition", loss(sp.Piecewise((1 - margin, sp.sin(margin) < 0), (0, True))),
      ValueError, "loss"),
@@ -126,7 +126,7 @@ VALUES = [
     ("shared stop is not a success", lambda: flow(model=derivations.shared_neuron("hinge"), initial=[0.5, 0.1, 0.5],
                                                   t=[0.0, 10.0])().success, False),
     ("a wrong-side class-2 logit has confidence < 1/2",
-     lambda: round(float(flow(initial=[0.1, 0.1, 0.6, 0.6], t=[0.0])().confidence("class 2")[0, 0]), 12),
+     lambda: round(float(flow(initial=[0.1, 0.1, 0.6, 0.6], t=[0.0])().confidence("class_2")[0, 0]), 12),
      round(1 / (1 + np.exp(0.36)), 12)),
     ("mode map with p = 1 leaves class 2 still", lambda: dynamics.iterate_mode_map(
         derivations.two_layer("hinge"), STATE, eta=0.1, steps=2, parameters={**TWO, "p": 1.0}).states[-1, 0, 2:].tolist(),

@@ -47,7 +47,7 @@ def test_bound_d2_worked_by_hand_and_uses_lambda_alpha0():
     got = float(dynamics.bound_d2(c, lam, z_star=z, alpha0=a, beta0=b, norm1=m1, norm2=m2))
     assert got == pytest.approx(float(_sigma(logit_bound)), rel=1e-14)
     # the printed erratum "beta0 - alpha alpha0" would differ
-    q = derivations.starvation().quantities["bound (D.2)"].subs({n1_sym: 1, n2_sym: 1})
+    q = derivations.starvation().quantity("bound_d2").subs({n1_sym: 1, n2_sym: 1})
     assert sp.simplify(q.diff(a0_sym) / q.diff(b0_sym) + lam_sym) == 0
 
 

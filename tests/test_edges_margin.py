@@ -76,8 +76,8 @@ def test_mode_map_after_a_relu_dies_in_one_step_matches_gradient_descent():
     run = dynamics.iterate_mode_map(derivations.two_layer("bce"), [0.3, -1.2, 0.5, -0.5], eta=1.0, steps=20,
                                     parameters=parameters(**geometry))
     assert gd_modes[1, 0] < 0 and gd_logits[1, 0] == 0.0  # the unit died in step 1 and the network says 0
-    np.testing.assert_allclose(run.logits["class 1"][:, 0], gd_logits[:, 0], rtol=0, atol=1e-14)
-    np.testing.assert_allclose(run.logits["class 2"][:, 0], gd_logits[:, 1], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(run.logits["class_1"][:, 0], gd_logits[:, 0], rtol=0, atol=1e-14)
+    np.testing.assert_allclose(run.logits["class_2"][:, 0], gd_logits[:, 1], rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(run.states[:, 0, :], gd_modes, rtol=1e-13, atol=1e-15)  # states stay exact
     assert run.death_steps["y_1"][0] == 1 and np.isnan(run.death_steps["y_2"][0])
     assert run.death_times["y_1"][0] == 1.0
@@ -87,7 +87,7 @@ def test_mode_map_records_a_unit_dead_from_the_start():
     run = dynamics.iterate_mode_map(derivations.two_layer("bce"), [[-0.1, 0.5, 0.2, -0.2], [0.1, 0.5, 0.2, -0.2]],
                                     eta=0.1, steps=3, parameters={"n_1": 1.0, "n_2": 1.0, "p": 0.5})
     assert run.death_steps["y_1"].tolist()[0] == 0 and np.isnan(run.death_steps["y_1"][1])
-    assert np.all(run.logits["class 1"][:, 0] == 0) and np.all(run.states[:, 0, :2] == [-0.1, 0.5])
+    assert np.all(run.logits["class_1"][:, 0] == 0) and np.all(run.states[:, 0, :2] == [-0.1, 0.5])
 
 
 # --- item 3: the signed margin ---------------------------------------------------------------------------
@@ -110,13 +110,13 @@ def test_hinge_wrong_side_logits_keep_learning_in_the_flow(method):
     stop2 = brentq(lambda t: -u2(t) - 1, 0, 20, xtol=1e-15)
     t = np.linspace(0, 1.5 * max(stop1, stop2), 41)
     traj = dynamics.integrate(derivations.two_layer("hinge"), [*class1, *class2], t,
-                              parameters={"n_1": n1, "n_2": n2, "p": p}, targets={"class 1": 1.0, "class 2": 1.0},
+                              parameters={"n_1": n1, "n_2": n2, "p": p}, targets={"class_1": 1.0, "class_2": 1.0},
                               method=method)
     assert traj.success, traj.message
-    np.testing.assert_allclose(traj.logits["class 1"][:, 0], np.where(t < stop1, u1(t), 1.0), atol=1e-9)
-    np.testing.assert_allclose(traj.logits["class 2"][:, 0], np.where(t < stop2, u2(t), -1.0), atol=1e-9)
-    assert abs(traj.hitting_times["class 1"][0] - stop1) < 1e-9
-    assert abs(traj.hitting_times["class 2"][0] - stop2) < 1e-9
+    np.testing.assert_allclose(traj.logits["class_1"][:, 0], np.where(t < stop1, u1(t), 1.0), atol=1e-9)
+    np.testing.assert_allclose(traj.logits["class_2"][:, 0], np.where(t < stop2, u2(t), -1.0), atol=1e-9)
+    assert abs(traj.hitting_times["class_1"][0] - stop1) < 1e-9
+    assert abs(traj.hitting_times["class_2"][0] - stop2) < 1e-9
 
 
 def test_hinge_wrong_side_mode_map_equals_gradient_descent_and_reaches_the_margin():
@@ -126,8 +126,8 @@ def test_hinge_wrong_side_mode_map_equals_gradient_descent_and_reaches_the_margi
     gd_logits, gd_modes = gradient_descent(X, s, W, Z, hinge_slope, eta, steps)
     run = dynamics.iterate_mode_map(derivations.two_layer("hinge"), [1.2, -1.0, 1.0, 1.2], eta=eta, steps=steps,
                                     parameters=parameters(**geometry))
-    np.testing.assert_allclose(run.logits["class 1"][:, 0], gd_logits[:, 0], rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(run.logits["class 2"][:, 0], gd_logits[:, 1], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(run.logits["class_1"][:, 0], gd_logits[:, 0], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(run.logits["class_2"][:, 0], gd_logits[:, 1], rtol=1e-12, atol=1e-14)
     assert gd_logits[-1, 0] >= 1 and gd_logits[-1, 1] <= -1  # gradient descent crossed to the margin
     assert gd_logits[-1, 0] < 1 + 0.1 and gd_logits[-1, 1] > -1 - 0.1  # ... and stopped there
 
@@ -148,10 +148,10 @@ def test_confidence_is_the_network_probability_of_the_true_class():
     true_class = np.array([expit(u[0]), 1 - expit(u[1])])  # P(class 1 | x1), P(class 2 | x2)
     traj = dynamics.integrate(derivations.two_layer("bce"), [*class1, *class2], [0.0],
                               parameters=parameters(**geometry))
-    got = [traj.confidence("class 1")[0, 0], traj.confidence("class 2")[0, 0]]
+    got = [traj.confidence("class_1")[0, 0], traj.confidence("class_2")[0, 0]]
     np.testing.assert_allclose(got, true_class, rtol=1e-14)
     assert got[0] < 0.5 and got[1] < 0.5
-    assert traj.margin("class 2")[0, 0] == pytest.approx(-u[1], rel=1e-14)
+    assert traj.margin("class_2")[0, 0] == pytest.approx(-u[1], rel=1e-14)
 
 
 # --- item 10: stopping decided from the expression ------------------------------------------------------
@@ -173,7 +173,7 @@ def test_hinge_expressions_derive_and_stop_like_the_hinge(expr):
     assert derivations.two_layer(expr) is derivations.two_layer("hinge")
     traj = dynamics.integrate(derivations.two_layer(expr), [0.1, 0.1, 0.1, -0.1], [0.0, 20.0],
                               parameters={"n_1": 1.0, "n_2": 1.0, "p": 0.5})
-    assert traj.logits["class 1"][-1, 0] == pytest.approx(1.0, abs=1e-9)  # 0.01 e^t stops at 1
+    assert traj.logits["class_1"][-1, 0] == pytest.approx(1.0, abs=1e-9)  # 0.01 e^t stops at 1
 
 
 def test_linear_loss_never_stops_learning():
@@ -182,8 +182,8 @@ def test_linear_loss_never_stops_learning():
     t = np.log(500.0)  # balanced u0 = 0.01, n = 1, p = 1/2: u = 0.01 e^{t}, by hand
     traj = dynamics.integrate(derivations.two_layer(1 - margin), [0.1, 0.1, 0.1, -0.1], [0.0, t],
                               parameters={"n_1": 1.0, "n_2": 1.0, "p": 0.5})
-    assert traj.logits["class 1"][-1, 0] == pytest.approx(5.0, rel=1e-9)
-    assert "stopping time (c = 0)" not in derivations.two_layer(1 - margin).quantities
+    assert traj.logits["class_1"][-1, 0] == pytest.approx(5.0, rel=1e-9)
+    assert "stopping_time" not in derivations.two_layer(1 - margin).quantities
 
 
 def test_smooth_losses_do_not_stop():
@@ -203,8 +203,8 @@ def test_squared_hinge_derives_piecewise_and_matches_gradient_descent():
     gd_logits, _ = gradient_descent(X, s, W, Z, squared_hinge_slope, eta, steps)
     run = dynamics.iterate_mode_map(model, [*init[0], *init[1]], eta=eta, steps=steps,
                                     parameters=parameters(**geometry))
-    np.testing.assert_allclose(run.logits["class 1"][:, 0], gd_logits[:, 0], rtol=1e-12)
-    np.testing.assert_allclose(run.logits["class 2"][:, 0], gd_logits[:, 1], rtol=1e-12)
+    np.testing.assert_allclose(run.logits["class_1"][:, 0], gd_logits[:, 0], rtol=1e-12)
+    np.testing.assert_allclose(run.logits["class_2"][:, 0], gd_logits[:, 1], rtol=1e-12)
     assert gd_logits[1, 0] > 1 and np.all(gd_logits[1:, 0] == gd_logits[1, 0])  # jumped past, then no gradient
     assert np.all(gd_logits[:, 1] == gd_logits[0, 1])
 
@@ -224,7 +224,7 @@ def test_deep_chain_stops_only_for_a_loss_that_stops():
     import derivations
     from derivations.symbols import n, p, u0
 
-    assert "stopping time (u = 1)" not in derivations.deep(3, 1 - derivations.margin).quantities
-    stop = derivations.deep(3, "hinge").quantities["stopping time (u = 1)"]
+    assert "stopping_time" not in derivations.deep(3, 1 - derivations.margin).quantities
+    stop = derivations.deep(3, "hinge").quantity("stopping_time")
     value = float(stop.subs({u0: 0.2, n: 0.7, p: 0.6}))
     assert value == pytest.approx((0.2 ** (-1 / 3) - 1) / (1 * 0.7 ** (2 / 3) * 0.6), rel=1e-12)

@@ -124,7 +124,7 @@ def test_time_to_confidence_inverts_logit_and_hinge_stops():
 def test_growth_bound_is_the_derived_expression():
     from dynamics.theory.compiled import compile_expr
     from derivations.symbols import n1, p, t, u0
-    derived = compile_expr(derivations.two_layer("bce").quantities["growth bound (19)"], (t, n1, p, u0))
+    derived = compile_expr(derivations.two_layer("bce").quantity("growth_bound"), (t, n1, p, u0))
     ts, norms, freqs, starts = np.meshgrid([0.0, 1e-3, 1.0, 1e6], [0.1, 3.0], [0.2, 1.0], [1e-12, 0.5, 40.0])
     # atol: the naive form log(n p t + e^{u0/2}) rounds e^{u0/2} near 1; the logaddexp form does not
     assert np.allclose(dynamics.growth_bound(ts, norm=norms, p=freqs, u0=starts), derived(ts, norms, freqs, starts),
@@ -161,7 +161,7 @@ def test_batched_integration_matches_closed_form(method):
                               rtol=1e-12 if method == "DOP853" else 1e-10)
     expected = dynamics.logit(t[:, None], u0=u0, norm=0.8, depth=3)
     tol = 1e-9 if method == "DOP853" else 1e-6
-    assert np.max(np.abs(traj.logits["class 1"] - expected) / expected) <= tol
+    assert np.max(np.abs(traj.logits["class_1"] - expected) / expected) <= tol
 
 
 def test_relu_death_event_freezes_the_unit():
@@ -241,7 +241,7 @@ def test_worked_initializations_of_theorem_34():
     # P(D1) = sigma(z alpha) rises monotonically from sigma(-1.1) to 0.5
     traj = dynamics.integrate(derivations.shared_neuron(), [1.0, 0.0, -1.1], np.linspace(0.0, 40.0, 81),
                               parameters={"n_1": 1.0, "n_2": 1.0, "p": 0.5})
-    prob = scipy.special.expit(traj.logits["class 1"][:, 0])
+    prob = scipy.special.expit(traj.logits["class_1"][:, 0])
     assert prob[0] == pytest.approx(1 / (1 + np.exp(1.1)), rel=1e-14) and prob[-1] == pytest.approx(0.5, abs=1e-12)
     assert np.all(np.diff(prob) >= 0) and prob[len(prob) // 8] > prob[0] + 0.05
 
@@ -250,7 +250,7 @@ def test_failure_init_reports_the_probability_of_the_true_class():
     """The paper's "P rises from sigma(-1.1)": the reported probability is that of the true class, not sigma(|u|)."""
     traj = dynamics.integrate(derivations.shared_neuron(), [1.0, 0.0, -1.1], [0.0, 1.0],
                               parameters={"n_1": 1.0, "n_2": 1.0, "p": 0.5})
-    assert traj.confidence("class 1")[0, 0] == pytest.approx(1 / (1 + np.exp(1.1)), rel=1e-14)
+    assert traj.confidence("class_1")[0, 0] == pytest.approx(1 / (1 + np.exp(1.1)), rel=1e-14)
 
 
 def test_corollary_33_exact_equals_formula():
@@ -299,13 +299,13 @@ def test_bad_input_is_named(call, error, words):
 
 def test_hyperbolic_theta_form_matches_the_full_flow():
     m = derivations.two_layer("bce")
-    r = m.reduction("hyperbolic class 1 (y^2 > n^2 z^2)")
+    r = m.reduction("hyperbolic_class_1_y_dominant")
     c, norm, p, theta0 = 0.3, 0.8, 0.6, np.array([0.0, 0.5, -0.4])
     y0, z0 = np.sqrt(c) * np.cosh(theta0 / 2), np.sqrt(c) / norm * np.sinh(theta0 / 2)
     t = np.linspace(0, 40, 9)
     reduced = dynamics.solve_reduction(r, theta0, t, parameters={"c": c, "n_1": norm, "p": p})
     full = dynamics.integrate(m, np.column_stack([y0, z0, y0, -z0]), t, parameters={"n_1": norm, "n_2": 1.0, "p": p})
-    assert reduced.success and np.allclose(reduced.logit, full.logits["class 1"], rtol=1e-9, atol=1e-12)
+    assert reduced.success and np.allclose(reduced.logit, full.logits["class_1"], rtol=1e-9, atol=1e-12)
 
 
 def test_every_model_integrates_with_its_invariants_conserved():

@@ -18,8 +18,11 @@ mode_map
     The exact discrete map of gradient descent on a mode (finite learning rate).
 corollary
     Corollary 3.3: ratio of the convergence times of two classes.
+hinge
+    The hinge off the balanced manifold: when the logit reaches the margin (:func:`hinge_stopping_time`).
 shared_neuron
-    Theorem 3.4: which ReLU dies when one neuron is shared by both classes.
+    Theorem 3.4: which ReLU dies when one neuron is shared by both classes; the fixed point and the
+    separatrix of the shared neuron's flow.
 starvation
     Gradient starvation: the bounds (7) and (D.2) and ODE (8).
 roots
@@ -28,13 +31,16 @@ roots
 from .balanced_logit import DepthCrossover, depth_crossover, growth_bound, logit, time_to_confidence
 from .corollary import ConvergenceRatio, convergence_time_ratio
 from .flow import ReducedTrajectory, Trajectory, integrate, solve_reduction
+from .hinge import hinge_stopping_time
 from .mode_map import ModeMapRun, iterate_mode_map
-from .shared_neuron import SharedNeuronOutcome, shared_neuron_outcome
+from .shared_neuron import (SharedNeuronOutcome, shared_neuron_fixed_point, shared_neuron_outcome,
+                            shared_neuron_separatrix)
 from .starvation import StarvedConfidence, bound_7, bound_d2, starved_confidence, starved_confidences, table1
 
 __all__ = [
     "logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "integrate", "Trajectory",
     "solve_reduction", "ReducedTrajectory", "iterate_mode_map", "ModeMapRun", "convergence_time_ratio",
     "ConvergenceRatio", "shared_neuron_outcome", "SharedNeuronOutcome", "bound_7", "bound_d2", "table1",
-    "starved_confidence", "starved_confidences", "StarvedConfidence",
+    "starved_confidence", "starved_confidences", "StarvedConfidence", "hinge_stopping_time",
+    "shared_neuron_fixed_point", "shared_neuron_separatrix",
 ]

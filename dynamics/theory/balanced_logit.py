@@ -12,16 +12,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable, Dict, Optional
 
 import numpy as np
 import scipy.integrate
 import scipy.optimize
 import scipy.special
 import sympy as sp
+from numpy.typing import ArrayLike
+from scipy.interpolate import CubicHermiteSpline
 
 import derivations
 from derivations.symbols import n, p as p_sym, t as t_sym, u as u_sym, u0 as u0_sym
-from derivations.validation import require_depth
+from derivations.validation import MAX_DEPTH, require_depth
 
 from ..validation import as_finite_array, require_choice, require_frequency, require_positive
 from .compiled import compile_expr
@@ -30,8 +33,13 @@ from .roots import solve_increasing
 __all__ = ["logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "LOSSES", "METHODS",
            "EI_OVERFLOW"]
 
-LOSSES = ("bce", "hinge")
+#: The losses whose balanced logit this module computes: the built-in names of :data:`derivations.LOSS_NAMES`
+#: with a closed form or a quadrature here (the squared loss's logit is not monotone past the margin).
+LOSSES = tuple(name for name in derivations.LOSS_NAMES if name in ("bce", "hinge"))
 METHODS = ("closed_form", "ode")
+#: Compiled bundles kept by :func:`_compiled` and :func:`_log_rate`: one per (depth, loss), so every accepted
+#: pair fits (the cache is keyed by value and bounded by construction).
+COMPILED_CACHE_SIZE = (MAX_DEPTH - 1) * len(LOSSES)
 #: Above this argument ``scipy.special.expi`` overflows float64 (Ei(709.8) ~ 1.8e308 / 709).
 EI_OVERFLOW = 700.0
 #: Ei(u) > 0 above this (Ei's only positive zero is 0.37250741...); log Ei(u) is taken only there.
@@ -76,8 +84,17 @@ BRACKET_DOUBLINGS = 12
 LOG_FLOAT_MAX = float(np.log(np.finfo(float).max))
 
 
-@lru_cache(maxsize=None)
-def _compiled(depth: int, loss: str):
+def _margin(loss: str) -> Optional[float]:
+    """Where the derived loss stops learning (``Loss.stop_margin``, 1 for the hinge), or None if it never does.
+
+    Behaviour is read off the loss object, never off its name.
+    """
+    stop = derivations.resolve_loss(loss).stop_margin
+    return None if stop is None else float(stop)
+
+
+@lru_cache(maxsize=COMPILED_CACHE_SIZE)
+def _compiled(depth: int, loss: str) -> Dict[str, Callable]:
     model = derivations.deep(depth, loss)
     red = model.reductions[0]
     args = (u_sym, n, p_sym)
@@ -88,8 +105,8 @@ def _compiled(depth: int, loss: str):
         out["antiderivative"] = compile_expr(red.closed_form.time.subs(u0_sym, 1), (u_sym, n, p_sym))
         if red.closed_form.value is not None:
             out["value"] = compile_expr(red.closed_form.value, (t_sym, u0_sym, n, p_sym))
-    if "stopping time (u = 1)" in model.quantities:
-        out["stop"] = compile_expr(model.quantities["stopping time (u = 1)"], (u0_sym, n, p_sym))
+    if "stopping_time" in model.quantities:
+        out["stop"] = compile_expr(model.quantity("stopping_time"), (u0_sym, n, p_sym))
     # The rate scale: the derived rate divided by its value at n = p = 1, which must be free of u
     # (then u depends on n, p, t only through scale * t, and formulas may be evaluated at n = p = 1).
     scale = sp.powsimp(sp.simplify(red.rhs / red.rhs.subs({n: 1, p_sym: 1})), force=True)
@@ -107,8 +124,27 @@ def _stable_bound(t, norm, p, u0):
         return 2 * np.logaddexp(np.log(norm) + np.log(p) + np.log(t), u0 / 2)
 
 
-def growth_bound(t, *, norm=1.0, p=1.0, u0):
+def growth_bound(t: ArrayLike, *, norm: ArrayLike = 1.0, p: ArrayLike = 1.0, u0: ArrayLike) -> np.ndarray:
     """The bound (19) ``u(t) <= 2 log(norm p t + e^{u0/2})`` on the balanced BCE logit.
+
+    It is the derived quantity ``"growth_bound"`` of ``derivations.two_layer("bce")``,
+    evaluated as a log-sum-exp so that it stays finite for any ``t``.
+
+    Parameters
+    ----------
+    t : array_like
+        Flow time(s), >= 0.
+    norm : array_like
+        Input norm of the class (> 0).
+    p : array_like
+        Class frequency, in (0, 1].
+    u0 : array_like
+        Initial logit (> 0).
+
+    Returns
+    -------
+    ndarray
+        The bound, in the broadcast shape of the arguments.
 
     Examples
     --------
@@ -136,14 +172,15 @@ def _scaled_ei(u):
     return out
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1)  # one table, built once
 def _inverse_table():
-    """``(psi, log u, d log u / d psi)`` on a grid uniform in log u, with psi = asinh(G(u) - G(1)).
+    """``(psi, log u, d log u / d psi, G(u) - G(1), spline)`` on a grid uniform in log u, psi = asinh(G(u) - G(1)).
 
     G(u) = log u + Ei(u) is increasing, so the table inverts it.  The asinh
     keeps log u a gently curved function of psi at both ends (log-like for large
-    u, exponential-like for tiny u), so cubic Hermite interpolation is accurate
-    to ~1e-14 everywhere.  Values come from the derived antiderivative
+    u, exponential-like for tiny u), so cubic Hermite interpolation
+    (:class:`scipy.interpolate.CubicHermiteSpline`, ``spline``) is accurate to
+    ~1e-14 everywhere.  Values come from the derived antiderivative
     (``t(u; u0=1)`` at ``2 n p = 1``) and slopes from the derived rate.
     """
     f = _compiled(2, "bce")
@@ -152,19 +189,14 @@ def _inverse_table():
     level = f["antiderivative"](u, 0.5, 1.0)
     with np.errstate(over="ignore"):
         dlevel_ds = u / f["rhs"](u, 0.5, 1.0)
-    return np.arcsinh(level), s, np.hypot(1.0, level) / dlevel_ds, level
+    psis, slopes = np.arcsinh(level), np.hypot(1.0, level) / dlevel_ds
+    return psis, s, slopes, level, CubicHermiteSpline(psis, s, slopes, extrapolate=False)
 
 
 def _initial_guess(level):
     """``log u`` where G(u) - G(1) = ``level``: cubic Hermite interpolation of the inverse table in psi."""
-    psis, s, slope, levels = _inverse_table()
-    psi = np.arcsinh(level)
-    k = np.clip(np.searchsorted(psis, psi) - 1, 0, psis.size - 2)
-    width = psis[k + 1] - psis[k]
-    x = (psi - psis[k]) / width
-    h00, h10 = (1 + 2 * x) * (1 - x) ** 2, x * (1 - x) ** 2
-    h01, h11 = x**2 * (3 - 2 * x), x**2 * (x - 1)
-    guess = h00 * s[k] + h10 * width * slope[k] + h01 * s[k + 1] + h11 * width * slope[k + 1]
+    *_, levels, spline = _inverse_table()
+    guess = spline(np.arcsinh(level))  # NaN outside the table
     small = 0.5 * (level + scipy.special.expi(1.0) - np.euler_gamma)  # below the table: G ~ 2 log u + gamma
     return np.where(level < levels[0], small, np.where(level > levels[-1], np.nan, guess))
 
@@ -259,8 +291,8 @@ def _log_rate_expr(rhs):
     return s, total.subs(u_sym, sp.exp(s))
 
 
-@lru_cache(maxsize=None)
-def _log_rate(depth: int, loss: str):
+@lru_cache(maxsize=COMPILED_CACHE_SIZE)
+def _log_rate(depth: int, loss: str) -> Callable:
     s, expr = _log_rate_expr(derivations.deep(depth, loss).reductions[0].rhs)
     return compile_expr(expr, (s, n, p_sym))
 
@@ -385,7 +417,7 @@ def _ode(depth, loss, t, u0, norm, p):
     """
     log_rate = _log_rate(depth, loss)
     s0 = np.log(u0)
-    stops = loss == "hinge"
+    margin = _margin(loss)
     with np.errstate(divide="ignore"):
         log_t = np.log(t)
 
@@ -397,7 +429,7 @@ def _ode(depth, loss, t, u0, norm, p):
     if not sol.success:
         raise RuntimeError(f"the reduced ODE failed to integrate: {sol.message}")
     out = np.exp(sol.y[:, -1])
-    return np.minimum(out, 1.0) if stops else out
+    return out if margin is None else np.minimum(out, margin)
 
 
 def _check_ode_range(depth, t, norm, p):
@@ -422,18 +454,23 @@ def _first_bad(values, bad):
 
 
 def _confidence_target(loss, confidence):
-    """``confidence`` checked for ``loss``, and the logit it corresponds to."""
+    """``confidence`` checked for ``loss``, and the logit it corresponds to.
+
+    For a loss that never stops (BCE) the confidence is ``sigma(u)``; for one that
+    stops at a margin (the hinge, margin 1) it is the logit ``u`` itself, as in Fig. 5.
+    """
     confidence = as_finite_array("confidence", confidence)
-    if loss == "bce":
+    margin = _margin(loss)
+    if margin is None:
         bad = (confidence <= 0.5) | (confidence >= 1)
         if np.any(bad):
-            raise ValueError(f"confidence must lie in (0.5, 1) for BCE (it is sigma(u); 1 is never reached), "
+            raise ValueError(f"confidence must lie in (0.5, 1) for {loss} (it is sigma(u); 1 is never reached), "
                              f"got {_first_bad(confidence, bad)!r}")
         return confidence, scipy.special.logit(confidence)
-    bad = (confidence <= 0) | (confidence > 1)
+    bad = (confidence <= 0) | (confidence > margin)
     if np.any(bad):
-        raise ValueError(f"confidence must lie in (0, 1] for hinge (it is the logit u, capped at the margin 1), "
-                         f"got {_first_bad(confidence, bad)!r}")
+        raise ValueError(f"confidence must lie in (0, {margin:g}] for {loss} (it is the logit u, capped at the margin "
+                         f"{margin:g}), got {_first_bad(confidence, bad)!r}")
     return confidence, confidence
 
 
@@ -454,7 +491,8 @@ def _prepare(loss, norm, p, u0, depth, method=METHODS[0]):
     return depth, norm, p, u0
 
 
-def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
+def logit(t: ArrayLike, *, loss: str = "bce", norm: ArrayLike = 1.0, p: ArrayLike = 1.0, u0: ArrayLike,
+          depth: int = 2, method: str = "closed_form") -> np.ndarray:
     """The balanced logit u(t) of a class mode, from the derived equations.
 
     Parameters
@@ -522,11 +560,8 @@ def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
     t, norm, p, u0 = (np.ravel(a).astype(float) for a in (t, norm, p, u0))
     sign, a0 = np.sign(u0), np.abs(u0)
     out = a0.copy()
-    if loss == "hinge":
-        move = a0 < 1.0
-    else:
-        move = np.ones_like(a0, dtype=bool)
-    move &= t > 0
+    margin = _margin(loss)  # None: learning never stops
+    move = (t > 0) if margin is None else (t > 0) & (a0 < margin)
     if np.any(move):
         tt, aa, nn, pp = t[move], a0[move], norm[move], p[move]
         with np.errstate(over="ignore", under="ignore"):
@@ -536,29 +571,29 @@ def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
                     tt = tt * _compiled(depth, loss)["scale"](nn, pp)
                 nn, pp = np.ones_like(nn), np.ones_like(pp)
                 _check_ode_range(depth, tt, nn, pp)
-                frozen = np.zeros(tt.shape, bool) if loss == "hinge" else _frozen(depth, loss, tt, aa, nn, pp)
+                frozen = np.zeros(tt.shape, bool) if margin is not None else _frozen(depth, loss, tt, aa, nn, pp)
                 tt = np.where(frozen, 0.0, tt)  # logits that cannot move by half an ulp stay exactly u0
                 reached = np.zeros(tt.shape, bool)
-                if loss == "hinge":  # nothing moves after the derived stopping time (u = 1)
-                    stop = _compiled(depth, "hinge")["stop"](aa, nn, pp)
-                    reached = tt >= stop  # at the margin: exactly 1, as the event of the full flow says
+                if margin is not None:  # nothing moves after the derived stopping time (u = margin)
+                    stop = _compiled(depth, loss)["stop"](aa, nn, pp)
+                    reached = tt >= stop  # at the margin exactly, as the event of the full flow says
                     tt = np.minimum(tt, stop)
-                out[move] = np.where(frozen, aa, np.where(reached, 1.0, _ode(depth, loss, tt, aa, nn, pp)))
-            elif loss == "hinge":
-                f = _compiled(depth, "hinge")
+                out[move] = np.where(frozen, aa, np.where(reached, margin, _ode(depth, loss, tt, aa, nn, pp)))
+            elif margin is not None:
+                f = _compiled(depth, loss)
                 # at unit rate scale (n = p = 1, time scale * t): no overflow of intermediate products like 2 n
                 with np.errstate(over="ignore"):
                     tt = tt * f["scale"](nn, pp)
                 nn, pp = np.ones_like(nn), np.ones_like(pp)
                 stop = f["stop"](aa, nn, pp)
                 before = np.minimum(tt, stop)
-                # Past half the stopping time, run the derived solution backwards from u(stop) = 1 (the ODE is
-                # autonomous): u(t; u0) = u(t - stop; 1), which avoids the cancellation u0^-k - c t ~ 1 of
+                # Past half the stopping time, run the derived solution backwards from u(stop) = margin (the ODE
+                # is autonomous): u(t; u0) = u(t - stop; margin), which avoids the cancellation u0^-k - c t ~ 1 of
                 # tiny u0 (its rate exponent 2 - 2/N makes the direct form lose u0^-k ulps near the margin).
                 late = before > 0.5 * stop
-                value = np.where(late, f["value"](np.where(late, before - stop, 0.0), 1.0, nn, pp),
+                value = np.where(late, f["value"](np.where(late, before - stop, 0.0), margin, nn, pp),
                                  f["value"](np.where(late, 0.0, before), aa, nn, pp))
-                out[move] = np.where(tt >= stop, 1.0, np.minimum(value, 1.0))
+                out[move] = np.where(tt >= stop, margin, np.minimum(value, margin))
             elif depth == 2:
                 out[move] = _bce_depth2(tt, aa, nn, pp)
             else:
@@ -567,13 +602,34 @@ def logit(t, *, loss="bce", norm=1.0, p=1.0, u0, depth=2, method="closed_form"):
     return (sign * out).reshape(shape)
 
 
-def time_to_confidence(confidence, *, loss="bce", norm=1.0, p=1.0, u0, depth=2):
+def time_to_confidence(confidence: ArrayLike, *, loss: str = "bce", norm: ArrayLike = 1.0, p: ArrayLike = 1.0,
+                       u0: ArrayLike, depth: int = 2) -> np.ndarray:
     """Flow time for the balanced mode to reach ``confidence``.
 
     For BCE the confidence is ``sigma(u)`` and must lie in (0.5, 1) (a
     confidence already reached at t = 0 gives 0); for hinge it is ``u`` itself
     (as in the paper's Fig. 5) and must lie in (|u0|, 1].  ``u0 < 0`` is class 2
     (confidence ``sigma(-v)``, the mirror).
+
+    Parameters
+    ----------
+    confidence : array_like
+        The confidence to reach (see above).
+    loss : {"bce", "hinge"}
+        Which convention applies is read off the loss: one that stops at a
+        margin (``stops_at_margin``) has confidence ``u``.
+    norm, p, u0, depth
+        As in :func:`logit`.
+
+    Returns
+    -------
+    ndarray
+        Flow times, in the broadcast shape of the arguments.
+
+    Raises
+    ------
+    ValueError
+        A confidence outside its range, or a time beyond the float range.
 
     Examples
     --------
@@ -584,11 +640,12 @@ def time_to_confidence(confidence, *, loss="bce", norm=1.0, p=1.0, u0, depth=2):
     """
     depth, norm, p, u0 = _prepare(loss, norm, p, u0, depth)
     confidence, target = _confidence_target(loss, confidence)
-    if loss == "hinge":
-        reached = confidence <= np.minimum(np.abs(u0), 1.0)
+    margin = _margin(loss)
+    if margin is not None:
+        reached = confidence <= np.minimum(np.abs(u0), margin)
         if np.any(reached):
-            raise ValueError(f"confidence must lie in (|u0|, 1] for hinge: the logit u starts at |u0| and only grows "
-                             f"to the margin 1, got confidence {_first_bad(confidence, reached)!r}")
+            raise ValueError(f"confidence must lie in (|u0|, {margin:g}] for {loss}: the logit u starts at |u0| and "
+                             f"only grows to the margin {margin:g}, got confidence {_first_bad(confidence, reached)!r}")
     target, norm, p, u0 = np.broadcast_arrays(target, norm, p, u0)
     shape = target.shape
     target, norm, p, a0 = (np.ravel(np.abs(a)).astype(float) for a in (target, norm, p, u0))
@@ -644,7 +701,8 @@ class DepthCrossover:
     p: np.ndarray
 
 
-def depth_crossover(depth_a, depth_b, *, confidence, norm=1.0, p=1.0, loss="bce"):
+def depth_crossover(depth_a: int, depth_b: int, *, confidence: ArrayLike, norm: ArrayLike = 1.0,
+                    p: ArrayLike = 1.0, loss: str = "bce") -> DepthCrossover:
     """The initial logit u0* above which the deeper of two chains reaches ``confidence`` sooner.
 
     "Deeper is faster" holds only from large enough initial logits.  Near

@@ -22,6 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 import scipy.special
+from numpy.typing import ArrayLike
 
 import derivations
 from derivations.symbols import n as n_sym, p as p_sym, u as u_sym, u0 as u0_sym
@@ -78,7 +79,7 @@ class ConvergenceRatio:
     reason: str = ""
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1)  # one expression, compiled once
 def _time():
     """The derived closed-form time ``t(u; u0, n, p)`` of the balanced BCE logit, compiled."""
     closed = derivations.deep(2).reductions[0].closed_form
@@ -132,7 +133,8 @@ def _describe(past1, past2, applies):
     return "; ".join(notes)
 
 
-def convergence_time_ratio(delta, *, norm1=1.0, norm2=1.0, p1=0.5, u0=0.1, v0=-0.1) -> ConvergenceRatio:
+def convergence_time_ratio(delta: ArrayLike, *, norm1: ArrayLike = 1.0, norm2: ArrayLike = 1.0, p1: ArrayLike = 0.5,
+                           u0: ArrayLike = 0.1, v0: ArrayLike = -0.1) -> ConvergenceRatio:
     """``t2*/t1*`` for reaching ``P >= 1 - delta`` on each class (balanced modes).
 
     ``exact`` divides the two closed-form times; ``formula`` is the corollary's
@@ -152,6 +154,11 @@ def convergence_time_ratio(delta, *, norm1=1.0, norm2=1.0, p1=0.5, u0=0.1, v0=-0
         Initial class-1 logit (> 0).
     v0 : array_like
         Initial class-2 logit (< 0).
+
+    Returns
+    -------
+    ConvergenceRatio
+        The ratios, times and flags, broadcast to one shape.
 
     Examples
     --------

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, Optional
 
 import numpy as np
 import scipy.integrate
 import scipy.optimize
 import scipy.sparse
+from numpy.typing import ArrayLike
 
-from .compiled import compile_expr, compile_flow, freeze_at_margin, margin_groups, margin_sign
+from derivations import ModeModel, Named, Reduction, UnknownName
+
+from .compiled import compile_expr, compile_flow, freeze_at_margin, logit_key, margin_groups, margin_sign
 from ..validation import as_finite_array, require_choice, require_frequency, require_positive
 
 __all__ = ["Trajectory", "integrate", "ReducedTrajectory", "solve_reduction", "METHODS", "RTOL", "ATOL"]
@@ -42,19 +45,20 @@ class Trajectory:
         Output times.
     states : ndarray, shape (T, K, S)
         State of each of the K modes (S = len(model.state)).
-    logits : Mapping[str, ndarray of shape (T, K)]
-        Each of the model's named logits along the trajectory.
+    logits : Named[str, ndarray of shape (T, K)]
+        Each of the model's logits along the trajectory, by identifier (``"class_1"``; the
+        model's labels, e.g. ``"class 1"``, are accepted too).
     death_times : Mapping[str, ndarray of shape (K,)]
         For each rectified coordinate, the time its unit died (NaN if never).
-    hitting_times : Mapping[str, ndarray of shape (K,)]
-        For each requested logit target, the first time the signed margin
-        ``s * logit >= level`` (NaN if never).
+    hitting_times : Named[str, ndarray of shape (K,)]
+        For each requested logit target, by identifier, the first time the
+        signed margin ``s * logit >= level`` (NaN if never).
     success : bool
         False when the integrator failed, a value overflowed, or a stop at the
         margin could not be applied exactly; ``message`` says which.
     message : str
     signs : Mapping[str, int]
-        ``s`` of each logit: +1 for a class-1 logit, -1 for a class-2 logit.
+        ``s`` of each logit, by identifier: +1 for a class-1 logit, -1 for a class-2 logit.
     """
 
     t: np.ndarray
@@ -71,10 +75,22 @@ class Trajectory:
 
         For a hinge model this is the quantity the loss sees; learning stops
         once it reaches ``model.loss.stop_margin``.
+
+        Parameters
+        ----------
+        name : str
+            A logit identifier (``"class_1"``) or its label.
+
+        Returns
+        -------
+        ndarray (T, K)
         """
-        if name not in self.logits:
-            raise ValueError(f"name={name!r} is not a logit of this trajectory; choose one of {sorted(self.logits)}")
-        return self.signs.get(name, 1) * self.logits[name]
+        try:
+            key = self.logits.key_of(name) if isinstance(self.logits, Named) else name
+            values = self.logits[key]
+        except (UnknownName, KeyError) as exc:
+            raise UnknownName(f"name={name!r} is not a logit of this trajectory: {exc}") from None
+        return self.signs.get(key, 1) * values
 
     def confidence(self, name: str) -> np.ndarray:
         """``sigma(s * logit)``: the probability a sigmoid output gives the true class of logit ``name``.
@@ -83,12 +99,21 @@ class Trajectory:
         side gives a probability below 1/2.  For a hinge model the network is
         not trained as a probability: the value is still ``sigma`` of the
         margin, for comparison with BCE; use :meth:`margin` for the margin itself.
+
+        Parameters
+        ----------
+        name : str
+            A logit identifier (``"class_1"``) or its label.
+
+        Returns
+        -------
+        ndarray (T, K)
         """
         from scipy.special import expit
         return expit(self.margin(name))
 
 
-def _parameter_arrays(model, parameters, K):
+def _parameter_arrays(model: ModeModel, parameters: Mapping, K: int) -> list:
     if not isinstance(parameters, Mapping):
         raise TypeError(f"parameters must be a mapping from parameter name to value, got {type(parameters).__name__}")
     values = []
@@ -109,8 +134,8 @@ def _parameter_arrays(model, parameters, K):
     return values
 
 
-def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853", rtol: float = RTOL,
-              atol: float = ATOL, targets: Mapping | None = None, margin_stop: bool = True) -> Trajectory:
+def integrate(model: ModeModel, initial: ArrayLike, t: ArrayLike, *, parameters: Mapping, method: str = "DOP853", rtol: float = RTOL,
+              atol: float = ATOL, targets: Optional[Mapping] = None, margin_stop: bool = True) -> Trajectory:
     """Integrate ``model``'s derived flow from a batch of initial states.
 
     Parameters
@@ -130,8 +155,8 @@ def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853",
         receive the symbolic Jacobian as a sparse block-diagonal matrix (one
         block per mode).
     targets : Mapping[str, float], optional
-        Logit name -> level; the first time each mode's signed margin
-        ``s * logit`` reaches it is returned in ``hitting_times``.
+        Logit identifier (or label) -> level; the first time each mode's signed
+        margin ``s * logit`` reaches it is returned in ``hitting_times``.
     margin_stop : bool
         For a loss that stops at a margin (``model.loss.stop_margin``, e.g. the
         hinge), freeze a logit's coordinates once its signed margin
@@ -162,7 +187,7 @@ def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853",
     >>> import derivations
     >>> m = derivations.two_layer("hinge")
     >>> traj = integrate(m, [0.1, 0.1, 0.1, -0.1], [0.0, 1.0], parameters={"n_1": 1, "n_2": 1, "p": 0.5})
-    >>> round(float(traj.logits["class 1"][-1, 0]), 10)  # 0.01 e^{2 n p t} with c = 0
+    >>> round(float(traj.logits["class_1"][-1, 0]), 10)  # 0.01 e^{2 n p t} with c = 0
     0.0271828183
     """
     import derivations
@@ -172,12 +197,12 @@ def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853",
                         f"got {type(model).__name__}")
     require_choice("method", method, METHODS)
     rtol, atol = float(require_positive("rtol", rtol)), float(require_positive("atol", atol))
-    targets = dict(targets or {})
-    for name, level in targets.items():
-        if name not in model.logits:
-            raise ValueError(f"targets: {name!r} is not a logit of {model.name}; "
-                             f"valid names are {', '.join(map(repr, model.logits))}")
+    requested = dict(targets or {})
+    targets = {}
+    for name, level in requested.items():
+        key = logit_key(model, name, "targets")
         as_finite_array(f"targets[{name!r}]", level)
+        targets[key] = level
     y0 = as_finite_array("initial", initial)
     if y0.ndim == 1:
         y0 = y0[None, :]
@@ -243,6 +268,7 @@ def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853",
         for name, expr in model.logits.items():
             f = compile_expr(expr, args)
             logits[name] = np.broadcast_to(f(*states.transpose(2, 0, 1), *params), (times.size, K)).copy()
+    labels = model.logits.labels
     signs = {name: margin_sign(model, name) for name in model.logits}
     success, message = bool(sol.success), str(sol.message)
     overflow = [name for name, values in logits.items() if not np.all(np.isfinite(values))]
@@ -292,8 +318,9 @@ def integrate(model, initial, t, *, parameters: Mapping, method: str = "DOP853",
                 return (sign * f(*x, *[q[:, None] for q in params]) - level).T.reshape(-1, K)
 
         hits[name] = first_time(at, lambda col: col >= 0)
-    return Trajectory(t=times, states=states, logits=MappingProxyType(logits),
-                      death_times=MappingProxyType(deaths), hitting_times=MappingProxyType(hits),
+    return Trajectory(t=times, states=states, logits=Named("logit", ((k, labels[k], v) for k, v in logits.items())),
+                      death_times=MappingProxyType(deaths),
+                      hitting_times=Named("logit", ((k, labels[k], v) for k, v in hits.items())),
                       success=success, message=message, signs=MappingProxyType(signs))
 
 
@@ -311,23 +338,32 @@ class ReducedTrajectory:
     message: str
 
 
-def solve_reduction(reduction, initial, t, *, parameters: Mapping, rtol: float = RTOL,
+def solve_reduction(reduction: Reduction, initial: ArrayLike, t: ArrayLike, *, parameters: Mapping, rtol: float = RTOL,
                     atol: float = ATOL) -> ReducedTrajectory:
     """Integrate a derived 1-D reduction ``q' = f(q)`` (e.g. the hyperbolic ``theta`` form, App. A.3).
 
     Parameters
     ----------
     reduction : derivations.Reduction
-        For instance ``two_layer().reduction("hyperbolic class 1 (y^2 > n^2 z^2)")``.
+        For instance ``two_layer().reduction("hyperbolic_class_1_y_dominant")``.
     initial : array_like, shape (K,)
         Initial values of the reduction's variable, one per mode (one call for all).
+    t : array_like, shape (T,)
+        Increasing output times, >= 0.
     parameters : Mapping
         Values of every other symbol of ``reduction.rhs`` and ``reduction.logit_value`` (e.g. ``c``, ``n_1``, ``p``).
+    rtol, atol : float
+        Tolerances of ``solve_ivp`` (DOP853).
+
+    Returns
+    -------
+    ReducedTrajectory
+        The variable and the logit it implies, shape (T, K).
 
     Examples
     --------
     >>> import derivations
-    >>> r = derivations.two_layer("hinge").reduction("hyperbolic class 1 (y^2 > n^2 z^2)")
+    >>> r = derivations.two_layer("hinge").reduction("hyperbolic_class_1_y_dominant")
     >>> out = solve_reduction(r, [0.0], [0.0, 0.5], parameters={"c": 0.2, "n_1": 1.0, "p": 1.0})
     >>> round(float(out.variable[-1, 0]), 10)  # theta0 + 2 n p t
     1.0
@@ -340,7 +376,7 @@ def solve_reduction(reduction, initial, t, *, parameters: Mapping, rtol: float =
     by_name = {str(k): v for k, v in dict(parameters).items()}
     missing = [str(s) for s in others if str(s) not in by_name]
     if missing:
-        raise ValueError(f"parameters {missing} of the reduction {reduction.name!r} are missing")
+        raise ValueError(f"parameters {missing} of the reduction {reduction.key!r} are missing")
     values = [np.broadcast_to(as_finite_array(str(s), by_name[str(s)]), q0.shape) for s in others]
     rhs = compile_expr(reduction.rhs, (reduction.variable, *others))
     sol = scipy.integrate.solve_ivp(lambda _, q: np.broadcast_to(rhs(q, *values), q.shape), (0.0, float(times[-1])),

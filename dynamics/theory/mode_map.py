@@ -24,10 +24,12 @@ from types import MappingProxyType
 from typing import Mapping
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from derivations import ModeModel, Named
 from derivations.symbols import eta as eta_sym
 
-from .compiled import compile_expr, freeze_at_margin, margin_groups
+from .compiled import MODEL_CACHE_SIZE, compile_expr, freeze_at_margin, margin_groups
 from ..validation import as_finite_array, require_positive
 
 __all__ = ["ModeMapRun", "iterate_mode_map", "MAX_STEPS"]
@@ -49,8 +51,9 @@ class ModeMapRun:
     states : ndarray (R, K, S)
         Mode coordinates: the exact values of the real network (a dead unit
         keeps its negative pre-activation).
-    logits : dict[str, ndarray (R, K)]
-        Each named logit, with dead units contributing 0 (ReLU applied).
+    logits : Named[str, ndarray (R, K)]
+        Each logit by identifier (``"class_1"``; labels accepted), with dead units
+        contributing 0 (ReLU applied).
     death_steps : Mapping[str, ndarray (K,)]
         For each rectified coordinate, the first step at which its
         pre-activation is ``<= 0`` (its unit is dead from then on); NaN if never.
@@ -69,14 +72,14 @@ class ModeMapRun:
         return MappingProxyType({name: steps * eta for name, steps in self.death_steps.items()})
 
 
-@lru_cache(maxsize=None)
-def _compiled_map(model):
+@lru_cache(maxsize=MODEL_CACHE_SIZE)  # models compare by value: equal specialisations share an entry
+def _compiled_map(model: ModeModel) -> tuple:
     args = tuple(model.state) + tuple(model.parameters) + (eta_sym,)
     step = model.discrete_map(eta_sym)
     return tuple(compile_expr(step[s], args) for s in model.state)
 
 
-def _count(name, value, minimum):
+def _count(name: str, value, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r} ({type(value).__name__})")
     if not minimum <= value <= MAX_STEPS:
@@ -84,7 +87,7 @@ def _count(name, value, minimum):
     return int(value)
 
 
-def _parameters(model, parameters, K):
+def _parameters(model: ModeModel, parameters: Mapping, K: int) -> list:
     if not isinstance(parameters, Mapping):
         raise TypeError(f"parameters must be a mapping from parameter name to value, got {type(parameters).__name__}")
     by_name = {str(k): v for k, v in parameters.items()}
@@ -106,7 +109,8 @@ def _parameters(model, parameters, K):
     return values
 
 
-def iterate_mode_map(model, initial, *, eta, steps, parameters, record_every=1) -> ModeMapRun:
+def iterate_mode_map(model: ModeModel, initial: ArrayLike, *, eta: float, steps: int, parameters: Mapping,
+                     record_every: int = 1) -> ModeMapRun:
     """Iterate the derived discrete GD map of ``model`` for ``steps`` steps.
 
     Parameters
@@ -204,5 +208,7 @@ def iterate_mode_map(model, initial, *, eta, steps, parameters, record_every=1) 
                 raise ValueError(f"eta={eta!r}: logit {name!r} overflowed float64 (gradient descent diverges); "
                                  "use a smaller eta")
     rec_steps = np.array(rec_steps)
-    return ModeMapRun(t=rec_steps * eta, steps=rec_steps, states=states, logits=logits,
+    labels = model.logits.labels
+    return ModeMapRun(t=rec_steps * eta, steps=rec_steps, states=states,
+                      logits=Named("logit", ((k, labels[k], v) for k, v in logits.items())),
                       death_steps=MappingProxyType(deaths))

@@ -1,6 +1,8 @@
 """Vectorized root finding for increasing functions: safeguarded Newton inside a bracket."""
 from __future__ import annotations
 
+from typing import Callable, Optional, Tuple
+
 import numpy as np
 
 __all__ = ["solve_increasing"]
@@ -12,7 +14,8 @@ STEP_TOLERANCE = 16 * np.finfo(float).eps
 MAX_ITERATIONS = 200
 
 
-def solve_increasing(residual, lo, hi, start, *, final_step=None):
+def solve_increasing(residual: Callable[[np.ndarray, np.ndarray], Tuple[np.ndarray, np.ndarray]], lo: np.ndarray,
+                     hi: np.ndarray, start: np.ndarray, *, final_step: Optional[float] = None) -> np.ndarray:
     """Solve ``residual(x) = 0`` elementwise for an increasing residual.
 
     Parameters
@@ -30,6 +33,13 @@ def solve_increasing(residual, lo, hi, start, *, final_step=None):
         ``(|f''| / 2|f'|) * step**2``; callers choose ``final_step`` from a bound
         on that ratio.
 
+    Returns
+    -------
+    ndarray
+        The roots, one per element of ``start``.
+
+    Notes
+    -----
     Newton steps that leave the current bracket, or are not finite, are
     replaced by bisection; the bracket shrinks with every evaluation.
 

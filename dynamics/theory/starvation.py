@@ -28,6 +28,7 @@ from functools import lru_cache
 import numpy as np
 import scipy.special
 import sympy as sp
+from numpy.typing import ArrayLike
 
 import derivations
 from derivations.starvation import (alpha0 as a0_sym, beta0 as b0_sym, delta as d_sym, log_odds as odds_sym,
@@ -51,7 +52,7 @@ HORIZON = 1e6
 HORIZON_GROWTH = 10.0
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1)  # one pair of expressions, compiled once
 def _bounds():
     """The logits of bounds (7) and (D.2), compiled in the log-odds L (computed stably from the confidence).
 
@@ -59,7 +60,7 @@ def _bounds():
     """
     q = derivations.starvation().quantities
     odds = sp.log((1 - d_sym) / d_sym)
-    b7, d2 = (q[name].subs(odds, odds_sym) for name in ("logit bound (7)", "logit bound (D.2)"))
+    b7, d2 = (q[name].subs(odds, odds_sym) for name in ("logit_bound_7", "logit_bound_d2"))
     if d_sym in b7.free_symbols | d2.free_symbols:  # pragma: no cover - guards the substitution
         raise RuntimeError("the starvation bounds are no longer written in log((1-delta)/delta)")
     logit_7 = compile_expr(b7, (odds_sym, lam_sym, n1_sym, n2_sym))
@@ -83,7 +84,7 @@ def _norms(norm1, norm2):
     return require_positive("norm1", norm1), require_positive("norm2", norm2)
 
 
-def bound_7(confidence, lam, *, norm1=1.0, norm2=1.0):
+def bound_7(confidence: ArrayLike, lam: ArrayLike, *, norm1: ArrayLike = 1.0, norm2: ArrayLike = 1.0) -> np.ndarray:
     """Theorem 6.1, general norms: ``P_{t*}((0, x2)) <= sigma(lambda (norm2/norm1)^2 log((1-delta)/delta))``.
 
     It holds from initializations with ``alpha0 >= beta0/lambda`` (any ``beta0 <= 0``
@@ -98,6 +99,11 @@ def bound_7(confidence, lam, *, norm1=1.0, norm2=1.0):
     norm1, norm2 : array_like
         Feature norms ``||x1||``, ``||x2||`` (> 0); 1 gives the paper's Table 1.
 
+    Returns
+    -------
+    ndarray
+        The bound on the probability, in the broadcast shape of the arguments.
+
     Examples
     --------
     >>> round(float(bound_7(0.99, 0.5)), 4)
@@ -110,12 +116,27 @@ def bound_7(confidence, lam, *, norm1=1.0, norm2=1.0):
     return _bounds()[0](scipy.special.logit(confidence), lam, norm1, norm2)
 
 
-def bound_d2(confidence, lam, *, z_star, alpha0, beta0, norm1=1.0, norm2=1.0):
+def bound_d2(confidence: ArrayLike, lam: ArrayLike, *, z_star: ArrayLike, alpha0: ArrayLike, beta0: ArrayLike,
+             norm1: ArrayLike = 1.0, norm2: ArrayLike = 1.0) -> np.ndarray:
     """Theorem D.2, general norms: ``sigma(lambda (norm2/norm1)^2 L + z_{t*} norm2^2 (beta0 - lambda alpha0))``.
 
     ``L = log((1-delta)/delta)``.  The bound needs ``beta0 >= 0`` (for ``beta0 < 0``
     Theorem D.2 gives bound (7) instead, see :func:`bound_7`), so a negative
     ``beta0`` is refused.
+
+    Parameters
+    ----------
+    confidence, lam, norm1, norm2 : array_like
+        As in :func:`bound_7`.
+    z_star : array_like
+        The output weight ``z`` at the stopping time ``t*`` (> 0).
+    alpha0, beta0 : array_like
+        The initial ``alpha`` and ``beta`` (``beta0 >= 0``).
+
+    Returns
+    -------
+    ndarray
+        The bound on the probability, in the broadcast shape of the arguments.
 
     Examples
     --------
@@ -133,7 +154,18 @@ def bound_d2(confidence, lam, *, z_star, alpha0, beta0, norm1=1.0, norm2=1.0):
 
 
 def table1() -> dict:
-    """Bound (7) on the paper's grid: ``{confidence: {lambda: bound}}``."""
+    """Bound (7) on the paper's grid: ``{confidence: {lambda: bound}}``.
+
+    Returns
+    -------
+    dict
+        ``{confidence: {lambda: bound}}`` for :data:`TABLE1_CONFIDENCES` and :data:`TABLE1_LAMBDAS`.
+
+    Examples
+    --------
+    >>> round(table1()[0.99][0.1], 2)  # Table 1: 61%
+    0.61
+    """
     return {c: {lam: float(bound_7(c, lam)) for lam in TABLE1_LAMBDAS} for c in TABLE1_CONFIDENCES}
 
 
@@ -212,8 +244,8 @@ def _integrate_to_stop(model, init, target, lam, norm1, norm2):
     horizon, t_star = FIRST_HORIZON, np.full(len(lam), np.nan)
     while not np.all(np.isfinite(t_star)) and horizon <= HORIZON:  # grow the horizon until every P is reached
         traj = integrate(model, init, [0.0, horizon], parameters=params,
-                         targets={"(x1, 0)": target, "(x1, x2)": target})
-        t_star = np.maximum(traj.hitting_times["(x1, 0)"], traj.hitting_times["(x1, x2)"])  # all of D1
+                         targets={"x1_only": target, "x1_and_x2": target})
+        t_star = np.maximum(traj.hitting_times["x1_only"], traj.hitting_times["x1_and_x2"])  # all of D1
         horizon *= HORIZON_GROWTH
     if not np.all(np.isfinite(t_star)):
         raise RuntimeError(f"P on class 1 did not reach sigma({target}) by flow time {HORIZON:g} (HORIZON); "
@@ -225,7 +257,8 @@ def _integrate_to_stop(model, init, target, lam, norm1, norm2):
     return t_star, at.states[where.ravel(), np.arange(len(lam))]
 
 
-def starved_confidences(confidence, lam, *, alpha0, beta0, z0, norm1=1.0, norm2=1.0) -> tuple:
+def starved_confidences(confidence: float, lam: ArrayLike, *, alpha0: ArrayLike, beta0: ArrayLike, z0: ArrayLike,
+                        norm1: ArrayLike = 1.0, norm2: ArrayLike = 1.0) -> tuple:
     """:func:`starved_confidence` for a batch of initializations, integrated together.
 
     ``lam``, ``alpha0``, ``beta0``, ``z0``, ``norm1`` and ``norm2`` broadcast to
@@ -236,6 +269,21 @@ def starved_confidences(confidence, lam, *, alpha0, beta0, z0, norm1=1.0, norm2=
     both class-1 points and its output weight is positive, which the flow keeps
     once it holds at t = 0: so ``alpha0 > 0``, ``z0 > 0`` and
     ``alpha0 norm1^2 + beta0 norm2^2 > 0`` are required.
+
+    Parameters
+    ----------
+    confidence : float
+        The stopping confidence ``1 - delta``, in (0.5, 1).
+    lam : array_like
+        Fraction of class-1 points carrying x2, in (0, 1].
+    alpha0, beta0, z0 : array_like
+        Initial state (``alpha0 > 0``, ``z0 > 0``).
+    norm1, norm2 : array_like
+        Feature norms (> 0).
+
+    Returns
+    -------
+    tuple of StarvedConfidence
 
     Examples
     --------
@@ -261,14 +309,14 @@ def starved_confidences(confidence, lam, *, alpha0, beta0, z0, norm1=1.0, norm2=
     init = np.stack([alpha0, beta0, z0], axis=1)
     target = float(scipy.special.logit(confidence))
     args = tuple(model.state) + tuple(model.parameters)  # parameters: (lambda, n_1, n_2)
-    logit_of = {name: compile_expr(model.logits[name], args) for name in ("(x1, 0)", "(x1, x2)", "(0, x2)")}
-    done = ((logit_of["(x1, 0)"](alpha0, beta0, z0, lam, norm1, norm2) >= target)
-            & (logit_of["(x1, x2)"](alpha0, beta0, z0, lam, norm1, norm2) >= target))  # already there: t* = 0
+    logit_of = {name: compile_expr(model.logit(name), args) for name in ("x1_only", "x1_and_x2", "x2_only")}
+    done = ((logit_of["x1_only"](alpha0, beta0, z0, lam, norm1, norm2) >= target)
+            & (logit_of["x1_and_x2"](alpha0, beta0, z0, lam, norm1, norm2) >= target))  # already there: t* = 0
     t_star, state = np.zeros(len(lam)), init.copy()
     move = ~done
     if np.any(move):
         t_star[move], state[move] = _integrate_to_stop(model, init[move], target, lam[move], norm1[move], norm2[move])
-    logit_02 = logit_of["(0, x2)"](*state.T, lam, norm1, norm2)
+    logit_02 = logit_of["x2_only"](*state.T, lam, norm1, norm2)
     prob = scipy.special.expit(np.maximum(logit_02, 0.0))  # z > 0: the ReLU output on (0, x2) is max(beta n2^2, 0)
     f7 = bound_7(confidence, lam, norm1=norm1, norm2=norm2)
     fd2 = _bounds()[1](target, lam, state[:, 2], alpha0, beta0, norm1, norm2)
@@ -283,8 +331,18 @@ def starved_confidences(confidence, lam, *, alpha0, beta0, z0, norm1=1.0, norm2=
     return tuple(out)
 
 
-def starved_confidence(confidence, lam, *, alpha0=0.1, beta0=0.1, z0=0.1, norm1=1.0, norm2=1.0) -> StarvedConfidence:
+def starved_confidence(confidence: float, lam: float, *, alpha0: float = 0.1, beta0: float = 0.1, z0: float = 0.1,
+                       norm1: float = 1.0, norm2: float = 1.0) -> StarvedConfidence:
     """Integrate (8) until ``P >= confidence`` on all of D1; report P on (0, x2) and the bounds that apply.
+
+    Parameters
+    ----------
+    confidence, lam, alpha0, beta0, z0, norm1, norm2 : float
+        One number each; see :func:`starved_confidences` (the batch version).
+
+    Returns
+    -------
+    StarvedConfidence
 
     Examples
     --------

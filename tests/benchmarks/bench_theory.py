@@ -28,7 +28,7 @@ def bench_closed_form(rng):
     begin = time.perf_counter()
     fast = dynamics.logit(t, norm=norm, p=freq, u0=start)
     vector_time = (time.perf_counter() - begin) / PAIRS
-    time_of = compile_expr(derivations.two_layer("bce").reductions[0].closed_form.time,
+    time_of = compile_expr(derivations.two_layer("bce").reduction("balanced_class_1").closed_form.time,
                            (u, u0, derivations.two_layer("bce").parameters[0], p))
     sample = rng.choice(PAIRS, LOOP_SAMPLE, replace=False)
     begin = time.perf_counter()
@@ -59,9 +59,9 @@ def bench_batched_modes(rng):
     for k in range(MODES):
         traj = dynamics.integrate(model, init[k], grid, parameters={"n_1": norm[k], "n_2": norm[k], "p": 0.5},
                                   rtol=1e-10, atol=1e-12)
-        separate[:, k] = traj.logits["class 1"][:, 0]
+        separate[:, k] = traj.logits["class_1"][:, 0]
     loop = time.perf_counter() - begin
-    agree = float(np.max(np.abs(together.logits["class 1"] - separate) / separate))
+    agree = float(np.max(np.abs(together.logits["class_1"] - separate) / separate))
     print(f"{MODES} modes: one solve_ivp call {one_call:.2f} s, {MODES} calls {loop:.2f} s -> "
           f"{loop / one_call:.0f}x faster; max rel. difference {agree:.1e}")
 
@@ -69,5 +69,25 @@ def bench_batched_modes(rng):
 if __name__ == "__main__":
     generator = np.random.default_rng(0)
     dynamics.logit(1.0, u0=0.1)  # compile once before timing
+    bench_inverse_table(generator)
     bench_closed_form(generator)
     bench_batched_modes(generator)
+
+
+#: Levels interpolated by :func:`bench_inverse_table`.
+LEVELS = 1_000_000
+
+
+def bench_inverse_table(rng):
+    """Time the inverse-table interpolation that starts Newton in the BCE closed form (Newton's first guess)."""
+    from dynamics.theory import balanced_logit
+
+    psis = balanced_logit._inverse_table()[0]
+    level = np.sinh(rng.uniform(psis[0], psis[-1], LEVELS))
+    balanced_logit._initial_guess(level[:10])  # build the table before timing
+    best = np.inf
+    for _ in range(5):
+        begin = time.perf_counter()
+        balanced_logit._initial_guess(level)
+        best = min(best, time.perf_counter() - begin)
+    print(f"inverse-table interpolation, {LEVELS} levels: {best * 1e9 / LEVELS:.1f} ns/level (best of 5)")
