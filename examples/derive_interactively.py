@@ -17,7 +17,7 @@ m = derivations.two_layer("bce")
 y1, z1 = m.state[:2]
 print("y_1' =", m.flow[y1])
 print("z_1' =", m.flow[z1])
-print("invariant:", m.invariants["class 1"])
+print("invariant:", m.invariants["class_1"])
 
 # 2. The balanced reduction (eq. 14) and its closed form (eq. 15), from sympy.integrate.
 print(m.reduced)

@@ -106,7 +106,7 @@ def _flow_hitting_times(n1, n2, p1, levels, horizon):
         t = np.linspace(0.0, horizon, FLOW_SAMPLES)
         traj = integrate(derivations.two_layer("bce"), _mode_state(n1, n2), t,
                          parameters={"n_1": n1, "n_2": n2, "p": p1})
-        c1, c2 = expit(traj.logits["class 1"][:, 0]), expit(-traj.logits["class 2"][:, 0])
+        c1, c2 = expit(traj.logits["class_1"][:, 0]), expit(-traj.logits["class_2"][:, 0])
         times = np.array([[first_crossing(t, c, level) for level in levels] for c in (c1, c2)])
         if np.all(np.isfinite(times)):
             return times

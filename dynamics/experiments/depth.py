@@ -170,7 +170,7 @@ def _fig4_chain(depth, norm, t, lr, steps, record):
     model, state = derivations.deep(depth), _chain_state(x, W0, layers0, Z0)
 
     def flow_logit(times):
-        return integrate(model, state, times, parameters={"n": norm, "p": 1.0}).logits["class 1"][:, 0]
+        return integrate(model, state, times, parameters={"n": norm, "p": 1.0}).logits["class_1"][:, 0]
 
     on_t, on_run, ahead, behind = evaluate_sorted(flow_logit, t, run.t, run.t * (1 + LOG_TIME_STEP),
                                                   run.t * (1 - LOG_TIME_STEP))
@@ -262,8 +262,8 @@ def _depth_order(confidence, lr):
             W0, layers0, Z0 = init.W0, init.layers0, init.Z0
             hit = integrate(derivations.deep(depth), _chain_state(x, W0, layers0, Z0),
                             [0.0, OVERSHOOT * reduced[i, j]], parameters={"n": ORDER_NORM, "p": 1.0},
-                            targets={"class 1": level})
-            theory[i, j] = float(hit.hitting_times["class 1"][0])
+                            targets={"class_1": level})
+            theory[i, j] = float(hit.hitting_times["class_1"][0])
             crossings = []
             for eta in halved_lrs(lr):
                 chain = train_deep(x[None], np.array([1]), W0, layers0, Z0, lr=eta,

@@ -23,14 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 
 import derivations
-from derivations.symbols import c as c_sym, n1 as n1_sym, p as p_sym, theta0 as theta0_sym
 
 from ..agreement import agreement
 from ..groundtruth.data import cone_points
 from ..groundtruth.training import train
 from ..theory.balanced_logit import time_to_confidence
-from ..theory.compiled import compile_expr
 from ..theory.flow import integrate
+from ..theory.hinge import hinge_stopping_time
 from ..validation import require_positive
 from . import style
 from .claims import TOLERANCES, ClaimRecord, gd_time_criterion, number_key
@@ -186,18 +185,17 @@ def run(*, frequencies: tuple = (1.0, 0.8, 0.2), lr: float = 0.002, seed: int = 
     bce = np.array([time_to_confidence(CONFIDENCES, u0=U0, p=p) for p in frequencies])
     hinge = np.array([time_to_confidence(CONFIDENCES, loss="hinge", u0=U0, p=p) for p in frequencies])
     model = derivations.two_layer("hinge")
-    stop_fn = compile_expr(model.quantities["stopping time (c != 0)"], (c_sym, theta0_sym, n1_sym, p_sym))
     ys, us, stops, flow_stops, gd_stops = [], [], [], [], []
     for c, norm in FIG9_SETTINGS:
         y0 = np.sqrt(c)  # theta0 = 0: y = sqrt(c) cosh(0), z = 0
         parameters = {"n_1": norm, "n_2": norm, "p": 1.0}
         traj = integrate(model, [y0, 0.0, y0, 0.0], FIG9_TIMES, parameters=parameters)
         ys.append(traj.states[:, 0, 0])
-        us.append(traj.logits["class 1"][:, 0])
-        stops.append(float(stop_fn(c, 0.0, norm, 1.0)))
+        us.append(traj.logits["class_1"][:, 0])
+        stops.append(float(hinge_stopping_time(c, 0.0, norm=norm, p=1.0)))
         hit = integrate(model, [y0, 0.0, y0, 0.0], [0.0, FIG9_TIMES[-1]], parameters=parameters,
-                        targets={"class 1": 1.0})
-        flow_stops.append(float(hit.hitting_times["class 1"][0]))
+                        targets={"class_1": 1.0})
+        flow_stops.append(float(hit.hitting_times["class_1"][0]))
         gd_stops.append(_fig9_gd_stop(c, norm, stops[-1], lr))
     gd_stops = np.array(gd_stops)
     err, shift, t_inside, predicted, measured = _many_points(model, lr, rng)

@@ -16,17 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.integrate
 from scipy.special import expit
 
 import derivations
-from derivations.symbols import c as c_sym, n1 as n1_sym, n2 as n2_sym, p as p_sym
 
 from ..groundtruth.initialization import shared_neuron_init
 from ..groundtruth.training import train
-from ..theory.compiled import compile_expr, compile_flow
 from ..theory.flow import integrate
-from ..theory.shared_neuron import WORKED_INITS, classify
+from ..theory.shared_neuron import WORKED_INITS, classify, shared_neuron_fixed_point, shared_neuron_separatrix
 from . import style
 from .claims import TOLERANCES, ClaimRecord, gd_time_criterion, number_key
 from .registry import Experiment
@@ -47,16 +44,6 @@ NEGATIVE_STARTS = ((0.2, 1.0), (0.5, 0.5), (0.1, 1.5))
 THEORY_SAMPLES = 300
 #: About this many GD records per worked initialization (the stride is ``steps // RECORDS``).
 RECORDS = 100
-#: Displacement from the fixed point where the backward integration of the separatrix starts.
-SEPARATRIX_OFFSET = 1e-6
-#: The separatrix is traced until |z| reaches this (or a ReLU coordinate reaches 0).
-SEPARATRIX_EXTENT = 2.5
-#: Eigenvalues of the Jacobian at the fixed point below -STABLE_EIGENVALUE span its stable directions.
-STABLE_EIGENVALUE = 1e-12
-#: Samples per separatrix branch, log-spaced in backward time from SEPARATRIX_FIRST_TIME.
-SEPARATRIX_SAMPLES, SEPARATRIX_FIRST_TIME = 300, 1e-3
-#: Tolerances of the backward integration (tight: the separatrix must stay on its level set to ~1e-8).
-SEPARATRIX_RTOL, SEPARATRIX_ATOL = 1e-10, 1e-12
 
 #: Keyword arguments of :func:`run` at each size (the report's, the examples' and the tests').
 SIZES = {"quick": {"lr": 0.04}, "full": {"lr": 0.01}}
@@ -118,15 +105,13 @@ class SharedNeuronResult:
     lr: float
 
 
-def _fixed_point(c=C_POSITIVE):
-    q = derivations.shared_neuron().quantities
-    args = (c_sym, n1_sym, n2_sym, p_sym)
-    return (float(compile_expr(q["fixed point alpha"], args)(c, NORM1, NORM2, FREQUENCY)),
-            float(compile_expr(q["fixed point beta"], args)(c, NORM1, NORM2, FREQUENCY)), 0.0)
+def _fixed_point(c: float = C_POSITIVE) -> tuple:
+    """The fixed point ``(alpha*, beta*, 0)`` of ODE (4) on the level ``c`` (from the theory room)."""
+    return shared_neuron_fixed_point(c, norm1=NORM1, norm2=NORM2, p=FREQUENCY)
 
 
 def separatrix(c: float = C_POSITIVE, *, length: float = 200.0) -> np.ndarray:
-    """Trace ``C_c`` by integrating ODE (4) backwards in time from the fixed point along its stable directions.
+    """The separatrix ``C_c`` of Fig. 3 at this experiment's norms and frequency.
 
     Parameters
     ----------
@@ -138,26 +123,10 @@ def separatrix(c: float = C_POSITIVE, *, length: float = 200.0) -> np.ndarray:
     Returns
     -------
     ndarray, shape (N, 3)
-        Points ``(alpha, beta, z)`` with ``alpha, beta >= 0`` (empty if the fixed point has no stable direction).
+        Points ``(alpha, beta, z)`` with ``alpha, beta >= 0`` (empty if the fixed point has no stable direction);
+        see :func:`dynamics.theory.shared_neuron.shared_neuron_separatrix`.
     """
-    model = derivations.shared_neuron()
-    rates, jac = compile_flow(model)
-    params = (NORM1, NORM2, FREQUENCY)
-    fp = np.array(_fixed_point(c))
-    J = np.array([[float(jac[i][j](*fp, *params)) for j in range(3)] for i in range(3)])
-    values, vectors = np.linalg.eig(J)
-    branches = []
-    for k in np.flatnonzero(values.real < -STABLE_EIGENVALUE):
-        for sign in (1.0, -1.0):
-            start = fp + sign * SEPARATRIX_OFFSET * vectors[:, k].real
-            leave = lambda t, x: min(x[0], x[1], SEPARATRIX_EXTENT - abs(x[2]))  # noqa: E731
-            leave.terminal = True
-            sol = scipy.integrate.solve_ivp(lambda t, x: [-float(f(*x, *params)) for f in rates], (0, length), start,
-                                            rtol=SEPARATRIX_RTOL, atol=SEPARATRIX_ATOL, dense_output=True,
-                                            events=leave)
-            pts = sol.sol(np.geomspace(SEPARATRIX_FIRST_TIME, sol.t[-1], SEPARATRIX_SAMPLES)).T
-            branches.append(pts[(pts[:, 0] >= 0) & (pts[:, 1] >= 0)])
-    return np.vstack(branches[::-1]) if branches else np.empty((0, 3))
+    return shared_neuron_separatrix(c, norm1=NORM1, norm2=NORM2, p=FREQUENCY, length=length)
 
 
 def _on_level(alpha, beta, c):
@@ -217,7 +186,7 @@ def run(*, horizon: float = 12.0, lr: float = 0.01) -> SharedNeuronResult:
         end = train(X, labels, w.W0, w.Z0, lr=lr, steps=int(round(2 * 2 * horizon / lr)), record_every=steps)
         neg_gd.append(classify(end.preactivations[-1, 0, 0], end.preactivations[-1, 1, 0]))
     theory = {init: worked.states[:, k] for k, init in enumerate(inits)}
-    theory_p = {init: np.column_stack([expit(worked.logits["class 1"][:, k]), expit(-worked.logits["class 2"][:, k])])
+    theory_p = {init: np.column_stack([expit(worked.logits["class_1"][:, k]), expit(-worked.logits["class_2"][:, k])])
                 for k, init in enumerate(inits)}
     outcomes = {init: classify(*worked.states[-1, k, :2]) for k, init in enumerate(inits)}
     return SharedNeuronResult(

@@ -113,7 +113,7 @@ def _flow_state(model, y0, z0, norm, p):
     """``(y, u)`` of class 1 along the derived flow (integrated), as a function of flow times."""
     def at(times):
         traj = integrate(model, [y0, z0, y0, -z0], times, parameters={"n_1": norm, "n_2": norm, "p": p})
-        return np.column_stack([traj.states[:, 0, 0], traj.logits["class 1"][:, 0]])
+        return np.column_stack([traj.states[:, 0, 0], traj.logits["class_1"][:, 0]])
     return at
 
 
@@ -121,7 +121,7 @@ def _flow_logit(model, y0, z0, norm, p):
     """The class-1 logit of the derived flow (integrated) as a function of flow time."""
     def at(times):
         return integrate(model, [y0, z0, y0, -z0], times, parameters={"n_1": norm, "n_2": norm, "p": p}
-                         ).logits["class 1"][:, 0]
+                         ).logits["class_1"][:, 0]
     return at
 
 
