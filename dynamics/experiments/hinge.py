@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 
 import derivations
 from derivations.symbols import c as c_sym, n1 as n1_sym, p as p_sym, theta0 as theta0_sym
@@ -214,10 +215,18 @@ def _fig9_key(c, norm) -> str:
     return f"c={number_key(c)},norm={number_key(norm)}"
 
 
-def figures(result: HingeResult) -> dict:
-    """Fig. 5 Right (times to confidence) and Fig. 9 (y_t, u_t and the stopping times).
+def figures(result: HingeResult) -> dict[str, Figure]:
+    """Draw Fig. 5 Right (times to confidence) and Fig. 9 (y_t, u_t and the stopping times).
 
-    Returns ``{"fig5_fig9_hinge": Figure}``, drawn without pyplot.
+    Parameters
+    ----------
+    result : HingeResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        ``{"fig5_fig9_hinge": Figure}``, drawn without pyplot (no backend is selected).
     """
     fig, axes = style.new_figure(1, 3, figsize=(13, 3.8))
     for i, p in enumerate(result.frequencies):
@@ -240,8 +249,21 @@ def figures(result: HingeResult) -> dict:
     return {"fig5_fig9_hinge": fig}
 
 
-def claims(result: HingeResult) -> list:
-    """``hinge_fig9`` (GD stopping times), ``hinge_vs_bce_time`` (Fig. 5 Right) and ``hinge_many_points`` (C.2)."""
+def claims(result: HingeResult) -> list[ClaimRecord]:
+    """State the claims ``hinge_fig9``, ``hinge_vs_bce_time`` and ``hinge_many_points``.
+
+    ``hinge_fig9``: GD stopping times; ``hinge_vs_bce_time``: Fig. 5 Right; ``hinge_many_points``: App. C.2.
+
+    Parameters
+    ----------
+    result : HingeResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``hinge_fig9``, ``hinge_vs_bce_time``, ``hinge_many_points`` (in this order).
+    """
     keys = [_fig9_key(c, norm) for c, norm in result.fig9_settings]
     err = float(np.max(np.abs(result.fig9_gd_stop - result.fig9_flow_stop) / result.fig9_flow_stop))
     closed = float(np.max(np.abs(result.fig9_stop - result.fig9_flow_stop) / result.fig9_stop))

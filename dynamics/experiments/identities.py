@@ -17,6 +17,7 @@ from functools import partial
 
 import derivations
 from derivations import ClaimResult
+from matplotlib.figure import Figure
 
 from .claims import ClaimRecord
 from .registry import Experiment
@@ -119,19 +120,35 @@ def run(models: tuple = tuple(MODELS)) -> IdentitiesResult:
     return IdentitiesResult(tuple(out))
 
 
-def figures(result: IdentitiesResult) -> dict:
-    """No figure: the identities are proofs.
+def figures(result: IdentitiesResult) -> dict[str, Figure]:
+    """Draw no figure: the identities are proofs.
+
+    Parameters
+    ----------
+    result : IdentitiesResult
+        A result of :func:`run`.
 
     Returns
     -------
-    dict
-        ``{}``.
+    dict of str to matplotlib.figure.Figure
+        ``{}``: this experiment has no figure.
     """
     return {}
 
 
-def claims(result: IdentitiesResult) -> list:
-    """``derived_<model>_<loss>_<state size>`` for each model: every derived identity holds."""
+def claims(result: IdentitiesResult) -> list[ClaimRecord]:
+    """State one claim ``derived_<model>_<loss>_<state size>`` per model: every derived identity holds.
+
+    Parameters
+    ----------
+    result : IdentitiesResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        One per model of the result.
+    """
     out = []
     for m in result.models:
         failed = m.failed

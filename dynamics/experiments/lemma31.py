@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from . import style
 from .claims import ClaimRecord
@@ -190,9 +191,22 @@ def run(*, datasets: int, losses=("bce", "hinge"), n_per_class=(10, 10), dimensi
 SIZES = {"quick": {"datasets": 2}, "full": {"datasets": 5}}
 
 
-def figures(result: Lemma31Result) -> dict:
-    """``{"lemma31_finite_lr": Figure}``: pattern and sign changes over training under H1-H3 (0, as the lemma
-    says) and in the control that breaks H2; and the class margins, which grow all along."""
+def figures(result: Lemma31Result) -> dict[str, Figure]:
+    """Draw pattern and sign changes over training, and the class margins.
+
+    Changes under H1-H3 (0, as the lemma says) and in the control that breaks H2; and the class margins,
+    which grow all along.
+
+    Parameters
+    ----------
+    result : Lemma31Result
+        A result of :func:`run`.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        ``{"lemma31_finite_lr": Figure}``, drawn without pyplot (no backend is selected).
+    """
     fig, axes = style.new_figure(1, 3, figsize=(13, 3.8))
     sat, ctl = result.satisfying, result.control
     datasets = sat.pattern_changes.shape[0]
@@ -223,8 +237,19 @@ def figures(result: Lemma31Result) -> dict:
     return {"lemma31_finite_lr": fig}
 
 
-def claims(result: Lemma31Result) -> list:
-    """The claim ``lemma31_finite_lr``: no pattern change, sign change or cross-class update under H1-H3."""
+def claims(result: Lemma31Result) -> list[ClaimRecord]:
+    """State the claim ``lemma31_finite_lr``: no pattern change, sign change or cross-class update under H1-H3.
+
+    Parameters
+    ----------
+    result : Lemma31Result
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``lemma31_finite_lr``.
+    """
     sat = result.satisfying
     changed, signs = int(sat.pattern_changes.sum()), int(sat.sign_changes.sum())
     cross = int(sat.cross_class_updates.sum())

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from . import style
 from .claims import TOLERANCES, ClaimRecord, number_key
@@ -147,9 +148,21 @@ def run(*, lrs) -> LrOrderResult:
 SIZES = {"quick": {"lrs": (0.2, 0.1, 0.05)}, "full": {"lrs": (0.2, 0.1, 0.05, 0.025)}}
 
 
-def figures(result: LrOrderResult) -> dict:
-    """``{"gd_vs_theory_order": Figure}``: |GD - theory| against the learning rate on log-log axes, per model,
-    with a slope-1 reference line through each model's smallest learning rate."""
+def figures(result: LrOrderResult) -> dict[str, Figure]:
+    """Draw |GD - theory| against the learning rate on log-log axes, per model.
+
+    A slope-1 reference line goes through each model's smallest learning rate.
+
+    Parameters
+    ----------
+    result : LrOrderResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        ``{"gd_vs_theory_order": Figure}``, drawn without pyplot (no backend is selected).
+    """
     fig, ax = style.new_figure(figsize=(6.5, 4.2))
     for i, (model, lrs, err, slope) in enumerate(zip(result.models, result.lrs, result.errors, result.slopes)):
         ax.plot(lrs, err, label=f"GD, {model} (slope {slope:.3f})", **style.markers(i))
@@ -162,8 +175,19 @@ def figures(result: LrOrderResult) -> dict:
     return {"gd_vs_theory_order": fig}
 
 
-def claims(result: LrOrderResult) -> list:
-    """The claim ``gd_vs_theory_order``: every log-log slope within ``TOLERANCES["order_slope"]`` of 1."""
+def claims(result: LrOrderResult) -> list[ClaimRecord]:
+    """State the claim ``gd_vs_theory_order``: every log-log slope within ``TOLERANCES["order_slope"]`` of 1.
+
+    Parameters
+    ----------
+    result : LrOrderResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``gd_vs_theory_order``.
+    """
     slopes = dict(zip(result.models, map(float, result.slopes)))
     worst = max(abs(s - 1) for s in slopes.values())
     lrs = result.lrs[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 from scipy.special import softmax
 
 from . import style
@@ -153,9 +154,21 @@ def run(*, classes: int, steps: int, per_class=(1, 2, 3, 4), norms=(0.6, 0.9, 1.
 SIZES = {"quick": {"classes": 4, "steps": 600}, "full": {"classes": 4, "steps": 600}}
 
 
-def figures(result: MulticlassResult) -> dict:
-    """``{"lemma_a1_multiclass": Figure}``: each class's confidence trained with all classes (lines) and alone
-    (markers); classes numbered 1..C."""
+def figures(result: MulticlassResult) -> dict[str, Figure]:
+    """Draw each class's confidence trained with all classes (lines) and alone (markers).
+
+    Classes are numbered 1..C.
+
+    Parameters
+    ----------
+    result : MulticlassResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        ``{"lemma_a1_multiclass": Figure}``, drawn without pyplot (no backend is selected).
+    """
     fig, ax = style.new_figure(figsize=(7, 4.2))
     for k in range(result.classes):
         ax.plot(result.t, result.confidences[:, k],
@@ -170,8 +183,19 @@ def figures(result: MulticlassResult) -> dict:
     return {"lemma_a1_multiclass": fig}
 
 
-def claims(result: MulticlassResult) -> list:
-    """The claim ``multiclass_lemma_a1``: patterns, signs and rows exact, and joint = alone up to rounding."""
+def claims(result: MulticlassResult) -> list[ClaimRecord]:
+    """State the claim ``multiclass_lemma_a1``: patterns, signs and rows exact, and joint = alone up to rounding.
+
+    Parameters
+    ----------
+    result : MulticlassResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``multiclass_lemma_a1``.
+    """
     alone_equals_joint = result.alone_vs_joint <= TOLERANCES["exact"]
     passed = result.patterns_fixed and result.signs_preserved and result.rows_untouched and alone_equals_joint
     return [ClaimRecord("multiclass_lemma_a1", "§10, Lemma A.1",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
 
 import derivations
 
@@ -154,13 +155,18 @@ def run(*, norm: float = 0.7, grid: int = 41, extent: float = 1.0, horizon: floa
                               counted=int(away.sum()), flow_lines=lines, horizon=horizon, lr=lr)
 
 
-def figures(result: PhaseDiagramResult) -> dict:
-    """Fig. 2 Left: theory regions with flow lines beside the regions GD ends in.
+def figures(result: PhaseDiagramResult) -> dict[str, Figure]:
+    """Draw Fig. 2 Left: theory regions with flow lines beside the regions GD ends in.
+
+    Parameters
+    ----------
+    result : PhaseDiagramResult
+        A result of :func:`run`.
 
     Returns
     -------
-    dict
-        ``{"fig2_phase_diagram": Figure}``.
+    dict of str to matplotlib.figure.Figure
+        ``{"fig2_phase_diagram": Figure}``, drawn without pyplot (no backend is selected).
     """
     fig, axes = style.new_figure(1, 2, figsize=(11, 4.5), sharey=True)
     extent = (result.z0[0], result.z0[-1], result.y0[0], result.y0[-1])
@@ -182,8 +188,19 @@ def figures(result: PhaseDiagramResult) -> dict:
     return {"fig2_phase_diagram": fig}
 
 
-def claims(result: PhaseDiagramResult) -> list:
-    """``phase_diagram_agreement``: the GD sweep ends in the regions the theory predicts."""
+def claims(result: PhaseDiagramResult) -> list[ClaimRecord]:
+    """State the claim ``phase_diagram_agreement``: the GD sweep ends in the regions the theory predicts.
+
+    Parameters
+    ----------
+    result : PhaseDiagramResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``phase_diagram_agreement``.
+    """
     return [ClaimRecord(
         "phase_diagram_agreement", "§5, Fig. 2 Left",
         "regions frozen/success/stalls/dies predicted by theory match a batched GD sweep",

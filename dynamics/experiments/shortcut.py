@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 from scipy.special import expit
 
 from ..groundtruth.training import train, two_layer_logits
@@ -194,10 +195,18 @@ def run(*, lam: float = 0.1, confidence: float = 0.99, n_class: int = 200, noise
         trajectory_t=t_all[keep], trajectory_min_confidence=worst_all[keep])
 
 
-def figures(result: ShortcutResult) -> dict:
-    """The synthetic shortcut (Table 2 analogue): training to confidence, then probes with one feature.
+def figures(result: ShortcutResult) -> dict[str, Figure]:
+    """Draw the synthetic shortcut (Table 2 analogue): training to confidence, then probes with one feature.
 
-    Returns ``{"table2_shortcut": Figure}``, drawn without pyplot.
+    Parameters
+    ----------
+    result : ShortcutResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        ``{"table2_shortcut": Figure}``, drawn without pyplot (no backend is selected).
     """
     fig, axes = style.new_figure(1, 2, figsize=(11, 3.8))
     axes[0].plot(result.trajectory_t, result.trajectory_min_confidence, color="black", label="worst training point")
@@ -216,8 +225,19 @@ def figures(result: ShortcutResult) -> dict:
     return {"table2_shortcut": fig}
 
 
-def claims(result: ShortcutResult) -> list:
-    """``shortcut_synthetic``: the rare feature alone gets little confidence, of the size ODE (8) predicts."""
+def claims(result: ShortcutResult) -> list[ClaimRecord]:
+    """State the claim ``shortcut_synthetic``: the rare feature alone gets little confidence, of the size ODE (8) predicts.
+
+    Parameters
+    ----------
+    result : ShortcutResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``shortcut_synthetic``.
+    """
     gap = abs(result.rare_only_confidence - result.theory_confidence)
     return [ClaimRecord(
         "shortcut_synthetic", "§9, Table 2 analogue",

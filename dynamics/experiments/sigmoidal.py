@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 from scipy.special import expit
 
 import derivations
@@ -204,13 +205,18 @@ def run(settings: tuple = DEFAULT_SETTINGS, *, horizon: float = 120.0, lr: float
         gd_collapse_error=tuple(collapse), lr=lr)
 
 
-def figures(result: SigmoidalResult) -> dict:
-    """Fig. 2 Right: ``y_t`` and ``P_t`` per (c, ||x||, p), GD overlaid; right panel: the master-curve collapse.
+def figures(result: SigmoidalResult) -> dict[str, Figure]:
+    """Draw Fig. 2 Right: ``y_t`` and ``P_t`` per (c, ||x||, p), GD overlaid; right panel: the master-curve collapse.
+
+    Parameters
+    ----------
+    result : SigmoidalResult
+        A result of :func:`run`.
 
     Returns
     -------
-    dict
-        ``{"fig2_sigmoidal": Figure}``.
+    dict of str to matplotlib.figure.Figure
+        ``{"fig2_sigmoidal": Figure}``, drawn without pyplot (no backend is selected).
     """
     fig, axes = style.new_figure(1, 3, figsize=(13, 3.8))
     for i, (c, norm, p) in enumerate(result.settings):
@@ -235,8 +241,19 @@ def figures(result: SigmoidalResult) -> dict:
     return {"fig2_sigmoidal": fig}
 
 
-def claims(result: SigmoidalResult) -> list:
-    """``norm_frequency_collapse`` and ``sigmoidal_gd_agreement`` (Sec. 3.2, eq. (3), Fig. 2 Right)."""
+def claims(result: SigmoidalResult) -> list[ClaimRecord]:
+    """State the claims ``norm_frequency_collapse`` and ``sigmoidal_gd_agreement`` (Sec. 3.2, eq. (3), Fig. 2 Right).
+
+    Parameters
+    ----------
+    result : SigmoidalResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``norm_frequency_collapse``, ``sigmoidal_gd_agreement`` (in this order).
+    """
     collapse = max(result.gd_collapse_error)
     worst = max(result.gd_time_error)
     return [

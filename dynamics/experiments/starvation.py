@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 from scipy.special import expit
 
 from ..groundtruth.data import starvation_data
@@ -210,10 +211,18 @@ def run(*, lambdas: tuple = LAMBDAS, confidence: float = 0.99, lr: float = 0.05)
         gd_probability_error=float(np.max(np.abs(gd - ode_fair))), lr=lr)
 
 
-def figures(result: StarvationResult) -> dict:
-    """Figs. 10 and 6 (bounds (7) and (D.2) against 1 - delta) and the values at ``confidence`` side by side.
+def figures(result: StarvationResult) -> dict[str, Figure]:
+    """Draw Figs. 10 and 6 (bounds (7) and (D.2) against 1 - delta) and the values at ``confidence`` side by side.
 
-    Returns ``{"fig6_table1_starvation": Figure}``, drawn without pyplot.
+    Parameters
+    ----------
+    result : StarvationResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        ``{"fig6_table1_starvation": Figure}``, drawn without pyplot (no backend is selected).
     """
     fig, axes = style.new_figure(1, 3, figsize=(13, 3.8))
     for i, lam in enumerate(result.lambdas):
@@ -235,9 +244,22 @@ def figures(result: StarvationResult) -> dict:
     return {"fig6_table1_starvation": fig}
 
 
-def claims(result: StarvationResult) -> list:
-    """``table1`` (the printed table), ``starvation_fair_init`` (ODE (8) vs GD) and
-    ``starvation_bound7_satisfying_init`` (ODE (8) under bound (7))."""
+def claims(result: StarvationResult) -> list[ClaimRecord]:
+    """State the claims ``table1``, ``starvation_fair_init`` and ``starvation_bound7_satisfying_init``.
+
+    ``table1``: the printed table; ``starvation_fair_init``: ODE (8) against GD;
+    ``starvation_bound7_satisfying_init``: ODE (8) under bound (7).
+
+    Parameters
+    ----------
+    result : StarvationResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``table1``, ``starvation_fair_init``, ``starvation_bound7_satisfying_init`` (in this order).
+    """
     derived = {c: dict(zip(result.table1_lambdas, map(float, row)))
                for c, row in zip(result.table1_confidences, result.table1)}
     err = max(abs(round(derived[c][lam], TABLE1_DECIMALS) - PRINTED_TABLE1[c][lam])
