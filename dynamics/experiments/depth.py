@@ -184,9 +184,9 @@ def _fig4_chain(depth, norm, t, lr, steps, record):
                 agree=agreement(expit(on_run), expit(run.logits[:, 0])))
 
 
-def run(settings: tuple = DEFAULT_SETTINGS, *, horizon: float = 10.0, lr: float = 0.01,
-        depths: tuple = tuple(range(2, 17)), norms: tuple = (0.1, 0.5, 1.0), confidence: float = 0.99,
-        points: int = 201) -> DepthResult:
+def run(settings: tuple[tuple[int, float], ...] = DEFAULT_SETTINGS, *, horizon: float = 10.0, lr: float = 0.01,
+        depths: tuple[int, ...] = tuple(range(2, 17)), norms: tuple[float, ...] = (0.1, 0.5, 1.0),
+        confidence: float = 0.99, points: int = 201) -> DepthResult:
     """Eq. (5) vs GD on real deep chains, the time to confidence against depth, and the measured depth order.
 
     Parameters
@@ -211,6 +211,14 @@ def run(settings: tuple = DEFAULT_SETTINGS, *, horizon: float = 10.0, lr: float 
     DepthResult
         Its shapes depend on the lengths of ``settings``, ``depths`` and ``norms`` only; the GD time axis is the
         runs' own recorded times, whatever ``lr``.
+
+    Raises
+    ------
+    ValueError
+        If ``settings`` is empty; ``horizon`` or ``lr`` is not a finite number > 0; ``points`` is not an
+        integer >= 2; or ``lr`` is so large that GD takes no step before ``horizon`` (``round(horizon / lr) < 1``).
+    TypeError
+        If ``horizon`` or ``lr`` is not a number.
     """
     if not settings:
         raise ValueError("settings must hold at least one (depth, norm) pair, got an empty sequence")

@@ -166,7 +166,7 @@ def _many_points(model, lr, rng):
     return float(err), shift, coarse.t[inside], on_t[inside], coarse.logits[inside]
 
 
-def run(*, frequencies: tuple = (1.0, 0.8, 0.2), lr: float = 0.002, seed: int = 4) -> HingeResult:
+def run(*, frequencies: tuple[float, ...] = (1.0, 0.8, 0.2), lr: float = 0.002, seed: int = 4) -> HingeResult:
     """Hinge vs BCE times to confidence, Fig. 9 in theory and gradient descent, and App. C.2 many points.
 
     Parameters
@@ -181,6 +181,14 @@ def run(*, frequencies: tuple = (1.0, 0.8, 0.2), lr: float = 0.002, seed: int = 
     Returns
     -------
     HingeResult
+        Theory and GD of Fig. 9, the Fig. 5 Right times to confidence, and the App. C.2 check.
+
+    Raises
+    ------
+    ValueError
+        If ``lr`` is not a finite number > 0.
+    TypeError
+        If ``lr`` is not a number.
     """
     lr = float(require_positive("lr", lr))
     rng = np.random.default_rng(seed)

@@ -90,7 +90,7 @@ class IdentitiesResult:
     models: tuple[ModelProofs, ...]
 
 
-def run(models: tuple = tuple(MODELS)) -> IdentitiesResult:
+def run(models: tuple[str, ...] = tuple(MODELS)) -> IdentitiesResult:
     """Build each model (cached by :mod:`derivations`) and prove every identity it claims.
 
     Parameters
@@ -101,11 +101,14 @@ def run(models: tuple = tuple(MODELS)) -> IdentitiesResult:
     Returns
     -------
     IdentitiesResult
+        One :class:`ModelProofs` per label, in the order given.
 
     Raises
     ------
     ValueError
         A label that is not one of :data:`MODELS`.
+    TypeError
+        ``models`` is one string rather than a tuple of labels.
     """
     if isinstance(models, str):
         raise TypeError(f"models must be a tuple of model labels, not one string; got {models!r}")

@@ -11,6 +11,7 @@ breaks H2, to show what the counts look like when the lemma does not apply.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,7 +146,8 @@ def _counts(seeds, noise, *, losses, n_per_class, dimension, half_angle, lr, ste
     return counts, t
 
 
-def run(*, datasets: int, losses=("bce", "hinge"), n_per_class=(10, 10), dimension: int = 6,
+def run(*, datasets: int, losses: Sequence[str] = ("bce", "hinge"), n_per_class: tuple[int, int] = (10, 10),
+        dimension: int = 6,
         half_angle: float = 0.4, init_noise: float = INIT_NOISE, lr: float = 0.5, steps: int = 300,
         record_every: int = 10) -> Lemma31Result:
     """Gradient descent on random cone data under H1-H3: count pattern changes, sign changes, cross-class updates.
@@ -172,6 +174,7 @@ def run(*, datasets: int, losses=("bce", "hinge"), n_per_class=(10, 10), dimensi
     Returns
     -------
     Lemma31Result
+        The counts per loss under H1-H3 and in the control, and the parameters.
 
     Raises
     ------

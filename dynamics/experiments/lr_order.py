@@ -11,9 +11,11 @@ balanced logit :func:`dynamics.theory.balanced_logit.logit`.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from matplotlib.figure import Figure
 
 from . import style
@@ -42,8 +44,20 @@ DEEP_NORM, DEEP_DEPTH, DEEP_U0, DEEP_HORIZON = 0.8, 3, 0.1, 3.0
 DEEP_LR_FACTOR = 0.5
 
 
-def log_log_slope(lrs, errors) -> float:
+def log_log_slope(lrs: ArrayLike, errors: ArrayLike) -> float:
     """Least-squares slope of ``log |errors|`` against ``log lrs`` (1 for an error proportional to lr).
+
+    Parameters
+    ----------
+    lrs : array_like, shape (M,)
+        Learning rates (> 0), at least two.
+    errors : array_like, shape (M,)
+        The error measured at each learning rate (nonzero; its sign is ignored).
+
+    Returns
+    -------
+    float
+        The slope of the degree-1 least-squares fit.
 
     Examples
     --------
@@ -114,7 +128,7 @@ def _deep(loss, depth, lrs):
     return out
 
 
-def run(*, lrs) -> LrOrderResult:
+def run(*, lrs: Sequence[float]) -> LrOrderResult:
     """Gradient descent at each learning rate against the theory at a fixed flow time, for every model.
 
     Parameters
@@ -125,11 +139,12 @@ def run(*, lrs) -> LrOrderResult:
     Returns
     -------
     LrOrderResult
+        Per model (rows of :data:`MODELS`), the learning rates used, the flow time reached, GD and theory.
 
     Raises
     ------
     ValueError
-        If fewer than 2 learning rates are given (a slope needs two).
+        If ``lrs`` is not one-dimensional or has fewer than 2 learning rates (a slope needs two).
     """
     lrs = np.asarray(lrs, dtype=float)
     if lrs.ndim != 1 or lrs.size < 2:

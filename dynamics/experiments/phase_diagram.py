@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
+from numpy.typing import ArrayLike
 from matplotlib.figure import Figure
 
 import derivations
@@ -44,7 +45,7 @@ FLOW_LINE_TIME, FLOW_LINE_SAMPLES = 40.0, 400
 SIZES = {"quick": {"grid": 31}, "full": {"grid": 61}}
 
 
-def theory_region(z0, y0, norm) -> np.ndarray:
+def theory_region(z0: ArrayLike, y0: ArrayLike, norm: float) -> np.ndarray:
     """Region predicted by Sec. 3.3 for a class-1 point: frozen / success / stalls / dies (codes 0..3).
 
     Parameters
@@ -57,7 +58,13 @@ def theory_region(z0, y0, norm) -> np.ndarray:
     Returns
     -------
     ndarray of int
-        Codes indexing :data:`REGIONS`.
+        Codes indexing :data:`REGIONS`: 0 when ``y0 <= 0``; else 1 when ``y0 > -norm z0``, 2 on the boundary
+        ``y0 = -norm z0`` (to rounding), 3 below it.
+
+    Examples
+    --------
+    >>> [REGIONS[k] for k in theory_region([1.0, -1.0, 1.0], [0.5, 0.5, -0.2], 1.0)]
+    ['success', 'dies', 'frozen']
     """
     z0, y0 = np.asarray(z0, float), np.asarray(y0, float)
     alive = np.where(y0 > -norm * z0, 1, np.where(np.isclose(y0, -norm * z0), 2, 3))
@@ -127,6 +134,7 @@ def run(*, norm: float = 0.7, grid: int = 41, extent: float = 1.0, horizon: floa
     Returns
     -------
     PhaseDiagramResult
+        The grid, the predicted and the GD-reached regions, and their agreement.
     """
     values = np.linspace(-extent, extent, grid)
     Z0g, Y0g = np.meshgrid(values, values)  # rows: y0, columns: z0

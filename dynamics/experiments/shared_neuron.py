@@ -179,6 +179,8 @@ def run(*, horizon: float = 12.0, lr: float = 0.01) -> SharedNeuronResult:
     Returns
     -------
     SharedNeuronResult
+        The fixed point and separatrix, trajectories for c > 0 and c < 0, and theory against GD on the worked
+        initializations (outcomes and time discrepancies).
     """
     model = derivations.shared_neuron()
     params = {"n_1": NORM1, "n_2": NORM2, "p": FREQUENCY}

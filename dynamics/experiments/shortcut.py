@@ -113,7 +113,8 @@ def _class1_probability(points, W, Z) -> np.ndarray:
 
 
 def run(*, lam: float = 0.1, confidence: float = 0.99, n_class: int = 200, noise: float = 0.05, hidden: int = 8,
-        lr: float = 0.05, seed: int = 11, max_steps: int = 100_000, init: tuple = INIT) -> ShortcutResult:
+        lr: float = 0.05, seed: int = 11, max_steps: int = 100_000,
+        init: tuple[float, float, float] = INIT) -> ShortcutResult:
     """Train to ``confidence`` on the frequent and the rare feature, then probe each feature alone.
 
     Parameters
@@ -140,6 +141,17 @@ def run(*, lam: float = 0.1, confidence: float = 0.99, n_class: int = 200, noise
     Returns
     -------
     ShortcutResult
+        Training accuracy and trajectory, the confidences of the one-feature probes, and the theory's
+        prediction with bound (7).
+
+    Raises
+    ------
+    ValueError
+        If ``lr`` is not a finite number > 0 or ``hidden`` is not an integer >= 2.
+    TypeError
+        If ``lr`` is not a number.
+    RuntimeError
+        If the network has not reached ``confidence`` within ``max_steps`` steps.
     """
     lr = float(require_positive("lr", lr))
     if isinstance(hidden, bool) or not isinstance(hidden, (int, np.integer)) or hidden < 2:
