@@ -238,7 +238,7 @@ def figures(result: ShortcutResult) -> dict[str, Figure]:
 
 
 def claims(result: ShortcutResult) -> list[ClaimRecord]:
-    """State the claim ``shortcut_synthetic``: the rare feature alone gets little confidence, of the size ODE (8) predicts.
+    """State the claim ``shortcut_synthetic``: the rare feature alone gets little confidence, as ODE (8) predicts.
 
     Parameters
     ----------
