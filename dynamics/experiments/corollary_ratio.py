@@ -209,7 +209,7 @@ def _setting_key(setting) -> str:
 
 
 def claims(result: CorollaryResult) -> list[ClaimRecord]:
-    """State the claim ``cor33_ratio``: the corollary's ratio equals the exact one; GD matches the flow's times and ratio.
+    """State the claim ``cor33_ratio``: the corollary's ratio is the exact one; GD matches the flow's times and ratio.
 
     Parameters
     ----------
