@@ -611,6 +611,15 @@ def report_folder(path: str | os.PathLike, *, force: bool, run_id: str) -> Itera
     ------
     OutputFolderError
         See :func:`check_report_folder` (checked before and after the build).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as parent:
+    ...     with report_folder(Path(parent) / "report", force=False, run_id="example") as build:
+    ...         _ = write_text_atomic(build / "notes.txt", "a report")
+    ...     sorted(entry.name for entry in (Path(parent) / "report").iterdir())
+    ['.learning-dynamics-run', 'notes.txt']
     """
     path = Path(os.path.abspath(path))
     check_report_folder(path, force=force)

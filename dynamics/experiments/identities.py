@@ -135,6 +135,11 @@ def figures(result: IdentitiesResult) -> dict[str, Figure]:
     -------
     dict of str to matplotlib.figure.Figure
         ``{}``: this experiment has no figure.
+
+    Examples
+    --------
+    >>> figures(IdentitiesResult(models=()))
+    {}
     """
     return {}
 
@@ -151,6 +156,11 @@ def claims(result: IdentitiesResult) -> list[ClaimRecord]:
     -------
     list of ClaimRecord
         One per model of the result.
+
+    Examples
+    --------
+    >>> claims(IdentitiesResult(models=()))
+    []
     """
     out = []
     for m in result.models:

@@ -124,6 +124,14 @@ def run(*, classes: int, steps: int, per_class: Sequence[int] = (1, 2, 3, 4),
     ------
     dynamics.groundtruth.assumptions.AssumptionError
         If the data or initialization violates H4-H6.
+
+    Examples
+    --------
+    >>> result = run(classes=2, steps=10)
+    >>> bool(result.patterns_fixed), bool(result.signs_preserved), bool(result.rows_untouched)
+    (True, True, True)
+    >>> result.confidences.shape  # steps + 1 records, one column per class
+    (11, 2)
     """
     rng = np.random.default_rng(seed)
     per_class, norms = tuple(per_class)[:classes], tuple(norms)[:classes]
@@ -172,6 +180,11 @@ def figures(result: MulticlassResult) -> dict[str, Figure]:
     -------
     dict of str to matplotlib.figure.Figure
         ``{"lemma_a1_multiclass": Figure}``, drawn without pyplot (no backend is selected).
+
+    Examples
+    --------
+    >>> list(figures(run(classes=2, steps=10)))
+    ['lemma_a1_multiclass']
     """
     fig, ax = style.new_figure(figsize=(7, 4.2))
     for k in range(result.classes):
@@ -199,6 +212,11 @@ def claims(result: MulticlassResult) -> list[ClaimRecord]:
     -------
     list of ClaimRecord
         ``multiclass_lemma_a1``.
+
+    Examples
+    --------
+    >>> [claim.id for claim in claims(run(classes=2, steps=10))]
+    ['multiclass_lemma_a1']
     """
     alone_equals_joint = result.alone_vs_joint <= TOLERANCES["exact"]
     passed = result.patterns_fixed and result.signs_preserved and result.rows_untouched and alone_equals_joint
