@@ -35,6 +35,7 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Sequence
 
 __all__ = ["main", "build_parser", "MAX_POINTS", "MAX_DEEP_POINTS", "MAX_STEPS", "MAX_RECORDED_VALUES",
            "MAX_DATA_VALUES", "MAX_WORK", "MAX_ABS_LOGIT",
@@ -586,8 +587,34 @@ def _on_sigterm(signum, frame):
     raise _Interrupted()
 
 
-def main(argv=None) -> int:
-    """Entry point of the ``learning-dynamics`` console script; returns the exit status."""
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``learning-dynamics`` command line (the console script's entry point); return the exit status.
+
+    Errors are reported on stderr as one line and returned as the exit statuses listed in the module
+    docstring rather than raised; the parser's exit (``--help``, ``--version``, a bad argument) is
+    returned as its code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name (default ``sys.argv[1:]``), e.g. ``["reproduce", "--quick"]``.
+        ``--traceback`` anywhere in them (or the environment variable :data:`TRACEBACK_ENV` set to anything
+        but ``""`` or ``"0"``) prints the traceback of an internal error.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, :data:`EXIT_FAILURE` (1) when the command ran but failed (a claim
+        failed, gradient descent diverged, an output could not be written, an internal error),
+        :data:`EXIT_USAGE` (2) for a usage error, :data:`EXIT_INTERRUPTED` (130) or
+        :data:`EXIT_TERMINATED` (143) when interrupted, :data:`EXIT_BROKEN_PIPE` (141) when the reader of
+        standard output went away.
+
+    Examples
+    --------
+    >>> main(["no-such-command"])  # a usage error: one line on stderr
+    2
+    """
     from .groundtruth.training import TrainingDiverged
 
     argv = sys.argv[1:] if argv is None else list(argv)

@@ -49,9 +49,12 @@ import sys
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["write_text_atomic", "write_bytes_atomic", "write_json_atomic", "output_target", "OutputTargetError",
            "OutputFolderError", "report_folder", "check_report_folder", "scratch_folder", "RUN_MARKER",
@@ -95,8 +98,22 @@ class OutputFolderError(FileExistsError):
 
 # --------------------------------------------------------------------------- output files
 
-def output_target(path) -> str:
-    """What writing ``path`` would do: ``"stdout"``, ``"file"`` (atomic) or ``"stream"`` (write-through).
+def output_target(path: str | os.PathLike) -> str:
+    """Tell what writing ``path`` would do: ``"stdout"``, ``"file"`` (atomic) or ``"stream"`` (write-through).
+
+    Nothing is written; the path is only examined (links are examined, not followed blindly).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The output path.
+
+    Returns
+    -------
+    str
+        ``"stdout"`` when ``path`` is this process's standard output, ``"stream"``
+        for a FIFO or a character device (or a link to one), ``"file"`` for a
+        missing path or a regular file.
 
     Raises
     ------
@@ -156,8 +173,37 @@ def _same_as_stdout(target: os.stat_result) -> bool:
     return os.path.samestat(target, mine)
 
 
-def write_bytes_atomic(path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` (atomically for a regular file; see :func:`output_target`)."""
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` (atomically for a regular file; see :func:`output_target`).
+
+    Parameters
+    ----------
+    path : str or path-like
+        Output path: a missing path or a regular file (replaced atomically), a
+        pipe or character device (written through), or standard output.
+    data : bytes
+        The content.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OutputTargetError
+        The path is refused (a folder, a link to a file, a block device, ...).
+    OSError
+        The write fails (e.g. no space left on device).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     written = write_bytes_atomic(Path(folder) / "a.bin", b"ab")
+    ...     written.read_bytes()
+    b'ab'
+    """
     path = Path(path)
     kind = output_target(path)
     if kind == "stdout":
@@ -171,24 +217,63 @@ def write_bytes_atomic(path, data: bytes) -> Path:
     return path
 
 
-def write_text_atomic(path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` (atomically for a regular file; see :func:`output_target`)."""
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` (atomically for a regular file; see :func:`output_target`).
+
+    Parameters
+    ----------
+    path : str or path-like
+        Output path, as for :func:`write_bytes_atomic`.
+    text : str
+        The content, encoded as UTF-8.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OutputTargetError
+        The path is refused (a folder, a link to a file, a block device, ...).
+    OSError
+        The write fails.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_text_atomic(Path(folder) / "a.txt", "héllo").read_text(encoding="utf-8")
+    'héllo'
+    """
     return write_bytes_atomic(path, text.encode("utf-8"))
 
 
-def write_json_atomic(path, payload, *, nonfinite: str = "refuse") -> Path:
+def write_json_atomic(path: str | os.PathLike, payload: Any, *, nonfinite: str = "refuse") -> Path:
     """Write ``payload`` as indented JSON; NaN and infinities are never written as bare (invalid JSON) tokens.
 
     Parameters
     ----------
+    path : str or path-like
+        Output path, as for :func:`write_bytes_atomic`.
+    payload : object
+        Anything :func:`json.dumps` accepts (dicts, lists, str, numbers, bool, None).
     nonfinite : {"refuse", "string"}
         What to do with a non-finite float: refuse the write, or write it as
         the string ``"nan"``, ``"inf"`` or ``"-inf"`` (a visible flag).
 
+    Returns
+    -------
+    Path
+        ``path``.
+
     Raises
     ------
     ValueError
-        ``payload`` holds a non-finite number and ``nonfinite`` is ``"refuse"``.
+        ``nonfinite`` is not one of the two choices, or ``payload`` holds a
+        non-finite number and ``nonfinite`` is ``"refuse"``.
+    OutputTargetError
+        The path is refused.
 
     Examples
     --------
@@ -383,15 +468,36 @@ def _name_some(items) -> str:
     return shown + (f" and {len(items) - NAMED_IN_MESSAGE} more" if len(items) > NAMED_IN_MESSAGE else "")
 
 
-def check_report_folder(path, *, force: bool) -> bool:
+def check_report_folder(path: str | os.PathLike, *, force: bool) -> bool:
     """Refuse a report folder that cannot be used; True when it holds a previous report to replace.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The report folder (need not exist).
+    force : bool
+        Whether a previous report in ``path`` may be replaced.
+
+    Returns
+    -------
+    bool
+        False when ``path`` is missing or an empty folder; True when it holds a
+        previous report that ``force`` allows to replace.
 
     Raises
     ------
     OutputFolderError
-        ``path`` is a link or not a folder; it holds files that are not a
-        report; it holds a report and ``force`` is false; or, with ``force``,
-        the report folder holds entries its manifest does not list (named).
+        ``path`` is the current folder or the root; a link or not a folder; it
+        holds files that are not a report; it holds a report and ``force`` is
+        false; or, with ``force``, the report folder holds entries its manifest
+        does not list (named).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     check_report_folder(Path(folder) / "report", force=False)
+    False
     """
     path = Path(os.path.abspath(path))
     if path == Path.cwd() or path == path.parent:
@@ -454,8 +560,21 @@ def _remove_own_temporary(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def scratch_folder():
-    """A private temporary folder, removed on exit (no links followed; nothing outside it is touched)."""
+def scratch_folder() -> Iterator[Path]:
+    """Give a private temporary folder, removed on exit (no links followed; nothing outside it is touched).
+
+    Returns
+    -------
+    contextmanager of Path
+        Use as ``with scratch_folder() as folder:``; ``folder`` exists inside the block only.
+
+    Examples
+    --------
+    >>> with scratch_folder() as folder:
+    ...     inside = folder.is_dir()
+    >>> inside, folder.exists()
+    (True, False)
+    """
     folder = Path(tempfile.mkdtemp(prefix="learning-dynamics-"))
     try:
         yield folder
@@ -465,7 +584,7 @@ def scratch_folder():
 
 
 @contextlib.contextmanager
-def report_folder(path, *, force: bool, run_id: str):
+def report_folder(path: str | os.PathLike, *, force: bool, run_id: str) -> Iterator[Path]:
     """Build a report in a temporary sibling of ``path``; move it into place when the block ends normally.
 
     Yields the temporary folder to write into.  On normal exit the manifest is
@@ -474,10 +593,33 @@ def report_folder(path, *, force: bool, run_id: str):
     :class:`KeyboardInterrupt`, the temporary folder is removed and ``path``
     is left exactly as it was.
 
+    Parameters
+    ----------
+    path : str or path-like
+        The report folder (see :func:`check_report_folder`); missing parents are created.
+    force : bool
+        Replace a previous report in ``path``.
+    run_id : str
+        Identifies the run in the manifest (:data:`RUN_MARKER`).
+
+    Returns
+    -------
+    contextmanager of Path
+        Use as ``with report_folder(path, ...) as build:``; write the report into ``build``.
+
     Raises
     ------
     OutputFolderError
         See :func:`check_report_folder` (checked before and after the build).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as parent:
+    ...     with report_folder(Path(parent) / "report", force=False, run_id="example") as build:
+    ...         _ = write_text_atomic(build / "notes.txt", "a report")
+    ...     sorted(entry.name for entry in (Path(parent) / "report").iterdir())
+    ['.learning-dynamics-run', 'notes.txt']
     """
     path = Path(os.path.abspath(path))
     check_report_folder(path, force=force)
@@ -541,8 +683,21 @@ def _describe_unreadable(path: Path) -> str | None:
     return "is a device or special file, not a regular file"
 
 
-def load_dataset(path):
-    """``(X, labels)`` from ``.npz`` (arrays ``X`` and ``labels``) or ``.csv`` (features, then a label column).
+def load_dataset(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Read ``(X, labels)`` from ``.npz`` (arrays ``X`` and ``labels``) or ``.csv`` (features, then a label column).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A regular file ending in ``.npz`` or ``.csv`` (comma-separated numbers, one point per row).
+
+    Returns
+    -------
+    X : ndarray, shape (n, d)
+        The points, as floats (``n, d >= 1``).
+    labels : ndarray, shape (n,)
+        The labels: whole numbers (floats in the file are converted to int; their
+        values are not checked here).
 
     Raises
     ------
@@ -550,7 +705,17 @@ def load_dataset(path):
         ``path`` does not exist.
     ValueError
         ``path`` is empty, a folder or a device; unknown extension; malformed
-        or empty content (no data points); with what to fix.
+        or empty content (no data points); labels that are not real whole
+        numbers; with what to fix.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = write_text_atomic(Path(folder) / "d.csv", "0.5,1.0,1\\n-1.0,2.0,2\\n")
+    ...     X, labels = load_dataset(Path(folder) / "d.csv")
+    >>> X.shape, labels.tolist()
+    ((2, 2), [1, 2])
     """
     if str(path) == "":
         raise ValueError("data path is empty; pass a .npz or .csv file")
@@ -614,8 +779,28 @@ def _load_npz(path: Path):
         raise ValueError(f"data file {path} is not a readable .npz archive ({reason})") from None
 
 
-def table_text(columns: dict, fmt: str) -> str:
-    """Columns (name -> 1-d array of equal length) as CSV or JSON text."""
+def table_text(columns: Mapping[str, ArrayLike], fmt: str) -> str:
+    """Format columns (name -> 1-d array of equal length) as CSV or JSON text.
+
+    Parameters
+    ----------
+    columns : mapping of str to array_like
+        The table, one 1-d column per name.
+    fmt : str
+        ``"json"`` for a JSON object of lists; any other value gives CSV (a
+        header row, then each value as ``repr(float(x))``; rows end in ``\\r\\n``,
+        the :mod:`csv` default).
+
+    Returns
+    -------
+    str
+        The text, ending in a newline.
+
+    Examples
+    --------
+    >>> table_text({"t": [0, 1], "u": [0.5, 2]}, "csv").splitlines()
+    ['t,u', '0.0,0.5', '1.0,2.0']
+    """
     if fmt == "json":
         return json.dumps({k: np.asarray(v).tolist() for k, v in columns.items()}, indent=1) + "\n"
     buffer = io.StringIO()
@@ -626,13 +811,35 @@ def table_text(columns: dict, fmt: str) -> str:
     return buffer.getvalue()
 
 
-def write_table(columns: dict, fmt: str, out) -> None:
+def write_table(columns: Mapping[str, ArrayLike], fmt: str, out: str | os.PathLike | None) -> None:
     """Write a table to ``out`` (through :mod:`dynamics.io`), or print it when ``out`` is None or '-'.
+
+    Parameters
+    ----------
+    columns : mapping of str to array_like
+        The table, one 1-d column per name.
+    fmt : str
+        ``"npz"`` (numpy archive, one array per column), ``"json"``, or CSV for
+        any other value (see :func:`table_text`).
+    out : str, path-like or None
+        Output path (see :func:`write_bytes_atomic`); None or ``"-"`` prints to standard output.
+
+    Returns
+    -------
+    None
 
     Raises
     ------
     ValueError
         A column holds NaN or an infinity (never written), or ``npz`` without ``out``.
+    OutputTargetError
+        ``out`` is refused.
+
+    Examples
+    --------
+    >>> write_table({"t": [0.0], "u": [1.5]}, "csv", None)  # doctest: +NORMALIZE_WHITESPACE
+    t,u
+    0.0,1.5
     """
     for name, values in columns.items():
         values = np.asarray(values)

@@ -68,13 +68,45 @@ class ClaimRecord:
             raise ValueError(f"claim {self.id!r} is of kind 'theory' and so has no measured value")
 
 
-def number_key(x) -> str:
-    """A number as a short, stable report key (``0.1 -> "0.1"``, ``1e-05 -> "1e-05"``)."""
+def number_key(x: float) -> str:
+    """Format a number as a short, stable report key (``0.1 -> "0.1"``, ``1e-05 -> "1e-05"``).
+
+    Parameters
+    ----------
+    x : float
+        The number (anything the ``g`` format accepts, e.g. an int or a numpy scalar).
+
+    Returns
+    -------
+    str
+        ``f"{x:g}"``.
+
+    Examples
+    --------
+    >>> number_key(0.1), number_key(1e-05), number_key(3)
+    ('0.1', '1e-05', '3')
+    """
     return f"{x:g}"
 
 
 def gd_time_criterion(what: str) -> str:
-    """The criterion text of a sharp GD-vs-flow comparison of ``what``."""
+    """Write the criterion text of a sharp GD-vs-flow comparison of ``what``.
+
+    Parameters
+    ----------
+    what : str
+        The quantity compared (starts the text).
+
+    Returns
+    -------
+    str
+        The criterion, naming the Richardson pair and the tolerance ``TOLERANCES["gd_time"]``.
+
+    Examples
+    --------
+    >>> gd_time_criterion("logits").startswith("logits: gradient descent at lr and lr/2")
+    True
+    """
     return (f"{what}: gradient descent at lr and lr/2, Richardson-extrapolated (2 GD(lr/2) - GD(lr)), against the "
             f"integrated derived flow; the discrepancy, as a relative shift of the time axis, must be <= "
             f"{TOLERANCES['gd_time']:g} (a theory 1% off in its time scale shows 1e-2)")

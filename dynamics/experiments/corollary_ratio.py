@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 from scipy.special import expit
 
 import derivations
@@ -119,8 +120,8 @@ def _mode_state(n1, n2):
     return [np.sqrt(n1 * U0), np.sqrt(U0 / n1), np.sqrt(n2 * abs(V0)), -np.sqrt(abs(V0) / n2)]
 
 
-def run(grid: tuple = DEFAULT_GRID, deltas: tuple = DEFAULT_DELTAS, *, lr: float = 0.02,
-        seed: int = 1) -> CorollaryResult:
+def run(grid: tuple[tuple[float, float, float], ...] = DEFAULT_GRID, deltas: tuple[float, ...] = DEFAULT_DELTAS,
+        *, lr: float = 0.02, seed: int = 1) -> CorollaryResult:
     """For each (||x1||, ||x2||, p1) and delta: exact, formula, approximate and GD-measured t2*/t1*.
 
     GD runs at ``lr`` and ``lr / 2``; the hitting times of both classes are Richardson-extrapolated and
@@ -141,6 +142,8 @@ def run(grid: tuple = DEFAULT_GRID, deltas: tuple = DEFAULT_DELTAS, *, lr: float
     Returns
     -------
     CorollaryResult
+        The ratios (exact, formula, approximate, measured) per setting and delta, the hitting times of GD and
+        of the flow, and their discrepancies.
     """
     rng = np.random.default_rng(seed)
     deltas = np.asarray(deltas, float)
@@ -175,13 +178,18 @@ def run(grid: tuple = DEFAULT_GRID, deltas: tuple = DEFAULT_DELTAS, *, lr: float
         closed_form_error=float(max(closed)), lr=lr)
 
 
-def figures(result: CorollaryResult) -> dict:
-    """t2*/t1* against delta: exact (lines), GD (markers) and the delta -> 0 limit (dotted).
+def figures(result: CorollaryResult) -> dict[str, Figure]:
+    """Draw t2*/t1* against delta: exact (lines), GD (markers) and the delta -> 0 limit (dotted).
+
+    Parameters
+    ----------
+    result : CorollaryResult
+        A result of :func:`run`.
 
     Returns
     -------
-    dict
-        ``{"cor33_ratio": Figure}``.
+    dict of str to matplotlib.figure.Figure
+        ``{"cor33_ratio": Figure}``, drawn without pyplot (no backend is selected).
     """
     fig, ax = style.new_figure(figsize=(6, 4))
     for i, (n1, n2, p1) in enumerate(result.grid):
@@ -200,8 +208,19 @@ def _setting_key(setting) -> str:
     return f"n1={n1:g},n2={n2:g},p1={p1:g}"
 
 
-def claims(result: CorollaryResult) -> list:
-    """``cor33_ratio``: the corollary's ratio equals the exact one, and GD matches the flow's times and ratio."""
+def claims(result: CorollaryResult) -> list[ClaimRecord]:
+    """State the claim ``cor33_ratio``: the corollary's ratio is the exact one; GD matches the flow's times and ratio.
+
+    Parameters
+    ----------
+    result : CorollaryResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``cor33_ratio``.
+    """
     theory = {_setting_key(g): {number_key(d): float(v) for d, v in zip(result.deltas, row)}
               for g, row in zip(result.grid, result.exact)}
     measured = {_setting_key(g): {number_key(d): float(v) for d, v in zip(result.deltas, row)}

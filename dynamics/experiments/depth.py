@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 from scipy.special import expit
 
 import derivations
@@ -183,9 +184,9 @@ def _fig4_chain(depth, norm, t, lr, steps, record):
                 agree=agreement(expit(on_run), expit(run.logits[:, 0])))
 
 
-def run(settings: tuple = DEFAULT_SETTINGS, *, horizon: float = 10.0, lr: float = 0.01,
-        depths: tuple = tuple(range(2, 17)), norms: tuple = (0.1, 0.5, 1.0), confidence: float = 0.99,
-        points: int = 201) -> DepthResult:
+def run(settings: tuple[tuple[int, float], ...] = DEFAULT_SETTINGS, *, horizon: float = 10.0, lr: float = 0.01,
+        depths: tuple[int, ...] = tuple(range(2, 17)), norms: tuple[float, ...] = (0.1, 0.5, 1.0),
+        confidence: float = 0.99, points: int = 201) -> DepthResult:
     """Eq. (5) vs GD on real deep chains, the time to confidence against depth, and the measured depth order.
 
     Parameters
@@ -210,6 +211,14 @@ def run(settings: tuple = DEFAULT_SETTINGS, *, horizon: float = 10.0, lr: float 
     DepthResult
         Its shapes depend on the lengths of ``settings``, ``depths`` and ``norms`` only; the GD time axis is the
         runs' own recorded times, whatever ``lr``.
+
+    Raises
+    ------
+    ValueError
+        If ``settings`` is empty; ``horizon`` or ``lr`` is not a finite number > 0; ``points`` is not an
+        integer >= 2; or ``lr`` is so large that GD takes no step before ``horizon`` (``round(horizon / lr) < 1``).
+    TypeError
+        If ``horizon`` or ``lr`` is not a number.
     """
     if not settings:
         raise ValueError("settings must hold at least one (depth, norm) pair, got an empty sequence")
@@ -273,10 +282,18 @@ def _depth_order(confidence, lr):
     return theory, measured, float(np.max(np.abs(theory - reduced) / reduced))
 
 
-def figures(result: DepthResult) -> dict:
-    """Fig. 4: eq. (5) against GD; the time to confidence against depth from two initial logits; the crossover u0*.
+def figures(result: DepthResult) -> dict[str, Figure]:
+    """Draw Fig. 4: eq. (5) against GD; the time to confidence against depth from two initial logits; the crossover u0*.
 
-    Returns ``{"fig4_depth": Figure}``, drawn without pyplot.
+    Parameters
+    ----------
+    result : DepthResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        ``{"fig4_depth": Figure}``, drawn without pyplot (no backend is selected).
     """
     fig, axes = style.new_figure(1, 4, figsize=(18, 4.2))
     fig.set_layout_engine("constrained")
@@ -318,8 +335,21 @@ def _setting_key(depth, norm) -> str:
     return f"N={depth},norm={number_key(norm)}"
 
 
-def claims(result: DepthResult) -> list:
-    """``deep_logits`` (eq. (5) and the flow against GD on real chains) and ``depth_order`` (the measured order)."""
+def claims(result: DepthResult) -> list[ClaimRecord]:
+    """State the claims ``deep_logits`` and ``depth_order``.
+
+    ``deep_logits``: eq. (5) and the flow against GD on real chains; ``depth_order``: the measured depth order.
+
+    Parameters
+    ----------
+    result : DepthResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``deep_logits``, ``depth_order`` (in this order).
+    """
     theory = {_setting_key(d, n): float(u[-1]) for (d, n), u in zip(result.settings, result.theory_u)}
     measured = {_setting_key(d, n): {"u(10) Richardson": float(x), "u(10) at lr": float(u[-1]),
                                      "richardson_time_shift": e}

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 
 import derivations
 
@@ -164,7 +165,7 @@ def _many_points(model, lr, rng):
     return float(err), shift, coarse.t[inside], on_t[inside], coarse.logits[inside]
 
 
-def run(*, frequencies: tuple = (1.0, 0.8, 0.2), lr: float = 0.002, seed: int = 4) -> HingeResult:
+def run(*, frequencies: tuple[float, ...] = (1.0, 0.8, 0.2), lr: float = 0.002, seed: int = 4) -> HingeResult:
     """Hinge vs BCE times to confidence, Fig. 9 in theory and gradient descent, and App. C.2 many points.
 
     Parameters
@@ -179,6 +180,14 @@ def run(*, frequencies: tuple = (1.0, 0.8, 0.2), lr: float = 0.002, seed: int = 
     Returns
     -------
     HingeResult
+        Theory and GD of Fig. 9, the Fig. 5 Right times to confidence, and the App. C.2 check.
+
+    Raises
+    ------
+    ValueError
+        If ``lr`` is not a finite number > 0.
+    TypeError
+        If ``lr`` is not a number.
     """
     lr = float(require_positive("lr", lr))
     rng = np.random.default_rng(seed)
@@ -212,10 +221,18 @@ def _fig9_key(c, norm) -> str:
     return f"c={number_key(c)},norm={number_key(norm)}"
 
 
-def figures(result: HingeResult) -> dict:
-    """Fig. 5 Right (times to confidence) and Fig. 9 (y_t, u_t and the stopping times).
+def figures(result: HingeResult) -> dict[str, Figure]:
+    """Draw Fig. 5 Right (times to confidence) and Fig. 9 (y_t, u_t and the stopping times).
 
-    Returns ``{"fig5_fig9_hinge": Figure}``, drawn without pyplot.
+    Parameters
+    ----------
+    result : HingeResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        ``{"fig5_fig9_hinge": Figure}``, drawn without pyplot (no backend is selected).
     """
     fig, axes = style.new_figure(1, 3, figsize=(13, 3.8))
     for i, p in enumerate(result.frequencies):
@@ -238,8 +255,21 @@ def figures(result: HingeResult) -> dict:
     return {"fig5_fig9_hinge": fig}
 
 
-def claims(result: HingeResult) -> list:
-    """``hinge_fig9`` (GD stopping times), ``hinge_vs_bce_time`` (Fig. 5 Right) and ``hinge_many_points`` (C.2)."""
+def claims(result: HingeResult) -> list[ClaimRecord]:
+    """State the claims ``hinge_fig9``, ``hinge_vs_bce_time`` and ``hinge_many_points``.
+
+    ``hinge_fig9``: GD stopping times; ``hinge_vs_bce_time``: Fig. 5 Right; ``hinge_many_points``: App. C.2.
+
+    Parameters
+    ----------
+    result : HingeResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``hinge_fig9``, ``hinge_vs_bce_time``, ``hinge_many_points`` (in this order).
+    """
     keys = [_fig9_key(c, norm) for c, norm in result.fig9_settings]
     err = float(np.max(np.abs(result.fig9_gd_stop - result.fig9_flow_stop) / result.fig9_flow_stop))
     closed = float(np.max(np.abs(result.fig9_stop - result.fig9_flow_stop) / result.fig9_stop))

@@ -17,6 +17,7 @@ from functools import partial
 
 import derivations
 from derivations import ClaimResult
+from matplotlib.figure import Figure
 
 from .claims import ClaimRecord
 from .registry import Experiment
@@ -89,7 +90,7 @@ class IdentitiesResult:
     models: tuple[ModelProofs, ...]
 
 
-def run(models: tuple = tuple(MODELS)) -> IdentitiesResult:
+def run(models: tuple[str, ...] = tuple(MODELS)) -> IdentitiesResult:
     """Build each model (cached by :mod:`derivations`) and prove every identity it claims.
 
     Parameters
@@ -100,11 +101,14 @@ def run(models: tuple = tuple(MODELS)) -> IdentitiesResult:
     Returns
     -------
     IdentitiesResult
+        One :class:`ModelProofs` per label, in the order given.
 
     Raises
     ------
     ValueError
         A label that is not one of :data:`MODELS`.
+    TypeError
+        ``models`` is one string rather than a tuple of labels.
     """
     if isinstance(models, str):
         raise TypeError(f"models must be a tuple of model labels, not one string; got {models!r}")
@@ -119,19 +123,45 @@ def run(models: tuple = tuple(MODELS)) -> IdentitiesResult:
     return IdentitiesResult(tuple(out))
 
 
-def figures(result: IdentitiesResult) -> dict:
-    """No figure: the identities are proofs.
+def figures(result: IdentitiesResult) -> dict[str, Figure]:
+    """Draw no figure: the identities are proofs.
+
+    Parameters
+    ----------
+    result : IdentitiesResult
+        A result of :func:`run`.
 
     Returns
     -------
-    dict
-        ``{}``.
+    dict of str to matplotlib.figure.Figure
+        ``{}``: this experiment has no figure.
+
+    Examples
+    --------
+    >>> figures(IdentitiesResult(models=()))
+    {}
     """
     return {}
 
 
-def claims(result: IdentitiesResult) -> list:
-    """``derived_<model>_<loss>_<state size>`` for each model: every derived identity holds."""
+def claims(result: IdentitiesResult) -> list[ClaimRecord]:
+    """State one claim ``derived_<model>_<loss>_<state size>`` per model: every derived identity holds.
+
+    Parameters
+    ----------
+    result : IdentitiesResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        One per model of the result.
+
+    Examples
+    --------
+    >>> claims(IdentitiesResult(models=()))
+    []
+    """
     out = []
     for m in result.models:
         failed = m.failed

@@ -11,9 +11,11 @@ breaks H2, to show what the counts look like when the lemma does not apply.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from . import style
 from .claims import ClaimRecord
@@ -144,7 +146,8 @@ def _counts(seeds, noise, *, losses, n_per_class, dimension, half_angle, lr, ste
     return counts, t
 
 
-def run(*, datasets: int, losses=("bce", "hinge"), n_per_class=(10, 10), dimension: int = 6,
+def run(*, datasets: int, losses: Sequence[str] = ("bce", "hinge"), n_per_class: tuple[int, int] = (10, 10),
+        dimension: int = 6,
         half_angle: float = 0.4, init_noise: float = INIT_NOISE, lr: float = 0.5, steps: int = 300,
         record_every: int = 10) -> Lemma31Result:
     """Gradient descent on random cone data under H1-H3: count pattern changes, sign changes, cross-class updates.
@@ -171,6 +174,7 @@ def run(*, datasets: int, losses=("bce", "hinge"), n_per_class=(10, 10), dimensi
     Returns
     -------
     Lemma31Result
+        The counts per loss under H1-H3 and in the control, and the parameters.
 
     Raises
     ------
@@ -190,9 +194,22 @@ def run(*, datasets: int, losses=("bce", "hinge"), n_per_class=(10, 10), dimensi
 SIZES = {"quick": {"datasets": 2}, "full": {"datasets": 5}}
 
 
-def figures(result: Lemma31Result) -> dict:
-    """``{"lemma31_finite_lr": Figure}``: pattern and sign changes over training under H1-H3 (0, as the lemma
-    says) and in the control that breaks H2; and the class margins, which grow all along."""
+def figures(result: Lemma31Result) -> dict[str, Figure]:
+    """Draw pattern and sign changes over training, and the class margins.
+
+    Changes under H1-H3 (0, as the lemma says) and in the control that breaks H2; and the class margins,
+    which grow all along.
+
+    Parameters
+    ----------
+    result : Lemma31Result
+        A result of :func:`run`.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        ``{"lemma31_finite_lr": Figure}``, drawn without pyplot (no backend is selected).
+    """
     fig, axes = style.new_figure(1, 3, figsize=(13, 3.8))
     sat, ctl = result.satisfying, result.control
     datasets = sat.pattern_changes.shape[0]
@@ -223,8 +240,19 @@ def figures(result: Lemma31Result) -> dict:
     return {"lemma31_finite_lr": fig}
 
 
-def claims(result: Lemma31Result) -> list:
-    """The claim ``lemma31_finite_lr``: no pattern change, sign change or cross-class update under H1-H3."""
+def claims(result: Lemma31Result) -> list[ClaimRecord]:
+    """State the claim ``lemma31_finite_lr``: no pattern change, sign change or cross-class update under H1-H3.
+
+    Parameters
+    ----------
+    result : Lemma31Result
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``lemma31_finite_lr``.
+    """
     sat = result.satisfying
     changed, signs = int(sat.pattern_changes.sum()), int(sat.sign_changes.sum())
     cross = int(sat.cross_class_updates.sum())

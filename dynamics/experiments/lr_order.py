@@ -11,9 +11,12 @@ balanced logit :func:`dynamics.theory.balanced_logit.logit`.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
+from matplotlib.figure import Figure
 
 from . import style
 from .claims import TOLERANCES, ClaimRecord, number_key
@@ -41,8 +44,20 @@ DEEP_NORM, DEEP_DEPTH, DEEP_U0, DEEP_HORIZON = 0.8, 3, 0.1, 3.0
 DEEP_LR_FACTOR = 0.5
 
 
-def log_log_slope(lrs, errors) -> float:
+def log_log_slope(lrs: ArrayLike, errors: ArrayLike) -> float:
     """Least-squares slope of ``log |errors|`` against ``log lrs`` (1 for an error proportional to lr).
+
+    Parameters
+    ----------
+    lrs : array_like, shape (M,)
+        Learning rates (> 0), at least two.
+    errors : array_like, shape (M,)
+        The error measured at each learning rate (nonzero; its sign is ignored).
+
+    Returns
+    -------
+    float
+        The slope of the degree-1 least-squares fit.
 
     Examples
     --------
@@ -113,7 +128,7 @@ def _deep(loss, depth, lrs):
     return out
 
 
-def run(*, lrs) -> LrOrderResult:
+def run(*, lrs: Sequence[float]) -> LrOrderResult:
     """Gradient descent at each learning rate against the theory at a fixed flow time, for every model.
 
     Parameters
@@ -124,11 +139,12 @@ def run(*, lrs) -> LrOrderResult:
     Returns
     -------
     LrOrderResult
+        Per model (rows of :data:`MODELS`), the learning rates used, the flow time reached, GD and theory.
 
     Raises
     ------
     ValueError
-        If fewer than 2 learning rates are given (a slope needs two).
+        If ``lrs`` is not one-dimensional or has fewer than 2 learning rates (a slope needs two).
     """
     lrs = np.asarray(lrs, dtype=float)
     if lrs.ndim != 1 or lrs.size < 2:
@@ -147,9 +163,21 @@ def run(*, lrs) -> LrOrderResult:
 SIZES = {"quick": {"lrs": (0.2, 0.1, 0.05)}, "full": {"lrs": (0.2, 0.1, 0.05, 0.025)}}
 
 
-def figures(result: LrOrderResult) -> dict:
-    """``{"gd_vs_theory_order": Figure}``: |GD - theory| against the learning rate on log-log axes, per model,
-    with a slope-1 reference line through each model's smallest learning rate."""
+def figures(result: LrOrderResult) -> dict[str, Figure]:
+    """Draw |GD - theory| against the learning rate on log-log axes, per model.
+
+    A slope-1 reference line goes through each model's smallest learning rate.
+
+    Parameters
+    ----------
+    result : LrOrderResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        ``{"gd_vs_theory_order": Figure}``, drawn without pyplot (no backend is selected).
+    """
     fig, ax = style.new_figure(figsize=(6.5, 4.2))
     for i, (model, lrs, err, slope) in enumerate(zip(result.models, result.lrs, result.errors, result.slopes)):
         ax.plot(lrs, err, label=f"GD, {model} (slope {slope:.3f})", **style.markers(i))
@@ -162,8 +190,19 @@ def figures(result: LrOrderResult) -> dict:
     return {"gd_vs_theory_order": fig}
 
 
-def claims(result: LrOrderResult) -> list:
-    """The claim ``gd_vs_theory_order``: every log-log slope within ``TOLERANCES["order_slope"]`` of 1."""
+def claims(result: LrOrderResult) -> list[ClaimRecord]:
+    """State the claim ``gd_vs_theory_order``: every log-log slope within ``TOLERANCES["order_slope"]`` of 1.
+
+    Parameters
+    ----------
+    result : LrOrderResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``gd_vs_theory_order``.
+    """
     slopes = dict(zip(result.models, map(float, result.slopes)))
     worst = max(abs(s - 1) for s in slopes.values())
     lrs = result.lrs[0]

@@ -9,9 +9,11 @@ network (:func:`dynamics.groundtruth.training.train_softmax`) and measures all f
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 from scipy.special import softmax
 
 from . import style
@@ -89,8 +91,9 @@ def _cross_class_update(X, labels, W, Z) -> float:
     return len(labels) * max(float(np.max(np.abs(dW[rows != k]))) for k, (dW, _) in grads.items())
 
 
-def run(*, classes: int, steps: int, per_class=(1, 2, 3, 4), norms=(0.6, 0.9, 1.2, 1.5), dimension: int = 6,
-        lr: float = 0.5, seed: int = 3) -> MulticlassResult:
+def run(*, classes: int, steps: int, per_class: Sequence[int] = (1, 2, 3, 4),
+        norms: Sequence[float] = (0.6, 0.9, 1.2, 1.5), dimension: int = 6, lr: float = 0.5,
+        seed: int = 3) -> MulticlassResult:
     """Lemma A.1 on a real softmax network: fixed patterns, kept signs, untouched rows, classes learning alone.
 
     Parameters
@@ -114,11 +117,21 @@ def run(*, classes: int, steps: int, per_class=(1, 2, 3, 4), norms=(0.6, 0.9, 1.
     Returns
     -------
     MulticlassResult
+        Each class's confidence in the joint run and trained alone, and whether patterns stay fixed, signs are
+        kept and other classes' rows stay untouched (with the largest cross-class update).
 
     Raises
     ------
     dynamics.groundtruth.assumptions.AssumptionError
         If the data or initialization violates H4-H6.
+
+    Examples
+    --------
+    >>> result = run(classes=2, steps=10)
+    >>> bool(result.patterns_fixed), bool(result.signs_preserved), bool(result.rows_untouched)
+    (True, True, True)
+    >>> result.confidences.shape  # steps + 1 records, one column per class
+    (11, 2)
     """
     rng = np.random.default_rng(seed)
     per_class, norms = tuple(per_class)[:classes], tuple(norms)[:classes]
@@ -153,9 +166,26 @@ def run(*, classes: int, steps: int, per_class=(1, 2, 3, 4), norms=(0.6, 0.9, 1.
 SIZES = {"quick": {"classes": 4, "steps": 600}, "full": {"classes": 4, "steps": 600}}
 
 
-def figures(result: MulticlassResult) -> dict:
-    """``{"lemma_a1_multiclass": Figure}``: each class's confidence trained with all classes (lines) and alone
-    (markers); classes numbered 1..C."""
+def figures(result: MulticlassResult) -> dict[str, Figure]:
+    """Draw each class's confidence trained with all classes (lines) and alone (markers).
+
+    Classes are numbered 1..C.
+
+    Parameters
+    ----------
+    result : MulticlassResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        ``{"lemma_a1_multiclass": Figure}``, drawn without pyplot (no backend is selected).
+
+    Examples
+    --------
+    >>> list(figures(run(classes=2, steps=10)))
+    ['lemma_a1_multiclass']
+    """
     fig, ax = style.new_figure(figsize=(7, 4.2))
     for k in range(result.classes):
         ax.plot(result.t, result.confidences[:, k],
@@ -170,8 +200,24 @@ def figures(result: MulticlassResult) -> dict:
     return {"lemma_a1_multiclass": fig}
 
 
-def claims(result: MulticlassResult) -> list:
-    """The claim ``multiclass_lemma_a1``: patterns, signs and rows exact, and joint = alone up to rounding."""
+def claims(result: MulticlassResult) -> list[ClaimRecord]:
+    """State the claim ``multiclass_lemma_a1``: patterns, signs and rows exact, and joint = alone up to rounding.
+
+    Parameters
+    ----------
+    result : MulticlassResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``multiclass_lemma_a1``.
+
+    Examples
+    --------
+    >>> [claim.id for claim in claims(run(classes=2, steps=10))]
+    ['multiclass_lemma_a1']
+    """
     alone_equals_joint = result.alone_vs_joint <= TOLERANCES["exact"]
     passed = result.patterns_fixed and result.signs_preserved and result.rows_untouched and alone_equals_joint
     return [ClaimRecord("multiclass_lemma_a1", "§10, Lemma A.1",

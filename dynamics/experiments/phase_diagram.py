@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
+from numpy.typing import ArrayLike
+from matplotlib.figure import Figure
 
 import derivations
 
@@ -43,7 +45,7 @@ FLOW_LINE_TIME, FLOW_LINE_SAMPLES = 40.0, 400
 SIZES = {"quick": {"grid": 31}, "full": {"grid": 61}}
 
 
-def theory_region(z0, y0, norm) -> np.ndarray:
+def theory_region(z0: ArrayLike, y0: ArrayLike, norm: float) -> np.ndarray:
     """Region predicted by Sec. 3.3 for a class-1 point: frozen / success / stalls / dies (codes 0..3).
 
     Parameters
@@ -56,7 +58,13 @@ def theory_region(z0, y0, norm) -> np.ndarray:
     Returns
     -------
     ndarray of int
-        Codes indexing :data:`REGIONS`.
+        Codes indexing :data:`REGIONS`: 0 when ``y0 <= 0``; else 1 when ``y0 > -norm z0``, 2 on the boundary
+        ``y0 = -norm z0`` (to rounding), 3 below it.
+
+    Examples
+    --------
+    >>> [REGIONS[k] for k in theory_region([1.0, -1.0, 1.0], [0.5, 0.5, -0.2], 1.0)]
+    ['success', 'dies', 'frozen']
     """
     z0, y0 = np.asarray(z0, float), np.asarray(y0, float)
     alive = np.where(y0 > -norm * z0, 1, np.where(np.isclose(y0, -norm * z0), 2, 3))
@@ -126,6 +134,7 @@ def run(*, norm: float = 0.7, grid: int = 41, extent: float = 1.0, horizon: floa
     Returns
     -------
     PhaseDiagramResult
+        The grid, the predicted and the GD-reached regions, and their agreement.
     """
     values = np.linspace(-extent, extent, grid)
     Z0g, Y0g = np.meshgrid(values, values)  # rows: y0, columns: z0
@@ -154,13 +163,18 @@ def run(*, norm: float = 0.7, grid: int = 41, extent: float = 1.0, horizon: floa
                               counted=int(away.sum()), flow_lines=lines, horizon=horizon, lr=lr)
 
 
-def figures(result: PhaseDiagramResult) -> dict:
-    """Fig. 2 Left: theory regions with flow lines beside the regions GD ends in.
+def figures(result: PhaseDiagramResult) -> dict[str, Figure]:
+    """Draw Fig. 2 Left: theory regions with flow lines beside the regions GD ends in.
+
+    Parameters
+    ----------
+    result : PhaseDiagramResult
+        A result of :func:`run`.
 
     Returns
     -------
-    dict
-        ``{"fig2_phase_diagram": Figure}``.
+    dict of str to matplotlib.figure.Figure
+        ``{"fig2_phase_diagram": Figure}``, drawn without pyplot (no backend is selected).
     """
     fig, axes = style.new_figure(1, 2, figsize=(11, 4.5), sharey=True)
     extent = (result.z0[0], result.z0[-1], result.y0[0], result.y0[-1])
@@ -182,8 +196,19 @@ def figures(result: PhaseDiagramResult) -> dict:
     return {"fig2_phase_diagram": fig}
 
 
-def claims(result: PhaseDiagramResult) -> list:
-    """``phase_diagram_agreement``: the GD sweep ends in the regions the theory predicts."""
+def claims(result: PhaseDiagramResult) -> list[ClaimRecord]:
+    """State the claim ``phase_diagram_agreement``: the GD sweep ends in the regions the theory predicts.
+
+    Parameters
+    ----------
+    result : PhaseDiagramResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``phase_diagram_agreement``.
+    """
     return [ClaimRecord(
         "phase_diagram_agreement", "§5, Fig. 2 Left",
         "regions frozen/success/stalls/dies predicted by theory match a batched GD sweep",

@@ -22,7 +22,8 @@ import pkgutil
 import threading
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -32,13 +33,32 @@ __all__ = ["Experiment", "SIZES", "get", "all_experiments", "freeze"]
 #: examples' default) and ``"full"`` for the report.
 SIZES = ("quick", "full")
 
+_T = TypeVar("_T")
 
-def freeze(value):
+
+def freeze(value: _T) -> _T:
     """Make the numpy arrays inside a result read-only (in dataclasses, tuples, lists and dicts), in place.
 
     A frozen dataclass cannot be re-bound, but its arrays could still be written;
     results handed out from the registry's cache are shared, so they are made
-    read-only.  Returns ``value``.
+    read-only.
+
+    Parameters
+    ----------
+    value : object
+        A numpy array, a dataclass instance, a tuple, list or dict (searched
+        recursively); anything else is left alone.
+
+    Returns
+    -------
+    object
+        ``value`` itself, its arrays now read-only.
+
+    Examples
+    --------
+    >>> frozen = freeze({"a": np.zeros(2)})
+    >>> frozen["a"].flags.writeable
+    False
     """
     if isinstance(value, np.ndarray):
         value.flags.writeable = False
@@ -95,11 +115,26 @@ class Experiment:
         object.__setattr__(self, "sizes", MappingProxyType({k: MappingProxyType(dict(v))
                                                             for k, v in self.sizes.items()}))
 
-    def result(self, size: str = "full"):
+    def result(self, size: str = "full") -> Any:
         """The result at ``size`` (``"quick"`` or ``"full"``), computed once per size and shared (read-only).
 
         Every experiment is seeded, so the shared result is the one a fresh run
         would give; call :attr:`run` directly for other parameters.
+
+        Parameters
+        ----------
+        size : {"quick", "full"}
+            Which of :attr:`sizes` to run at.
+
+        Returns
+        -------
+        object
+            The frozen result of ``run(**sizes[size])``, its arrays read-only (:func:`freeze`).
+
+        Raises
+        ------
+        ValueError
+            If ``size`` is not one of :attr:`sizes`.
         """
         if size not in self.sizes:
             raise ValueError(f"size={size!r} is not valid; choose one of {', '.join(map(repr, self.sizes))}")
@@ -112,8 +147,24 @@ class Experiment:
 _REGISTRY: dict = {}
 
 
-def all_experiments() -> tuple:
-    """Every experiment module's ``EXPERIMENT``, in report order (discovered once)."""
+def all_experiments() -> tuple[Experiment, ...]:
+    """Every experiment module's ``EXPERIMENT``, in report order (discovered once).
+
+    Returns
+    -------
+    tuple of Experiment
+        Sorted by ``order``, then by name.
+
+    Raises
+    ------
+    RuntimeError
+        If two experiment modules define the same name.
+
+    Examples
+    --------
+    >>> all_experiments()[0].order <= all_experiments()[-1].order
+    True
+    """
     if not _REGISTRY:
         from dynamics import experiments as package
 
@@ -130,7 +181,28 @@ def all_experiments() -> tuple:
 
 
 def get(name: str) -> Experiment:
-    """The experiment called ``name``, with the valid names in the error otherwise."""
+    """The experiment called ``name``, with the valid names in the error otherwise.
+
+    Parameters
+    ----------
+    name : str
+        An experiment's name (its module's name, e.g. ``"sigmoidal"``).
+
+    Returns
+    -------
+    Experiment
+        The registered experiment.
+
+    Raises
+    ------
+    ValueError
+        If no experiment is named ``name``; the message lists the valid names.
+
+    Examples
+    --------
+    >>> get("sigmoidal").name
+    'sigmoidal'
+    """
     experiments = {e.name: e for e in all_experiments()}
     if name not in experiments:
         raise ValueError(f"no experiment is named {name!r}; choose one of {', '.join(map(repr, experiments))}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 from scipy.special import expit
 
 import derivations
@@ -147,6 +148,8 @@ def run(*, horizon: float = 12.0, lr: float = 0.01) -> SharedNeuronResult:
     Returns
     -------
     SharedNeuronResult
+        The fixed point and separatrix, trajectories for c > 0 and c < 0, and theory against GD on the worked
+        initializations (outcomes and time discrepancies).
     """
     model = derivations.shared_neuron()
     params = {"n_1": NORM1, "n_2": NORM2, "p": FREQUENCY}
@@ -198,13 +201,18 @@ def run(*, horizon: float = 12.0, lr: float = 0.01) -> SharedNeuronResult:
         gd_time_error=float(max(shifts)), gd_raw_time_error=float(max(raw)), negative_outcomes_gd=tuple(neg_gd), lr=lr)
 
 
-def figures(result: SharedNeuronResult) -> dict:
-    """Figs. 3 and 7: trajectories and separatrix for c > 0, c < 0 trajectories, and the worked inits.
+def figures(result: SharedNeuronResult) -> dict[str, Figure]:
+    """Draw Figs. 3 and 7: trajectories and separatrix for c > 0, c < 0 trajectories, and the worked inits.
+
+    Parameters
+    ----------
+    result : SharedNeuronResult
+        A result of :func:`run`.
 
     Returns
     -------
-    dict
-        ``{"fig3_shared_neuron": Figure}``.
+    dict of str to matplotlib.figure.Figure
+        ``{"fig3_shared_neuron": Figure}``, drawn without pyplot (no backend is selected).
     """
     fig, axes = style.new_figure(1, 3, figsize=(15, 4.2))
     fig.subplots_adjust(wspace=0.35)
@@ -236,8 +244,19 @@ def _init_key(init) -> str:
     return ",".join(number_key(v) for v in init)
 
 
-def claims(result: SharedNeuronResult) -> list:
-    """``thm34_worked_inits`` (Theorem 3.4, Fig. 3) and ``thm34_negative_c`` (Fig. 7)."""
+def claims(result: SharedNeuronResult) -> list[ClaimRecord]:
+    """State the claims ``thm34_worked_inits`` (Theorem 3.4, Fig. 3) and ``thm34_negative_c`` (Fig. 7).
+
+    Parameters
+    ----------
+    result : SharedNeuronResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``thm34_worked_inits``, ``thm34_negative_c`` (in this order).
+    """
     theory = {_init_key(i): result.outcomes_theory[i] for i in WORKED_INITS}
     measured = {_init_key(i): result.outcomes_gd[i] for i in WORKED_INITS}
     stated = {_init_key(i): o for i, o in WORKED_INITS.items()}

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 from scipy.special import expit
 
 from ..groundtruth.training import train, two_layer_logits
@@ -112,7 +113,8 @@ def _class1_probability(points, W, Z) -> np.ndarray:
 
 
 def run(*, lam: float = 0.1, confidence: float = 0.99, n_class: int = 200, noise: float = 0.05, hidden: int = 8,
-        lr: float = 0.05, seed: int = 11, max_steps: int = 100_000, init: tuple = INIT) -> ShortcutResult:
+        lr: float = 0.05, seed: int = 11, max_steps: int = 100_000,
+        init: tuple[float, float, float] = INIT) -> ShortcutResult:
     """Train to ``confidence`` on the frequent and the rare feature, then probe each feature alone.
 
     Parameters
@@ -139,6 +141,17 @@ def run(*, lam: float = 0.1, confidence: float = 0.99, n_class: int = 200, noise
     Returns
     -------
     ShortcutResult
+        Training accuracy and trajectory, the confidences of the one-feature probes, and the theory's
+        prediction with bound (7).
+
+    Raises
+    ------
+    ValueError
+        If ``lr`` is not a finite number > 0 or ``hidden`` is not an integer >= 2.
+    TypeError
+        If ``lr`` is not a number.
+    RuntimeError
+        If the network has not reached ``confidence`` within ``max_steps`` steps.
     """
     lr = float(require_positive("lr", lr))
     if isinstance(hidden, bool) or not isinstance(hidden, (int, np.integer)) or hidden < 2:
@@ -194,10 +207,18 @@ def run(*, lam: float = 0.1, confidence: float = 0.99, n_class: int = 200, noise
         trajectory_t=t_all[keep], trajectory_min_confidence=worst_all[keep])
 
 
-def figures(result: ShortcutResult) -> dict:
-    """The synthetic shortcut (Table 2 analogue): training to confidence, then probes with one feature.
+def figures(result: ShortcutResult) -> dict[str, Figure]:
+    """Draw the synthetic shortcut (Table 2 analogue): training to confidence, then probes with one feature.
 
-    Returns ``{"table2_shortcut": Figure}``, drawn without pyplot.
+    Parameters
+    ----------
+    result : ShortcutResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        ``{"table2_shortcut": Figure}``, drawn without pyplot (no backend is selected).
     """
     fig, axes = style.new_figure(1, 2, figsize=(11, 3.8))
     axes[0].plot(result.trajectory_t, result.trajectory_min_confidence, color="black", label="worst training point")
@@ -216,8 +237,19 @@ def figures(result: ShortcutResult) -> dict:
     return {"table2_shortcut": fig}
 
 
-def claims(result: ShortcutResult) -> list:
-    """``shortcut_synthetic``: the rare feature alone gets little confidence, of the size ODE (8) predicts."""
+def claims(result: ShortcutResult) -> list[ClaimRecord]:
+    """State the claim ``shortcut_synthetic``: the rare feature alone gets little confidence, as ODE (8) predicts.
+
+    Parameters
+    ----------
+    result : ShortcutResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``shortcut_synthetic``.
+    """
     gap = abs(result.rare_only_confidence - result.theory_confidence)
     return [ClaimRecord(
         "shortcut_synthetic", "§9, Table 2 analogue",

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 from scipy.special import expit
 
 import derivations
@@ -129,8 +130,8 @@ def _shifted(times):
     return times * (1 + LOG_TIME_STEP), times * (1 - LOG_TIME_STEP)
 
 
-def run(settings: tuple = DEFAULT_SETTINGS, *, horizon: float = 120.0, lr: float = 0.05, points: int = 241,
-        seed: int = 0) -> SigmoidalResult:
+def run(settings: tuple[tuple[float, float, float], ...] = DEFAULT_SETTINGS, *, horizon: float = 120.0,
+        lr: float = 0.05, points: int = 241, seed: int = 0) -> SigmoidalResult:
     """Theory (derived flow, integrated) vs GD on the real network for each (c, ||x||, p).
 
     GD runs at ``lr`` and ``lr / 2``; their Richardson extrapolation is compared with the flow in time
@@ -153,6 +154,7 @@ def run(settings: tuple = DEFAULT_SETTINGS, *, horizon: float = 120.0, lr: float
     Returns
     -------
     SigmoidalResult
+        Theory and GD curves per setting, the collapse onto the master curve, and the time discrepancies.
     """
     rng = np.random.default_rng(seed)
     model = derivations.two_layer("bce")
@@ -204,13 +206,18 @@ def run(settings: tuple = DEFAULT_SETTINGS, *, horizon: float = 120.0, lr: float
         gd_collapse_error=tuple(collapse), lr=lr)
 
 
-def figures(result: SigmoidalResult) -> dict:
-    """Fig. 2 Right: ``y_t`` and ``P_t`` per (c, ||x||, p), GD overlaid; right panel: the master-curve collapse.
+def figures(result: SigmoidalResult) -> dict[str, Figure]:
+    """Draw Fig. 2 Right: ``y_t`` and ``P_t`` per (c, ||x||, p), GD overlaid; right panel: the master-curve collapse.
+
+    Parameters
+    ----------
+    result : SigmoidalResult
+        A result of :func:`run`.
 
     Returns
     -------
-    dict
-        ``{"fig2_sigmoidal": Figure}``.
+    dict of str to matplotlib.figure.Figure
+        ``{"fig2_sigmoidal": Figure}``, drawn without pyplot (no backend is selected).
     """
     fig, axes = style.new_figure(1, 3, figsize=(13, 3.8))
     for i, (c, norm, p) in enumerate(result.settings):
@@ -235,8 +242,19 @@ def figures(result: SigmoidalResult) -> dict:
     return {"fig2_sigmoidal": fig}
 
 
-def claims(result: SigmoidalResult) -> list:
-    """``norm_frequency_collapse`` and ``sigmoidal_gd_agreement`` (Sec. 3.2, eq. (3), Fig. 2 Right)."""
+def claims(result: SigmoidalResult) -> list[ClaimRecord]:
+    """State the claims ``norm_frequency_collapse`` and ``sigmoidal_gd_agreement`` (Sec. 3.2, eq. (3), Fig. 2 Right).
+
+    Parameters
+    ----------
+    result : SigmoidalResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``norm_frequency_collapse``, ``sigmoidal_gd_agreement`` (in this order).
+    """
     collapse = max(result.gd_collapse_error)
     worst = max(result.gd_time_error)
     return [

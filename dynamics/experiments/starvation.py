@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 from scipy.special import expit
 
 from ..groundtruth.data import starvation_data
@@ -126,8 +127,9 @@ class StarvationResult:
     lr: float
 
 
-def measured_starved_confidence(lam: float, confidence: float, *, init: tuple = FAIR_INIT, lr: float = 0.05,
-                                n_points: int | None = None, max_steps: int = 200_000) -> tuple:
+def measured_starved_confidence(lam: float, confidence: float, *, init: tuple[float, float, float] = FAIR_INIT,
+                                lr: float = 0.05, n_points: int | None = None,
+                                max_steps: int = 200_000) -> tuple[float, float]:
     """GD on the real two-feature network until P >= confidence on (x1, 0): ``(t*, P on (0, x2))``.
 
     ``t*`` is in the time of ODE (8), which is class 1's own flow: GD flow time (lr x steps) times the
@@ -136,6 +138,33 @@ def measured_starved_confidence(lam: float, confidence: float, *, init: tuple = 
     The logit on the hard point is checked at every step; ``t*`` and the probe's probability are
     interpolated linearly between the two steps around the crossing (error O(lr^2)).
     The class-1 unit starts at ``w = (alpha0 x1, beta0 x2)``, ``z = z0``; class 2 has its own unit and feature.
+
+    Parameters
+    ----------
+    lam : float
+        Fraction in (0, 1) of class-1 points carrying x2.
+    confidence : float
+        Target probability in (0.5, 1) on the hard point (x1, 0).
+    init : tuple of float
+        ``(alpha0, beta0, z0)`` of the class-1 unit.
+    lr : float
+        Learning rate (> 0).
+    n_points : int, optional
+        Number of data points; by default ``2 ceil(2 / lam)`` for ``lam < 0.5``, else 8.
+    max_steps : int
+        Give up after this many steps (checked in chunks of :data:`CHUNK` steps).
+
+    Returns
+    -------
+    t_star : float
+        Time at which P on (x1, 0) reaches ``confidence``, in ODE (8)'s time.
+    probe : float
+        P on the probe (0, x2) at that time.
+
+    Raises
+    ------
+    RuntimeError
+        If the hard point starts above ``confidence``, or does not reach it within ``max_steps`` steps.
     """
     n_points = n_points or (int(np.ceil(2 / lam)) * 2 if lam < 0.5 else 8)
     data = starvation_data(np.random.default_rng(0), lam=lam, n_points=n_points)
@@ -164,7 +193,7 @@ def measured_starved_confidence(lam: float, confidence: float, *, init: tuple = 
     raise RuntimeError(f"GD did not reach confidence {confidence} on (x1, 0) within {max_steps} steps")
 
 
-def run(*, lambdas: tuple = LAMBDAS, confidence: float = 0.99, lr: float = 0.05) -> StarvationResult:
+def run(*, lambdas: tuple[float, ...] = LAMBDAS, confidence: float = 0.99, lr: float = 0.05) -> StarvationResult:
     """Table 1, bounds (7) and (D.2), ODE (8) and Richardson GD for each lambda.
 
     Parameters
@@ -179,6 +208,15 @@ def run(*, lambdas: tuple = LAMBDAS, confidence: float = 0.99, lr: float = 0.05)
     Returns
     -------
     StarvationResult
+        Table 1, bounds (7) and (D.2), ODE (8) at the fair and at the bound-(7)-satisfying initialization, and
+        the Richardson GD measurements at the fair one, per lambda.
+
+    Raises
+    ------
+    ValueError
+        If ``lr`` is not a finite number > 0.
+    TypeError
+        If ``lr`` is not a number.
     """
     lr = float(require_positive("lr", lr))
     derived = table1()
@@ -210,10 +248,18 @@ def run(*, lambdas: tuple = LAMBDAS, confidence: float = 0.99, lr: float = 0.05)
         gd_probability_error=float(np.max(np.abs(gd - ode_fair))), lr=lr)
 
 
-def figures(result: StarvationResult) -> dict:
-    """Figs. 10 and 6 (bounds (7) and (D.2) against 1 - delta) and the values at ``confidence`` side by side.
+def figures(result: StarvationResult) -> dict[str, Figure]:
+    """Draw Figs. 10 and 6 (bounds (7) and (D.2) against 1 - delta) and the values at ``confidence`` side by side.
 
-    Returns ``{"fig6_table1_starvation": Figure}``, drawn without pyplot.
+    Parameters
+    ----------
+    result : StarvationResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        ``{"fig6_table1_starvation": Figure}``, drawn without pyplot (no backend is selected).
     """
     fig, axes = style.new_figure(1, 3, figsize=(13, 3.8))
     for i, lam in enumerate(result.lambdas):
@@ -235,9 +281,22 @@ def figures(result: StarvationResult) -> dict:
     return {"fig6_table1_starvation": fig}
 
 
-def claims(result: StarvationResult) -> list:
-    """``table1`` (the printed table), ``starvation_fair_init`` (ODE (8) vs GD) and
-    ``starvation_bound7_satisfying_init`` (ODE (8) under bound (7))."""
+def claims(result: StarvationResult) -> list[ClaimRecord]:
+    """State the claims ``table1``, ``starvation_fair_init`` and ``starvation_bound7_satisfying_init``.
+
+    ``table1``: the printed table; ``starvation_fair_init``: ODE (8) against GD;
+    ``starvation_bound7_satisfying_init``: ODE (8) under bound (7).
+
+    Parameters
+    ----------
+    result : StarvationResult
+        A result of :func:`run`.
+
+    Returns
+    -------
+    list of ClaimRecord
+        ``table1``, ``starvation_fair_init``, ``starvation_bound7_satisfying_init`` (in this order).
+    """
     derived = {c: dict(zip(result.table1_lambdas, map(float, row)))
                for c, row in zip(result.table1_confidences, result.table1)}
     err = max(abs(round(derived[c][lam], TABLE1_DECIMALS) - PRINTED_TABLE1[c][lam])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
 
 from ..experiments.style import TIME_LABEL, markers, new_figure, series
 from ..io import write_bytes_atomic
@@ -24,7 +25,7 @@ FIGURE_DPI = 150
 FORMATS = ("png", "pdf")
 
 
-def save_figure(fig: Figure, stem) -> list:
+def save_figure(fig: Figure, stem: str | Path) -> list[str]:
     """Save ``fig`` as ``stem.png`` and ``stem.pdf``, each written atomically; return the paths.
 
     Parameters
@@ -38,6 +39,11 @@ def save_figure(fig: Figure, stem) -> list:
     -------
     list of str
         The files written, one per format of :data:`FORMATS`.
+
+    Raises
+    ------
+    TypeError
+        If ``fig`` is not a :class:`matplotlib.figure.Figure`.
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
@@ -53,7 +59,8 @@ def save_figure(fig: Figure, stem) -> list:
     return paths
 
 
-def comparison_figure(t_theory, theory, t_measured, measured, *, ylabel: str = "logit u", title: str = "") -> Figure:
+def comparison_figure(t_theory: ArrayLike, theory: ArrayLike, t_measured: ArrayLike, measured: ArrayLike, *,
+                      ylabel: str = "logit u", title: str = "") -> Figure:
     """One theory curve per class (lines) against one run (hollow markers): the ``compare`` command's figure.
 
     Parameters
@@ -64,6 +71,11 @@ def comparison_figure(t_theory, theory, t_measured, measured, *, ylabel: str = "
         One row per class (or one curve), on those times.
     ylabel, title : str
         Axis label and title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes with a theory line and a marker series per class, and a legend.
 
     Examples
     --------

@@ -14,6 +14,7 @@ import time
 from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from ..experiments.claims import ClaimRecord
 from ..experiments.registry import all_experiments
@@ -27,8 +28,20 @@ __all__ = ["reproduce", "DEFAULT_OUT", "package_versions", "ClaimRecord"]
 DEFAULT_OUT = "learning-dynamics-report"
 
 
-def package_versions() -> dict:
-    """Versions of the packages a run depends on."""
+def package_versions() -> dict[str, str]:
+    """Versions of the packages a run depends on.
+
+    Returns
+    -------
+    dict of str to str
+        ``python`` and each of learning-dynamics, sympy, scipy, numpy and
+        matplotlib, with ``"not installed"`` for a package not found.
+
+    Examples
+    --------
+    >>> sorted(package_versions())
+    ['learning-dynamics', 'matplotlib', 'numpy', 'python', 'scipy', 'sympy']
+    """
     out = {"python": platform.python_version()}
     for name in ("learning-dynamics", "sympy", "scipy", "numpy", "matplotlib"):
         try:
@@ -101,7 +114,8 @@ def _markdown(records, parameters, elapsed, figures) -> str:
     return "\n".join(lines)
 
 
-def reproduce(out=DEFAULT_OUT, *, quick: bool = False, force: bool = False, quiet: bool = False) -> dict:
+def reproduce(out: str | Path = DEFAULT_OUT, *, quick: bool = False, force: bool = False,
+              quiet: bool = False) -> dict[str, Any]:
     """Run every claim and write ``report.json``, ``report.md`` and the figures into the folder ``out``.
 
     The report is built in a temporary sibling folder and moved into place only
