@@ -15,16 +15,28 @@ TWO = {"n_1": 1.0, "n_2": 1.0, "p": 0.5}
 STATE = [0.1, 0.1, 0.1, -0.1]
 
 
+def _call(function, defaults, changes):
+    """A call built when the test runs: the model (``model=`` a factory) is derived then, not at collection."""
+    def call():
+        kwargs = {**defaults, **changes}
+        model = kwargs.pop("model")
+        return function(model() if callable(model) else model, *(kwargs.pop(k) for k in positional(function)),
+                        **kwargs)
+    return call
+
+
+def positional(function):
+    return ("initial",) if function is dynamics.iterate_mode_map else ("initial", "t")
+
+
 def mode_map(**changes):
-    kwargs = dict(model=derivations.two_layer("hinge"), initial=STATE, eta=0.1, steps=3, parameters=TWO)
-    kwargs.update(changes)
-    return lambda: dynamics.iterate_mode_map(kwargs.pop("model"), kwargs.pop("initial"), **kwargs)
+    defaults = dict(model=lambda: derivations.two_layer("hinge"), initial=STATE, eta=0.1, steps=3, parameters=TWO)
+    return _call(dynamics.iterate_mode_map, defaults, changes)
 
 
 def flow(**changes):
-    kwargs = dict(model=derivations.two_layer("hinge"), initial=STATE, t=[0.0, 1.0], parameters=TWO)
-    kwargs.update(changes)
-    return lambda: dynamics.integrate(kwargs.pop("model"), kwargs.pop("initial"), kwargs.pop("t"), **kwargs)
+    defaults = dict(model=lambda: derivations.two_layer("hinge"), initial=STATE, t=[0.0, 1.0], parameters=TWO)
+    return _call(dynamics.integrate, defaults, changes)
 
 
 def loss(expr):
@@ -56,7 +68,7 @@ ERRORS = [
     ("map frequency above 1", mode_map(parameters={**TWO, "p": 5.0}), ValueError, "p"),
     ("map parameters not a mapping", mode_map(parameters=[1.0, 1.0, 0.5]), TypeError, "parameters"),
     ("map model a string", mode_map(model="not a model"), TypeError, "model"),
-    ("map shared stop", mode_map(model=derivations.shared_neuron("hinge"), initial=[0.5, 0.1, 0.5], steps=300),
+    ("map shared stop", mode_map(model=lambda: derivations.shared_neuron("hinge"), initial=[0.5, 0.1, 0.5], steps=300),
      ValueError, "shares coordinates"),
     # integrate: parameters
     ("norm negative", flow(parameters={"n_1": -1, "n_2": 1.0, "p": 0.5}), ValueError, "n_1"),

@@ -6,19 +6,23 @@ from derivations import ClaimResult
 from dynamics.experiments.identities import (EXPERIMENT, MODELS, QUICK_MODELS, IdentitiesResult, ModelProofs, claims,
                                              figures, run)
 
-RESULT = EXPERIMENT.result("quick")
+
+@pytest.fixture(scope="module")
+def result():
+    """The shared quick result (computed once per session, also used by the report test and the examples)."""
+    return EXPERIMENT.result("quick")
 
 
-def test_sizes_are_the_quick_models_and_all_models():
+def test_sizes_are_the_quick_models_and_all_models(result):
     assert EXPERIMENT.sizes["quick"]["models"] == QUICK_MODELS == tuple(MODELS)[:3]
     assert EXPERIMENT.sizes["full"]["models"] == tuple(MODELS) and len(MODELS) == 9
-    assert [m.label for m in RESULT.models] == list(QUICK_MODELS)
+    assert [m.label for m in result.models] == list(QUICK_MODELS)
 
 
-def test_claims_pass_at_quick_size_one_per_model():
-    records = claims(RESULT)
+def test_claims_pass_at_quick_size_one_per_model(result):
+    records = claims(result)
     assert [r.id for r in records] == ["derived_two_layer_bce_4", "derived_two_layer_hinge_4", "derived_deep_bce_4"]
-    for record, model in zip(records, RESULT.models):
+    for record, model in zip(records, result.models):
         assert record.passed and record.error == 0.0 and record.kind == "theory" and record.measured is None
         assert record.theory["proven"] == len(model.proofs) == len(record.theory["identities"]) > 0
 
@@ -38,6 +42,6 @@ def test_bad_model_labels_are_refused_by_name():
         run("wide h=2")
 
 
-def test_no_figure():
+def test_no_figure(result):
     backend = matplotlib.get_backend()
-    assert figures(RESULT) == {} and matplotlib.get_backend() == backend
+    assert figures(result) == {} and matplotlib.get_backend() == backend

@@ -1,4 +1,5 @@
 """Phase diagram of a class-1 neuron (Sec. 3.3, Fig. 2 Left) at the shared quick size."""
+import pytest
 import io
 
 import matplotlib
@@ -9,11 +10,15 @@ from PIL import Image
 
 from dynamics.experiments.phase_diagram import EXPERIMENT, REGIONS, SIZES, claims, figures, theory_region
 
-RESULT = EXPERIMENT.result("quick")
+
+@pytest.fixture(scope="module")
+def result():
+    """The shared quick result (computed once per session, also used by the report test and the examples)."""
+    return EXPERIMENT.result("quick")
 
 
-def test_gd_sweep_ends_in_the_predicted_regions():
-    res = RESULT
+def test_gd_sweep_ends_in_the_predicted_regions(result):
+    res = result
     assert res.agreement >= 0.99 and res.counted > 300
     assert set(np.unique(res.theory)) >= {0, 1, 3}
     grid = SIZES["quick"]["grid"]
@@ -27,20 +32,20 @@ def test_regions_worked_by_hand():
     assert [REGIONS[k] for k in theory_region(z0, y0, 0.7)] == ["success", "dies", "frozen", "stalls", "dies"]
 
 
-def test_claim_passes_at_quick_size():
-    records = claims(RESULT)
+def test_claim_passes_at_quick_size(result):
+    records = claims(result)
     assert [r.id for r in records] == ["phase_diagram_agreement"]
-    assert records[0].passed and records[0].theory["grid_points_counted"] == RESULT.counted
+    assert records[0].passed and records[0].theory["grid_points_counted"] == result.counted
 
 
-def test_figure_draws_without_pyplot():
+def test_figure_draws_without_pyplot(result):
     backend, open_figures = matplotlib.get_backend(), _pylab_helpers.Gcf.get_num_fig_managers()
-    drawn = figures(RESULT)
+    drawn = figures(result)
     assert matplotlib.get_backend() == backend and _pylab_helpers.Gcf.get_num_fig_managers() == open_figures
     assert set(drawn) == {"fig2_phase_diagram"}
     fig = drawn["fig2_phase_diagram"]
     assert isinstance(fig, Figure) and all(ax.has_data() for ax in fig.axes)
-    assert [len(ax.images) for ax in fig.axes[:2]] == [1, 1] and len(fig.axes[0].lines) > len(RESULT.flow_lines)
+    assert [len(ax.images) for ax in fig.axes[:2]] == [1, 1] and len(fig.axes[0].lines) > len(result.flow_lines)
     png, pdf = io.BytesIO(), io.BytesIO()
     fig.savefig(png, format="png", dpi=150, bbox_inches="tight")
     fig.savefig(pdf, format="pdf", bbox_inches="tight")

@@ -1,4 +1,5 @@
 """A neuron shared by both classes (Sec. 3.4, Theorem 3.4, Figs. 3 and 7) at the shared quick size."""
+import pytest
 import io
 
 import matplotlib
@@ -10,11 +11,15 @@ from PIL import Image
 from dynamics.experiments.sharpness import TIME_TOLERANCE
 from dynamics.experiments.shared_neuron import EXPERIMENT, SharedNeuronResult, claims, figures
 
-RESULT = EXPERIMENT.result("quick")
+
+@pytest.fixture(scope="module")
+def result():
+    """The shared quick result (computed once per session, also used by the report test and the examples)."""
+    return EXPERIMENT.result("quick")
 
 
-def test_outcomes_and_separatrix():
-    res = RESULT
+def test_outcomes_and_separatrix(result):
+    res = result
     assert isinstance(res, SharedNeuronResult) and EXPERIMENT.name == "shared_neuron"
     # Theorem 3.4 (App. A.8) as the paper states it: beta dies (P(D1) -> 1); alpha dies (class 2 wins);
     # failure (both ReLUs dead)
@@ -28,20 +33,20 @@ def test_outcomes_and_separatrix():
     assert np.allclose(level, 1.0, atol=1e-8) and len(res.separatrix) > 50
 
 
-def test_fixed_point_worked_by_hand():
+def test_fixed_point_worked_by_hand(result):
     # p = 1/2, unit norms: alpha_inf = beta_inf = sqrt(c / 2), z = 0 (App. A.8); c = 1
-    assert np.allclose(RESULT.fixed_point, (np.sqrt(0.5), np.sqrt(0.5), 0.0), rtol=1e-12, atol=0)
+    assert np.allclose(result.fixed_point, (np.sqrt(0.5), np.sqrt(0.5), 0.0), rtol=1e-12, atol=0)
 
 
-def test_claims_pass_at_quick_size():
-    records = claims(RESULT)
+def test_claims_pass_at_quick_size(result):
+    records = claims(result)
     assert [r.id for r in records] == ["thm34_worked_inits", "thm34_negative_c"]
     assert all(r.passed for r in records), {r.id: r.error for r in records}
 
 
-def test_figure_draws_without_pyplot():
+def test_figure_draws_without_pyplot(result):
     backend, open_figures = matplotlib.get_backend(), _pylab_helpers.Gcf.get_num_fig_managers()
-    drawn = figures(RESULT)
+    drawn = figures(result)
     assert matplotlib.get_backend() == backend and _pylab_helpers.Gcf.get_num_fig_managers() == open_figures
     assert set(drawn) == {"fig3_shared_neuron"}
     fig = drawn["fig3_shared_neuron"]
