@@ -69,9 +69,15 @@ def inequality(statement: str, expr: sp.Expr, domain: Mapping) -> Claim:
 
 
 def _is_zero(expr: sp.Expr) -> bool:
+    """Whether sympy can show ``expr == 0``: exact rewritings first (cheap), ``simplify`` only if they fail.
+
+    Every attempt is an exact identity transformation, so "zero" after any of them is a proof; the cheap
+    ones (expanding; cancelling over a common denominator) settle most identities of the models.
+    """
     if expr == 0:
         return True
-    for attempt in (sp.simplify, lambda e: sp.simplify(sp.expand(e)),
+    for attempt in (sp.expand, lambda e: sp.cancel(sp.together(e)),
+                    sp.simplify, lambda e: sp.simplify(sp.expand(e)),
                     lambda e: sp.simplify(sp.expand_log(sp.powsimp(sp.expand(e), force=True), force=True))):
         if attempt(expr) == 0:
             return True
