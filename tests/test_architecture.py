@@ -4,12 +4,11 @@
 - the theory room never imports the ground truth;
 - the report imports no training code and no theory (it renders experiment results);
 - :mod:`derivations` imports nothing of :mod:`dynamics`;
-- there is no import cycle between modules;
-- importing the package, the registry and drawing a figure leave matplotlib's backend alone.
+- there is no import cycle between modules.
+
+(That importing the package and drawing leave matplotlib's backend alone is tests/test_matplotlib_backend.py.)
 """
 import ast
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -101,14 +100,3 @@ def test_a_detector_of_forbidden_imports_can_fail(tmp_path):
     finally:
         ROOT = saved
 
-
-def test_importing_and_drawing_leave_the_backend_alone():
-    code = ("import matplotlib, sys; before = matplotlib.get_backend(); "
-            "import dynamics, dynamics.report.figures; from dynamics.experiments import registry; "
-            "registry.all_experiments(); "
-            "from dynamics.experiments.style import new_figure; fig, ax = new_figure(); ax.plot([0, 1]); "
-            "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'; "
-            "assert matplotlib.get_backend() == before, (before, matplotlib.get_backend()); print('ok')")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "MPLBACKEND": "svg"})
-    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]

@@ -14,7 +14,9 @@ import pytest
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 EXAMPLES = sorted(p for p in EXAMPLES_DIR.glob("*.py") if not p.name.startswith("_"))
 #: Smallest PNG a figure may be (pixels): anything smaller is an empty or collapsed figure.
-MIN_PNG_SIZE = (200, 100)
+MIN_PNG_SIZE = (400, 200)
+#: Smallest PDF a figure may be (bytes): an empty page with fonts is smaller.
+MIN_PDF_BYTES = 5_000
 
 
 def run_script(script, out, monkeypatch, capsys):
@@ -30,7 +32,11 @@ def run_script(script, out, monkeypatch, capsys):
 
 
 def check_output(stdout, folder):
-    """What every example must leave: printed lines without NaN/inf, and non-empty figures or LaTeX."""
+    """What every example must leave: printed lines without NaN/inf, and non-empty figures or LaTeX.
+
+    This is where every experiment's figures are rendered and checked (PNG size, PDF header and size): the
+    experiment tests check what the figures hold (axes, lines, images) without rendering them again.
+    """
     assert stdout.strip(), "the example printed nothing"
     assert not re.search(r"\b(nan|inf)\b", stdout, re.IGNORECASE), stdout[-2000:]  # no silent NaN/inf
     written = list(folder.iterdir())
@@ -41,6 +47,10 @@ def check_output(stdout, folder):
             from PIL import Image  # matplotlib depends on pillow
             with Image.open(path) as im:
                 assert im.size[0] > MIN_PNG_SIZE[0] and im.size[1] > MIN_PNG_SIZE[1], (path.name, im.size)
+        if path.suffix == ".pdf":
+            assert path.read_bytes()[:5] == b"%PDF-" and path.stat().st_size > MIN_PDF_BYTES, path.name
+    assert sorted(p.stem for p in written if p.suffix == ".pdf") == sorted(p.stem for p in written
+                                                                         if p.suffix == ".png")
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])

@@ -1,12 +1,10 @@
 """Corollary 3.3 (Sec. 3.2) at the shared quick size: the ratio t2*/t1*, its claim and its figure."""
 import pytest
-import io
 
 import matplotlib
 import numpy as np
 from matplotlib import _pylab_helpers
 from matplotlib.figure import Figure
-from PIL import Image
 
 from dynamics.experiments.corollary_ratio import EXPERIMENT, claims, figures
 from dynamics.experiments.sharpness import TIME_TOLERANCE
@@ -49,9 +47,4 @@ def test_figure_draws_without_pyplot(result):
     assert set(drawn) == {"cor33_ratio"}
     fig = drawn["cor33_ratio"]
     assert isinstance(fig, Figure) and len(fig.axes) == 1 and len(fig.axes[0].lines) >= 2 * len(result.grid)
-    png, pdf = io.BytesIO(), io.BytesIO()
-    fig.savefig(png, format="png", dpi=150, bbox_inches="tight")
-    fig.savefig(pdf, format="pdf", bbox_inches="tight")
-    with Image.open(png) as im:
-        assert im.size[0] > 400 and im.size[1] > 200
-    assert pdf.getvalue()[:5] == b"%PDF-" and len(pdf.getvalue()) > 5_000
+    # rendered and checked (PNG size, PDF header and size) by tests/test_examples.py, which saves every figure

@@ -1,12 +1,10 @@
 """Phase diagram of a class-1 neuron (Sec. 3.3, Fig. 2 Left) at the shared quick size."""
 import pytest
-import io
 
 import matplotlib
 import numpy as np
 from matplotlib import _pylab_helpers
 from matplotlib.figure import Figure
-from PIL import Image
 
 from dynamics.experiments.phase_diagram import EXPERIMENT, REGIONS, SIZES, claims, figures, theory_region
 
@@ -46,9 +44,4 @@ def test_figure_draws_without_pyplot(result):
     fig = drawn["fig2_phase_diagram"]
     assert isinstance(fig, Figure) and all(ax.has_data() for ax in fig.axes)
     assert [len(ax.images) for ax in fig.axes[:2]] == [1, 1] and len(fig.axes[0].lines) > len(result.flow_lines)
-    png, pdf = io.BytesIO(), io.BytesIO()
-    fig.savefig(png, format="png", dpi=150, bbox_inches="tight")
-    fig.savefig(pdf, format="pdf", bbox_inches="tight")
-    with Image.open(png) as im:
-        assert im.size[0] > 400 and im.size[1] > 200
-    assert pdf.getvalue()[:5] == b"%PDF-" and len(pdf.getvalue()) > 5_000
+    # rendered and checked (PNG size, PDF header and size) by tests/test_examples.py, which saves every figure

@@ -1,12 +1,10 @@
 """A neuron shared by both classes (Sec. 3.4, Theorem 3.4, Figs. 3 and 7) at the shared quick size."""
 import pytest
-import io
 
 import matplotlib
 import numpy as np
 from matplotlib import _pylab_helpers
 from matplotlib.figure import Figure
-from PIL import Image
 
 from dynamics.experiments.sharpness import TIME_TOLERANCE
 from dynamics.experiments.shared_neuron import EXPERIMENT, SharedNeuronResult, claims, figures
@@ -52,9 +50,4 @@ def test_figure_draws_without_pyplot(result):
     fig = drawn["fig3_shared_neuron"]
     assert isinstance(fig, Figure) and len(fig.axes) == 3 and all(ax.lines for ax in fig.axes)
     assert fig.axes[-1].name == "3d"  # Fig. 3 Left: trajectories on the hyperboloid
-    png, pdf = io.BytesIO(), io.BytesIO()
-    fig.savefig(png, format="png", dpi=150, bbox_inches="tight")
-    fig.savefig(pdf, format="pdf", bbox_inches="tight")
-    with Image.open(png) as im:
-        assert im.size[0] > 400 and im.size[1] > 200
-    assert pdf.getvalue()[:5] == b"%PDF-" and len(pdf.getvalue()) > 5_000
+    # rendered and checked (PNG size, PDF header and size) by tests/test_examples.py, which saves every figure

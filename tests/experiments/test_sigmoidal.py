@@ -1,12 +1,10 @@
 """Sigmoidal learning (Sec. 3.2, Fig. 2 Right) at the shared quick size: claims, checks and figure."""
 import pytest
-import io
 
 import matplotlib
 import numpy as np
 from matplotlib import _pylab_helpers
 from matplotlib.figure import Figure
-from PIL import Image
 
 from dynamics.experiments.sigmoidal import EXPERIMENT, SIZES, claims, figures
 
@@ -51,9 +49,4 @@ def test_figure_draws_without_pyplot(result):
     assert set(drawn) == {"fig2_sigmoidal"}
     fig = drawn["fig2_sigmoidal"]
     assert isinstance(fig, Figure) and len(fig.axes) == 3 and all(ax.lines for ax in fig.axes)
-    png, pdf = io.BytesIO(), io.BytesIO()
-    fig.savefig(png, format="png", dpi=150, bbox_inches="tight")
-    fig.savefig(pdf, format="pdf", bbox_inches="tight")
-    with Image.open(png) as im:
-        assert im.size[0] > 400 and im.size[1] > 200
-    assert pdf.getvalue()[:5] == b"%PDF-" and len(pdf.getvalue()) > 5_000
+    # rendered and checked (PNG size, PDF header and size) by tests/test_examples.py, which saves every figure
