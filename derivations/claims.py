@@ -59,12 +59,53 @@ class ClaimResult:
 
 
 def identity(statement: str, expr: sp.Expr) -> Claim:
-    """A claim that ``expr`` is identically zero."""
+    """A claim that ``expr`` is identically zero.
+
+    Parameters
+    ----------
+    statement : str
+        What is claimed, in words (shown by :meth:`ModeModel.check`).
+    expr : sympy.Expr
+        The expression claimed to be zero (passed through :func:`sympy.sympify`, so a plain number works).
+
+    Returns
+    -------
+    Claim
+        A claim of kind ``"zero"`` with an empty domain; :func:`prove` decides it symbolically.
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x")
+    >>> identity("x - x vanishes", x - x).kind
+    'zero'
+    """
     return Claim(statement, "zero", sp.sympify(expr))
 
 
-def inequality(statement: str, expr: sp.Expr, domain: Mapping) -> Claim:
-    """A claim that ``expr >= 0`` whenever its symbols lie in ``domain``."""
+def inequality(statement: str, expr: sp.Expr, domain: Mapping[sp.Symbol, tuple[float, float]]) -> Claim:
+    """A claim that ``expr >= 0`` whenever its symbols lie in ``domain``.
+
+    Parameters
+    ----------
+    statement : str
+        What is claimed, in words.
+    expr : sympy.Expr
+        The expression claimed to be non-negative.
+    domain : Mapping[sympy.Symbol, tuple[float, float]]
+        ``{symbol: (low, high)}`` for the free symbols of ``expr``: the box the numerical fallback of
+        :func:`prove` samples when sympy cannot decide the sign.  Copied into a read-only mapping.
+
+    Returns
+    -------
+    Claim
+        A claim of kind ``"nonnegative"``.
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x")
+    >>> inequality("x^2 >= 0", x**2, {x: (-1.0, 1.0)}).kind
+    'nonnegative'
+    """
     return Claim(statement, "nonnegative", sp.sympify(expr), MappingProxyType(dict(domain)))
 
 
@@ -109,6 +150,23 @@ def _nonnegative_numeric(claim: Claim) -> bool:
 
 def prove(claim: Claim) -> ClaimResult:
     """Prove ``claim``; see the module docstring for the methods used.
+
+    Parameters
+    ----------
+    claim : Claim
+        An identity (kind ``"zero"``) or an inequality (kind ``"nonnegative"``).
+
+    Returns
+    -------
+    ClaimResult
+        The statement, whether it holds, and the method: ``"symbolic"``, or ``"numeric (N samples)"`` for an
+        inequality sympy could not decide (checked on a Halton sample of ``claim.domain``).
+
+    Raises
+    ------
+    ValueError
+        If ``claim.kind`` is neither ``"zero"`` nor ``"nonnegative"``, or if an inequality needs the numerical
+        fallback and ``claim.domain`` has no range for one of its free symbols.
 
     Examples
     --------

@@ -59,7 +59,7 @@ def _deep(depth: int, loss: Loss) -> ModeModel:
     )
 
 
-def deep(depth: int, loss="bce") -> ModeModel:
+def deep(depth: int, loss: str | sp.Expr | Loss = "bce") -> ModeModel:
     """The depth-``depth`` diagonal chain on one class mode.
 
     Parameters
@@ -69,15 +69,33 @@ def deep(depth: int, loss="bce") -> ModeModel:
         :data:`~derivations.validation.MAX_DEPTH` (32; every accepted depth derives
         in a few seconds).
         ``deep(2)`` is the class-1 half of :func:`derivations.two_layer`.
-    loss : {"bce", "hinge", "squared"} or sympy.Expr
+    loss : {"bce", "hinge", "squared"} or sympy.Expr or Loss
+        The loss, resolved by :func:`derivations.resolve_loss`: a built-in name
+        (:data:`derivations.LOSS_NAMES`), a sympy expression of
+        :data:`derivations.margin`, or a :class:`~derivations.Loss`.
 
     Returns
     -------
     ModeModel
-        State ``(y, z^1, ..., z^{N-2}, z)``; the balanced reduction obeys
-        eq. (5), ``u' = N n^{2/N} u^{2-2/N} p (-l'(u))`` (reduction ``balanced``,
-        logit ``class_1``); for a loss that stops at a margin with a closed form,
-        the quantity ``stopping_time`` (when u reaches the margin).
+        State ``(y, z^1, ..., z^{N-2}, z)`` (``y = w . x``, the hidden units
+        ``z^i`` and the output weight ``z``); parameters ``(n, p)`` (``p`` a
+        fraction in (0, 1]); ``y`` rectified.  Flow: the projected gradient flow.
+        Invariants ``input_layer`` (``y^2 - n^2 z^2``) and ``layer_1`` ...
+        ``layer_{N-2}`` (``(z^i)^2 - z^2``).  One reduction, ``balanced``, which
+        obeys eq. (5), ``u' = N n^{2/N} u^{2-2/N} p (-l'(u))``; its closed form
+        ``t(u)`` is derived only for N = 2 and for a loss whose drive is constant
+        inside the margin (the hinge), else it is ``None``.  Logit ``class_1``.  Quantity
+        ``stopping_time`` (when u reaches the margin) only for a loss that stops
+        at a margin with a constant drive (the hinge); none otherwise.
+
+    Raises
+    ------
+    TypeError
+        If ``depth`` is not an integer, or ``loss`` is neither a string, a
+        sympy expression nor a :class:`~derivations.Loss`.
+    ValueError
+        If ``depth`` is outside ``[2, MAX_DEPTH]``, or ``loss`` is an unknown
+        name or an expression :func:`~derivations.resolve_loss` refuses.
 
     Examples
     --------

@@ -13,7 +13,7 @@ The derivation works on real symbolic weights and data vectors:
 """
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import sympy as sp
 
@@ -25,23 +25,79 @@ __all__ = ["vector", "dot", "gradient_flow", "project", "DIMENSION"]
 DIMENSION = 3
 
 
-def vector(name: str, dimension: int = DIMENSION, **assumptions) -> sp.Matrix:
-    """A column vector of fresh real symbols ``name_1 .. name_d``."""
+def vector(name: str, dimension: int = DIMENSION, **assumptions: Any) -> sp.Matrix:
+    """A column vector of fresh real symbols ``name_1 .. name_d``.
+
+    Parameters
+    ----------
+    name : str
+        Base name of the symbols.
+    dimension : int
+        d, the number of components (default :data:`DIMENSION`).
+    **assumptions : Any
+        Further sympy assumptions for every component (``positive=True``, ...); ``real=True`` is always set.
+
+    Returns
+    -------
+    sympy.Matrix
+        A (d, 1) column of real symbols.
+
+    Examples
+    --------
+    >>> vector("w", 2).T
+    Matrix([[w_1, w_2]])
+    """
     return sp.Matrix(sp.symbols(f"{name}_1:{dimension + 1}", real=True, **assumptions))
 
 
 def dot(a: sp.Matrix, b: sp.Matrix) -> sp.Expr:
-    """Euclidean inner product of two column vectors."""
+    """Euclidean inner product of two column vectors.
+
+    Parameters
+    ----------
+    a, b : sympy.Matrix
+        Column vectors of the same length.
+
+    Returns
+    -------
+    sympy.Expr
+        ``a^T b``.
+
+    Examples
+    --------
+    >>> dot(vector("a", 2), vector("b", 2))
+    a_1*b_1 + a_2*b_2
+    """
     return (a.T * b)[0, 0]
 
 
-def gradient_flow(objective: sp.Expr, weights: Iterable[sp.Symbol]) -> dict:
-    """``{theta: -d objective / d theta}`` for every weight symbol."""
+def gradient_flow(objective: sp.Expr, weights: Iterable[sp.Symbol]) -> dict[sp.Symbol, sp.Expr]:
+    """``{theta: -d objective / d theta}`` for every weight symbol.
+
+    Parameters
+    ----------
+    objective : sympy.Expr
+        The training objective as an expression of the weights.
+    weights : iterable of sympy.Symbol
+        The weights to differentiate by.
+
+    Returns
+    -------
+    dict[sympy.Symbol, sympy.Expr]
+        The gradient flow ``theta' = -dL/dtheta``, in the order of ``weights``.
+
+    Examples
+    --------
+    >>> w = sp.Symbol("w", real=True)
+    >>> gradient_flow(w**2 / 2, [w])
+    {w: -w}
+    """
     return {w: -sp.diff(objective, w) for w in weights}
 
 
-def project(raw_flow: Mapping, modes: Mapping, eliminate: Sequence[sp.Symbol],
-            geometry: Mapping, allowed: Iterable[sp.Symbol]) -> dict:
+def project(raw_flow: Mapping[sp.Symbol, sp.Expr], modes: Mapping[sp.Symbol, sp.Expr],
+            eliminate: Sequence[sp.Symbol], geometry: Mapping[sp.Symbol, sp.Expr],
+            allowed: Iterable[sp.Symbol]) -> dict[sp.Symbol, sp.Expr]:
     """The flow of mode coordinates, closed in those coordinates.
 
     Parameters
@@ -59,11 +115,17 @@ def project(raw_flow: Mapping, modes: Mapping, eliminate: Sequence[sp.Symbol],
     allowed : iterable of sympy.Symbol
         Mode and parameter symbols the result may depend on.
 
+    Returns
+    -------
+    dict[sympy.Symbol, sympy.Expr]
+        ``{mode symbol: its time derivative}``, an expression of ``allowed`` only.
+
     Raises
     ------
     ArithmeticError
-        If the projected flow is not closed: the mode coordinates do not
-        capture the dynamics (an assumption is missing).
+        If the mode definitions do not determine the eliminated weights
+        uniquely, or if the projected flow is not closed: the mode coordinates
+        do not capture the dynamics (an assumption is missing).
     """
     derivatives = {
         mode: sum(sp.diff(expr, w) * rate for w, rate in raw_flow.items())

@@ -230,6 +230,12 @@ def resolve_loss(loss: "str | sp.Expr | Loss") -> Loss:
         ...) are split into smooth pieces; an expression equal to a built-in
         one (same learning piece, same stopping margin) gets its name.
 
+    Returns
+    -------
+    Loss
+        ``loss`` itself if it is a :class:`Loss`; the built-in loss of that name
+        (or the built-in an expression equals); else a loss named ``"custom"``.
+
     Raises
     ------
     ValueError

@@ -29,7 +29,23 @@ t = sp.Symbol("t", nonnegative=True)
 
 
 def frozen(mapping: Mapping) -> Mapping:
-    """A read-only copy of ``mapping`` (insertion order kept)."""
+    """A read-only copy of ``mapping`` (insertion order kept).
+
+    Parameters
+    ----------
+    mapping : Mapping
+        Any mapping (or what :class:`dict` accepts).
+
+    Returns
+    -------
+    Mapping
+        A :class:`types.MappingProxyType` over a fresh dict copy: later changes to ``mapping`` do not show.
+
+    Examples
+    --------
+    >>> frozen({"a": 1})["a"]
+    1
+    """
     return MappingProxyType(dict(mapping))
 
 
@@ -105,6 +121,31 @@ def reduce_flow(flow: Mapping, variable: sp.Symbol, parametrization: Mapping) ->
     with ``variable``: ``q' = s'(t) / (ds/dq)``.  Whether the other coordinates
     agree (the curve really is a trajectory) is a claim checked by
     :meth:`ModeModel.check`.
+
+    Parameters
+    ----------
+    flow : Mapping[sympy.Symbol, sympy.Expr]
+        ``{state symbol: its time derivative}``.
+    variable : sympy.Symbol
+        The curve's coordinate ``q``.
+    parametrization : Mapping[sympy.Symbol, sympy.Expr]
+        ``{state symbol: expression of variable}``, the curve ``s(q)``; every key must be a key of ``flow``.
+
+    Returns
+    -------
+    sympy.Expr
+        ``q'`` as an expression of ``variable`` (and parameters), simplified.
+
+    Raises
+    ------
+    ValueError
+        If no coordinate of ``parametrization`` depends on ``variable``.
+
+    Examples
+    --------
+    >>> q, s = sp.symbols("q s", positive=True)
+    >>> reduce_flow({s: 2 * s}, q, {s: q**2})
+    q
     """
     for state, expr in parametrization.items():
         slope = sp.diff(expr, variable)
@@ -119,6 +160,23 @@ def integrate_reduction(variable: sp.Symbol, rhs: sp.Expr, initial: sp.Symbol) -
 
     An antiderivative is accepted only when it contains no unevaluated
     integral and no imaginary unit (so it can be evaluated as a real function).
+    A negative ``variable`` is integrated in ``w = -q > 0`` so that logarithms
+    stay real.
+
+    Parameters
+    ----------
+    variable : sympy.Symbol
+        ``q``, the reduced coordinate (its sympy assumptions, e.g. ``positive``, guide the integration).
+    rhs : sympy.Expr
+        ``f(q)`` in ``q' = f(q)``.
+    initial : sympy.Symbol
+        ``q(0)``.
+
+    Returns
+    -------
+    ClosedForm or None
+        ``t(q)`` with ``t(initial) = 0``, and ``q(t)`` when it can be inverted explicitly (else its ``value`` is
+        ``None``); ``None`` when sympy finds no real antiderivative.
     """
     # Expanding 1/f into a sum lets sympy integrate term by term (much faster than its heuristics).
     def real(expr):

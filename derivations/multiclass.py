@@ -86,6 +86,32 @@ def _multiclass(classes: int) -> ModeModel:
 def multiclass(classes: int = 3) -> ModeModel:
     """The softmax network with ``classes`` classes, one point and one unit per class.
 
+    The loss is the softmax cross-entropy (fixed; there is no ``loss``
+    argument), weighted by the class frequencies ``p_k``.
+
+    Parameters
+    ----------
+    classes : int
+        C, the number of classes, from 2 to :data:`MAX_CLASSES` (4).
+
+    Returns
+    -------
+    ModeModel
+        State ``(y_1, ..., y_C, Z_11, Z_12, ..., Z_CC)`` (``y_k = w_k . x_k``,
+        rectified, and the output matrix ``Z``); parameters ``(n_1, ..., n_C,
+        p_1, ..., p_C)`` (the ``p_k`` are fractions).  Logits
+        ``class_k_output_j`` (``Z_jk y_k``, output j on the class-k point);
+        invariants ``class_1`` ... ``class_C`` (``y_k^2 - n_k^2 sum_j Z_jk^2``);
+        the claims of Lemma A.1 (rows of W move independently, the signs of
+        ``y`` and ``Z`` are kept).  No reductions and no quantities.
+
+    Raises
+    ------
+    TypeError
+        If ``classes`` is not an integer.
+    ValueError
+        If ``classes`` is outside ``[2, MAX_CLASSES]``.
+
     Examples
     --------
     >>> m = multiclass(2)

@@ -140,5 +140,29 @@ class Named(Mapping):
 
 
 def named(kind: str, entries: Iterable[Tuple[str, str, Any]] = ()) -> Named:
-    """A :class:`Named` mapping of ``(identifier, label, value)`` entries (see there)."""
+    """A :class:`Named` mapping of ``(identifier, label, value)`` entries (see there).
+
+    Parameters
+    ----------
+    kind : str
+        What the entries are (``"logit"``, ``"quantity"``, ...), for error messages.
+    entries : iterable of (str, str, object)
+        ``(identifier, label, value)`` triples in display order; identifiers are unique Python identifiers,
+        labels are unique (a label of ``None`` is the identifier itself).
+
+    Returns
+    -------
+    Named
+        The read-only mapping ``identifier -> value``, which also accepts labels as keys.
+
+    Raises
+    ------
+    ValueError
+        If an identifier is not a Python identifier or is repeated, or a label is already used.
+
+    Examples
+    --------
+    >>> named("logit", [("class_1", "class 1", 1)])["class 1"]
+    1
+    """
     return Named(kind, entries)

@@ -69,15 +69,40 @@ def _shared_neuron(loss: Loss) -> ModeModel:
     )
 
 
-def shared_neuron(loss="bce") -> ModeModel:
+def shared_neuron(loss: str | sp.Expr | Loss = "bce") -> ModeModel:
     """One neuron active on a class-1 point x1 and a class-2 point x2, ``x1 ⊥ x2``.
 
     Classes have frequencies ``p`` and ``1 - p`` (mean loss); the paper's (4)
     samples them equally, which is ``p = 1/2`` on time ``2 t``.  When ``alpha``
     (or ``beta``) reaches 0 its ReLU dies and its terms vanish; the numerical
-    engine handles that event.  Logits ``class_1`` (``z alpha``) and ``class_2``
-    (``z beta``); quantities ``fixed_point_alpha``, ``fixed_point_beta`` (the fixed
-    point on the level ``c > 0``).
+    engine handles that event.
+
+    Parameters
+    ----------
+    loss : {"bce", "hinge", "squared"} or sympy.Expr or Loss
+        The loss, resolved by :func:`derivations.resolve_loss`: a built-in name
+        (:data:`derivations.LOSS_NAMES`), a sympy expression of
+        :data:`derivations.margin`, or a :class:`~derivations.Loss`.
+
+    Returns
+    -------
+    ModeModel
+        State ``(alpha, beta, z)`` (``alpha = w . x1`` and ``beta = w . x2``
+        rectified); parameters ``(n_1, n_2, p)``; invariant ``hyperboloid``
+        (``alpha^2/n1^2 + beta^2/n2^2 - z^2``); logits ``class_1`` (``z alpha``)
+        and ``class_2`` (``z beta``); quantities ``fixed_point_alpha``,
+        ``fixed_point_beta`` (the fixed point on the level ``c > 0``).  No
+        reductions.  For BCE the claims include the printed flow (4) and the
+        corrected bound (A.8).
+
+    Raises
+    ------
+    TypeError
+        If ``loss`` is neither a string, a sympy expression nor a
+        :class:`~derivations.Loss`.
+    ValueError
+        If ``loss`` is an unknown name or an expression
+        :func:`~derivations.resolve_loss` refuses.
 
     Examples
     --------

@@ -128,12 +128,37 @@ def _starvation(loss: Loss) -> ModeModel:
     )
 
 
-def starvation(loss="bce") -> ModeModel:
+def starvation(loss: str | sp.Expr | Loss = "bce") -> ModeModel:
     """The (alpha, beta, z) flow of gradient starvation, derived for general feature norms.
 
-    Logits ``x1_and_x2`` (the point (x1, x2)), ``x1_only`` ((x1, 0)) and ``x2_only``
-    ((0, x2), a test input); quantities ``bound_7``, ``bound_d2`` and their logits
-    ``logit_bound_7``, ``logit_bound_d2``, and ``logit_x2_only``.
+    Parameters
+    ----------
+    loss : {"bce", "hinge", "squared"} or sympy.Expr or Loss
+        The loss, resolved by :func:`derivations.resolve_loss`: a built-in name
+        (:data:`derivations.LOSS_NAMES`), a sympy expression of
+        :data:`derivations.margin`, or a :class:`~derivations.Loss`.
+
+    Returns
+    -------
+    ModeModel
+        State ``(alpha, beta, z)``; parameters ``(lambda, n_1, n_2)``
+        (``lambda`` a fraction).  Flow: the projected gradient flow written per
+        point (proven equal to it).  Logits ``x1_and_x2`` (the point (x1, x2)),
+        ``x1_only`` ((x1, 0)) and ``x2_only`` ((0, x2), a test input, margin
+        sign 0); quantities ``bound_7``, ``bound_d2`` (the bounds (7) and (D.2)
+        on P(class 1 | (0, x2)) at the stopping time, in terms of ``delta`` and,
+        for (D.2), ``z_*``, ``alpha_0``, ``beta_0``),
+        their logits ``logit_bound_7``, ``logit_bound_d2``, and
+        ``logit_x2_only``.  No invariants and no reductions.
+
+    Raises
+    ------
+    TypeError
+        If ``loss`` is neither a string, a sympy expression nor a
+        :class:`~derivations.Loss`.
+    ValueError
+        If ``loss`` is an unknown name or an expression
+        :func:`~derivations.resolve_loss` refuses.
 
     Examples
     --------

@@ -152,7 +152,7 @@ def _two_layer(loss: Loss) -> ModeModel:
     )
 
 
-def two_layer(loss="bce") -> ModeModel:
+def two_layer(loss: str | sp.Expr | Loss = "bce") -> ModeModel:
     """Two-layer ReLU network with one neuron and one repeated point per class.
 
     The flow is derived from the network ``u(x) = Z^T relu(W x)`` on the H2
@@ -161,8 +161,10 @@ def two_layer(loss="bce") -> ModeModel:
 
     Parameters
     ----------
-    loss : {"bce", "hinge", "squared"} or sympy.Expr
-        The loss (see :func:`derivations.resolve_loss`).  The flow is derived
+    loss : {"bce", "hinge", "squared"} or sympy.Expr or Loss
+        The loss, resolved by :func:`derivations.resolve_loss` (a built-in name
+        of :data:`derivations.LOSS_NAMES`, a sympy expression of
+        :data:`derivations.margin`, or a :class:`~derivations.Loss`).  The flow is derived
         from the loss's learning piece; for a loss that stops at a margin
         (the hinge ``Max(0, 1 - m)``, ``loss.stop_margin = 1``) the equations
         hold inside the margin (``s u < 1``), and the stopping times are
@@ -171,7 +173,9 @@ def two_layer(loss="bce") -> ModeModel:
     Returns
     -------
     ModeModel
-        State ``(y_1, z_1, y_2, z_2)``; parameters ``(n_1, n_2, p)``; reductions:
+        State ``(y_1, z_1, y_2, z_2)`` (``y_1, y_2`` rectified); parameters
+        ``(n_1, n_2, p)`` (``p`` a fraction); invariants ``class_1``
+        (``y_1^2 - n_1^2 z_1^2``) and ``class_2``; reductions:
         balanced class 1 (eq. 14), balanced class 2 (its mirror), the two
         hyperbolic charts (App. A.3) and the stalling branch (§5), with identifiers
         ``balanced_class_1``, ``balanced_class_2``, ``hyperbolic_class_1_y_dominant``,
@@ -179,7 +183,19 @@ def two_layer(loss="bce") -> ModeModel:
         ``class_1``, ``class_2``.  Quantities: ``growth_bound`` (19) and
         ``stall_time_bound`` (A.6) for BCE; ``stopping_time`` (c = 0),
         ``stopping_time_hyperbolic`` (c != 0) and ``logit_hyperbolic`` for a loss
-        that stops at a margin.
+        that stops at a margin with a constant drive (the hinge); none otherwise.
+        Closed forms ``t(q)`` for the balanced and stalling reductions (when
+        sympy finds them); the hyperbolic ones get closed forms only for a
+        constant drive (the hinge).
+
+    Raises
+    ------
+    TypeError
+        If ``loss`` is neither a string, a sympy expression nor a
+        :class:`~derivations.Loss`.
+    ValueError
+        If ``loss`` is an unknown name or an expression
+        :func:`~derivations.resolve_loss` refuses.
 
     Examples
     --------

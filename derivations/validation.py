@@ -12,8 +12,31 @@ __all__ = ["require_int", "require_depth", "MAX_DEPTH"]
 MAX_DEPTH = 32
 
 
-def require_int(name: str, value, minimum: int, maximum: int | None = None) -> int:
+def require_int(name: str, value: object, minimum: int, maximum: int | None = None) -> int:
     """``value`` as an int in ``[minimum, maximum]``, or a clear TypeError/ValueError.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, used in the error messages.
+    value : object
+        The value to check: any integral number (``int``, ``numpy.int64``, ...) except ``bool``.
+    minimum : int
+        Smallest accepted value.
+    maximum : int or None
+        Largest accepted value (``None``: no upper limit).
+
+    Returns
+    -------
+    int
+        ``value`` as a Python int.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer (a bool, a float, a string, ...).
+    ValueError
+        If ``value`` lies outside ``[minimum, maximum]``; the message names ``name``, the range and the value.
 
     Examples
     --------
@@ -30,10 +53,27 @@ def require_int(name: str, value, minimum: int, maximum: int | None = None) -> i
     return value
 
 
-def require_depth(depth) -> int:
+def require_depth(depth: object) -> int:
     """``depth`` (number of weight layers N) as an int in ``[2, MAX_DEPTH]``, or a clear TypeError/ValueError.
 
     The one depth check shared by :func:`derivations.deep`, :mod:`dynamics` and the command line.
+
+    Parameters
+    ----------
+    depth : object
+        N, the number of weight layers: any integral number except ``bool``.
+
+    Returns
+    -------
+    int
+        ``depth`` as a Python int.
+
+    Raises
+    ------
+    TypeError
+        If ``depth`` is not an integer.
+    ValueError
+        If ``depth`` lies outside ``[2, MAX_DEPTH]``.
 
     Examples
     --------

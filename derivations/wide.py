@@ -63,8 +63,38 @@ def _wide(neurons: int, loss: Loss) -> ModeModel:
     )
 
 
-def wide(neurons: int = 2, loss="bce") -> ModeModel:
+def wide(neurons: int = 2, loss: str | sp.Expr | Loss = "bce") -> ModeModel:
     """``neurons`` active ReLU units on one class-1 point (App. A.4).
+
+    Parameters
+    ----------
+    neurons : int
+        h, the number of units, from 1 to :data:`MAX_NEURONS` (8).
+    loss : {"bce", "hinge", "squared"} or sympy.Expr or Loss
+        The loss, resolved by :func:`derivations.resolve_loss`: a built-in name
+        (:data:`derivations.LOSS_NAMES`), a sympy expression of
+        :data:`derivations.margin`, or a :class:`~derivations.Loss`.
+
+    Returns
+    -------
+    ModeModel
+        State ``(y^1, z^1, ..., y^h, z^h)`` (the ``y^i`` rectified); parameters
+        ``(n, p, r_1, ..., r_{h-1})`` (``p`` and the shares ``r_i`` are
+        fractions; ``r_h = 1 - sum r_i``); invariants ``neuron_1`` ...
+        ``neuron_h`` (``(y^i)^2 - n^2 (z^i)^2``); one reduction,
+        ``balanced_shares`` (every invariant 0, neuron i carrying the share
+        ``r_i`` of the logit; the total obeys (14)), with its closed form when
+        sympy finds one; logit
+        ``class_1`` (``sum_i z^i y^i``).  No quantities.
+
+    Raises
+    ------
+    TypeError
+        If ``neurons`` is not an integer, or ``loss`` is neither a string, a
+        sympy expression nor a :class:`~derivations.Loss`.
+    ValueError
+        If ``neurons`` is outside ``[1, MAX_NEURONS]``, or ``loss`` is an unknown
+        name or an expression :func:`~derivations.resolve_loss` refuses.
 
     Examples
     --------
@@ -112,10 +142,38 @@ def _orthogonal_points(points: int, loss: Loss) -> ModeModel:
     )
 
 
-def orthogonal_points(points: int = 2, loss="bce") -> ModeModel:
+def orthogonal_points(points: int = 2, loss: str | sp.Expr | Loss = "bce") -> ModeModel:
     """One neuron, ``points`` mutually orthogonal class-1 points of equal norm (App. A.7).
 
     The loss is summed over the points (full batch), as in the paper.
+
+    Parameters
+    ----------
+    points : int
+        m, the number of points, from 1 to :data:`MAX_POINTS` (8).
+    loss : {"bce", "hinge", "squared"} or sympy.Expr or Loss
+        The loss, resolved by :func:`derivations.resolve_loss`: a built-in name
+        (:data:`derivations.LOSS_NAMES`), a sympy expression of
+        :data:`derivations.margin`, or a :class:`~derivations.Loss`.
+
+    Returns
+    -------
+    ModeModel
+        State ``(y_1, ..., y_m, z)`` (``y_i = w . x_i``, rectified); parameters
+        ``(n, p)``; invariant ``sphere`` (``sum_i y_i^2 - n^2 z^2``); one
+        reduction, ``balanced_symmetric`` (equal ``y_i``, ``m y^2 = n^2 z^2``;
+        ``u' = 2 sqrt(m) n p u (-l'(u))``), with its closed form when sympy finds
+        one; logits
+        ``point_1`` ... ``point_m``.  No quantities.
+
+    Raises
+    ------
+    TypeError
+        If ``points`` is not an integer, or ``loss`` is neither a string, a
+        sympy expression nor a :class:`~derivations.Loss`.
+    ValueError
+        If ``points`` is outside ``[1, MAX_POINTS]``, or ``loss`` is an unknown
+        name or an expression :func:`~derivations.resolve_loss` refuses.
 
     Examples
     --------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -103,6 +104,7 @@ def class_mean_init(X: ArrayLike, labels: ArrayLike, *, norm: float = 0.1,
     Parameters
     ----------
     X : array_like (n, d)
+        The training points, finite, not all zero.
     labels : array_like (n,)
         1 or 2, both present.
     norm : float
@@ -114,6 +116,15 @@ def class_mean_init(X: ArrayLike, labels: ArrayLike, *, norm: float = 0.1,
     -------
     Initialization
         ``W0`` (2, d), ``Z0`` (2,).
+
+    Raises
+    ------
+    TypeError
+        If ``X``, ``norm`` or ``z0`` is not numeric (a string, a bool, ...).
+    ValueError
+        If ``X`` is not a finite non-empty (n, d) array with ``labels`` of shape (n,), ``X`` is all zeros,
+        ``norm <= 0``, ``z0`` is not two numbers, a class is missing from ``labels``, or a class's points
+        average to zero.
 
     Examples
     --------
@@ -169,6 +180,14 @@ def mode_init(data: Dataset, *, y0: ArrayLike = (0.1, 0.1), z0: ArrayLike = (0.1
     Initialization
         ``W0`` (2, d), ``Z0`` (2,).
 
+    Raises
+    ------
+    TypeError
+        If ``data`` is not a :class:`~dynamics.groundtruth.data.Dataset`, or ``y0``/``z0`` are not numeric.
+    ValueError
+        If ``data`` has no ``class_vectors`` (or one is zero or not finite), or ``y0``/``z0`` are not two
+        finite numbers each.
+
     Examples
     --------
     >>> from dynamics.groundtruth.data import repeated_points
@@ -187,7 +206,7 @@ def mode_init(data: Dataset, *, y0: ArrayLike = (0.1, 0.1), z0: ArrayLike = (0.1
     return Initialization(W0, z0.copy(), {"y0": tuple(y0), "z0": tuple(z0)})
 
 
-def balanced_init(data: Dataset, *, u0: float = 0.1, v0: float = -0.1, **kwargs) -> Initialization:
+def balanced_init(data: Dataset, *, u0: float = 0.1, v0: float = -0.1, **kwargs: Any) -> Initialization:
     """c = 0 on both classes: ``y = ||x|| z`` with logit ``u0`` (class 1) and ``v0 < 0`` (class 2).
 
     Computed as products of square roots, so norms and logits anywhere in the float range give finite
@@ -201,12 +220,22 @@ def balanced_init(data: Dataset, *, u0: float = 0.1, v0: float = -0.1, **kwargs)
         Initial class-1 logit, > 0.
     v0 : float
         Initial class-2 logit, < 0.
-    **kwargs
-        ``rng`` and ``orthogonal_scale`` of :func:`mode_init`.
+    **kwargs : Any
+        ``rng`` (numpy.random.Generator or None) and ``orthogonal_scale`` (float) of :func:`mode_init`.
 
     Returns
     -------
     Initialization
+        ``W0`` (2, d), ``Z0`` (2,), with ``y_k = n_k z_k`` (``y_2 = -n_2 z_2``), ``z_1 y_1 = u0`` and
+        ``z_2 y_2 = v0``.
+
+    Raises
+    ------
+    TypeError
+        If ``data`` is not a :class:`~dynamics.groundtruth.data.Dataset`, a number is not numeric, or
+        ``kwargs`` holds an argument :func:`mode_init` does not take.
+    ValueError
+        If ``data`` has no ``class_vectors``, ``u0``/``v0`` are not finite, ``u0 <= 0`` or ``v0 >= 0``.
 
     Examples
     --------
@@ -228,7 +257,7 @@ def balanced_init(data: Dataset, *, u0: float = 0.1, v0: float = -0.1, **kwargs)
 
 
 def invariant_init(data: Dataset, *, c: ArrayLike = 0.1, theta0: ArrayLike = 0.0, swap: bool = False,
-                   **kwargs) -> Initialization:
+                   **kwargs: Any) -> Initialization:
     """Hyperbolic init (App. A.3) with invariant ``|y^2 - n^2 z^2| = c`` (one value, or one per class).
 
     ``swap=False`` puts the neuron on the chart ``y^2 > n^2 z^2``: ``y = sqrt(c) cosh(theta0/2)``,
@@ -244,12 +273,22 @@ def invariant_init(data: Dataset, *, c: ArrayLike = 0.1, theta0: ArrayLike = 0.0
         The hyperbolic angle of each class's neuron.
     swap : bool
         Put the neurons on the chart ``y^2 < n^2 z^2`` instead.
-    **kwargs
-        ``rng`` and ``orthogonal_scale`` of :func:`mode_init`.
+    **kwargs : Any
+        ``rng`` (numpy.random.Generator or None) and ``orthogonal_scale`` (float) of :func:`mode_init`.
 
     Returns
     -------
     Initialization
+        ``W0`` (2, d), ``Z0`` (2,); class 2's output weight has the opposite sign of class 1's.
+
+    Raises
+    ------
+    TypeError
+        If ``data`` is not a :class:`~dynamics.groundtruth.data.Dataset`, a number is not numeric, or
+        ``kwargs`` holds an argument :func:`mode_init` does not take.
+    ValueError
+        If ``data`` has no ``class_vectors``, ``c`` or ``theta0`` are not finite (or do not broadcast to two
+        values), ``c <= 0``, or ``cosh(theta0 / 2)`` overflows the float range.
 
     Examples
     --------
@@ -286,9 +325,11 @@ def cone_init(rng: np.random.Generator, data: Dataset, *, units_per_class: int =
     Parameters
     ----------
     rng : numpy.random.Generator
+        Draws the Gaussian part of each unit.
     data : Dataset
         With ``axis``.
     units_per_class : int
+        Units per class (h = 2 units_per_class in all).
     scale : float
         Length of the axis part of each unit.
     noise : float
@@ -299,7 +340,12 @@ def cone_init(rng: np.random.Generator, data: Dataset, *, units_per_class: int =
     Returns
     -------
     Initialization
-        ``W0`` (2 units_per_class, d): class 1's units first.
+        ``W0`` (2 units_per_class, d): class 1's units first; ``Z0`` (2 units_per_class,).
+
+    Raises
+    ------
+    ValueError
+        If ``data`` is not a :class:`~dynamics.groundtruth.data.Dataset` with an ``axis``.
 
     Examples
     --------
@@ -325,6 +371,7 @@ def small_random_init(rng: np.random.Generator, *, hidden: int, dimension: int, 
     Parameters
     ----------
     rng : numpy.random.Generator
+        Draws every weight.
     hidden : int
         Units h.
     dimension : int
@@ -336,6 +383,11 @@ def small_random_init(rng: np.random.Generator, *, hidden: int, dimension: int, 
     -------
     Initialization
         ``W0`` (h, d), ``Z0`` (h,).
+
+    Raises
+    ------
+    TypeError
+        If ``rng`` is not a :class:`numpy.random.Generator`.
 
     Examples
     --------
@@ -364,6 +416,13 @@ def shared_neuron_init(x1: ArrayLike, x2: ArrayLike, *, alpha0: float, beta0: fl
     -------
     Initialization
         ``W0`` (1, d), ``Z0`` (1,).
+
+    Raises
+    ------
+    TypeError
+        If ``x1``, ``x2``, ``alpha0`` or ``beta0`` is not numeric.
+    ValueError
+        If ``x1`` or ``x2`` is not a finite non-zero vector, or ``alpha0``/``beta0`` are not finite.
 
     Examples
     --------
@@ -395,6 +454,15 @@ def deep_balanced_init(x: ArrayLike, *, depth: int, u0: float) -> DeepInitializa
     Returns
     -------
     DeepInitialization
+        ``W0`` (1, d), ``depth - 2`` hidden diagonals of shape (1,), ``Z0`` (1,).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` or ``u0`` is not numeric.
+    ValueError
+        If ``x`` is not a finite non-zero vector, ``depth`` is not an integer >= 2, or ``u0`` is not finite
+        and > 0.
 
     Examples
     --------
@@ -434,6 +502,11 @@ def multiclass_init(data: Dataset, *, diagonal: float = 0.1, off_diagonal: float
     -------
     Initialization
         ``W0`` (C, d), ``Z0`` (C, C).
+
+    Raises
+    ------
+    ValueError
+        If some class of ``0..C-1`` has no point, or a class's first point is zero.
 
     Examples
     --------
