@@ -175,7 +175,13 @@ def _path(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``learning-dynamics``."""
+    """The argument parser of ``learning-dynamics``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser of every ``learning-dynamics`` subcommand.
+    """
     from . import __version__
     import derivations
     from derivations.validation import MAX_DEPTH
