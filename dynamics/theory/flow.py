@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike
 
 from derivations import ModeModel, Named, Reduction, UnknownName
 
-from .compiled import compile_expr, compile_flow, freeze_at_margin, logit_key, margin_groups, margin_sign
+from .compiled import compile_expr, compile_flow, flow_vector, freeze_at_margin, logit_key, margin_groups, margin_sign
 from ..validation import as_finite_array, require_choice, require_frequency, require_positive
 
 __all__ = ["Trajectory", "integrate", "ReducedTrajectory", "solve_reduction", "METHODS", "RTOL", "ATOL"]
@@ -215,7 +215,7 @@ def integrate(model: ModeModel, initial: ArrayLike, t: ArrayLike, *, parameters:
     if times.size < 1 or np.any(times < 0) or np.any(np.diff(times) < 0):
         raise ValueError("t must be a non-empty increasing array of flow times >= 0")
     params = _parameter_arrays(model, parameters, K)
-    rates, jac = compile_flow(model)
+    rates_all, (_, jac) = flow_vector(model), compile_flow(model)
     rect = [model.state.index(s) for s in model.rectified]
 
     def effective(x):
@@ -230,8 +230,10 @@ def integrate(model: ModeModel, initial: ArrayLike, t: ArrayLike, *, parameters:
 
     def velocity(_, flat):
         x, dead = effective(flat)
+        out = np.empty((S, K))
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            out = np.stack([np.broadcast_to(f(*x, *params), (K,)) for f in rates])
+            for i, value in enumerate(rates_all(*x, *params)):
+                out[i] = value  # broadcasts a coordinate whose derivative is a constant
         out[dead] = 0.0
         if margin_stop:
             _, shared = freeze_at_margin(model, out, x, params)  # learning stops at s u >= stop_margin
