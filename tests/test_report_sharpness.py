@@ -42,17 +42,24 @@ def _twin(model):
 def wrong_theory(monkeypatch):
     """``wrong_theory("time")`` makes every integrated flow 1% fast; ``wrong_theory("shape")`` derives every
     integrated BCE flow from the 2%-wrong loss."""
-    original = flow.compile_flow
+    original, original_vector = flow.compile_flow, flow.flow_vector
+    scale = 1 + WRONG_TIME_SCALE
 
     def install(kind):
         def patched(model):
             if kind == "shape":  # the 2% loss-shape error is a BCE error: other losses keep their flow
                 return original(_twin(model)) if model.loss.name == "bce" else original(model)
             rates, jac = original(model)
-            scale = 1 + WRONG_TIME_SCALE
             return (tuple(lambda *a, f=f: scale * f(*a) for f in rates),
                     tuple(tuple(lambda *a, f=f: scale * f(*a) for f in row) for row in jac))
+
+        def patched_vector(model):  # the whole flow in one function, as integrate evaluates it
+            if kind == "shape":
+                return original_vector(_twin(model)) if model.loss.name == "bce" else original_vector(model)
+            f = original_vector(model)
+            return lambda *a: [scale * v for v in f(*a)]
         monkeypatch.setattr(flow, "compile_flow", patched)
+        monkeypatch.setattr(flow, "flow_vector", patched_vector)
     return install
 
 
