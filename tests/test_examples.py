@@ -3,6 +3,7 @@
 The examples run in-process (``runpy``, as ``__main__``, with ``sys.argv`` set): each one calls
 ``examples/_common.run_example``, which takes ``registry.get(name).result("quick")``, the quick result computed
 once per session and shared with the experiment tests and ``reproduce``, so an example costs only its drawing.
+Rendering every figure to PNG and PDF is checked once, by the ``reproduce`` test in test_cli.py.
 """
 import re
 import runpy
@@ -32,11 +33,8 @@ def run_script(script, out, monkeypatch, capsys):
 
 
 def check_output(stdout, folder):
-    """What every example must leave: printed lines without NaN/inf, and non-empty figures or LaTeX.
-
-    This is where every experiment's figures are rendered and checked (PNG size, PDF header and size): the
-    experiment tests check what the figures hold (axes, lines, images) without rendering them again.
-    """
+    """What an example that writes files must leave: printed lines without NaN/inf, and readable figures
+    (PNG size, PDF header and size) or LaTeX."""
     assert stdout.strip(), "the example printed nothing"
     assert not re.search(r"\b(nan|inf)\b", stdout, re.IGNORECASE), stdout[-2000:]  # no silent NaN/inf
     written = list(folder.iterdir())
@@ -55,7 +53,37 @@ def check_output(stdout, folder):
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_runs(script, tmp_path, monkeypatch, capsys):
-    check_output(run_script(script, tmp_path, monkeypatch, capsys), tmp_path)
+    """Each example runs end to end and hands every figure of its experiment to ``save_figure``.
+
+    The figures are checked as drawn (a Figure with data) but not rendered here: rendering and writing every
+    experiment's figures (PNG size, PDF header and size) is checked once, by ``reproduce`` in test_cli.py, and
+    the example's own saving path by the stand-in test below, which writes real files.
+    """
+    from matplotlib.figure import Figure
+
+    monkeypatch.syspath_prepend(str(EXAMPLES_DIR))
+    import _common
+
+    saved = []
+
+    def record(fig, stem):
+        assert isinstance(fig, Figure) and any(ax.has_data() for ax in fig.axes), stem
+        saved.append(Path(stem))
+        return [str(Path(stem).with_suffix(f".{ext}")) for ext in ("png", "pdf")]
+
+    monkeypatch.setattr(_common, "save_figure", record)
+    stdout = run_script(script, tmp_path, monkeypatch, capsys)
+    if "run_example(" in script.read_text():
+        from dynamics.experiments import registry
+        name = script.read_text().split('run_example("')[1].split('"')[0]
+        experiment = registry.get(name)
+        assert stdout.strip() and not re.search(r"\b(nan|inf)\b", stdout, re.IGNORECASE), stdout[-2000:]
+        printed = [line.split(":")[0] for line in stdout.splitlines() if ": passed" in line or ": FAILED" in line]
+        assert printed == [c.id for c in experiment.claims(experiment.result("quick"))]  # every claim, in order
+        assert ": FAILED" not in stdout
+        assert sorted(saved) == sorted(tmp_path / stem for stem in experiment.figures(experiment.result("quick")))
+    else:
+        check_output(stdout, tmp_path)
 
 
 def test_an_example_reuses_the_sessions_quick_result(tmp_path, monkeypatch, capsys):

@@ -47,4 +47,4 @@ def test_figure_draws_without_pyplot(result):
     assert set(drawn) == {"cor33_ratio"}
     fig = drawn["cor33_ratio"]
     assert isinstance(fig, Figure) and len(fig.axes) == 1 and len(fig.axes[0].lines) >= 2 * len(result.grid)
-    # rendered and checked (PNG size, PDF header and size) by tests/test_examples.py, which saves every figure
+    # rendered and checked (PNG size, PDF header and size) by the reproduce test in tests/test_cli.py

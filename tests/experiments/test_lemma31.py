@@ -53,5 +53,5 @@ def test_figure_shows_counts_and_margins(result):
     assert isinstance(fig, Figure) and len(fig.axes) == 3 and all(ax.lines for ax in fig.axes)
     control = [line for line in fig.axes[0].lines if "H2 broken" in str(line.get_label())]
     assert len(control) == len(result.losses) and all(np.max(line.get_ydata()) > 0 for line in control)
-    # rendered and checked (PNG size, PDF header and size) by tests/test_examples.py
+    # rendered and checked (PNG size, PDF header and size) by the reproduce test in tests/test_cli.py
 

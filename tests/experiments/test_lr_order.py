@@ -69,5 +69,5 @@ def test_figure_is_log_log_with_slope_one_references(result):
     for line in ax.lines[1::2]:
         x, y = line.get_xdata(), line.get_ydata()
         assert log_log_slope(x, y) == pytest.approx(1.0, abs=1e-12)
-    # rendered and checked (PNG size, PDF header and size) by tests/test_examples.py
+    # rendered and checked (PNG size, PDF header and size) by the reproduce test in tests/test_cli.py
 

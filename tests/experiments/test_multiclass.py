@@ -66,5 +66,5 @@ def test_figure_numbers_classes_from_one(result, tmp_path):
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert [lab.split(" (")[0] for lab in labels if lab.startswith("class")] == [
         f"class {k}" for k in range(1, result.classes + 1)]
-    # rendered and checked (PNG size, PDF header and size) by tests/test_examples.py
+    # rendered and checked (PNG size, PDF header and size) by the reproduce test in tests/test_cli.py
 

@@ -44,4 +44,4 @@ def test_figure_draws_without_pyplot(result):
     fig = drawn["fig2_phase_diagram"]
     assert isinstance(fig, Figure) and all(ax.has_data() for ax in fig.axes)
     assert [len(ax.images) for ax in fig.axes[:2]] == [1, 1] and len(fig.axes[0].lines) > len(result.flow_lines)
-    # rendered and checked (PNG size, PDF header and size) by tests/test_examples.py, which saves every figure
+    # rendered and checked (PNG size, PDF header and size) by the reproduce test in tests/test_cli.py

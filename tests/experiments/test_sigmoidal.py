@@ -49,4 +49,4 @@ def test_figure_draws_without_pyplot(result):
     assert set(drawn) == {"fig2_sigmoidal"}
     fig = drawn["fig2_sigmoidal"]
     assert isinstance(fig, Figure) and len(fig.axes) == 3 and all(ax.lines for ax in fig.axes)
-    # rendered and checked (PNG size, PDF header and size) by tests/test_examples.py, which saves every figure
+    # rendered and checked (PNG size, PDF header and size) by the reproduce test in tests/test_cli.py
