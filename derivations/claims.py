@@ -112,12 +112,15 @@ def inequality(statement: str, expr: sp.Expr, domain: Mapping[sp.Symbol, tuple[f
 def _is_zero(expr: sp.Expr) -> bool:
     """Whether sympy can show ``expr == 0``: exact rewritings first (cheap), ``simplify`` only if they fail.
 
-    Every attempt is an exact identity transformation, so "zero" after any of them is a proof; the cheap
-    ones (expanding; cancelling over a common denominator) settle most identities of the models.
+    Every attempt is an identity transformation on the models' domain (positive symbols: ``force=True``
+    combines powers and logarithms as positive quantities do), so "zero" after any of them is a proof there;
+    the cheap ones (expanding; cancelling over a common denominator; combining powers) settle most identities
+    of the models.
     """
     if expr == 0:
         return True
     for attempt in (sp.expand, lambda e: sp.cancel(sp.together(e)),
+                    lambda e: sp.cancel(sp.powsimp(sp.expand(e), force=True)),
                     sp.simplify, lambda e: sp.simplify(sp.expand(e)),
                     lambda e: sp.simplify(sp.expand_log(sp.powsimp(sp.expand(e), force=True), force=True))):
         if attempt(expr) == 0:

@@ -73,7 +73,7 @@ ERRORS = [
      "got 1.2"),
     ("hinge confidence below start", lambda: dynamics.time_to_confidence(0.3, loss="hinge", u0=0.5), ValueError,
      "(|u0|, 1]"),
-    ("time beyond float range", lambda: dynamics.time_to_confidence(0.99, u0=1e-300, p=1e-300, depth=32), ValueError,
+    ("time beyond float range", lambda: dynamics.time_to_confidence(0.99, u0=1e-300, p=1e-300, depth=16), ValueError,
      "exceeds the float range"),
     ("crossover same depth", lambda: dynamics.depth_crossover(3, 3, confidence=0.9), ValueError,
      "depth_a and depth_b must differ"),
