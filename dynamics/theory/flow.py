@@ -215,7 +215,9 @@ def integrate(model: ModeModel, initial: ArrayLike, t: ArrayLike, *, parameters:
     if times.size < 1 or np.any(times < 0) or np.any(np.diff(times) < 0):
         raise ValueError("t must be a non-empty increasing array of flow times >= 0")
     params = _parameter_arrays(model, parameters, K)
-    rates_all, (_, jac) = flow_vector(model), compile_flow(model)
+    rates_all = flow_vector(model)
+    # the symbolic Jacobian (S^2 derivatives to compile) only for the implicit methods that use it
+    jac = compile_flow(model)[1] if method in ("Radau", "BDF") else None
     rect = [model.state.index(s) for s in model.rectified]
 
     def effective(x):
