@@ -761,7 +761,9 @@ def _crossover(shallow, deep, loss, confidence, target, norm, p):
 
     top = np.log(target)  # scan log u0 at distances from log(target) spaced geometrically (dense near it)
     grid = top - np.geomspace(top - np.log(CROSSOVER_LOWEST), CROSSOVER_CLOSEST, CROSSOVER_GRID)
-    signs = np.sign([gap(x) for x in grid])
+    u0_grid = np.exp(grid)  # the scan in one vectorized call per depth
+    signs = np.sign(time_to_confidence(confidence, loss=loss, norm=norm, p=p, u0=u0_grid, depth=deep)
+                    - time_to_confidence(confidence, loss=loss, norm=norm, p=p, u0=u0_grid, depth=shallow))
     if signs[-1] >= 0:
         return np.nan, np.nan
     slower = np.flatnonzero(signs >= 0)
