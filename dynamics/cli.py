@@ -301,6 +301,9 @@ def _derive(args) -> int:
         "multiclass": lambda: derivations.multiclass(args.classes),
     }
     build = factories.get(args.model, lambda: derivations.MODELS[args.model](args.loss))
+    if args.model == "multiclass" and args.loss != "bce":
+        raise _UsageError(f"{PROG}: argument --loss: the multiclass model has its own loss (softmax "
+                          f"cross-entropy); --loss {args.loss} does not apply to it")
     with _user_arguments():
         model = build()
     lines = [model.latex() if args.latex else model.pretty()]
@@ -554,16 +557,33 @@ def _user_arguments():
     propagates and is reported as an internal error, exit status 1.  ``TypeError``
     is never a usage error: argparse has already given every argument its type.
     """
+    from derivations import UnknownName
+
     try:
         yield
     except (ValueError, FileNotFoundError) as exc:
-        if not _raised_by_validation(exc):
-            raise
+        if isinstance(exc, UnknownName) or not _refuses_an_argument(exc):
+            raise  # e.g. a lookup of the library's own names: a bug, reported as an internal error
         raise _UsageError(f"{PROG}: error: {_name_flag(_one_line(exc))}") from None
 
 
-def _raised_by_validation(exc: BaseException) -> bool:
-    """True when ``exc`` was raised explicitly (a ``raise`` statement) by dynamics or derivations code.
+def _refuses_an_argument(exc: BaseException) -> bool:
+    """A refusal of the user's input: raised explicitly by the library and naming what the user gave.
+
+    That is: a data-file error (raised by :mod:`dynamics.io`, naming the file) or a missing file, or a message
+    that starts with the name of a parameter the command line sets (``u0 must ...``).
+    """
+    module = _raised_by_validation(exc)
+    if module is None:
+        return False
+    if isinstance(exc, FileNotFoundError) or module == "dynamics.io":
+        return True
+    match = re.match(r"[A-Za-z_][A-Za-z0-9_]*", str(exc))
+    return bool(match) and match.group(0) in _FLAGS
+
+
+def _raised_by_validation(exc: BaseException) -> str | None:
+    """The module of dynamics or derivations whose ``raise`` statement raised ``exc``, else None.
 
     That is how the library reports bad arguments; the same exception types
     raised anywhere else (numpy, sympy, an operation on a wrong type) are bugs.
@@ -572,14 +592,14 @@ def _raised_by_validation(exc: BaseException) -> bool:
 
     tb = exc.__traceback__
     if tb is None:
-        return False
+        return None
     while tb.tb_next is not None:
         tb = tb.tb_next
     module = tb.tb_frame.f_globals.get("__name__", "")
     if module.split(".")[0] not in ("dynamics", "derivations"):
-        return False
+        return None
     line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
-    return line.startswith("raise ")
+    return module if line.startswith("raise ") else None
 
 
 def _name_flag(message: str) -> str:
@@ -587,6 +607,20 @@ def _name_flag(message: str) -> str:
     match = re.match(r"[A-Za-z_][A-Za-z0-9_]*", message)
     flag = _FLAGS.get(match.group(0)) if match else None
     return f"argument {flag}: {message}" if flag else message
+
+
+def _usage_line(text: str) -> str:
+    """A usage error in the one style of argparse: ``<command>: error: <message>``.
+
+    ``<command>`` is ``learning-dynamics`` or, for a subcommand's parser, ``learning-dynamics predict``.
+    """
+    for prefix in (f"{PROG}: error: ", f"{PROG}: "):
+        if text.startswith(prefix):
+            return f"{PROG}: error: {text[len(prefix):]}"
+    if text.startswith(PROG + " "):  # a subcommand's parser: "learning-dynamics predict: message"
+        command, _, message = text.partition(": ")
+        return f"{command}: error: {message}"
+    return f"{PROG}: error: {text}"
 
 
 def _on_sigterm(signum, frame):
@@ -625,6 +659,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     argv = sys.argv[1:] if argv is None else list(argv)
     show_traceback = "--traceback" in argv or os.environ.get(TRACEBACK_ENV, "") not in ("", "0")
+    argv = [a for a in argv if a != "--traceback"]  # accepted anywhere, before or after the subcommand
     previous_sigterm = None
     try:
         if _in_main_thread():
@@ -647,7 +682,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return EXIT_BROKEN_PIPE
     except _UsageError as exc:
-        print(str(exc), file=sys.stderr)
+        print(_usage_line(str(exc)), file=sys.stderr)
         return EXIT_USAGE
     except TrainingDiverged as exc:
         print(f"{PROG}: error: {exc} (lower --lr)", file=sys.stderr)

@@ -280,3 +280,41 @@ def test_library_messages_name_no_command_line_flag():
     flags = [(where, text) for where, text in strings if re.search(r"(?<![\w-])--[A-Za-z]", text)]
     assert flags == []
     assert re.search(r"(?<![\w-])--[A-Za-z]", "pass --force to replace it")  # what it would catch
+
+
+def test_a_lookup_bug_inside_the_library_is_internal_not_usage(capsys, monkeypatch):
+    """A mistyped identifier inside the library (UnknownName, a ValueError raised by a library ``raise``) is a
+    bug: exit 1 with the internal-error line, not a usage error naming no flag."""
+    import derivations
+    import dynamics.theory.balanced_logit as closed_forms
+
+    def broken_logit(*args, **kwargs):
+        return derivations.two_layer("hinge").quantity("stopping_tme")  # the typo a refactor could leave
+
+    monkeypatch.setattr(closed_forms, "logit", broken_logit)
+    assert main(["predict", "--loss", "hinge"]) == 1
+    err = capsys.readouterr().err
+    assert "internal error: UnknownName" in err and "--traceback" in err and len(err.strip().splitlines()) == 1
+
+
+def test_traceback_flag_is_accepted_after_the_subcommand(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_predict", lambda args: None + 1)
+    assert main(["predict", "--traceback"]) == 1
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_a_flag_that_does_not_apply_is_refused_not_ignored(capsys):
+    assert main(["derive", "multiclass", "--loss", "hinge"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("learning-dynamics: error: argument --loss:") and "softmax" in err
+    assert main(["derive", "multiclass", "--classes", "2"]) == 0
+
+
+@pytest.mark.parametrize("argv", [["predict", "--u0", "abc"], ["predict", "--depth", "99"],
+                                  ["simulate", "--data", "/nonexistent/file.npz"], ["predict", "--bogus"],
+                                  ["derive", "no_such_model"]])
+def test_every_usage_error_has_one_style(capsys, argv):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith(("learning-dynamics: error: ", f"learning-dynamics {argv[0]}: error: ")), err
