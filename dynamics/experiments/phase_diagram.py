@@ -112,7 +112,7 @@ def _classify_runs(pre0, pre_T, z_T):
     return np.where(pre0 <= 0, 0, np.where(pre_T <= 0, 3, np.where(z_T > 0, 1, 2)))
 
 
-def run(*, norm: float = 0.7, grid: int = 41, extent: float = 1.0, horizon: float = 60.0, lr: float = 0.05,
+def run(*, norm: float = 0.7, grid: int = 61, extent: float = 1.0, horizon: float = 60.0, lr: float = 0.05,
         quiet: bool = True) -> PhaseDiagramResult:
     """Theory regions vs a batched GD sweep over a grid of initializations (one class-1 point).
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 import pkgutil
 import threading
+from pathlib import Path
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from collections.abc import Callable, Mapping
@@ -29,8 +31,8 @@ import numpy as np
 
 __all__ = ["Experiment", "SIZES", "get", "all_experiments", "freeze"]
 
-#: The sizes every experiment defines: ``"quick"`` for a fast look (``reproduce --quick``, the tests and the
-#: examples' default) and ``"full"`` for the report.
+#: The sizes every experiment defines: ``"quick"`` for a fast look (``reproduce --quick``, the tests, and the
+#: examples' ``--size quick``) and ``"full"`` for the report (and the examples' default).
 SIZES = ("quick", "full")
 
 _T = TypeVar("_T")
@@ -114,6 +116,7 @@ class Experiment:
                              f"{', '.join(map(repr, SIZES))}")
         object.__setattr__(self, "sizes", MappingProxyType({k: MappingProxyType(dict(v))
                                                             for k, v in self.sizes.items()}))
+        _check_sizes_against_run(self.name, self.sizes, self.run)
 
     def result(self, size: str = "full") -> Any:
         """The result at ``size`` (``"quick"`` or ``"full"``), computed once per size and shared (read-only).
@@ -144,6 +147,30 @@ class Experiment:
             return self._cache[size]
 
 
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except (ValueError, TypeError):  # arrays compare elementwise
+        return bool(np.array_equal(a, b))
+
+
+def _check_sizes_against_run(name: str, sizes: Mapping[str, Mapping[str, Any]], run: Callable[..., Any]) -> None:
+    """Sizes are defined once: every size's keys are parameters of ``run``, and a default ``run`` gives a
+    parameter of the ``"full"`` size is that size's value (so ``run()`` is the report's run, never a copy
+    that drifts)."""
+    parameters = inspect.signature(run).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    for size, values in sizes.items():
+        for key in values:
+            if key not in parameters and not takes_any:
+                raise ValueError(f"experiment {name!r}: size {size!r} sets {key!r}, which its run does not take")
+    for key, value in sizes["full"].items():
+        default = parameters[key].default if key in parameters else inspect.Parameter.empty
+        if default is not inspect.Parameter.empty and not _same(default, value):
+            raise ValueError(f"experiment {name!r}: run's default {key}={default!r} is not its 'full' size "
+                             f"{value!r}; define the size once, in SIZES (use the value or no default)")
+
+
 _REGISTRY: dict = {}
 
 
@@ -166,11 +193,9 @@ def all_experiments() -> tuple[Experiment, ...]:
     True
     """
     if not _REGISTRY:
-        from dynamics import experiments as package
-
         found = {}
-        for info in pkgutil.iter_modules(package.__path__):
-            module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for info in pkgutil.iter_modules([str(Path(__file__).parent)]):  # the modules beside this one
+            module = importlib.import_module(f"{__package__}.{info.name}")
             experiment = getattr(module, "EXPERIMENT", None)
             if isinstance(experiment, Experiment):
                 if experiment.name in found:
