@@ -147,7 +147,8 @@ class Named(Mapping):
         Returns
         -------
         iterator of (str, str, object)
-            A fresh iterator over the entries, as given to the constructor (labels filled in).
+            A fresh iterator over the entries in the order given to the constructor; a label given as ``None``
+            is the identifier.
         """
         return ((k, self._labels[k], v) for k, v in self._values.items())
 
