@@ -201,6 +201,21 @@ class Loss:
 
         This is what every flow is derived from; it equals the loss wherever
         learning happens (``m < stop_margin``).
+
+        Parameters
+        ----------
+        value : sympy.Expr
+            The margin at which to evaluate (an expression or a number), substituted for :data:`margin`.
+
+        Returns
+        -------
+        sympy.Expr
+            :attr:`piece` with :data:`margin` replaced by ``value`` (not simplified).
+
+        Examples
+        --------
+        >>> resolve_loss("hinge").of(sp.Integer(3))  # the piece 1 - m, not the flat loss, beyond stop_margin
+        -2
         """
         return self.piece.subs(margin, value)
 

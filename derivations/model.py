@@ -357,6 +357,16 @@ class ModeModel:
     def quantity(self, key: str) -> sp.Expr:
         """The derived quantity ``key`` (an identifier such as ``"stopping_time"``).
 
+        Parameters
+        ----------
+        key : str
+            An identifier of :attr:`quantities`; its display label is accepted too.
+
+        Returns
+        -------
+        sympy.Expr
+            The quantity as an expression of the model's parameters (and initial values).
+
         Raises
         ------
         UnknownName
@@ -371,7 +381,29 @@ class ModeModel:
         return self.quantities[key]
 
     def logit(self, key: str) -> sp.Expr:
-        """The logit ``key`` (an identifier such as ``"class_1"``) as an expression of the state."""
+        """The logit ``key`` (an identifier such as ``"class_1"``) as an expression of the state.
+
+        Parameters
+        ----------
+        key : str
+            An identifier of :attr:`logits`; its display label is accepted too.
+
+        Returns
+        -------
+        sympy.Expr
+            The logit (or margin) as an expression of the state symbols and parameters.
+
+        Raises
+        ------
+        UnknownName
+            (a KeyError and a ValueError) listing the model's logits.
+
+        Examples
+        --------
+        >>> from derivations import two_layer
+        >>> two_layer("hinge").logit("class_1") == two_layer("hinge").logits["class_1"]
+        True
+        """
         return self.logits[key]
 
     # -- convenient views -------------------------------------------------
@@ -388,6 +420,16 @@ class ModeModel:
     def reduction(self, key: str) -> Reduction:
         """The reduction ``key`` (an identifier such as ``"hyperbolic_class_1_y_dominant"``; its label is accepted).
 
+        Parameters
+        ----------
+        key : str
+            The :attr:`Reduction.key` of one of :attr:`reductions`, or its :attr:`Reduction.label`.
+
+        Returns
+        -------
+        Reduction
+            The first reduction whose key or label is ``key``.
+
         Raises
         ------
         UnknownName
@@ -399,13 +441,34 @@ class ModeModel:
         choices = ", ".join(f"{r.key!r} ({r.label})" for r in self.reductions) or "none"
         raise UnknownName(f"{key!r} is not a reduction of {self.name}; valid identifiers: {choices}")
 
-    def at(self, **values) -> "ModeModel":
+    def at(self, **values: int | float | sp.Rational) -> "ModeModel":
         """The model with some parameters fixed to numbers (exact rationals for floats).
 
         Every parameter must be positive; frequencies and shares (``fractions``)
         must lie in (0, 1].  The claims are carried over, so ``check()`` proves
         them again for the specialised model.  Equal calls return the same
         (cached) model, and specialisations equal by value compare equal.
+
+        Parameters
+        ----------
+        **values : int, float or sympy.Rational
+            Parameter name (``str`` of one of :attr:`parameters`, e.g. ``p=0.5``) to its number: finite and
+            ``> 0``, and at most 1 for a parameter in :attr:`fractions`.  A float is replaced by the rational
+            :func:`sympy.nsimplify` finds for it; ``bool`` is refused.
+
+        Returns
+        -------
+        ModeModel
+            A model whose fields have those parameters substituted and removed from :attr:`parameters`
+            (and :attr:`fractions`); with no ``values``, a model equal to this one.
+
+        Raises
+        ------
+        ValueError
+            If a name is not a parameter of the model, a value is not finite and ``> 0``, or a fraction
+            exceeds 1.
+        TypeError
+            If a value is not an ``int``, ``float`` or ``sympy.Rational`` (or is a ``bool``).
 
         Examples
         --------
@@ -433,12 +496,40 @@ class ModeModel:
 
         By Lemma 3.1 a GD step on the real network moves the mode coordinates by
         exactly ``step`` times the flow evaluated at the current state.
+
+        Parameters
+        ----------
+        step : sympy.Symbol
+            The learning rate (a symbol, or any sympy expression or number).
+
+        Returns
+        -------
+        Mapping
+            Read-only ``{state symbol s: s + step * flow[s]}`` for every symbol of :attr:`state`.
+
+        Examples
+        --------
+        >>> from derivations import two_layer
+        >>> model = two_layer("hinge")
+        >>> eta, z = sp.Symbol("eta"), model.state[0]
+        >>> model.discrete_map(eta)[z] == z + eta * model.flow[z]
+        True
         """
         return frozen({s: s + step * self.flow[s] for s in self.state})
 
     # -- proofs -----------------------------------------------------------
     def generic_claims(self) -> tuple:
-        """Claims implied by the fields: conservation, reductions, closed forms."""
+        """Claims implied by the fields: conservation, reductions, closed forms.
+
+        They are rebuilt from the current fields at every call, so a tampered flow fails them.
+
+        Returns
+        -------
+        tuple of Claim
+            For every invariant, that it is conserved; for every reduction, that its curve follows the flow
+            and carries the stated logit; for every closed form, that it solves the reduced ODE from its
+            initial value (and, when explicit, that ``value`` inverts ``time``).
+        """
         out = []
         for _, name, inv in self.invariants.labelled_items():
             rate = sum(sp.diff(inv, s) * self.flow[s] for s in self.state)
@@ -470,7 +561,13 @@ class ModeModel:
         return tuple(out)
 
     def all_claims(self) -> tuple:
-        """Generic claims followed by the model-specific ones."""
+        """Generic claims followed by the model-specific ones.
+
+        Returns
+        -------
+        tuple of Claim
+            :meth:`generic_claims` followed by :attr:`claims`.
+        """
         return self.generic_claims() + tuple(self.claims)
 
     @cached_property
@@ -478,11 +575,25 @@ class ModeModel:
         return tuple(prove(c) for c in self.all_claims())
 
     def proofs(self) -> tuple:
-        """Every claim with its outcome and method, as :class:`ClaimResult` objects."""
+        """Every claim with its outcome and method, as :class:`ClaimResult` objects.
+
+        The proofs run once per model (cached); later calls return the same tuple.
+
+        Returns
+        -------
+        tuple of ClaimResult
+            One result per claim of :meth:`all_claims`, in that order.
+        """
         return self._proofs
 
     def check(self) -> dict:
         """Map each claimed identity or inequality to ``True`` when proven.
+
+        Returns
+        -------
+        dict
+            ``{statement: holds}`` from :meth:`proofs`: ``True`` when the claim was proven, ``False``
+            otherwise.
 
         Examples
         --------
@@ -494,7 +605,14 @@ class ModeModel:
 
     # -- presentation -----------------------------------------------------
     def latex(self) -> str:
-        """The model's equations as a LaTeX ``align*`` block, ready for a paper."""
+        """The model's equations as a LaTeX ``align*`` block, ready for a paper.
+
+        Returns
+        -------
+        str
+            One line per flow equation, invariant, reduced ODE (with its closed form when known) and
+            quantity, labelled by their display labels.
+        """
         lines = [rf"\dot{{{sp.latex(s)}}} &= {sp.latex(self.flow[s])}" for s in self.state]
         for _, name, inv in self.invariants.labelled_items():
             lines.append(rf"\text{{{_tex_text(name)}}}\colon\ {sp.latex(inv)} &= \mathrm{{const}}")
@@ -513,7 +631,14 @@ class ModeModel:
         return "$$" + self.latex().replace("align*", "aligned") + "$$"
 
     def pretty(self) -> str:
-        """A plain-text account of the equations (what ``learning-dynamics derive`` prints)."""
+        """A plain-text account of the equations (what ``learning-dynamics derive`` prints).
+
+        Returns
+        -------
+        str
+            Several lines: the name, loss and source, the flow, the invariants, each reduction with its
+            closed form (or a note that it has none) and the quantities, with labels and identifiers.
+        """
         out = [f"{self.name} ({self.loss.description}) — {self.source}", "flow:"]
         out += [f"  d{s}/dt = {sp.sstr(self.flow[s])}" for s in self.state]
         if self.invariants:

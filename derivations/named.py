@@ -75,6 +75,16 @@ class Named(Mapping):
     def key_of(self, name: str) -> str:
         """The identifier of ``name`` (an identifier or a label).
 
+        Parameters
+        ----------
+        name : str
+            An identifier of this mapping, or the display label of one of its entries.
+
+        Returns
+        -------
+        str
+            ``name`` itself when it is an identifier, else the identifier whose label it is.
+
         Raises
         ------
         UnknownName
@@ -107,7 +117,23 @@ class Named(Mapping):
         return self._kind
 
     def label(self, name: str) -> str:
-        """The display label of the entry ``name`` (identifier or label)."""
+        """The display label of the entry ``name`` (identifier or label).
+
+        Parameters
+        ----------
+        name : str
+            An identifier or a label of this mapping.
+
+        Returns
+        -------
+        str
+            The entry's label (its identifier when it was given no other).
+
+        Raises
+        ------
+        UnknownName
+            ``name`` is neither an identifier nor a label; the message lists the valid identifiers.
+        """
         return self._labels[self.key_of(name)]
 
     @property
@@ -116,11 +142,34 @@ class Named(Mapping):
         return dict(self._labels)
 
     def labelled_items(self) -> Iterator[Tuple[str, str, Any]]:
-        """``(identifier, label, value)`` triples in display order."""
+        """``(identifier, label, value)`` triples in display order.
+
+        Returns
+        -------
+        iterator of (str, str, object)
+            A fresh iterator over the entries in the order given to the constructor; a label given as ``None``
+            is the identifier.
+        """
         return ((k, self._labels[k], v) for k, v in self._values.items())
 
     def map_values(self, function: Callable[[Any], Any]) -> "Named":
-        """The same identifiers and labels with ``function`` applied to every value."""
+        """The same identifiers and labels with ``function`` applied to every value.
+
+        Parameters
+        ----------
+        function : callable
+            Called once on each value, in display order.
+
+        Returns
+        -------
+        Named
+            A new mapping of the same kind; this one is unchanged.
+
+        Examples
+        --------
+        >>> named("quantity", [("bound_7", "bound (7)", 2)]).map_values(lambda v: v + 1)
+        Named('quantity', {'bound_7': 3})
+        """
         return Named(self._kind, ((k, label, function(v)) for k, label, v in self.labelled_items()))
 
     # -- value semantics --------------------------------------------------

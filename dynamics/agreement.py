@@ -41,6 +41,7 @@ class Agreement:
         Returns
         -------
         dict
+            ``{"max_abs", "rms_abs", "max_rel", "rms_rel", "rel_excluded"}`` to the fields of the same names.
 
         Examples
         --------

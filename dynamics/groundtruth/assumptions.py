@@ -75,6 +75,8 @@ class AssumptionReport:
         Returns
         -------
         str
+            ``"<name> holds (margin <margin>)"``, or ``"<name> fails by <-margin>: <failures>"`` listing the
+            first :data:`MAX_LISTED` failures and how many more there are.
 
         Examples
         --------

@@ -84,6 +84,12 @@ class Trajectory:
         Returns
         -------
         ndarray (T, K)
+            The logit's values times its sign ``s`` (+1 when the logit has no sign in :attr:`signs`).
+
+        Raises
+        ------
+        UnknownName
+            ``name`` is not a logit of this trajectory.
         """
         try:
             key = self.logits.key_of(name) if isinstance(self.logits, Named) else name
@@ -108,6 +114,12 @@ class Trajectory:
         Returns
         -------
         ndarray (T, K)
+            ``expit(self.margin(name))``, between 0 and 1.
+
+        Raises
+        ------
+        UnknownName
+            ``name`` is not a logit of this trajectory.
         """
         from scipy.special import expit
         return expit(self.margin(name))
