@@ -36,8 +36,20 @@ def _imports(path: Path) -> set:
             else:
                 target = node.module
             found.add(target)
-            found.update(f"{target}.{alias.name}" for alias in node.names)
+            for alias in node.names:
+                found.add(f"{target}.{alias.name}")
+                found.add(_defined_in(target, alias.name))  # a name re-exported by a package: where it lives
     return {m for m in found if m.split(".")[0] in ("dynamics", "derivations")}
+
+
+def _defined_in(package: str, name: str) -> str:
+    """The module that defines ``package.name`` when it is a function or class re-exported by the package."""
+    import importlib
+    try:
+        obj = getattr(importlib.import_module(package), name, None)
+    except ImportError:
+        return package
+    return getattr(obj, "__module__", None) or package if callable(obj) else package
 
 
 MODULES = {_module_name(p): p for top in ("dynamics", "derivations") for p in sorted((ROOT / top).rglob("*.py"))}
@@ -61,6 +73,20 @@ def test_a_room_does_not_import_what_it_must_not(room, forbidden):
     offenders = sorted(f"{m} imports {t}" for m in _in(room) for t in GRAPH[m]
                        if any(t == f or t.startswith(f + ".") for f in forbidden))
     assert not offenders, offenders
+
+
+def test_a_name_taken_from_the_package_counts_as_an_import_of_the_module_defining_it(tmp_path):
+    """``from .. import train`` inside the report reaches the ground truth through the package: detected."""
+    global ROOT
+    probe = tmp_path / "dynamics" / "report" / "probe.py"
+    probe.parent.mkdir(parents=True)
+    probe.write_text("from .. import train, __version__\n")
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert "dynamics.groundtruth.training" in _imports(probe)
+    finally:
+        ROOT = saved
+
 
 
 def test_the_rooms_exist_and_hold_modules():
