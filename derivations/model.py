@@ -277,8 +277,8 @@ class ModeModel:
     Logits, invariants and quantities are :class:`~derivations.named.Named`
     mappings: code asks for an entry by its stable identifier
     (``model.quantity("stopping_time")``, ``model.logits["class_1"]``); the prose
-    label (``"stopping time (u = 1)"``) is for display and, for compatibility, is
-    accepted as a key too.  Models compare and hash by value, so equal
+    label (``"stopping time (u = 1)"`` for a deep hinge chain) is for display
+    only, never a key.  Models compare and hash by value, so equal
     specialisations (:meth:`at`) share cache entries.
 
     Attributes
@@ -360,7 +360,7 @@ class ModeModel:
         Parameters
         ----------
         key : str
-            An identifier of :attr:`quantities`; its display label is accepted too.
+            An identifier of :attr:`quantities` (labels are display text).
 
         Returns
         -------
@@ -386,7 +386,7 @@ class ModeModel:
         Parameters
         ----------
         key : str
-            An identifier of :attr:`logits`; its display label is accepted too.
+            An identifier of :attr:`logits` (labels are display text).
 
         Returns
         -------
@@ -418,17 +418,17 @@ class ModeModel:
         return self.reductions[0].closed_form if self.reductions else None
 
     def reduction(self, key: str) -> Reduction:
-        """The reduction ``key`` (an identifier such as ``"hyperbolic_class_1_y_dominant"``; its label is accepted).
+        """The reduction ``key`` (an identifier such as ``"hyperbolic_class_1_y_dominant"``).
 
         Parameters
         ----------
         key : str
-            The :attr:`Reduction.key` of one of :attr:`reductions`, or its :attr:`Reduction.label`.
+            The :attr:`Reduction.key` of one of :attr:`reductions` (its :attr:`Reduction.label` is display text).
 
         Returns
         -------
         Reduction
-            The first reduction whose key or label is ``key``.
+            The reduction whose key is ``key``.
 
         Raises
         ------
@@ -436,8 +436,12 @@ class ModeModel:
             (a KeyError and a ValueError) listing the model's reductions.
         """
         for r in self.reductions:
-            if key in (r.key, r.label):
+            if key == r.key:
                 return r
+        for r in self.reductions:
+            if key == r.label:
+                raise UnknownName(f"{key!r} is the label of the reduction {r.key!r} of {self.name}; reductions are "
+                                  f"looked up by identifier: use {r.key!r}")
         choices = ", ".join(f"{r.key!r} ({r.label})" for r in self.reductions) or "none"
         raise UnknownName(f"{key!r} is not a reduction of {self.name}; valid identifiers: {choices}")
 

@@ -4,13 +4,13 @@ A :class:`ModeModel` names its logits, invariants and quantities.  Code asks
 for them by a short **identifier** (``"stopping_time"``, ``"class_1"``,
 ``"bound_7"``): a Python identifier that never changes.  Each entry also has
 a **label**, the prose shown by :meth:`ModeModel.pretty` and
-:meth:`ModeModel.latex` (``"stopping time (u = 1)"``, ``"class 1"``).
+:meth:`ModeModel.latex` (``"stopping time (c = 0)"``, ``"class 1"``).
 
 :class:`Named` is the read-only mapping that holds them.  It iterates over
-identifiers; for compatibility it also accepts a label wherever an identifier
-is expected (``quantities["bound (7)"]`` is ``quantities["bound_7"]``).  An
-unknown name raises :class:`UnknownName`, which lists every valid identifier
-with its label.
+identifiers and is looked up by identifier only: a label is display text, not
+a key (``quantities["bound (7)"]`` raises, naming ``"bound_7"``).  An unknown
+name raises :class:`UnknownName`, which lists every valid identifier with its
+label.
 """
 from __future__ import annotations
 
@@ -47,8 +47,12 @@ class Named(Mapping):
     Examples
     --------
     >>> q = named("quantity", [("bound_7", "bound (7)", 0.9)])
-    >>> q["bound_7"], q["bound (7)"], list(q), q.label("bound_7")
-    (0.9, 0.9, ['bound_7'], 'bound (7)')
+    >>> q["bound_7"], list(q), q.label("bound_7")
+    (0.9, ['bound_7'], 'bound (7)')
+    >>> q["bound (7)"]
+    Traceback (most recent call last):
+    ...
+    derivations.named.UnknownName: 'bound (7)' is the label of the quantity 'bound_7'; entries are looked up by identifier: use 'bound_7'
     >>> q["bound 7"]
     Traceback (most recent call last):
     ...
@@ -73,28 +77,31 @@ class Named(Mapping):
 
     # -- lookup ---------------------------------------------------------
     def key_of(self, name: str) -> str:
-        """The identifier of ``name`` (an identifier or a label).
+        """``name`` when it is an identifier of this mapping, with a clear error otherwise.
 
         Parameters
         ----------
         name : str
-            An identifier of this mapping, or the display label of one of its entries.
+            An identifier of this mapping.
 
         Returns
         -------
         str
-            ``name`` itself when it is an identifier, else the identifier whose label it is.
+            ``name``.
 
         Raises
         ------
         UnknownName
-            ``name`` is neither; the message lists the valid identifiers.
+            ``name`` is not an identifier: the message names the identifier when ``name`` is a display
+            label, and lists the valid identifiers otherwise.
         """
         if isinstance(name, str):
             if name in self._values:
                 return name
             if name in self._by_label:
-                return self._by_label[name]
+                key = self._by_label[name]
+                raise UnknownName(f"{name!r} is the label of the {self._kind} {key!r}; entries are looked up by "
+                                  f"identifier: use {key!r}")
         choices = ", ".join(f"{k!r} ({self._labels[k]})" for k in self._values) or "none"
         raise UnknownName(f"{name!r} is not a {self._kind}; valid identifiers: {choices}")
 
@@ -102,7 +109,7 @@ class Named(Mapping):
         return self._values[self.key_of(name)]
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and (name in self._values or name in self._by_label)
+        return isinstance(name, str) and name in self._values
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
@@ -202,7 +209,7 @@ def named(kind: str, entries: Iterable[Tuple[str, str, Any]] = ()) -> Named:
     Returns
     -------
     Named
-        The read-only mapping ``identifier -> value``, which also accepts labels as keys.
+        The read-only mapping ``identifier -> value`` (labels for display).
 
     Raises
     ------
@@ -211,7 +218,8 @@ def named(kind: str, entries: Iterable[Tuple[str, str, Any]] = ()) -> Named:
 
     Examples
     --------
-    >>> named("logit", [("class_1", "class 1", 1)])["class 1"]
-    1
+    >>> logits = named("logit", [("class_1", "class 1", 1)])
+    >>> logits["class_1"], logits.label("class_1")
+    (1, 'class 1')
     """
     return Named(kind, entries)

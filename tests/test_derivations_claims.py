@@ -68,7 +68,7 @@ def test_depth_sixteen_hinge_has_stopping_time():
     values = {n: norm, p: freq, u0: start}
     hinge = derivations.deep(depth, "hinge")
     inside = lambda s: 1  # noqa: E731 - the hinge drive -l'(u) = 1 inside the margin
-    stop = float(hinge.quantities["stopping time (u = 1)"].subs(values))
+    stop = float(hinge.quantity("stopping_time").subs(values))
     assert abs(stop / _deep_time_mp(depth, norm, freq, start, 1, inside) - 1) <= 1e-12
     by_hand = (start ** -(1 - 2 / depth) - 1) / ((depth - 2) * norm ** (2 / depth) * freq)
     assert abs(stop / by_hand - 1) <= 1e-12
@@ -80,7 +80,7 @@ def test_depth_sixteen_hinge_has_stopping_time():
     for model, drive, times in ((hinge, inside, [0.0, 0.5 * stop, 0.9 * stop]),
                                 (derivations.deep(depth), lambda s: 1 / (1 + mpmath.exp(s)), [0.0, 0.5, 3.0, 10.0])):
         traj = dynamics.integrate(model, init, times, parameters={"n": norm, "p": freq})
-        logits = traj.logits["class 1"][:, 0]
+        logits = traj.logits["class_1"][:, 0]
         assert traj.success and abs(logits[0] / start - 1) <= 1e-14
         for t, u in zip(times[1:], logits[1:]):  # the time eq. (5) needs to reach the integrated logit
             assert abs(_deep_time_mp(depth, norm, freq, start, u, drive) / t - 1) <= 1e-8, (model.loss.name, t)

@@ -63,12 +63,12 @@ def test_erratum_A4_zi_prime():
 
 def test_erratum_A6_factor_one_over_two_n():
     m = derivations.two_layer("bce")
-    stall = m.reduction("anti-balanced class 1 (stalls)").closed_form
+    stall = m.reduction("anti_balanced_class_1").closed_form
     uf = sp.Symbol("u_f", negative=True)
     s = sp.Symbol("s", positive=True)
     u_start = stall.initial
     integral = sp.integrate((1 + sp.exp(-s)) / s, (s, -uf, -u_start))
-    closed = stall.time.subs({p: 1, m.reduction("anti-balanced class 1 (stalls)").variable: uf})
+    closed = stall.time.subs({p: 1, m.reduction("anti_balanced_class_1").variable: uf})
     a, b = sp.symbols("a b", positive=True)
     real = {u_start: -a, uf: -b}  # negative logits written through positive magnitudes
     assert sp.simplify((closed - integral / (2 * n1)).subs(real)) == 0
@@ -123,7 +123,7 @@ def test_erratum_8_z_prime_is_derived():
     log_odds = sp.log((1 - delta) / delta)
     corrected = 1 / (1 + sp.exp(-(lam * log_odds + z_star * (beta0 - lam * alpha0))))
     printed = 1 / (1 + sp.exp(-(lam * log_odds + z_star * (beta0 - alpha * alpha0))))
-    bound = m.quantities["bound (D.2)"]
+    bound = m.quantities["bound_d2"]
     unit_bound = bound.subs({n1: 1, n2: 1})
     assert sp.simplify(unit_bound - corrected) == 0
     # general norms (typed by hand): sigma(lambda (n2/n1)^2 L + z* n2^2 (beta0 - lambda alpha0))

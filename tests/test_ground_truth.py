@@ -112,8 +112,8 @@ def test_mode_map_reproduces_full_gd():
     state = [data.X[0] @ init.W0[0], init.Z0[0], data.X[-1] @ init.W0[1], init.Z0[1]]
     mm = iterate_mode_map(derivations.two_layer("bce"), state, eta=0.1, steps=10_000,
                           parameters={"n_1": 0.7, "n_2": 1.3, "p": 0.3}, record_every=500)
-    assert agreement(run.logits[:, 0], mm.logits["class 1"][:, 0]).max_rel <= 1e-10
-    assert agreement(run.logits[:, -1], mm.logits["class 2"][:, 0]).max_rel <= 1e-10
+    assert agreement(run.logits[:, 0], mm.logits["class_1"][:, 0]).max_rel <= 1e-10
+    assert agreement(run.logits[:, -1], mm.logits["class_2"][:, 0]).max_rel <= 1e-10
 
 
 def test_mode_map_for_the_deep_chain_and_hinge():
@@ -125,7 +125,7 @@ def test_mode_map_for_the_deep_chain_and_hinge():
     mm = iterate_mode_map(derivations.deep(3, "hinge"), state, eta=0.05, steps=400,
                           parameters={"n": 0.9, "p": 1.0}, record_every=50)
     assert run.logits[-1, 0] >= 1  # reached the margin and stopped
-    assert agreement(run.logits[:, 0], mm.logits["class 1"][:, 0]).max_rel <= 1e-12
+    assert agreement(run.logits[:, 0], mm.logits["class_1"][:, 0]).max_rel <= 1e-12
 
 
 def test_batched_training_equals_single_runs():
@@ -205,7 +205,7 @@ def test_small_random_init_and_orthogonal_points_theory():
     theory = dynamics.integrate(derivations.orthogonal_points(m), [y0] * m + [z0], [0.0, horizon],
                                 parameters={"n": n, "p": p})
     for i in range(1, m + 1):
-        assert abs(theory.logits[f"point {i}"][-1, 0] / exact - 1) <= 1e-9
+        assert abs(theory.logits[f"point_{i}"][-1, 0] / exact - 1) <= 1e-9
     assert abs(dynamics.logit(horizon, norm=np.sqrt(m) * n, p=p, u0=u0) / exact - 1) <= 1e-12
 
 

@@ -50,24 +50,30 @@ REDUCTIONS = [
 
 
 @pytest.mark.parametrize("build, old, new", QUANTITIES)
-def test_quantity_identifiers_and_old_keys_agree(build, old, new):
+def test_quantities_are_keyed_by_identifier_and_labelled_for_display(build, old, new):
     model = build()
-    assert model.quantity(new) is model.quantities[old] is model.quantities[new]
-    assert new in model.quantities and old in model.quantities and list(model.quantities).count(new) == 1
+    assert model.quantity(new) is model.quantities[new]
+    assert new in model.quantities and old not in model.quantities and list(model.quantities).count(new) == 1
     assert model.quantities.label(new) == old and old in model.pretty() and f"[{new}]" in model.pretty()
+    with pytest.raises(UnknownName, match=f"is the label of the quantity '{new}'.*use '{new}'"):
+        model.quantities[old]  # a label is display text, never a key: the error names the identifier
 
 
 @pytest.mark.parametrize("build, old, new", LOGITS)
-def test_logit_identifiers_and_old_keys_agree(build, old, new):
+def test_logits_are_keyed_by_identifier_and_labelled_for_display(build, old, new):
     model = build()
-    assert model.logit(new) is model.logits[old] and new in list(model.logits)
-    assert compiled.margin_sign(model, old) == compiled.margin_sign(model, new)
+    assert model.logit(new) is model.logits[new] and new in list(model.logits)
+    assert model.logits.label(new) == old and compiled.margin_sign(model, new) in (-1, 0, 1)  # 0: a probe, no class
+    with pytest.raises(UnknownName, match=f"use '{new}'"):
+        model.logit(old)
 
 
 @pytest.mark.parametrize("old, new", REDUCTIONS)
-def test_reduction_identifiers_and_old_names_agree(old, new):
+def test_reductions_are_keyed_by_identifier_and_labelled_for_display(old, new):
     model = derivations.two_layer("hinge")
-    assert model.reduction(new) is model.reduction(old) and model.reduction(new).label == old
+    assert model.reduction(new).key == new and model.reduction(new).label == old
+    with pytest.raises(UnknownName, match=f"use '{new}'"):
+        model.reduction(old)
 
 
 def test_unknown_names_are_clear_errors_listing_identifiers():
@@ -90,15 +96,18 @@ def test_named_mapping_refuses_bad_identifiers_and_duplicates():
         Named("quantity", [("a", "x", 1), ("b", "x", 2)])
 
 
-def test_trajectories_are_keyed_by_identifier_and_accept_labels():
+def test_trajectories_are_keyed_by_identifier():
     model = derivations.two_layer("hinge")
     traj = theory.integrate(model, [0.1, 0.1, 0.1, -0.1], [0.0, 5.0], parameters={"n_1": 1.0, "n_2": 1.0, "p": 0.5},
-                            targets={"class 1": 1.0, "class_2": 1.0})
+                            targets={"class_1": 1.0, "class_2": 1.0})
     assert list(traj.logits) == ["class_1", "class_2"] and list(traj.hitting_times) == ["class_1", "class_2"]
-    assert traj.logits["class 1"] is traj.logits["class_1"]
     # hand-worked: u = 0.01 e^{2 n p t} (c = 0) reaches 1 at ln(100)
-    assert traj.hitting_times["class 1"][0] == pytest.approx(np.log(100.0), abs=1e-9)
-    np.testing.assert_array_equal(traj.margin("class 2"), traj.margin("class_2"))
+    assert traj.hitting_times["class_1"][0] == pytest.approx(np.log(100.0), abs=1e-9)
+    with pytest.raises(UnknownName, match="use 'class_2'"):
+        traj.margin("class 2")
+    with pytest.raises(UnknownName, match="targets='class 1'.*use 'class_1'"):
+        theory.integrate(model, [0.1, 0.1, 0.1, -0.1], [0.0, 1.0], parameters={"n_1": 1.0, "n_2": 1.0, "p": 0.5},
+                         targets={"class 1": 1.0})
 
 
 # --- 3. caches keyed by value and bounded ---------------------------------------------------------------------

@@ -125,13 +125,13 @@ def compile_flow(model: ModeModel) -> Tuple[tuple, tuple]:
 
 
 def logit_key(model: ModeModel, name: str, parameter: str = "name") -> str:
-    """The identifier of the logit ``name`` of ``model`` (an identifier such as ``"class_1"``, or its label).
+    """``name`` checked as the identifier of a logit of ``model`` (such as ``"class_1"``), with a clear error.
 
     Parameters
     ----------
     model : derivations.ModeModel
     name : str
-        Identifier or (for compatibility) display label of one of ``model.logits``.
+        Identifier of one of ``model.logits`` (a display label is refused, naming the identifier).
     parameter : str
         The argument's name, for the error message.
 
@@ -148,8 +148,12 @@ def logit_key(model: ModeModel, name: str, parameter: str = "name") -> str:
     Examples
     --------
     >>> import derivations
-    >>> logit_key(derivations.starvation(), "(x1, 0)")
+    >>> logit_key(derivations.starvation(), "x1_only")
     'x1_only'
+    >>> logit_key(derivations.starvation(), "(x1, 0)")
+    Traceback (most recent call last):
+    ...
+    derivations.named.UnknownName: name='(x1, 0)' is not a logit of starvation: '(x1, 0)' is the label of the logit 'x1_only'; entries are looked up by identifier: use 'x1_only'
     """
     try:
         return model.logits.key_of(name)
@@ -164,7 +168,7 @@ def margin_sign(model: ModeModel, name: str) -> int:
     ----------
     model : derivations.ModeModel
     name : str
-        A logit identifier (or its label).
+        A logit identifier.
 
     Returns
     -------

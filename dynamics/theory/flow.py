@@ -79,7 +79,7 @@ class Trajectory:
         Parameters
         ----------
         name : str
-            A logit identifier (``"class_1"``) or its label.
+            A logit identifier (``"class_1"``).
 
         Returns
         -------
@@ -109,7 +109,7 @@ class Trajectory:
         Parameters
         ----------
         name : str
-            A logit identifier (``"class_1"``) or its label.
+            A logit identifier (``"class_1"``).
 
         Returns
         -------
@@ -167,7 +167,7 @@ def integrate(model: ModeModel, initial: ArrayLike, t: ArrayLike, *, parameters:
         receive the symbolic Jacobian as a sparse block-diagonal matrix (one
         block per mode).
     targets : Mapping[str, float], optional
-        Logit identifier (or label) -> level; the first time each mode's signed
+        Logit identifier -> level; the first time each mode's signed
         margin ``s * logit`` reaches it is returned in ``hitting_times``.
     margin_stop : bool
         For a loss that stops at a margin (``model.loss.stop_margin``, e.g. the

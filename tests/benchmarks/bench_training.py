@@ -70,7 +70,7 @@ def bench_mode_map(rng):
     mm = dynamics.iterate_mode_map(derivations.two_layer("bce"), state, eta=0.1, steps=MAP_STEPS,
                                    parameters=parameters, record_every=MAP_STEPS)
     mapped = time.perf_counter() - begin
-    err = abs(mm.logits["class 1"][-1, 0] - run.logits[-1, 0]) / abs(run.logits[-1, 0])
+    err = abs(mm.logits["class_1"][-1, 0] - run.logits[-1, 0]) / abs(run.logits[-1, 0])
     print(f"n={BIG_N}, d={BIG_D}, {MAP_STEPS} steps: full GD {full:.2f} s, mode map {mapped:.3f} s -> "
           f"{full / mapped:.0f}x faster; relative difference {err:.1e}")
 
