@@ -8,7 +8,7 @@ runs no gradient descent and draws no figure: its claims are of kind ``"theory"`
 Examples
 --------
 >>> EXPERIMENT.sizes["quick"]["models"]
-('two_layer (BCE)', 'two_layer (hinge)', 'deep N=4 (BCE)')
+('two_layer_bce', 'two_layer_hinge', 'deep4_bce')
 """
 from __future__ import annotations
 
@@ -25,20 +25,21 @@ from .registry import Experiment
 __all__ = ["IdentitiesResult", "ModelProofs", "run", "figures", "claims", "EXPERIMENT", "SIZES", "MODELS",
            "QUICK_MODELS"]
 
-#: The models whose identities are proven, by label, in report order (the quick ones first).
+#: The models whose identities are proven: identifier -> (label shown in the report, factory), in report order
+#: (the quick ones first).
 MODELS = {
-    "two_layer (BCE)": partial(derivations.two_layer, "bce"),
-    "two_layer (hinge)": partial(derivations.two_layer, "hinge"),
-    "deep N=4 (BCE)": partial(derivations.deep, 4),
-    "shared_neuron (BCE)": derivations.shared_neuron,
-    "starvation (BCE)": derivations.starvation,
-    "deep N=3 (hinge)": partial(derivations.deep, 3, "hinge"),
-    "wide h=2": partial(derivations.wide, 2),
-    "orthogonal points m=3": partial(derivations.orthogonal_points, 3),
-    "multiclass C=3": partial(derivations.multiclass, 3),
+    "two_layer_bce": ("two_layer (BCE)", partial(derivations.two_layer, "bce")),
+    "two_layer_hinge": ("two_layer (hinge)", partial(derivations.two_layer, "hinge")),
+    "deep4_bce": ("deep N=4 (BCE)", partial(derivations.deep, 4)),
+    "shared_neuron_bce": ("shared_neuron (BCE)", derivations.shared_neuron),
+    "starvation_bce": ("starvation (BCE)", derivations.starvation),
+    "deep3_hinge": ("deep N=3 (hinge)", partial(derivations.deep, 3, "hinge")),
+    "wide2": ("wide h=2", partial(derivations.wide, 2)),
+    "orthogonal_points3": ("orthogonal points m=3", partial(derivations.orthogonal_points, 3)),
+    "multiclass3": ("multiclass C=3", partial(derivations.multiclass, 3)),
 }
 #: The models of a quick look: the two-layer network with both losses and one deep chain.
-QUICK_MODELS = ("two_layer (BCE)", "two_layer (hinge)", "deep N=4 (BCE)")
+QUICK_MODELS = ("two_layer_bce", "two_layer_hinge", "deep4_bce")
 
 #: Keyword arguments of :func:`run` at each size (the report's, the examples' and the tests').
 SIZES = {"quick": {"models": QUICK_MODELS}, "full": {"models": tuple(MODELS)}}
@@ -50,8 +51,10 @@ class ModelProofs:
 
     Attributes
     ----------
+    key : str
+        Its identifier in :data:`MODELS` (e.g. ``"deep4_bce"``).
     label : str
-        Its label in :data:`MODELS` (e.g. ``"deep N=4 (BCE)"``).
+        Its label in the report (e.g. ``"deep N=4 (BCE)"``).
     name : str
         The model's name (``ModeModel.name``, e.g. ``"deep"``).
     loss : str
@@ -64,6 +67,7 @@ class ModelProofs:
         Every claim of the model with its outcome (``holds``) and method (symbolic or numeric).
     """
 
+    key: str
     label: str
     name: str
     loss: str
@@ -84,7 +88,7 @@ class IdentitiesResult:
     Attributes
     ----------
     models : tuple of ModelProofs
-        One entry per model label passed to :func:`run`, in that order.
+        One entry per model identifier passed to :func:`run`, in that order.
     """
 
     models: tuple[ModelProofs, ...]
@@ -96,29 +100,31 @@ def run(models: tuple[str, ...] = tuple(MODELS)) -> IdentitiesResult:
     Parameters
     ----------
     models : tuple of str
-        Labels of :data:`MODELS`.
+        Identifiers of :data:`MODELS`.
 
     Returns
     -------
     IdentitiesResult
-        One :class:`ModelProofs` per label, in the order given.
+        One :class:`ModelProofs` per identifier, in the order given.
 
     Raises
     ------
     ValueError
-        A label that is not one of :data:`MODELS`.
+        An identifier that is not one of :data:`MODELS`.
     TypeError
-        ``models`` is one string rather than a tuple of labels.
+        ``models`` is one string rather than a tuple of identifiers.
     """
     if isinstance(models, str):
-        raise TypeError(f"models must be a tuple of model labels, not one string; got {models!r}")
-    unknown = [label for label in models if label not in MODELS]
+        raise TypeError(f"models must be a tuple of model identifiers, not one string; got {models!r}")
+    unknown = [key for key in models if key not in MODELS]
     if unknown:
-        raise ValueError(f"models: {unknown[0]!r} is not a model label; choose from {', '.join(map(repr, MODELS))}")
+        raise ValueError(f"models: {unknown[0]!r} is not a model identifier; choose from "
+                         f"{', '.join(map(repr, MODELS))}")
     out = []
-    for label in models:
-        model = MODELS[label]()
-        out.append(ModelProofs(label=label, name=model.name, loss=model.loss.name, state_size=len(model.state),
+    for key in models:
+        label, build = MODELS[key]
+        model = build()
+        out.append(ModelProofs(key=key, label=label, name=model.name, loss=model.loss.name, state_size=len(model.state),
                                source=model.source, proofs=tuple(model.proofs())))
     return IdentitiesResult(tuple(out))
 

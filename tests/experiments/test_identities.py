@@ -16,7 +16,8 @@ def result():
 def test_sizes_are_the_quick_models_and_all_models(result):
     assert EXPERIMENT.sizes["quick"]["models"] == QUICK_MODELS == tuple(MODELS)[:3]
     assert EXPERIMENT.sizes["full"]["models"] == tuple(MODELS) and len(MODELS) == 9
-    assert [m.label for m in result.models] == list(QUICK_MODELS)
+    assert [m.key for m in result.models] == list(QUICK_MODELS)
+    assert [m.label for m in result.models] == ["two_layer (BCE)", "two_layer (hinge)", "deep N=4 (BCE)"]
 
 
 def test_claims_pass_at_quick_size_one_per_model(result):
@@ -28,18 +29,19 @@ def test_claims_pass_at_quick_size_one_per_model(result):
 
 
 def test_an_unproven_identity_fails_its_claim():
-    broken = ModelProofs("toy", "toy", "bce", 1, "nowhere",
+    broken = ModelProofs("toy", "toy", "toy", "bce", 1, "nowhere",
                          (ClaimResult("holds", True, "symbolic"), ClaimResult("does not", False, "symbolic")))
     (record,) = claims(IdentitiesResult((broken,)))
     assert not record.passed and record.error == 1.0 and record.theory["failed"] == ["does not"]
     assert record.id == "derived_toy_bce_1" and record.theory["proven"] == 1
 
 
-def test_bad_model_labels_are_refused_by_name():
-    with pytest.raises(ValueError, match=r"models: 'two_layer' is not a model label; choose from 'two_layer \(BCE\)'"):
-        run(("two_layer",))
+def test_bad_model_identifiers_are_refused_by_name():
+    with pytest.raises(ValueError, match=r"models: 'two_layer \(BCE\)' is not a model identifier; choose from "
+                                         r"'two_layer_bce'"):
+        run(("two_layer (BCE)",))  # a label is display text, not an identifier
     with pytest.raises(TypeError, match="models must be a tuple"):
-        run("wide h=2")
+        run("wide2")
 
 
 def test_no_figure(result):
