@@ -1,7 +1,18 @@
-"""Numerical half of learning-dynamics: theory curves from the derived equations.
+"""Numbers for learning-dynamics: theory curves, real networks trained, and the two compared.
 
-Everything here evaluates expressions derived in :mod:`derivations`
-(compiled with ``lambdify``), never formulas typed again.
+The package is a house of rooms, each importing only the floors below it:
+
+- :mod:`dynamics.theory` evaluates the equations derived in :mod:`derivations`
+  (compiled with ``lambdify``, never typed again): closed forms, integrated flows,
+  the exact finite-learning-rate map;
+- :mod:`dynamics.groundtruth` trains real networks with numpy gradient descent,
+  written independently of the derivations and the theory;
+- :mod:`dynamics.agreement` turns a theory curve and a run into error numbers;
+- :mod:`dynamics.experiments` holds the paper's phenomena (result, sizes, figures,
+  claims) and :mod:`dynamics.report` writes them; :mod:`dynamics.io` reads and
+  writes every file; :mod:`dynamics.cli` is the ``learning-dynamics`` command.
+
+The names below are the public surface: the theory's and the ground truth's main functions.
 
 Examples
 --------

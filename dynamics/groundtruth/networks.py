@@ -111,20 +111,8 @@ def _signs(labels):
 # ---------------------------------------------------------------------- networks: one forward and one gradient
 # Each ``_*_backward`` returns the gradient of ``sum_i <g_i, logits_i>`` over the rows it is given, where ``g`` is
 # dL/dlogits per point: the mean-loss gradient when ``g`` carries the 1/n, a class's share on that class's rows.
-# The two-layer network has two layouts: points first (n, h) for one network, as experiments evaluate it on probes,
-# and runs first (K, h, n) for K networks trained as one array program (train_batch, hence train).  They are the
-# same sums in another order: equal to rounding (about 1e-16 relative), not always bit for bit.
-def _two_layer_forward(X, W, Z):
-    """One two-layer network: ``(pre (n, h), act (n, h), logits (n,))``."""
-    pre = X @ W.T
-    act = np.maximum(pre, 0)
-    return pre, act, act @ Z
-
-
-def _two_layer_backward(X, pre, act, Z, g):
-    return (g[:, None] * (pre > 0) * Z[None, :]).T @ X, act.T @ g
-
-
+# The two-layer network has one forward pass and one gradient, written for K networks at once (runs first,
+# (K, h, n)), as train_batch (hence train) trains them; one network is the K = 1 case, seen points first.
 def _batch_forward(XT, W, Z):
     """K two-layer networks on ``XT = X^T`` (d, n): ``(pre (K, h, n), act (K, h, n), logits (K, n))``."""
     pre = W @ XT
@@ -137,6 +125,18 @@ def _batch_backward(X, pre, act, Z, g, rows):
     grad_Z = (act[:, :, rows] @ g[:, :, None])[:, :, 0]
     grad_W = ((pre[:, :, rows] > 0) * Z[:, :, None] * g[:, None, :]) @ X[rows]
     return grad_W, grad_Z
+
+
+def _two_layer_forward(X, W, Z):
+    """One two-layer network (the K = 1 case of :func:`_batch_forward`): ``(pre (1, h, n), act, logits (n,))``."""
+    pre, act, u = _batch_forward(np.ascontiguousarray(X.T), W[None], Z[None])
+    return pre, act, u[0]
+
+
+def _two_layer_backward(X, pre, act, Z, g, rows=slice(None)):
+    """One network's gradient (the K = 1 case of :func:`_batch_backward`); ``g`` holds dL/du on ``rows``."""
+    grad_W, grad_Z = _batch_backward(X, pre, act, Z[None], g[None], rows)
+    return grad_W[0], grad_Z[0]
 
 
 def _deep_forward(X, W, layers, Z):
@@ -274,7 +274,7 @@ def class_gradients(X: ArrayLike, labels: ArrayLike, W: ArrayLike, Z: ArrayLike,
     out = {}
     for k in BINARY_LABELS:
         sel = labels == k
-        out[k] = _two_layer_backward(X[sel], pre[sel], act[sel], Z, g[sel])
+        out[k] = _two_layer_backward(X, pre, act, Z, g[sel], np.flatnonzero(sel))
     return out
 
 
