@@ -30,16 +30,16 @@ from ..validation import as_finite_array, require_choice, require_frequency, req
 from .compiled import compile_expr
 from .roots import solve_increasing
 
-__all__ = ["logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "LOSSES", "METHODS",
+__all__ = ["logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "CLOSED_FORM_LOSSES", "METHODS",
            "EI_OVERFLOW"]
 
 #: The losses whose balanced logit this module computes: the built-in names of :data:`derivations.LOSS_NAMES`
 #: with a closed form or a quadrature here (the squared loss's logit is not monotone past the margin).
-LOSSES = tuple(name for name in derivations.LOSS_NAMES if name in ("bce", "hinge"))
+CLOSED_FORM_LOSSES = tuple(name for name in derivations.LOSS_NAMES if name in ("bce", "hinge"))
 METHODS = ("closed_form", "ode")
 #: Compiled bundles kept by :func:`_compiled` and :func:`_log_rate`: one per (depth, loss), so every accepted
 #: pair fits (the cache is keyed by value and bounded by construction).
-COMPILED_CACHE_SIZE = (MAX_DEPTH - 1) * len(LOSSES)
+COMPILED_CACHE_SIZE = (MAX_DEPTH - 1) * len(CLOSED_FORM_LOSSES)
 #: Above this argument ``scipy.special.expi`` overflows float64 (Ei(709.8) ~ 1.8e308 / 709).
 EI_OVERFLOW = 700.0
 #: Ei(u) > 0 above this (Ei's only positive zero is 0.37250741...); log Ei(u) is taken only there.
@@ -475,7 +475,7 @@ def _confidence_target(loss, confidence):
 
 
 def _prepare(loss, norm, p, u0, depth, method=METHODS[0]):
-    require_choice("loss", loss, LOSSES)
+    require_choice("loss", loss, CLOSED_FORM_LOSSES)
     require_choice("method", method, METHODS)
     depth = require_depth(depth)
     norm, p = require_positive("norm", norm), require_frequency("p", p)
@@ -738,7 +738,7 @@ def depth_crossover(depth_a: int, depth_b: int, *, confidence: ArrayLike, norm: 
     >>> bool(r.crosses), round(float(r.u0), 4)
     (True, 0.0033)
     """
-    require_choice("loss", loss, LOSSES)
+    require_choice("loss", loss, CLOSED_FORM_LOSSES)
     shallow, deep = sorted((require_depth(depth_a), require_depth(depth_b)))
     if shallow == deep:
         raise ValueError(f"depth_a and depth_b must differ, got {depth_a} and {depth_b}")
