@@ -22,11 +22,21 @@ def run(capsys):
     return invoke
 
 
+def _installed_command():
+    """The ``learning-dynamics`` console script installed beside this interpreter (as CI installs it), or None.
+
+    It runs with ``PYTHONPATH`` set to this tree, so it imports this tree's code either way.
+    """
+    script = Path(sys.executable).parent / "learning-dynamics"
+    return [str(script)] if script.exists() else None
+
+
 def run_process(*args, **kwargs):
-    """The real command in its own process (``python -m dynamics.cli``), from this tree."""
+    """The real command in its own process: the installed ``learning-dynamics`` script when there is one (CI),
+    else ``python -m dynamics.cli``; either way on this tree's code."""
     env = {"CI": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "dynamics.cli", *args], env=env, text=True, timeout=120,
-                          **({"capture_output": True} | kwargs))
+    command = _installed_command() or [sys.executable, "-m", "dynamics.cli"]
+    return subprocess.run([*command, *args], env=env, text=True, timeout=120, **({"capture_output": True} | kwargs))
 
 
 def test_the_command_in_its_own_process(tmp_path):
