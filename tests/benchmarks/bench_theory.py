@@ -66,13 +66,6 @@ def bench_batched_modes(rng):
           f"{loop / one_call:.0f}x faster; max rel. difference {agree:.1e}")
 
 
-if __name__ == "__main__":
-    generator = np.random.default_rng(0)
-    dynamics.logit(1.0, u0=0.1)  # compile once before timing
-    bench_inverse_table(generator)
-    bench_closed_form(generator)
-    bench_batched_modes(generator)
-
 
 #: Levels interpolated by :func:`bench_inverse_table`.
 LEVELS = 1_000_000
@@ -91,3 +84,11 @@ def bench_inverse_table(rng):
         balanced_logit._initial_guess(level)
         best = min(best, time.perf_counter() - begin)
     print(f"inverse-table interpolation, {LEVELS} levels: {best * 1e9 / LEVELS:.1f} ns/level (best of 5)")
+
+
+if __name__ == "__main__":
+    generator = np.random.default_rng(0)
+    dynamics.logit(1.0, u0=0.1)  # compile once before timing
+    bench_inverse_table(generator)
+    bench_closed_form(generator)
+    bench_batched_modes(generator)
