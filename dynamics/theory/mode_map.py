@@ -167,7 +167,8 @@ def iterate_mode_map(model: ModeModel, initial: ArrayLike, *, eta: float, steps:
     fns = _compiled_map(model)
     state = x.T.copy()  # (S, K)
     rect = [model.state.index(s) for s in model.rectified]
-    deaths = {str(model.state[r]): np.where(state[r] <= 0, 0.0, np.nan) for r in rect}
+    names = {r: str(model.state[r]) for r in rect}
+    deaths = {names[r]: np.where(state[r] <= 0, 0.0, np.nan) for r in rect}
     recs, rec_steps = [], []
     for step in range(steps + 1):
         if step % record_every == 0 or step == steps:
@@ -193,7 +194,7 @@ def iterate_mode_map(model: ModeModel, initial: ArrayLike, *, eta: float, steps:
             raise ValueError(f"eta={eta!r} is too large: the map overflowed float64 at step {step + 1} "
                              "(gradient descent diverges); use a smaller eta")
         for r in rect:
-            name = str(model.state[r])
+            name = names[r]
             deaths[name] = np.where(np.isnan(deaths[name]) & (state[r] <= 0), step + 1, deaths[name])
     states = np.array(recs)
     args = tuple(model.state) + tuple(model.parameters)
