@@ -201,13 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Print the equations sympy derives for MODEL.")
     derive.add_argument("model", choices=sorted(derivations.MODELS), metavar="MODEL",
                         help="one of: " + ", ".join(sorted(derivations.MODELS)))
-    derive.add_argument("--loss", default="bce", choices=derivations.LOSS_NAMES,
-                        help="loss (default: bce; ignored by multiclass, which is softmax)")
-    derive.add_argument("--depth", type=int, default=3,
-                        help=f"number of weight layers N for 'deep', 2..{MAX_DEPTH} (default 3)")
-    derive.add_argument("--neurons", type=int, default=2, help="neurons per class for 'wide' (default 2)")
-    derive.add_argument("--points", type=int, default=2, help="orthogonal points for 'orthogonal_points' (default 2)")
-    derive.add_argument("--classes", type=int, default=3, help="classes for 'multiclass' (default 3)")
+    derive.add_argument("--loss", default=None, choices=derivations.LOSS_NAMES,
+                        help="loss (default: bce; not for multiclass, whose loss is the softmax cross-entropy)")
+    derive.add_argument("--depth", type=int, default=None,
+                        help=f"number of weight layers N, for 'deep' only: 2..{MAX_DEPTH} (default 3)")
+    derive.add_argument("--neurons", type=int, default=None, help="neurons per class, for 'wide' only (default 2)")
+    derive.add_argument("--points", type=int, default=None,
+                        help="orthogonal points, for 'orthogonal_points' only (default 2)")
+    derive.add_argument("--classes", type=int, default=None, help="classes, for 'multiclass' only (default 3)")
     derive.add_argument("--latex", action="store_true", help="print LaTeX (an align* block) instead of text")
     derive.add_argument("--check", action="store_true", help="also prove every claim and list the outcomes")
 
@@ -291,6 +292,25 @@ def _check_output(flag: str, path) -> None:
             raise _UsageError(f"{PROG}: argument {flag}: {exc}") from None
 
 
+#: The options of ``derive`` that size one model only, with their defaults.
+_DERIVE_SIZES = {"depth": ("deep", 3), "neurons": ("wide", 2), "points": ("orthogonal_points", 2),
+                 "classes": ("multiclass", 3)}
+
+
+def _defaults_for_derive(args) -> None:
+    """Refuse an option that does not apply to the model (never ignore it silently); fill in the defaults."""
+    for option, (model, default) in _DERIVE_SIZES.items():
+        if getattr(args, option) is not None and args.model != model:
+            raise _UsageError(f"{PROG}: argument --{option}: applies to '{model}' only, not to '{args.model}'")
+        if getattr(args, option) is None:
+            setattr(args, option, default)
+    if args.model == "multiclass" and args.loss is not None:
+        raise _UsageError(f"{PROG}: argument --loss: the multiclass model has its own loss (softmax "
+                          f"cross-entropy); --loss does not apply to it")
+    if args.loss is None:
+        args.loss = "bce"
+
+
 def _derive(args) -> int:
     import derivations
 
@@ -301,9 +321,7 @@ def _derive(args) -> int:
         "multiclass": lambda: derivations.multiclass(args.classes),
     }
     build = factories.get(args.model, lambda: derivations.MODELS[args.model](args.loss))
-    if args.model == "multiclass" and args.loss != "bce":
-        raise _UsageError(f"{PROG}: argument --loss: the multiclass model has its own loss (softmax "
-                          f"cross-entropy); --loss {args.loss} does not apply to it")
+    _defaults_for_derive(args)
     with _user_arguments():
         model = build()
     lines = [model.latex() if args.latex else model.pretty()]
@@ -609,18 +627,20 @@ def _name_flag(message: str) -> str:
     return f"argument {flag}: {message}" if flag else message
 
 
-def _usage_line(text: str) -> str:
+def _usage_line(text: str, command: str | None = None) -> str:
     """A usage error in the one style of argparse: ``<command>: error: <message>``.
 
-    ``<command>`` is ``learning-dynamics`` or, for a subcommand's parser, ``learning-dynamics predict``.
+    ``<command>`` is ``learning-dynamics`` before a subcommand is known, else ``learning-dynamics predict``
+    (whether argparse or the library refused the argument).
     """
+    if text.startswith(PROG + " "):  # a subcommand's parser: "learning-dynamics predict: message"
+        where, _, message = text.partition(": ")
+        return f"{where}: error: {message}"
+    where = f"{PROG} {command}" if command else PROG
     for prefix in (f"{PROG}: error: ", f"{PROG}: "):
         if text.startswith(prefix):
-            return f"{PROG}: error: {text[len(prefix):]}"
-    if text.startswith(PROG + " "):  # a subcommand's parser: "learning-dynamics predict: message"
-        command, _, message = text.partition(": ")
-        return f"{command}: error: {message}"
-    return f"{PROG}: error: {text}"
+            return f"{where}: error: {text[len(prefix):]}"
+    return f"{where}: error: {text}"
 
 
 def _on_sigterm(signum, frame):
@@ -660,7 +680,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     show_traceback = "--traceback" in argv or os.environ.get(TRACEBACK_ENV, "") not in ("", "0")
     argv = [a for a in argv if a != "--traceback"]  # accepted anywhere, before or after the subcommand
-    previous_sigterm = None
+    previous_sigterm, command = None, None
     try:
         if _in_main_thread():
             previous_sigterm = signal.signal(signal.SIGTERM, _on_sigterm)
@@ -672,6 +692,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
+        command = args.command
         commands = {"derive": _derive, "predict": _predict, "simulate": _simulate, "compare": _compare,
                     "reproduce": _reproduce}
         return commands[args.command](args)
@@ -682,7 +703,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return EXIT_BROKEN_PIPE
     except _UsageError as exc:
-        print(_usage_line(str(exc)), file=sys.stderr)
+        print(_usage_line(str(exc), command), file=sys.stderr)
         return EXIT_USAGE
     except TrainingDiverged as exc:
         print(f"{PROG}: error: {exc} (lower --lr)", file=sys.stderr)

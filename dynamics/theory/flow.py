@@ -47,7 +47,7 @@ class Trajectory:
         State of each of the K modes (S = len(model.state)).
     logits : Named[str, ndarray of shape (T, K)]
         Each of the model's logits along the trajectory, by identifier (``"class_1"``; the
-        model's labels, e.g. ``"class 1"``, are accepted too).
+        model's labels, e.g. ``"class 1"``, are display text and refused as keys).
     death_times : Mapping[str, ndarray of shape (K,)]
         For each rectified coordinate, the time its unit died (NaN if never).
     hitting_times : Named[str, ndarray of shape (K,)]

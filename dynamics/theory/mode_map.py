@@ -52,7 +52,7 @@ class ModeMapRun:
         Mode coordinates: the exact values of the real network (a dead unit
         keeps its negative pre-activation).
     logits : Named[str, ndarray (R, K)]
-        Each logit by identifier (``"class_1"``; labels accepted), with dead units
+        Each logit by identifier (``"class_1"``), with dead units
         contributing 0 (ReLU applied).
     death_steps : Mapping[str, ndarray (K,)]
         For each rectified coordinate, the first step at which its
