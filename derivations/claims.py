@@ -14,7 +14,6 @@ from typing import Mapping
 
 import numpy as np
 import sympy as sp
-from scipy.stats import qmc
 
 __all__ = ["Claim", "ClaimResult", "identity", "inequality", "prove"]
 
@@ -131,6 +130,8 @@ def _is_zero(expr: sp.Expr) -> bool:
 def _halton(count: int, dims: int) -> np.ndarray:
     """A deterministic low-discrepancy sample of the unit cube: the unscrambled Halton sequence without its
     first point (the origin, a corner of every domain)."""
+    from scipy.stats import qmc  # imported when a claim needs sampling: scipy.stats takes 0.2 s to import
+
     sampler = qmc.Halton(d=dims, scramble=False)
     sampler.fast_forward(1)
     return sampler.random(count)
