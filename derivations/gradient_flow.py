@@ -139,7 +139,7 @@ def project(raw_flow: Mapping[sp.Symbol, sp.Expr], modes: Mapping[sp.Symbol, sp.
     projected = {}
     for mode, rate in derivatives.items():
         expr = rate.subs(solution[0], simultaneous=True).subs(geometry, simultaneous=True)
-        expr = sp.simplify(sp.factor_terms(sp.expand(sp.simplify(expr))))
+        expr = sp.simplify(sp.factor_terms(sp.expand(expr)))
         stray = expr.free_symbols - allowed
         if stray:
             raise ArithmeticError(

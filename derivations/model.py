@@ -151,7 +151,7 @@ def reduce_flow(flow: Mapping, variable: sp.Symbol, parametrization: Mapping) ->
         slope = sp.diff(expr, variable)
         if sp.simplify(slope) != 0:
             rate = flow[state].subs(parametrization, simultaneous=True) / slope
-            return sp.simplify(sp.powsimp(sp.simplify(rate), force=True))
+            return sp.simplify(sp.powsimp(rate, force=True))
     raise ValueError("the parametrization does not depend on the variable")
 
 
