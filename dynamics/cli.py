@@ -212,7 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     derive.add_argument("--latex", action="store_true", help="print LaTeX (an align* block) instead of text")
     derive.add_argument("--check", action="store_true", help="also prove every claim and list the outcomes")
 
-    pred = sub.add_parser("predict", help="theory curve u(t) and confidence on a time grid (CSV or JSON)",
+    pred = sub.add_parser("predict", help="theory curve u(t) and the true class's confidence (BCE) or signed "
+                                          "margin (hinge) on a time grid (CSV or JSON)",
                           description="Balanced-mode theory from the derived equations.")
     pred.add_argument("--loss", default="bce", choices=("bce", "hinge"))
     pred.add_argument("--norm", type=_norm, default=1.0,
@@ -349,10 +350,12 @@ def _predict(args) -> int:
     t = np.linspace(0.0, args.t_max, args.points)
     with _user_arguments():
         u = logit(t, loss=args.loss, norm=args.norm, p=args.p, u0=args.u0, depth=args.depth, method=args.method)
-    sign = 1.0 if args.u0 > 0 else -1.0  # the class the curve belongs to: confidence of the true class
-    confidence = expit(sign * u) if args.loss == "bce" else sign * u
+    sign = 1.0 if args.u0 > 0 else -1.0  # the class the curve belongs to
+    # cross-entropy: the probability of the true class, sigma(s u); the hinge has no probability: its signed
+    # margin s u (learning stops at 1) is what it reports, under that name
+    third = {"confidence": expit(sign * u)} if args.loss == "bce" else {"margin": sign * u}
     with _writing("--out"):
-        write_table({"t": t, "u": u, "confidence": confidence}, args.format, args.out)
+        write_table({"t": t, "u": u, **third}, args.format, args.out)
     return 0
 
 

@@ -135,6 +135,12 @@ def test_predict_csv_and_json_parse_back(tmp_path, run):
     assert run("predict", "--loss", "hinge", "--format", "json", "--out", str(target)).returncode == 0
     payload = json.loads(target.read_text())
     assert max(payload["u"]) == 1.0 and len(payload["t"]) == 101
+    # the hinge has no probability: it reports its signed margin s u, under that name (a class-2 curve: -u)
+    assert "confidence" not in payload and payload["margin"] == payload["u"]
+    out = run("predict", "--loss", "hinge", "--u0", "-0.5", "--points", "3", "--t-max", "0.1")
+    header, *rows = out.stdout.splitlines()
+    assert header == "t,u,margin" and [float(r.split(",")[2]) for r in rows] == [-float(r.split(",")[1]) for r in rows]
+    assert run("predict", "--points", "2").stdout.splitlines()[0] == "t,u,confidence"
 
 
 def test_simulate_generated_and_from_files(tmp_path, run):
