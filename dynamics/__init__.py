@@ -43,3 +43,16 @@ __all__ = [
     "compare_two_layer", "ClassAgreement", "assumptions", "AssumptionError", "AssumptionReport", "data",
     "initialization", "theory", "groundtruth",
 ]
+
+#: Rooms loaded on first use (``dynamics.experiments.get("depth")`` works after a bare ``import dynamics``),
+#: so importing the package stays light and never touches matplotlib's figure machinery or the report.
+_ON_FIRST_USE = ("experiments", "report", "io", "cli", "validation", "progress")
+
+
+def __getattr__(name: str):
+    """Load a room of :data:`_ON_FIRST_USE` when it is first asked for (PEP 562)."""
+    if name in _ON_FIRST_USE:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -126,3 +126,17 @@ def test_a_detector_of_forbidden_imports_can_fail(tmp_path):
     finally:
         ROOT = saved
 
+
+
+def test_every_room_is_reachable_from_a_bare_import_dynamics():
+    """``import dynamics`` then ``dynamics.<room>`` works for every room (loaded on first use), in a fresh process
+    where nothing else imported them."""
+    import subprocess
+    import sys
+    code = ("import sys, dynamics; assert 'dynamics.report' not in sys.modules; "
+            "print(dynamics.experiments.get('depth').name, dynamics.report.figures.FORMATS, dynamics.io.RUN_MARKER, "
+            "callable(dynamics.cli.main)); dynamics.no_such_room")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert out.stdout.split()[0] == "depth" and "True" in out.stdout, out.stderr[-1500:]
+    assert "AttributeError: module 'dynamics' has no attribute 'no_such_room'" in out.stderr
