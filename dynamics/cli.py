@@ -86,7 +86,7 @@ _FLAGS = {"u0": "--u0", "v0": "--v0", "norm": "--norm", "norms": "--norms", "p":
           "lr": "--lr", "steps": "--steps", "record_every": "--record-every", "loss": "--loss", "t": "--t-max",
           "method": "--method", "n_points": "--n-points", "dimension": "--dimension", "points": "--points",
           "neurons": "--neurons", "classes": "--classes", "force": "--force", "out": "--out", "X": "--data",
-          "labels": "--data", "data": "--data"}
+          "labels": "--data", "data": "--data", "only": "--only"}
 
 
 class _UsageError(Exception):
@@ -277,6 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="replace a previous report in --out: only the files it recorded (unchanged) are removed; "
                           "a folder holding anything else is refused, naming the entries")
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
+    rep.add_argument("--only", nargs="+", metavar="EXPERIMENT", default=None,
+                     help="run only these experiments, e.g. --only depth hinge (a name that is not one lists "
+                          "them all)")
     return parser
 
 
@@ -531,11 +534,13 @@ def _created_only_on_success(targets):
 
 def _reproduce(args) -> int:
     from .io import OutputFolderError
-    from .report.reproduction import DEFAULT_OUT, reproduce
+    from .report.reproduction import DEFAULT_OUT, reproduce, selected_experiments
 
     out = args.out or DEFAULT_OUT
+    with _user_arguments():  # the selection is checked before anything runs
+        selected_experiments(args.only)
     try:
-        payload = reproduce(out, quick=args.quick, force=args.force, quiet=args.quiet)
+        payload = reproduce(out, quick=args.quick, force=args.force, quiet=args.quiet, only=args.only)
     except OutputFolderError as exc:
         remedy = "; pass --force to replace it or choose another --out" if exc.needs_force else ""
         raise _UsageError(f"{PROG}: argument --out: {exc.problem.replace('(even with force)', '(even with --force)')}"

@@ -201,3 +201,28 @@ def test_simulate_a_class_with_zero_mean_starts_with_a_live_unit(tmp_path, run):
     u = json.loads(out.stdout)["u_0"]
     # hand value at t = 0: Z0 = 0.1, W0 = 0.1 (1, 0), so u = 0.1 * relu(0.1 * 2) = 0.02
     assert out.returncode == 0 and u[0] == pytest.approx(0.02, rel=1e-15) and u[1] > u[0]
+
+
+def test_reproduce_only_runs_the_named_experiments_in_report_order(tmp_path, run):
+    from dynamics.experiments.registry import get
+    target = tmp_path / "some"
+    out = run("reproduce", "--quick", "--quiet", "--only", "multiclass", "lemma31", "--out", target)
+    assert out.returncode == 0, out.stderr
+    payload = json.loads((target / "report.json").read_text())
+    expected = [c.id for name in ("lemma31", "multiclass") for c in get(name).claims(get(name).result("quick"))]
+    assert [c["id"] for c in payload["claims"]] == expected and payload["parameters"]["only"] == ["lemma31",
+                                                                                                 "multiclass"]
+    assert sorted(payload["figures"]) == sorted(f"figures/{s}.{e}" for s in ("lemma31_finite_lr", "lemma_a1_multiclass")
+                                                for e in ("png", "pdf"))
+    refused = run("reproduce", "--quick", "--only", "depth", "no_such", "--out", tmp_path / "never")
+    assert refused.returncode == 2 and "argument --only: only contains 'no_such'" in refused.stderr
+    assert "lr_order" in refused.stderr and not (tmp_path / "never").exists()  # lists them all; wrote nothing
+
+
+def test_selected_experiments_refuses_one_string():
+    import pytest
+    from dynamics.report.reproduction import selected_experiments
+    with pytest.raises(TypeError, match="only must be a sequence"):
+        selected_experiments("depth")
+    with pytest.raises(ValueError, match="only names no experiment"):
+        selected_experiments([])

@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from ..experiments.claims import ClaimRecord
 from ..experiments.registry import all_experiments
@@ -22,7 +22,7 @@ from ..io import report_folder, write_json_atomic, write_text_atomic
 from ..progress import progress
 from .figures import save_figure
 
-__all__ = ["reproduce", "DEFAULT_OUT", "package_versions", "ClaimRecord"]
+__all__ = ["reproduce", "selected_experiments", "DEFAULT_OUT", "package_versions", "ClaimRecord"]
 
 #: Default output folder of ``learning-dynamics reproduce``.
 DEFAULT_OUT = "learning-dynamics-report"
@@ -115,7 +115,7 @@ def _markdown(records, parameters, elapsed, figures) -> str:
 
 
 def reproduce(out: str | Path = DEFAULT_OUT, *, quick: bool = False, force: bool = False,
-              quiet: bool = False) -> dict[str, Any]:
+              quiet: bool = False, only: Sequence[str] | None = None) -> dict[str, Any]:
     """Run every claim and write ``report.json``, ``report.md`` and the figures into the folder ``out``.
 
     The report is built in a temporary sibling folder and moved into place only
@@ -134,6 +134,9 @@ def reproduce(out: str | Path = DEFAULT_OUT, *, quick: bool = False, force: bool
         anything else is refused, naming the entries.  Links are never followed.
     quiet : bool
         No progress bar.
+    only : sequence of str, optional
+        Run only these experiments (names of :func:`dynamics.experiments.all_experiments`, e.g.
+        ``("depth", "hinge")``), in report order; all of them by default.  The report records the selection.
 
     Returns
     -------
@@ -142,18 +145,21 @@ def reproduce(out: str | Path = DEFAULT_OUT, *, quick: bool = False, force: bool
 
     Raises
     ------
+    ValueError
+        ``only`` names an experiment that does not exist, or none.
     dynamics.io.OutputFolderError
         ``out`` is a link, a file, a folder of other files, or a report and ``force`` is false.
     """
     from .. import __version__
 
+    selected = selected_experiments(only)
     started = time.time()
     run_id = f"learning-dynamics {__version__} at {time.strftime('%Y-%m-%dT%H:%M:%S')}"
     with report_folder(out, force=force, run_id=run_id) as build:
         records, figures = [], []
         figure_dir = build / "figures"
         size = "quick" if quick else "full"
-        with progress(all_experiments(), quiet=quiet, desc="reproduce", unit="experiment") as bar:  # cleared on Ctrl-C
+        with progress(selected, quiet=quiet, desc="reproduce", unit="experiment") as bar:  # cleared on Ctrl-C
             for experiment in bar:
                 bar.set_postfix_str(experiment.name)
                 result = experiment.result(size)
@@ -161,10 +167,48 @@ def reproduce(out: str | Path = DEFAULT_OUT, *, quick: bool = False, force: bool
                 for stem, fig in experiment.figures(result).items():
                     figures += [Path(f).relative_to(build).as_posix() for f in save_figure(fig, figure_dir / stem)]
         elapsed = time.time() - started
-        parameters = {"quick": quick, "versions": package_versions(),
+        parameters = {"quick": quick, "only": None if only is None else [e.name for e in selected],
+                      "versions": package_versions(),
                       "seeds": "fixed per experiment (numpy default_rng)"}
         payload = {"version": __version__, "claims": [_jsonable(asdict(r)) for r in records], "figures": figures,
                    "parameters": parameters, "elapsed_seconds": round(elapsed, 3)}
         write_json_atomic(build / "report.json", payload, nonfinite="string")
         write_text_atomic(build / "report.md", _markdown(records, parameters, elapsed, figures))
     return payload
+
+
+def selected_experiments(only: Sequence[str] | None = None) -> tuple:
+    """The experiments ``only`` names (all of them by default), in report order.
+
+    Parameters
+    ----------
+    only : sequence of str, optional
+        Experiment names (see :func:`dynamics.experiments.all_experiments`).
+
+    Returns
+    -------
+    tuple of Experiment
+
+    Raises
+    ------
+    ValueError
+        A name that is not an experiment (the message lists them), or an empty selection.
+    TypeError
+        ``only`` is one string rather than a sequence of names.
+
+    Examples
+    --------
+    >>> [e.name for e in selected_experiments(["hinge", "depth"])]
+    ['depth', 'hinge']
+    """
+    experiments = all_experiments()
+    if only is None:
+        return experiments
+    if isinstance(only, str):
+        raise TypeError(f"only must be a sequence of experiment names, not one string; got {only!r}")
+    names = [e.name for e in experiments]
+    unknown = [name for name in only if name not in names]
+    if unknown or not only:
+        what = f"contains {unknown[0]!r}, which is not an experiment" if unknown else "names no experiment"
+        raise ValueError(f"only {what}; choose from {', '.join(names)}")
+    return tuple(e for e in experiments if e.name in set(only))
