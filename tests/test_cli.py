@@ -177,6 +177,26 @@ def test_compare_writes_agreement_and_figure(tmp_path, run):
     payload = json.loads((tmp_path / "a.json").read_text())
     assert payload["logits"]["class 1"]["max_abs"] < 0.01
     assert (tmp_path / "cmp.png").stat().st_size > 1000 and (tmp_path / "cmp.pdf").exists()
+    # the run can be redone from the file: every parameter is recorded, with a verdict against a stated tolerance
+    assert payload["parameters"] == {"loss": "bce", "norms": [1.0, 1.0], "p": 0.5, "u0": 0.1, "v0": -0.1,
+                                     "lr": 0.05, "steps": 100, "record_every": 10, "n_points": 10, "dimension": 5,
+                                     "seed": 0, "data": payload["parameters"]["data"]}
+    worst = max(payload["confidences"][k]["max_abs"] for k in ("class 1", "class 2"))
+    assert payload["verdict"]["max_abs_confidence_error"] == worst and payload["verdict"]["tolerance"] == 0.01
+    assert payload["verdict"]["agrees"] is True and 1e-4 < worst < 0.01  # O(lr): about 1e-3 at lr 0.05
+
+
+def test_compare_verdict_follows_the_tolerance_and_the_learning_rate(tmp_path, run):
+    strict = run("compare", "--steps", "100", "--tolerance", "1e-5", "--figure", str(tmp_path / "s"))
+    assert strict.returncode == 0 and json.loads(strict.stdout)["verdict"]["agrees"] is False
+    gaps = {}
+    for lr, steps, every in ((0.5, 200, 5), (0.05, 2000, 50)):  # the same flow times: 0 to 100 by 2.5
+        out = run("compare", "--lr", str(lr), "--steps", str(steps), "--record-every", str(every), "--figure",
+                  str(tmp_path / f"c{lr}"))
+        gaps[lr] = json.loads(out.stdout)["verdict"]["max_abs_confidence_error"]
+    assert 5 < gaps[0.5] / gaps[0.05] < 20  # the gap is O(lr): ten times the learning rate, about ten times the gap
+    refused = run("compare", "--tolerance", "0", "--figure", str(tmp_path / "r"))
+    assert refused.returncode == 2 and "--tolerance" in refused.stderr
 
 
 @pytest.mark.parametrize("args, words", [
