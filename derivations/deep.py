@@ -42,7 +42,7 @@ def _deep(depth: int, loss: Loss) -> ModeModel:
     reduction = Reduction("balanced", "balanced", u, rhs, frozen(parametrization), z * sp.Mul(*hidden) * y, u, closed,
                           "z0 = z^i_0 = y0 / n: eq. (5)")
     invariants = named("invariant", [("input_layer", "input layer", y**2 - n**2 * z**2)]
-                       + [(f"layer_{i}", f"layer {h}", h**2 - z**2) for i, h in enumerate(hidden, start=1)])
+                       + [(f"layer_{i}", f"layer z^({i})", h**2 - z**2) for i, h in enumerate(hidden, start=1)])
     paper_rhs = depth * n ** sp.Rational(2, depth) * u ** (2 - sp.Rational(2, depth)) * p * loss.drive.subs(margin, u)
     claims = [identity(f"(5): u' = N n^(2/N) u^(2-2/N) p (-l'(u)) with N = {depth}", rhs - paper_rhs)]
     quantities = []

@@ -10,6 +10,7 @@ model whose flow has been tampered with fails its own check.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from types import MappingProxyType
@@ -617,18 +618,23 @@ class ModeModel:
             One line per flow equation, invariant, reduced ODE (with its closed form when known) and
             quantity, labelled by their display labels.
         """
-        lines = [rf"\dot{{{sp.latex(s)}}} &= {sp.latex(self.flow[s])}" for s in self.state]
+        names = {sym: _tex_index(sym.name) for sym in (*self.state, *self.parameters) if "^" in sym.name}
+
+        def tex(expr):
+            return sp.latex(expr, symbol_names=names)
+
+        lines = [rf"\dot{{{tex(s)}}} &= {tex(self.flow[s])}" for s in self.state]
         for _, name, inv in self.invariants.labelled_items():
-            lines.append(rf"\text{{{_tex_text(name)}}}\colon\ {sp.latex(inv)} &= \mathrm{{const}}")
+            lines.append(rf"\text{{{_tex_text(name)}}}\colon\ {tex(inv)} &= \mathrm{{const}}")
         for r in self.reductions:
-            q = sp.latex(r.variable)
-            lines.append(rf"\text{{{_tex_text(r.label)}}}\colon\ \dot{{{q}}} &= {sp.latex(r.rhs)}")
+            q = tex(r.variable)
+            lines.append(rf"\text{{{_tex_text(r.label)}}}\colon\ \dot{{{q}}} &= {tex(r.rhs)}")
             if r.closed_form is not None:
-                lines.append(rf"t({q}) &= {sp.latex(r.closed_form.time)}")
+                lines.append(rf"t({q}) &= {tex(r.closed_form.time)}")
                 if r.closed_form.value is not None:
-                    lines.append(rf"{q}(t) &= {sp.latex(r.closed_form.value)}")
+                    lines.append(rf"{q}(t) &= {tex(r.closed_form.value)}")
         for _, name, q in self.quantities.labelled_items():
-            lines.append(rf"\text{{{_tex_text(name)}}} &= {sp.latex(q)}")
+            lines.append(rf"\text{{{_tex_text(name)}}} &= {tex(q)}")
         return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
 
     def _repr_latex_(self) -> str:
@@ -671,8 +677,31 @@ class ModeModel:
                 f"reductions={[r.key for r in self.reductions]})")
 
 
-def _tex_text(name: str) -> str:
-    return name.replace("_", r"\_")
+def _tex_index(name: str) -> str:
+    """LaTeX for a symbol named like ``z^1`` (an index, the paper's layer or neuron number): ``z^{(1)}``, which
+    reads as an index, not as a power."""
+    base, _, index = name.partition("^")
+    return rf"{base}^{{({index})}}"
+
+
+def _tex_text(label: str) -> str:
+    """A display label for ``\\text{...}``: words as text (``_`` escaped), formula tokens (with ``^``) in math mode.
+
+    ``"layer z^(1)"`` -> ``layer $z^{(1)}$``; ``"(y^2 > n^2 z^2)"`` -> ``($y^{2}$ > $n^{2}$ $z^{2}$)``: no ``^``
+    is left in text mode, where LaTeX refuses it.
+    """
+    words = []
+    for word in label.split(" "):
+        if "^" not in word:
+            words.append(word.replace("_", r"\_"))
+            continue
+        core = word.strip("()")
+        lead, trail = word[: len(word) - len(word.lstrip("("))], word[len(word.rstrip(")")):]
+        if core.count("(") != core.count(")"):  # "z^(1)" keeps its own parentheses
+            core, trail = core + ")", trail[1:]
+        math = re.sub(r"\^(\([^)]*\)|[A-Za-z0-9]+)", r"^{\1}", core)
+        words.append(f"{lead}${math}${trail}")
+    return " ".join(words)
 
 
 @lru_cache(maxsize=AT_CACHE_SIZE)

@@ -22,8 +22,9 @@ def test_latex_is_balanced_and_complete(build):
     tex = m.latex()
     assert tex.startswith("\\begin{align*}") and tex.rstrip().endswith("\\end{align*}")
     assert tex.count("{") == tex.count("}")
-    for s in m.state:
-        assert f"\\dot{{{sp.latex(s)}}} &= {sp.latex(m.flow[s])}" in tex
+    names = {s: s.name.split("^")[0] + "^{(" + s.name.split("^")[1] + ")}" for s in m.state if "^" in s.name}
+    for s in m.state:  # every flow equation, with index symbols (z^1) printed as indices (z^{(1)})
+        assert f"\\dot{{{sp.latex(s, symbol_names=names)}}} &= {sp.latex(m.flow[s], symbol_names=names)}" in tex
     assert m._repr_latex_().startswith("$$")
     assert m.name in repr(m)
 
@@ -119,3 +120,24 @@ def test_specialising_parameters_keeps_every_claim():
 def test_bad_parameter_values(values, error, words):
     with pytest.raises(error, match=re.escape(words)):
         derivations.two_layer().at(**values)
+
+
+@pytest.mark.parametrize("build", [lambda: derivations.deep(4), lambda: derivations.wide(2),
+                                   lambda: derivations.two_layer("hinge"), lambda: derivations.shared_neuron(),
+                                   lambda: derivations.orthogonal_points(2)],
+                         ids=["deep4", "wide2", "two_layer-hinge", "shared", "points2"])
+def test_latex_text_holds_no_math_and_indices_do_not_read_as_powers(build):
+    """LaTeX refuses ``^`` in text mode: every ``\\text{...}`` keeps formulas inside ``$...$``; a layer or neuron
+    index (the symbol ``z^1``) prints as ``z^{(1)}``, never as ``z^{1}`` (z to the power 1)."""
+    import re
+    tex = build().latex()
+    for text in re.findall(r"\\text\{((?:[^{}]|\{[^{}]*\})*)\}", tex):
+        outside_math = re.sub(r"\$[^$]*\$", "", text)
+        assert "^" not in outside_math and "_" not in outside_math.replace(r"\_", ""), text
+    if build().name in ("deep", "wide"):  # index symbols z^1, y^1 print as z^{(1)}, y^{(1)}: never as powers
+        assert "z^{(1)}" in tex and "z^{1}" not in tex and "y^{1}" not in tex
+
+
+def test_latex_compiles_with_a_tex_parser_free_check_of_balance():
+    tex = derivations.deep(4).latex()
+    assert tex.count("{") == tex.count("}") and tex.count("$") % 2 == 0
