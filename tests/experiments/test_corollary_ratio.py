@@ -1,9 +1,7 @@
 """Corollary 3.3 (Sec. 3.2) at the shared quick size: the ratio t2*/t1*, its claim and its figure."""
 import pytest
 
-import matplotlib
 import numpy as np
-from matplotlib import _pylab_helpers
 from matplotlib.figure import Figure
 
 from dynamics.experiments.corollary_ratio import EXPERIMENT, claims, figures
@@ -40,10 +38,8 @@ def test_claim_passes_at_quick_size(result):
     assert "within 1e-6 (the flow's crossings" in records[0].criterion  # the report's text, unchanged
 
 
-def test_figure_draws_without_pyplot(result):
-    backend, open_figures = matplotlib.get_backend(), _pylab_helpers.Gcf.get_num_fig_managers()
-    drawn = figures(result)
-    assert matplotlib.get_backend() == backend and _pylab_helpers.Gcf.get_num_fig_managers() == open_figures
+def test_figure_draws_without_pyplot(result, draw):
+    drawn = draw(figures, result)
     assert set(drawn) == {"cor33_ratio"}
     fig = drawn["cor33_ratio"]
     assert isinstance(fig, Figure) and len(fig.axes) == 1 and len(fig.axes[0].lines) >= 2 * len(result.grid)

@@ -1,5 +1,4 @@
 """Deep chains (Fig. 4, eq. (5)): the shared quick result against the theory, the order and the figure."""
-import matplotlib
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -40,10 +39,8 @@ def test_claims_pass_at_quick_size(result):
     assert all(r.passed for r in records), [(r.id, r.error) for r in records if not r.passed]
 
 
-def test_figures_draw_without_changing_the_backend(result):
-    backend = matplotlib.get_backend()
-    figs = depth.figures(result)
-    assert matplotlib.get_backend() == backend
+def test_figures_draw_without_changing_the_backend(result, draw):
+    figs = draw(depth.figures, result)
     assert list(figs) == ["fig4_depth"]
     fig = figs["fig4_depth"]
     assert isinstance(fig, Figure) and len(fig.axes) >= 4

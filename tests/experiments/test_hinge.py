@@ -1,5 +1,4 @@
 """Hinge vs cross-entropy (Figs. 5 Right and 9, App. C.2): the shared quick result, its claims and its figure."""
-import matplotlib
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -52,10 +51,8 @@ def test_claims_pass_at_quick_size(result):
                                                       "c=0.2,norm=1.5"}
 
 
-def test_figures_draw_without_changing_the_backend(result):
-    backend = matplotlib.get_backend()
-    figs = hinge.figures(result)
-    assert matplotlib.get_backend() == backend
+def test_figures_draw_without_changing_the_backend(result, draw):
+    figs = draw(hinge.figures, result)
     assert list(figs) == ["fig5_fig9_hinge"]
     fig = figs["fig5_fig9_hinge"]
     assert isinstance(fig, Figure) and len(fig.axes) == 3

@@ -1,5 +1,4 @@
 """The derived identities of every model (the old report's symbolic claims) at the shared quick size."""
-import matplotlib
 import pytest
 from derivations import ClaimResult
 
@@ -44,6 +43,5 @@ def test_bad_model_identifiers_are_refused_by_name():
         run("wide2")
 
 
-def test_no_figure(result):
-    backend = matplotlib.get_backend()
-    assert figures(result) == {} and matplotlib.get_backend() == backend
+def test_no_figure(result, draw):
+    assert draw(figures, result) == {}

@@ -1,7 +1,6 @@
 """Lemma 3.1 at a finite learning rate: the quick result, its claim, the H2-breaking control, the figure."""
 import dataclasses
 
-import matplotlib
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -44,10 +43,8 @@ def test_run_refuses_an_initialization_that_breaks_h2():
         run(datasets=1, init_noise=0.3, steps=1)
 
 
-def test_figure_shows_counts_and_margins(result):
-    backend = matplotlib.get_backend()
-    figs = figures(result)
-    assert matplotlib.get_backend() == backend
+def test_figure_shows_counts_and_margins(result, draw):
+    figs = draw(figures, result)
     assert set(figs) == {"lemma31_finite_lr"}
     fig = figs["lemma31_finite_lr"]
     assert isinstance(fig, Figure) and len(fig.axes) == 3 and all(ax.lines for ax in fig.axes)

@@ -1,7 +1,6 @@
 """GD approaches the flow linearly in the learning rate: the quick result, its claim, a wrong theory, the figure."""
 import dataclasses
 
-import matplotlib
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -57,10 +56,8 @@ def test_slope_and_bad_input():
         run(lrs=(0.1,))
 
 
-def test_figure_is_log_log_with_slope_one_references(result):
-    backend = matplotlib.get_backend()
-    figs = figures(result)
-    assert matplotlib.get_backend() == backend
+def test_figure_is_log_log_with_slope_one_references(result, draw):
+    figs = draw(figures, result)
     assert set(figs) == {"gd_vs_theory_order"}
     fig = figs["gd_vs_theory_order"]
     (ax,) = fig.axes

@@ -1,6 +1,5 @@
 """Lemma A.1 on a real softmax network: the quick result, its claim, its figure, and the per-class gradient."""
 
-import matplotlib
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -55,10 +54,8 @@ def test_cross_class_gradient_matches_one_step_of_training_on_each_class():
         assert np.array_equal(np.delete(alone.W, k, axis=0), np.delete(init.W0, k, axis=0))
 
 
-def test_figure_numbers_classes_from_one(result, tmp_path):
-    backend = matplotlib.get_backend()
-    figs = figures(result)
-    assert matplotlib.get_backend() == backend
+def test_figure_numbers_classes_from_one(result, tmp_path, draw):
+    figs = draw(figures, result)
     assert set(figs) == {"lemma_a1_multiclass"}
     fig = figs["lemma_a1_multiclass"]
     assert isinstance(fig, Figure) and fig.axes and len(fig.axes[0].lines) == 2 * result.classes

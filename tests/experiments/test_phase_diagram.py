@@ -1,9 +1,7 @@
 """Phase diagram of a class-1 neuron (Sec. 3.3, Fig. 2 Left) at the shared quick size."""
 import pytest
 
-import matplotlib
 import numpy as np
-from matplotlib import _pylab_helpers
 from matplotlib.figure import Figure
 
 from dynamics.experiments.phase_diagram import EXPERIMENT, REGIONS, SIZES, claims, figures, theory_region
@@ -36,10 +34,8 @@ def test_claim_passes_at_quick_size(result):
     assert records[0].passed and records[0].theory["grid_points_counted"] == result.counted
 
 
-def test_figure_draws_without_pyplot(result):
-    backend, open_figures = matplotlib.get_backend(), _pylab_helpers.Gcf.get_num_fig_managers()
-    drawn = figures(result)
-    assert matplotlib.get_backend() == backend and _pylab_helpers.Gcf.get_num_fig_managers() == open_figures
+def test_figure_draws_without_pyplot(result, draw):
+    drawn = draw(figures, result)
     assert set(drawn) == {"fig2_phase_diagram"}
     fig = drawn["fig2_phase_diagram"]
     assert isinstance(fig, Figure) and all(ax.has_data() for ax in fig.axes)

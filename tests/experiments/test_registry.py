@@ -62,3 +62,15 @@ def test_names_are_unique_and_ordered():
     assert len(set(names)) == len(names) and orders == sorted(orders)
     with pytest.raises(ValueError, match="no experiment is named 'nope'"):
         registry.get("nope")
+
+
+def test_the_drawing_check_fails_for_a_figure_made_through_pyplot(draw):
+    import matplotlib.pyplot as plt
+
+    def through_pyplot(result):
+        return {"bad": plt.figure()}  # registered with pyplot: what experiments must not do
+    try:
+        with pytest.raises(AssertionError):
+            draw(through_pyplot, None)
+    finally:
+        plt.close("all")

@@ -1,9 +1,7 @@
 """A neuron shared by both classes (Sec. 3.4, Theorem 3.4, Figs. 3 and 7) at the shared quick size."""
 import pytest
 
-import matplotlib
 import numpy as np
-from matplotlib import _pylab_helpers
 from matplotlib.figure import Figure
 
 from dynamics.experiments.sharpness import TIME_TOLERANCE
@@ -42,10 +40,8 @@ def test_claims_pass_at_quick_size(result):
     assert all(r.passed for r in records), {r.id: r.error for r in records}
 
 
-def test_figure_draws_without_pyplot(result):
-    backend, open_figures = matplotlib.get_backend(), _pylab_helpers.Gcf.get_num_fig_managers()
-    drawn = figures(result)
-    assert matplotlib.get_backend() == backend and _pylab_helpers.Gcf.get_num_fig_managers() == open_figures
+def test_figure_draws_without_pyplot(result, draw):
+    drawn = draw(figures, result)
     assert set(drawn) == {"fig3_shared_neuron"}
     fig = drawn["fig3_shared_neuron"]
     assert isinstance(fig, Figure) and len(fig.axes) == 3 and all(ax.lines for ax in fig.axes)

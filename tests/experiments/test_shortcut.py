@@ -1,5 +1,4 @@
 """The synthetic shortcut (Table 2 analogue): the shared quick result, its claim and its figure."""
-import matplotlib
 import pytest
 from matplotlib.figure import Figure
 
@@ -35,10 +34,8 @@ def test_a_learned_rare_feature_fails_the_claim(result):
     assert not shortcut.claims(learned)[0].passed
 
 
-def test_figures_draw_without_changing_the_backend(result):
-    backend = matplotlib.get_backend()
-    figs = shortcut.figures(result)
-    assert matplotlib.get_backend() == backend
+def test_figures_draw_without_changing_the_backend(result, draw):
+    figs = draw(shortcut.figures, result)
     assert list(figs) == ["table2_shortcut"]
     fig = figs["table2_shortcut"]
     assert isinstance(fig, Figure) and len(fig.axes) == 2

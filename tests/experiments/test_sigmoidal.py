@@ -1,9 +1,7 @@
 """Sigmoidal learning (Sec. 3.2, Fig. 2 Right) at the shared quick size: claims, checks and figure."""
 import pytest
 
-import matplotlib
 import numpy as np
-from matplotlib import _pylab_helpers
 from matplotlib.figure import Figure
 
 from dynamics.experiments.sigmoidal import EXPERIMENT, SIZES, claims, figures
@@ -42,10 +40,8 @@ def test_claims_pass_at_quick_size(result):
     assert result.lr == SIZES["quick"]["lr"]
 
 
-def test_figure_draws_without_pyplot(result):
-    backend, open_figures = matplotlib.get_backend(), _pylab_helpers.Gcf.get_num_fig_managers()
-    drawn = figures(result)
-    assert matplotlib.get_backend() == backend and _pylab_helpers.Gcf.get_num_fig_managers() == open_figures
+def test_figure_draws_without_pyplot(result, draw):
+    drawn = draw(figures, result)
     assert set(drawn) == {"fig2_sigmoidal"}
     fig = drawn["fig2_sigmoidal"]
     assert isinstance(fig, Figure) and len(fig.axes) == 3 and all(ax.lines for ax in fig.axes)

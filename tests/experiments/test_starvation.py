@@ -1,5 +1,4 @@
 """Gradient starvation (Table 1, Figs. 6 and 10): the shared quick result, its claims and its figure."""
-import matplotlib
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -54,10 +53,8 @@ def test_a_wrong_printed_entry_fails_table1(result, monkeypatch):
     assert not table.passed and table.error == pytest.approx(0.01, abs=1e-12)
 
 
-def test_figures_draw_without_changing_the_backend(result):
-    backend = matplotlib.get_backend()
-    figs = starvation.figures(result)
-    assert matplotlib.get_backend() == backend
+def test_figures_draw_without_changing_the_backend(result, draw):
+    figs = draw(starvation.figures, result)
     assert list(figs) == ["fig6_table1_starvation"]
     fig = figs["fig6_table1_starvation"]
     assert isinstance(fig, Figure) and len(fig.axes) == 3
