@@ -14,6 +14,7 @@ n_1**2*p*z_1/(exp(y_1*z_1) + 1)
 True
 """
 from .claims import Claim, ClaimResult, identity, inequality, prove
+from .data_coordinates import residual
 from .deep import deep
 from .losses import LOSS_NAMES, Loss, margin, resolve_loss
 from .model import ClosedForm, ModeModel, Reduction
@@ -38,5 +39,5 @@ MODELS = {
 __all__ = [
     "two_layer", "deep", "wide", "orthogonal_points", "shared_neuron", "starvation", "multiclass",
     "MODELS", "ModeModel", "Reduction", "ClosedForm", "Claim", "ClaimResult", "identity", "inequality",
-    "prove", "Loss", "LOSS_NAMES", "margin", "resolve_loss", "Named", "UnknownName",
+    "prove", "residual", "Loss", "LOSS_NAMES", "margin", "resolve_loss", "Named", "UnknownName",
 ]
