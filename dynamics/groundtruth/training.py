@@ -224,7 +224,7 @@ def _check_weights(weights, n):
         raise ValueError(f"weights must have one entry per point (shape ({n},)), got shape {q.shape}")
     if np.any(q < 0):
         i = int(np.flatnonzero(q < 0)[0])
-        raise ValueError(f"weights must be >= 0, got weights[{i}] = {q[i]!r}")
+        raise ValueError(f"weights must be >= 0, got weights[{i}] = {float(q[i])!r}")
     if not np.any(q > 0):
         raise ValueError("weights must not be all 0 (the objective sum_i q_i l_i would be constant)")
     q = q.copy()
