@@ -6,6 +6,7 @@ with its derivative worked by hand; a weighted gradient step with finite differe
 the real network (a forward pass written here, in plain numpy); an average of SGD steps with the full-batch step;
 an initialization's logits with a forward pass written here.
 """
+import pickle
 import warnings
 
 import numpy as np
@@ -106,6 +107,7 @@ def test_expression_loss_matches_the_hand_worked_loss_and_finite_differences(exp
     # learning stops at the margin exactly when the slope is 0 from the kink on (the kink included)
     assert bool(np.all(loss(np.array([1.0, 1.5, 40.0]))[1] == 0)) is stops
     assert get_loss(expr) is loss  # compiled once per expression
+    assert pickle.loads(pickle.dumps(loss)) == loss  # it travels to worker processes like the built-ins
 
 
 def test_constant_pieces_broadcast_and_overflow_is_silent():

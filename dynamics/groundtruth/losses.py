@@ -167,7 +167,25 @@ def _expression_loss(expr):
         def slope_of(m):  # learning stops AT the margin too, as for the built-in hinge (a kink has no slope)
             return np.where(m >= a, 0.0, raw_slope_of(m))
 
-    return NetworkLoss(CUSTOM_NAME, sp.sstr(expr), stop is not None, lambda m: (value_of(m), slope_of(m)))
+    functions = _ExpressionFunctions(expr, value_of, slope_of)
+    return NetworkLoss(CUSTOM_NAME, sp.sstr(expr), stop is not None, functions)
+
+
+class _ExpressionFunctions:
+    """``m -> (l(m), dl/dm)`` of an expression loss; pickled as its expression (rebuilt, from the cache, on load)."""
+
+    def __init__(self, expr, value_of, slope_of):
+        self.expr, self.value_of, self.slope_of = expr, value_of, slope_of
+
+    def __call__(self, m):
+        return self.value_of(m), self.slope_of(m)
+
+    def __reduce__(self):
+        return _functions_of, (self.expr,)
+
+
+def _functions_of(expr):
+    return _expression_loss(expr).value_and_slope
 
 
 def expression_loss(expr: sp.Expr) -> NetworkLoss:
