@@ -38,6 +38,6 @@ __all__ = [
     "TrainingDiverged", "two_layer_logits", "two_layer_gradient", "class_gradients", "batch_logits",
     "batch_gradient", "deep_logits", "deep_gradient", "softmax_logits", "softmax_gradient",
     "softmax_class_gradients", "Dataset", "Initialization", "DeepInitialization", "NetworkLoss", "LOSSES",
-    "get_loss", "expression_loss", "data_balanced_init", "random_init", "AssumptionError", "AssumptionReport", "assumptions", "data", "initialization", "losses",
-    "networks", "training",
+    "get_loss", "expression_loss", "data_balanced_init", "random_init", "AssumptionError", "AssumptionReport",
+    "assumptions", "data", "initialization", "losses", "networks", "training",
 ]
