@@ -155,10 +155,15 @@ def _expression_loss(expr):
     stop = _stop_margin(variable, slope)
     try:
         value_of, raw_slope_of = _compile(variable, loss), _compile(variable, slope)
-        value_of(_PROBE_MARGINS), raw_slope_of(_PROBE_MARGINS)
+        probes = value_of(_PROBE_MARGINS), raw_slope_of(_PROBE_MARGINS)
     except Exception as error:  # noqa: BLE001 -- any failure of the generated code means numpy cannot run it
         raise _refuse_expression(expr, f"numpy cannot evaluate it or its derivative {sp.sstr(slope)} "
                                        f"({type(error).__name__}: {error})") from error
+    for what, values in zip(("it", f"its derivative {sp.sstr(slope)}"), probes):
+        if not np.all(np.isfinite(values)):
+            at = float(_PROBE_MARGINS[~np.isfinite(values)][0])
+            raise _refuse_expression(expr, f"{what} is not a finite real number at the margin {at:g} (a loss "
+                                           f"must be defined at every real margin)")
     if stop is None:
         slope_of = raw_slope_of
     else:
@@ -216,7 +221,8 @@ def expression_loss(expr: sp.Expr) -> NetworkLoss:
         If ``expr`` is not a sympy expression.
     ValueError
         If ``expr`` has no free symbol or several, holds an undefined function, has a zero derivative, or
-        numpy cannot evaluate it; the message names ``loss``.
+        numpy cannot evaluate it (or it is not finite at the margins -1, 0, 0.5, 2: ``log(m)``,
+        ``Piecewise((1 - m, m < 1))``); the message names ``loss``.
 
     Examples
     --------
