@@ -261,7 +261,8 @@ def data_balanced_init(X: ArrayLike, labels: ArrayLike, *, u0: ArrayLike = (0.1,
             unit = direction / length
             # logit of class-k point i from this unit: sign a^2 top relu(unit . x_i / top); its class mean is
             # the unit's share target / units_per_class when a^2 = |share| / (top * mean relu)
-            reach = float(np.mean(np.maximum(points @ unit, 0.0)))  # > 0: its mean over the class is `length`
+            # > 0: the mixture weights pi of the unit's points give sum_i pi_i (x_i . unit) = length > 0
+            reach = float(np.mean(np.maximum(points @ unit, 0.0)))
             a = np.sqrt(abs(target) / units_per_class / reach) / np.sqrt(top)
             rows.append(a * unit)
             Z0.append(sign * a)
