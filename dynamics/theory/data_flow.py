@@ -508,8 +508,8 @@ def _block(X, W0, Z0, signs, weights, units, points, form, switching):
 
 
 def data_flow(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLike, Z0: ArrayLike, t: ArrayLike, *,
-              loss="bce", form: str = "auto", rtol: float = 1e-10, atol: float = 1e-12,
-              max_switches: int = 10_000) -> DataFlowSolution:
+              loss: "str | sp.Expr | derivations.Loss" = "bce", form: str = "auto", rtol: float = 1e-10,
+              atol: float = 1e-12, max_switches: int = 10_000) -> DataFlowSolution:
     """The exact gradient flow of the two-layer ReLU network on any data, with its switches.
 
     Parameters
@@ -607,8 +607,8 @@ def _closed_form_class(loss, X, signs, weights, W0, Z0, units, points, sign):
 
 
 def class_modes(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLike, Z0: ArrayLike, t: ArrayLike, *,
-                partition: ArrayLike, loss="bce", closed_form: bool = True, rtol: float = 1e-10,
-                atol: float = 1e-12) -> ModeSolution:
+                partition: ArrayLike, loss: "str | sp.Expr | derivations.Loss" = "bce", closed_form: bool = True,
+                rtol: float = 1e-10, atol: float = 1e-12) -> ModeSolution:
     """The decoupled per-class modes (Lemma 3.1): class k's units on class k's points, indicators all 1.
 
     Exact when H1-H3 hold (the caller checks them, e.g. ``dynamics.Problem.assumptions``); then it equals
