@@ -265,7 +265,20 @@ class _Block:
         return (self.K, self.units.size, self.F.shape[1])
 
     def Y(self, P):
-        return P if self.form == "data" else P @ self.X.T
+        return P if self.form == "data" else _times(P, self.XT)
+
+    @property
+    def XT(self):
+        return self._XT
+
+    def __post_init__(self):
+        self._XT = np.ascontiguousarray(self.X.T)
+
+
+def _times(stack, matrix):
+    """``stack @ matrix`` for a (K, h, a) stack and an (a, b) matrix, as one 2-D BLAS product."""
+    K, h, a = stack.shape
+    return (np.ascontiguousarray(stack).reshape(K * h, a) @ matrix).reshape(K, h, matrix.shape[1])
 
 
 class _System:
@@ -294,26 +307,34 @@ class _System:
 
     def _pulls(self, b, u, L):
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # e^{s u} -> inf gives a zero pull
-            r = np.broadcast_to(self.res.function(b.q, b.s, u), u.shape) * L
-        if not np.all(np.isfinite(r)):
+            r = self.res.function(b.q, b.s, u)
+        if r.shape != u.shape:  # a residual that does not depend on u (the hinge's learning piece)
+            r = np.broadcast_to(r, u.shape)
+        if self.res.stop is not None:
+            r = r * L
+        if not np.isfinite(r).all():
             raise RuntimeError(f"the loss's residual overflowed at flow time t = {self.t_now:.6g} (a logit reached "
                                f"{float(np.max(np.abs(u))):.3g}): the flow diverges there; this predictor covers "
                                "flows that stay finite on the requested times")
         return r
 
     def block_rates(self, b, P, Z, A=None, L=None, with_state_rates=False):
+        """Rates of a block's state; with ``with_state_rates``: (Y, u, Y', s u') for the pattern logic."""
         A = b.A if A is None else A
         L = b.L if L is None else L
         Y = b.Y(P)
-        AY = A * Y
-        u = np.einsum("kh,khn->kn", Z, AY)
+        AY = A * Y if b.switching else Y  # a class mode's indicators are all 1
+        u = (Z[:, None, :] @ AY)[:, 0, :]
         r = self._pulls(b, u, L)
-        dP = Z[:, :, None] * ((A * r[:, None, :]) @ b.F)
-        dZ = np.einsum("khn,kn->kh", AY, r)
+        if b.switching:
+            dP = Z[:, :, None] * _times(A * r[:, None, :], b.F)
+        else:  # every unit sees the same pull: one product for all of them
+            dP = Z[:, :, None] * (r @ b.F)[:, None, :]
+        dZ = (AY @ r[:, :, None])[:, :, 0]
         if not with_state_rates:
             return dP, dZ
-        dY = dP if b.form == "data" else dP @ b.X.T
-        du = np.einsum("kh,khn->kn", dZ, AY) + np.einsum("kh,khn->kn", Z, A * dY)
+        dY = dP if b.form == "data" else _times(dP, b.XT)
+        du = (dZ[:, None, :] @ AY)[:, 0, :] + (Z[:, None, :] @ (A * dY))[:, 0, :]
         return Y, u, dY, b.s * du
 
     def rhs(self, t, flat):
@@ -583,8 +604,9 @@ def _check_partition(partition, h):
     arr = as_finite_array("partition", partition)
     if arr.shape != (h,):
         raise ValueError(f"partition must have shape ({h},) (one entry per hidden unit), got shape {arr.shape}")
-    if np.any(~np.isin(arr, (0, 1, 2))):
-        raise ValueError(f"partition entries must be 0 (no class), 1 or 2, got {float(arr[~np.isin(arr, (0, 1, 2))][0])!r}")
+    bad = ~np.isin(arr, (0, 1, 2))
+    if np.any(bad):
+        raise ValueError(f"partition entries must be 0 (no class), 1 or 2, got {float(arr[bad][0])!r}")
     return arr.astype(int)
 
 
