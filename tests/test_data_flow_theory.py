@@ -275,6 +275,28 @@ def test_extreme_logits_and_long_horizons_stay_finite():
     assert np.all(np.isfinite(big.logits))
 
 
+@pytest.mark.parametrize("scale", [1e-150, 1e-8, 3.0])
+def test_tiny_and_large_initializations_match_the_closed_form(scale):
+    # one repeated point per class, balanced units: dynamics.logit is exact; the flow must match it at any scale
+    x = np.array([0.6, 0.8])
+    X, signs = np.array([x, x, -1.5 * x]), np.array([1.0, 1.0, -1.0])
+    W0, Z0 = scale * np.array([x, -x]), scale * np.array([1.0, -1.0])  # y_j = ||x|| |z_j|: balanced
+    t = np.array([0.0, 1.0, 100.0, 1e4])
+    flow = data_flow(X, signs, np.full(3, 1 / 3), W0, Z0, t)
+    for cols, u0, norm, p in ((slice(0, 2), scale ** 2, 1.0, 2 / 3), (slice(2, 3), -1.5 * scale ** 2, 1.5, 1 / 3)):
+        expected = dynamics.logit(t, u0=u0, norm=norm, p=p)
+        assert np.allclose(flow.logits[:, 0, cols], expected[:, None], rtol=1e-8, atol=0)
+
+
+def test_repeated_and_late_times():
+    X, signs, W0, Z0 = _violating_data()
+    weights = np.full(5, 0.2)
+    full = data_flow(X, signs, weights, W0, Z0, [0.0, 0.5, 1.0, 2.0])
+    late = data_flow(X, signs, weights, W0, Z0, [0.5, 1.0, 1.0, 2.0])
+    assert np.allclose(late.logits[[0, 1, 3]], full.logits[1:], rtol=1e-8, atol=0)
+    assert np.array_equal(late.logits[1], late.logits[2]) and late.t.tolist() == [0.5, 1.0, 1.0, 2.0]
+
+
 def test_results_are_read_only_and_frozen():
     X, signs, W0, Z0 = _violating_data()
     flow = data_flow(X, signs, np.full(5, 0.2), W0, Z0, [0.0, 1.0])

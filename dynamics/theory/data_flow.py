@@ -457,8 +457,33 @@ def _initial_patterns(system, flat, stop):
         b.offM, b.liveM = np.zeros(b.L.shape), np.zeros(b.L.shape, bool)
 
 
-def _integrate(system, flat, times, n, Zfull, rtol, atol, max_switches):
-    """Integrate segment by segment between events; logits and Z on ``times``; all switches."""
+def _scaled_atol(system, flat, atol):
+    """``atol`` per component, in units of its run's initial scale (largest |entry| of its state, at most 1).
+
+    A small initialization (1e-8, or 1e-150) is then integrated to the same relative accuracy as a unit one:
+    an absolute 1e-12 would swamp states far below it.
+    """
+    parts = system.unpack(flat)
+    largest = np.zeros(system.K)
+    for P, Z in parts:
+        if P.size:
+            largest = np.maximum(largest, np.max(np.abs(P).reshape(system.K, -1), axis=1))
+        if Z.size:
+            largest = np.maximum(largest, np.max(np.abs(Z), axis=1))
+    per_run = atol * np.where(largest > 0, np.minimum(largest, 1.0), 1.0)
+    return system.pack([(np.broadcast_to(per_run[:, None, None], P.shape), np.broadcast_to(per_run[:, None], Z.shape))
+                        for P, Z in parts])
+
+
+def _integrate(system, flat, requested, n, Zfull, rtol, atol, max_switches):
+    """Integrate segment by segment between events; logits and Z on ``requested`` times; all switches."""
+    times, where = np.unique(requested, return_inverse=True)  # repeated times are integrated once
+    logits, Zs, switches = _segments(system, flat, times, n, Zfull, rtol, _scaled_atol(system, flat, atol),
+                                     max_switches)
+    return logits[where], Zs[where], switches
+
+
+def _segments(system, flat, times, n, Zfull, rtol, atol, max_switches):
     T = times.size
     logits, Zs = np.empty((T, system.K, n)), np.empty((T, system.K, Zfull.shape[1]))
     _initial_patterns(system, flat, system.res.stop)
