@@ -192,6 +192,20 @@ def test_closed_form_equals_integrated_modes_and_logit():
         assert np.allclose(integrated.logits[:, 0, cols], expected[:, None], rtol=1e-9, atol=0)
 
 
+def test_hinge_closed_form_equals_integrated_modes():
+    x1, x2 = np.array([0.6, 0.8]), np.array([-1.0, 0.3])
+    X, signs, weights = np.array([x1, x1, x2]), np.array([1.0, 1.0, -1.0]), np.array([0.3, 0.3, 0.4])
+    W0 = np.array([0.4 * x1, 0.2 * x1, 0.3 * x2])
+    Z0 = np.array([0.4, 0.2, -0.3]) * np.array([1.0, 1.0, np.linalg.norm(x2)])  # y_j = ||x|| |z_j|
+    t = np.linspace(0, 8, 9)
+    closed = class_modes(X, signs, weights, W0, Z0, t, partition=[1, 1, 2], loss="hinge")
+    integrated = class_modes(X, signs, weights, W0, Z0, t, partition=[1, 1, 2], loss="hinge", closed_form=False,
+                             rtol=1e-12, atol=1e-14)
+    assert closed.theory == "closed form"
+    assert np.allclose(closed.logits, integrated.logits, rtol=1e-9, atol=0)
+    assert np.allclose(signs * closed.logits[-1, 0], 1.0, rtol=1e-12)  # both classes stopped at the margin
+
+
 def test_closed_form_time_scaling_when_class_weight_exceeds_one():
     x = np.array([1.0, 1.0])
     X, signs, weights = np.array([x, x]), np.array([1.0, 1.0]), np.array([1.5, 0.5])  # class weight 2
@@ -329,6 +343,12 @@ def test_sliding_hinge_is_refused_clearly():
     W0, Z0 = np.array([[0.5, 0.5]]), np.array([1.0])
     with pytest.raises((ValueError, RuntimeError), match="outside what this predictor covers"):
         data_flow(X, [1.0, 1.0], [0.5, 0.5], W0, Z0, [0.0, 20.0], loss="hinge")
+
+
+def test_too_many_switches_is_refused_clearly():
+    X, signs, W0, Z0 = _violating_data()
+    with pytest.raises(RuntimeError, match="outside what this predictor covers"):
+        data_flow(X, signs, np.full(5, 0.2), W0, Z0, [0.0, HORIZON], max_switches=0)
 
 
 # ---------------------------------------------------------------------------------------------------- bad input
