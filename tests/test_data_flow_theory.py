@@ -145,6 +145,28 @@ def test_outside_h1_flow_converges_and_switch_times_match_gradient_descent():
     assert gaps[-1] < gaps[0] and gaps[-1] <= 2 * LRS[-1], gaps  # the switch time converges with lr
 
 
+def test_random_data_with_sliding_preactivations_converges_to_gradient_descent():
+    # Gaussian data with random labels and a random init: some pre-activations are pushed onto 0 from both sides;
+    # gradient descent chatters there (its indicator flips every few steps) and the flow slides
+    rng = np.random.default_rng(7)
+    n, d, h = 30, 4, 6
+    X = rng.normal(size=(n, d))
+    signs = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    signs[:2] = 1.0, -1.0
+    W0, Z0 = 0.3 * rng.normal(size=(h, d)), 0.3 * rng.normal(size=h)
+    errors = []
+    for lr in LRS:
+        run = train(X, _labels(signs), W0, Z0, lr=lr, steps=int(round(4 / lr)), record_every=1)
+        flow = data_flow(X, signs, np.full(n, 1 / n), W0, Z0, run.t)
+        errors.append(np.max(np.abs(flow.logits[:, 0] - run.logits)) / np.max(np.abs(run.logits)))
+    kinds = [s.kind for s in flow.switches]
+    assert "slides" in kinds and "activates" in kinds and "deactivates" in kinds
+    chatter = np.sum(np.diff(run.preactivations > 0, axis=0), axis=0).max()
+    assert chatter > 20  # gradient descent really flips one indicator many times (41 at lr 1e-3)
+    assert abs(_slope(LRS, errors) - 1) < SLOPE_TOL, errors
+    assert errors[-1] < SMALLEST_LR_REL
+
+
 def test_deactivation_is_recorded_and_matches_gradient_descent():
     # H2 violated: unit 0 (class 1's sign) starts active on the class-2 point too; both classes push it off there
     X = np.array([[1.0, 0.0], [1.0, 0.2], [-0.3, 1.0]])

@@ -11,7 +11,8 @@ or, in weight space (the same flow, cheaper when d < n), ``W' = Z[:, None] * ((r
 :func:`data_flow` integrates it exactly for any data: the indicators are frozen between events, an event
 fires when a pre-activation changes sign (or, for a loss with a stop margin such as the hinge, when a point
 reaches or leaves its margin), the new pattern is chosen by the direction the entries move, and every change
-is recorded as a :class:`Switch`.  :func:`class_modes` integrates the decoupled per-class modes of Lemma 3.1
+is recorded as a :class:`Switch`.  A pre-activation pushed back onto 0 from both sides *slides* (is held at 0,
+the limit of gradient descent flipping its indicator every step).  :func:`class_modes` integrates the decoupled per-class modes of Lemma 3.1
 (class k's units see only class k's points, all indicators 1), with the closed form
 :func:`dynamics.theory.balanced_logit.logit` used automatically where a class is one repeated point and its
 units are balanced.  Both integrate all classes and K initializations in one ``solve_ivp`` call per segment.
@@ -53,7 +54,7 @@ __all__ = ["Switch", "DataFlowSolution", "ModeSolution", "data_flow", "class_mod
 #: Numerical forms of the flow: pre-activations ``Y`` (h, n) or weights ``W`` (h, d); "auto" picks the cheaper.
 FORMS = ("auto", "data", "weights")
 #: What a :class:`Switch` records.
-SWITCH_KINDS = ("activates", "deactivates", "stops learning", "resumes learning")
+SWITCH_KINDS = ("activates", "deactivates", "stops learning", "resumes learning", "slides")
 #: ``solve_ivp`` method: explicit, high order; these flows have no widely separated time scales and DOP853
 #: reaches 1e-10 tolerances in few steps.
 METHOD = "DOP853"
@@ -63,6 +64,11 @@ BALANCE_RTOL = 1e-12
 #: (the unit's largest |pre-activation|, or max(1, margin)) are on the surface: the event's root is located
 #: to a few ulps of the time, so the entry that fired lies within ~1e-15 of its surface, far inside this band.
 BOUNDARY_RTOL = 1e-10
+#: Entries placed on a surface at a restart start this fraction of their scale inside their new side (as seen
+#: by the event function): a distance of exactly 0 would make the root finder return the restart itself when
+#: another entry crosses in the first step.  Far below BOUNDARY_RTOL, so a later crossing back is still seen on
+#: the surface.
+EVENT_CUSHION = 1e-12
 #: Rounds of "pick each boundary entry's side by the direction it moves" before declaring a sliding motion.
 SETTLE_ROUNDS = 8
 #: Consecutive events at one instant accepted (simultaneous crossings settle in a few) before giving up.
@@ -91,8 +97,12 @@ class Switch:
         Hidden unit whose indicator changed; -1 for the learning kinds.
     point : int
         Training point.
-    kind : {"activates", "deactivates", "stops learning", "resumes learning"}
-        A pre-activation became positive / non-positive, or the point reached / left its loss's stop margin.
+    kind : {"activates", "deactivates", "stops learning", "resumes learning", "slides"}
+        A pre-activation became positive / non-positive, or the point reached / left its loss's stop margin;
+        ``"slides"``: a pre-activation is held at 0 by opposite pulls on its two sides (the point pushes the
+        unit off while the unit's other points pull it on).  Gradient descent then flips that indicator every
+        few steps; the flow follows the limit of that chatter (Filippov's sliding mode) until the point's share
+        of the pull leaves [0, 1], recorded as "activates" or "deactivates".
     """
 
     time: float
@@ -259,6 +269,7 @@ class _Block:
     offM: np.ndarray = None
     liveY: np.ndarray = None
     liveM: np.ndarray = None
+    S: np.ndarray = None  # (K, h_b, n_b) bool: pre-activations held at 0 by opposite pulls (sliding)
 
     @property
     def shape(self):
@@ -318,16 +329,35 @@ class _System:
                                "flows that stay finite on the requested times")
         return r
 
-    def block_rates(self, b, P, Z, A=None, L=None, with_state_rates=False):
-        """Rates of a block's state; with ``with_state_rates``: (Y, u, Y', s u') for the pattern logic."""
+    def _sliding_shares(self, b, r, A, S):
+        """``alpha`` (K, h, n): the share of each sliding entry's own pull that holds its pre-activation at 0.
+
+        For unit j with sliding points S: ``sum_{i' in S} alpha_i' r_i' G_i'i = -sum_{i' not in S} A_ji' r_i' G_i'i``
+        for every i in S (Filippov's convex combination of the two sides, the limit of gradient descent flipping
+        the indicator every few steps).
+        """
+        alpha = np.zeros(A.shape)
+        for k, j in zip(*np.nonzero(S.any(axis=2))):
+            idx = np.flatnonzero(S[k, j])
+            columns = b.F[:, idx] if b.form == "data" else b.X @ b.X[idx].T  # G[:, S]
+            rest = (A[k, j] * r[k]) @ columns
+            own = np.linalg.lstsq(columns[idx], -rest, rcond=None)[0]  # alpha_i r_i, i in S
+            pull = r[k, idx]
+            alpha[k, j, idx] = np.divide(own, pull, out=np.full(idx.size, 0.5), where=pull != 0)
+        return alpha
+
+    def block_rates(self, b, P, Z, A=None, L=None, S=None, with_state_rates=False):
+        """Rates of a block's state; with ``with_state_rates``: (Y, u, Y', s u', alpha) for the pattern logic."""
         A = b.A if A is None else A
         L = b.L if L is None else L
+        S = b.S if S is None else S
         Y = b.Y(P)
         AY = A * Y if b.switching else Y  # a class mode's indicators are all 1
         u = (Z[:, None, :] @ AY)[:, 0, :]
         r = self._pulls(b, u, L)
+        alpha = self._sliding_shares(b, r, A, S) if b.switching and S.any() else None
         if b.switching:
-            dP = Z[:, :, None] * _times(A * r[:, None, :], b.F)
+            dP = Z[:, :, None] * _times((A if alpha is None else A + alpha) * r[:, None, :], b.F)
         else:  # every unit sees the same pull: one product for all of them
             dP = Z[:, :, None] * (r @ b.F)[:, None, :]
         dZ = (AY @ r[:, :, None])[:, :, 0]
@@ -335,7 +365,7 @@ class _System:
             return dP, dZ
         dY = dP if b.form == "data" else _times(dP, b.XT)
         du = (dZ[:, None, :] @ AY)[:, 0, :] + (Z[:, None, :] @ (A * dY))[:, 0, :]
-        return Y, u, dY, b.s * du
+        return Y, u, dY, b.s * du, (np.zeros(A.shape) if alpha is None else alpha)
 
     def rhs(self, t, flat):
         self.t_now = t
@@ -351,23 +381,34 @@ class _System:
 
     # --------------------------------------------------------------------- events
     def distances(self, b, P, Z):
-        """Signed distances to the switching surfaces (positive on the current side), offsets included."""
+        """Distances to the switching surfaces (positive on the current side), offsets included.
+
+        ``dY`` for pre-activations (off a sliding mode), ``dM`` for margins, ``dS = min(alpha, 1 - alpha)`` for
+        sliding entries (the mode ends when the share leaves [0, 1]).
+        """
         Y = b.Y(P)
         dY = Y * (2.0 * b.A - 1.0) + b.offY if b.switching else None
-        dM = None
-        if self.res.stop is not None:
-            su = b.s * np.einsum("kh,khn->kn", Z, b.A * Y)
-            dM = np.where(b.L > 0, self.res.stop - su, su - self.res.stop) + b.offM
-        return Y, dY, dM
+        dM = dS = None
+        if self.res.stop is not None or (b.switching and b.S.any()):
+            AY = b.A * Y if b.switching else Y
+            u = (Z[:, None, :] @ AY)[:, 0, :]
+            if self.res.stop is not None:
+                su = b.s * u
+                dM = np.where(b.L > 0, self.res.stop - su, su - self.res.stop) + b.offM
+            if b.switching and b.S.any():
+                alpha = self._sliding_shares(b, self._pulls(b, u, b.L), b.A, b.S)
+                dS = np.where(b.S, np.minimum(alpha, 1.0 - alpha), np.inf)
+        return Y, dY, dM, dS
+
+    def _live(self, b):
+        return (("Y", b.liveY), ("M", b.liveM), ("S", b.S))
 
     def event(self, t, flat):
         low = np.inf
         for b, (P, Z) in zip(self.blocks, self.unpack(flat)):
-            _, dY, dM = self.distances(b, P, Z)
-            if dY is not None and b.liveY.any():
-                low = min(low, float(np.min(dY[b.liveY])))
-            if dM is not None and b.liveM.any():
-                low = min(low, float(np.min(dM[b.liveM])))
+            for dist, (_, live) in zip(self.distances(b, P, Z)[1:], self._live(b)):
+                if dist is not None and live.any():
+                    low = min(low, float(np.min(dist[live])))
         return low if np.isfinite(low) else 1.0
 
     def settle(self, time, flat, first):
@@ -375,72 +416,94 @@ class _System:
         parts = self.unpack(flat)
         found = []
         for b, (P, Z) in zip(self.blocks, parts):
-            Y, dY, dM = self.distances(b, P, Z)
+            Y, dY, dM, dS = self.distances(b, P, Z)
+            none_Y, none_M = np.zeros(Y.shape, bool), np.zeros(b.L.shape, bool)
             if first:
-                bY = (Y == 0) if b.switching else np.zeros(Y.shape, bool)
+                bY = (Y == 0) if b.switching else none_Y
+                bM = none_M
                 if self.res.stop is not None:
-                    su = b.s * np.einsum("kh,khn->kn", Z, b.A * Y)
-                    bM = su == self.res.stop
-                else:
-                    bM = np.zeros(b.L.shape, bool)
+                    bM = b.s * (Z[:, None, :] @ (b.A * Y if b.switching else Y))[:, 0, :] == self.res.stop
+                ends = none_Y
             else:
                 scale = np.max(np.abs(Y), axis=2, keepdims=True)
-                bY = (~b.liveY | (dY <= BOUNDARY_RTOL * scale)) if b.switching else np.zeros(Y.shape, bool)
-                bM = ((~b.liveM | (dM <= BOUNDARY_RTOL * max(1.0, abs(self.res.stop))))
-                      if dM is not None else np.zeros(b.L.shape, bool))
-            found.append((bY, bM))
+                bY = ((~b.liveY & ~b.S) | (dY <= BOUNDARY_RTOL * scale)) if b.switching else none_Y
+                bM = ((~b.liveM | (dM <= BOUNDARY_RTOL * max(1.0, abs(self.res.stop)))) if dM is not None
+                      else none_M)
+                ends = (dS <= BOUNDARY_RTOL) if dS is not None else none_Y.copy()
+            found.append([bY & ~b.S, bM, ends])
         if not first:  # the entry that fired is on its surface whatever the band says
             low, where = np.inf, None
             for index, (b, (P, Z)) in enumerate(zip(self.blocks, parts)):
-                _, dY, dM = self.distances(b, P, Z)
-                for kind, dist, live in (("Y", dY, b.liveY), ("M", dM, b.liveM)):
+                for slot, (dist, (_, live)) in enumerate(zip(self.distances(b, P, Z)[1:], self._live(b))):
                     if dist is not None and live.any():
-                        value = float(np.min(np.where(live, dist, np.inf)))
-                        if value < low:
-                            low, where = value, (index, kind, np.unravel_index(np.argmin(np.where(live, dist, np.inf)),
-                                                                               dist.shape))
+                        masked = np.where(live, dist, np.inf)
+                        if float(np.min(masked)) < low:
+                            low, where = float(np.min(masked)), (index, slot, np.unravel_index(np.argmin(masked),
+                                                                                                 masked.shape))
             if where is not None:
-                index, kind, at = where
-                found[index][0 if kind == "Y" else 1][at] = True
+                index, slot, at = where
+                found[index][slot][at] = True
         switches = []
-        for b, (P, Z), (bY, bM) in zip(self.blocks, parts, found):
-            switches += self._settle_block(time, b, P, Z, bY, bM, first)
+        for b, (P, Z), (bY, bM, ends) in zip(self.blocks, parts, found):
+            switches += self._settle_block(time, b, P, Z, bY, bM, ends, first)
         return switches
 
-    def _settle_block(self, time, b, P, Z, bY, bM, first):
-        A, L = b.A.copy(), b.L.copy()
-        A[bY], L[bM] = 1.0, 1.0
+    def _settle_block(self, time, b, P, Z, bY, bM, ends, first):
+        """Pattern of the boundary entries: on, off or sliding (Y), learning or stopped (margin)."""
+        A, L, S = b.A.copy(), b.L.copy(), b.S.copy()
+        forced = ends & S  # a sliding mode that ended: its share reached 1 (on) or 0 (off)
+        if forced.any():
+            alpha = self.block_rates(b, P, Z, A, L, S, with_state_rates=True)[4]
+            A[forced] = (alpha[forced] >= 0.5).astype(float)
+            S[forced] = False
+        free = bY & ~forced
+        A[free], L[bM] = 1.0, 1.0
+        failed_on, failed_off = np.zeros(A.shape, bool), np.zeros(A.shape, bool)
         for _ in range(SETTLE_ROUNDS):
-            Y, _, dY, dm = self.block_rates(b, P, Z, A, L, with_state_rates=True)
-            wantA = np.where(bY, (dY > 0).astype(float), A)
+            _, _, dY, dm, alpha = self.block_rates(b, P, Z, A, L, S, with_state_rates=True)
+            bad_on = free & ~S & (A > 0) & (dY < 0)
+            bad_off = free & ~S & (A == 0) & (dY > 0)
+            above, below = S & (alpha > 1), S & (alpha < 0)
             wantL = np.where(bM, ((dm < 0) | ((dm == 0) & (L > 0))).astype(float), L)
-            if np.array_equal(wantA, A) and np.array_equal(wantL, L):
+            if not (bad_on.any() or bad_off.any() or above.any() or below.any()) and np.array_equal(wantL, L):
                 break
-            A, L = wantA, wantL
+            failed_on |= bad_on
+            failed_off |= bad_off
+            slide = (bad_on & failed_off) | (bad_off & failed_on)
+            A[bad_on & ~slide], A[bad_off & ~slide] = 0.0, 1.0
+            S |= slide
+            A[slide] = 0.0
+            S[above | below] = False
+            A[above], A[below] = 1.0, 0.0
+            L = wantL
         else:
             raise ValueError(
-                f"at flow time t = {time:.6g} an entry slides along its switching surface (a pre-activation held "
-                "at 0, or a point held at its loss's stop margin, by opposite pulls on the two sides): that motion "
-                "is outside what this predictor covers (it integrates the flow between crossings only)")
+                f"at flow time t = {time:.6g} the pattern cannot be settled (a point held at its loss's stop margin "
+                "by opposite pulls, or pre-activations whose sides contradict each other): that motion is outside "
+                "what this predictor covers")
         switches = []
         units, points = b.units, b.points
         if not first:
-            for k, j, i in zip(*np.nonzero(A != b.A)):
-                switches.append(Switch(float(time), int(k), int(units[j]), int(points[i]),
-                                       "activates" if A[k, j, i] > 0 else "deactivates"))
+            for k, j, i in zip(*np.nonzero((A != b.A) | (S != b.S))):
+                kind = "slides" if S[k, j, i] else ("activates" if A[k, j, i] > 0 else "deactivates")
+                switches.append(Switch(float(time), int(k), int(units[j]), int(points[i]), kind))
             for k, i in zip(*np.nonzero(L != b.L)):
                 switches.append(Switch(float(time), int(k), -1, int(points[i]),
                                        "resumes learning" if L[k, i] > 0 else "stops learning"))
-        b.A, b.L = A, L
+        elif S.any():
+            for k, j, i in zip(*np.nonzero(S)):
+                switches.append(Switch(float(time), int(k), int(units[j]), int(points[i]), "slides"))
+        b.A, b.L, b.S = A, L, S
         # entries on a surface that do not move are left out of the event until the next restart
-        b.liveY = ~(bY & (dY == 0)) if b.switching else np.zeros(A.shape, bool)
+        b.liveY = (~S & ~(bY & (dY == 0))) if b.switching else np.zeros(A.shape, bool)
         b.liveM = ~(bM & (dm == 0)) if self.res.stop is not None else np.zeros(L.shape, bool)
         b.offY, b.offM = np.zeros(A.shape), np.zeros(L.shape)
-        _, distY, distM = self.distances(b, P, Z)
-        if b.switching:
-            b.offY = np.where(bY, np.maximum(0.0, -distY), 0.0)
+        Y, distY, distM, _ = self.distances(b, P, Z)
+        if b.switching:  # start just inside the new side, so the event's root finder never returns the restart
+            cushion = EVENT_CUSHION * np.max(np.abs(Y), axis=2, keepdims=True)
+            b.offY = np.where(bY | forced, np.maximum(0.0, -distY) + cushion, 0.0)
         if distM is not None:
-            b.offM = np.where(bM, np.maximum(0.0, -distM), 0.0)
+            b.offM = np.where(bM, np.maximum(0.0, -distM) + EVENT_CUSHION * max(1.0, abs(self.res.stop)), 0.0)
         return switches
 
 
@@ -449,6 +512,7 @@ def _initial_patterns(system, flat, stop):
         K, h, _ = b.shape
         Y = b.Y(P)
         b.A = (Y > 0).astype(float) if b.switching else np.ones((K, h, b.points.size))
+        b.S = np.zeros(b.A.shape, bool)
         b.offY, b.liveY = np.zeros(b.A.shape), np.zeros(b.A.shape, bool)
         b.L = np.ones((K, b.points.size))
         if stop is not None:
@@ -587,10 +651,18 @@ def data_flow(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLike,
     -------
     DataFlowSolution
 
+    Notes
+    -----
+    A pre-activation that reaches 0 while the point pushes the unit off and the unit's other points pull it back
+    on slides: it is held at 0 and the point's indicator is replaced by the share in [0, 1] of its pull that
+    keeps it there (solved at every evaluation), until that share reaches 0 or 1.  This is the limit of gradient
+    descent, which flips the indicator every few steps there.  A point held at a hinge's margin the same way is
+    not covered (ValueError).
+
     Raises
     ------
     ValueError, TypeError
-        Bad shapes or values (naming the parameter); an entry sliding along its switching surface.
+        Bad shapes or values (naming the parameter); a point sliding along its loss's stop margin.
     RuntimeError
         More than ``max_switches`` events, an overflowing residual, or an integrator failure: outside what
         this predictor covers.
