@@ -12,8 +12,9 @@ or, in weight space (the same flow, cheaper when d < n), ``W' = Z[:, None] * ((r
 fires when a pre-activation changes sign (or, for a loss with a stop margin such as the hinge, when a point
 reaches or leaves its margin), the new pattern is chosen by the direction the entries move, and every change
 is recorded as a :class:`Switch`.  A pre-activation pushed back onto 0 from both sides *slides* (is held at 0,
-the limit of gradient descent flipping its indicator every step).  :func:`class_modes` integrates the decoupled per-class modes of Lemma 3.1
-(class k's units see only class k's points, all indicators 1), with the closed form
+the limit of gradient descent flipping its indicator every step).  :func:`class_modes` integrates the
+decoupled per-class modes of Lemma 3.1 (class k's units see only class k's points, all indicators 1), with the
+closed form
 :func:`dynamics.theory.balanced_logit.logit` used automatically where a class is one repeated point and its
 units are balanced.  Both integrate all classes and K initializations in one ``solve_ivp`` call per segment.
 
@@ -31,6 +32,7 @@ True
 """
 from __future__ import annotations
 
+import itertools
 import operator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -69,6 +71,11 @@ BOUNDARY_RTOL = 1e-10
 #: another entry crosses in the first step.  Far below BOUNDARY_RTOL, so a later crossing back is still seen on
 #: the surface.
 EVENT_CUSHION = 1e-12
+#: Most pre-activations of one unit at 0 at one instant whose on/off/sliding combinations are tried (3^m).
+MAX_BOUNDARY_PER_UNIT = 6
+#: Relative size below which a boundary entry's rate (against the size of its terms), or a sliding share's
+#: excess over [0, 1], is rounding: at the end of a sliding mode the rate on the new side starts from exactly 0.
+RATE_RTOL = 1e-9
 #: Rounds of "pick each boundary entry's side by the direction it moves" before declaring a sliding motion.
 SETTLE_ROUNDS = 8
 #: Consecutive events at one instant accepted (simultaneous crossings settle in a few) before giving up.
@@ -448,39 +455,79 @@ class _System:
             switches += self._settle_block(time, b, P, Z, bY, bM, ends, first)
         return switches
 
+    def _unit_patterns(self, time, b, Z, r, A, S, boundary, ended):
+        """On (1), off (0) or sliding (2) for every boundary pre-activation, unit by unit, consistently.
+
+        Boundary entries are at 0, so they do not change any logit: given the pulls ``r``, each unit's boundary
+        entries are decided alone.  Every combination is tried (the current one first, then those with fewer
+        sliding entries): on must move up, off must not move up, a sliding share must lie in [0, 1].  An entry
+        whose sliding mode just ended (``ended``) does not slide again at once.
+        """
+        A, S = A.copy(), S.copy()
+        for k, j in zip(*np.nonzero(boundary.any(axis=2))):
+            idx = np.flatnonzero(boundary[k, j])
+            if idx.size > MAX_BOUNDARY_PER_UNIT:
+                raise ValueError(
+                    f"at flow time t = {time:.6g} unit {int(b.units[j])} has {idx.size} pre-activations at 0 at once "
+                    f"(more than {MAX_BOUNDARY_PER_UNIT}): this degenerate pattern is outside what this predictor "
+                    "covers")
+            columns = b.F[:, idx] if b.form == "data" else b.X @ b.X[idx].T  # G[:, boundary]
+            others = A[k, j].copy()
+            others[idx] = 0.0
+            rest = (others * r[k]) @ columns
+            gram, pull = columns[idx], r[k, idx]
+            # rates within this of 0 count as 0: a sliding mode ends with the rate exactly at 0 on its new side
+            size = np.abs(others * r[k]) @ np.abs(columns) + np.abs(pull) @ np.abs(gram)
+            tolerance = RATE_RTOL * abs(Z[k, j]) * size
+            current = tuple(np.where(S[k, j, idx], 2, A[k, j, idx].astype(int)))
+            options = sorted(itertools.product((1, 0, 2), repeat=idx.size), key=lambda c: (c != current, c.count(2)))
+            for combo in options:
+                combo = np.array(combo)
+                on, sliding = combo == 1, combo == 2
+                if np.any(sliding & ((pull == 0) | ended[k, j, idx])):
+                    continue
+                share = np.where(on, pull, 0.0)
+                if sliding.any():
+                    target = -(rest[sliding] + share @ gram[:, sliding])
+                    held = np.linalg.lstsq(gram[np.ix_(sliding, sliding)], target, rcond=None)[0]
+                    alpha = held / pull[sliding]
+                    if np.any(alpha < -RATE_RTOL) or np.any(alpha > 1 + RATE_RTOL):
+                        continue
+                    share[sliding] = held
+                rate = Z[k, j] * (rest + share @ gram)
+                if np.any(rate[on] < -tolerance[on]) or np.any(rate[combo == 0] > tolerance[combo == 0]):
+                    continue
+                A[k, j, idx] = (combo == 1).astype(float)
+                S[k, j, idx] = sliding
+                break
+            else:
+                raise ValueError(
+                    f"at flow time t = {time:.6g} no pattern of unit {int(b.units[j])}'s pre-activations at 0 is "
+                    "consistent (each choice contradicts the motion it implies): outside what this predictor covers")
+        return A, S
+
     def _settle_block(self, time, b, P, Z, bY, bM, ends, first):
         """Pattern of the boundary entries: on, off or sliding (Y), learning or stopped (margin)."""
         A, L, S = b.A.copy(), b.L.copy(), b.S.copy()
-        forced = ends & S  # a sliding mode that ended: its share reached 1 (on) or 0 (off)
-        if forced.any():
-            alpha = self.block_rates(b, P, Z, A, L, S, with_state_rates=True)[4]
-            A[forced] = (alpha[forced] >= 0.5).astype(float)
-            S[forced] = False
-        free = bY & ~forced
-        A[free], L[bM] = 1.0, 1.0
-        failed_on, failed_off = np.zeros(A.shape, bool), np.zeros(A.shape, bool)
+        boundary = (bY | S) if b.switching else bY
+        ended = ends & S
+        L[bM] = 1.0
+        Y = b.Y(P)
+        AY = A * Y if b.switching else Y
+        u = (Z[:, None, :] @ AY)[:, 0, :]  # boundary entries are 0: the logits do not depend on their pattern
         for _ in range(SETTLE_ROUNDS):
+            if boundary.any():
+                A, S = self._unit_patterns(time, b, Z, self._pulls(b, u, L), A, S, boundary, ended)
             _, _, dY, dm, alpha = self.block_rates(b, P, Z, A, L, S, with_state_rates=True)
-            bad_on = free & ~S & (A > 0) & (dY < 0)
-            bad_off = free & ~S & (A == 0) & (dY > 0)
-            above, below = S & (alpha > 1), S & (alpha < 0)
             wantL = np.where(bM, ((dm < 0) | ((dm == 0) & (L > 0))).astype(float), L)
-            if not (bad_on.any() or bad_off.any() or above.any() or below.any()) and np.array_equal(wantL, L):
+            if np.array_equal(wantL, L):
                 break
-            failed_on |= bad_on
-            failed_off |= bad_off
-            slide = (bad_on & failed_off) | (bad_off & failed_on)
-            A[bad_on & ~slide], A[bad_off & ~slide] = 0.0, 1.0
-            S |= slide
-            A[slide] = 0.0
-            S[above | below] = False
-            A[above], A[below] = 1.0, 0.0
             L = wantL
         else:
             raise ValueError(
-                f"at flow time t = {time:.6g} the pattern cannot be settled (a point held at its loss's stop margin "
-                "by opposite pulls, or pre-activations whose sides contradict each other): that motion is outside "
-                "what this predictor covers")
+                f"at flow time t = {time:.6g} a point is held at its loss's stop margin by opposite pulls (it "
+                "would stop and resume learning at once): that sliding motion is outside what this predictor covers")
+        bY = bY | ended
         switches = []
         units, points = b.units, b.points
         if not first:
@@ -495,15 +542,18 @@ class _System:
                 switches.append(Switch(float(time), int(k), int(units[j]), int(points[i]), "slides"))
         b.A, b.L, b.S = A, L, S
         # entries on a surface that do not move are left out of the event until the next restart
-        b.liveY = (~S & ~(bY & (dY == 0))) if b.switching else np.zeros(A.shape, bool)
+        b.liveY = (~S & ~(boundary & (dY == 0))) if b.switching else np.zeros(A.shape, bool)
         b.liveM = ~(bM & (dm == 0)) if self.res.stop is not None else np.zeros(L.shape, bool)
         b.offY, b.offM = np.zeros(A.shape), np.zeros(L.shape)
-        Y, distY, distM, _ = self.distances(b, P, Z)
-        if b.switching:  # start just inside the new side, so the event's root finder never returns the restart
+        Y, distY, distM, _ = self.distances(b, P, Z)  # raw distances: the offsets were just reset
+        # every live entry starts at least a cushion inside its side, so the event function is positive at the
+        # restart (the root finder would otherwise return the restart itself, or miss the next crossing)
+        if b.switching:
             cushion = EVENT_CUSHION * np.max(np.abs(Y), axis=2, keepdims=True)
-            b.offY = np.where(bY | forced, np.maximum(0.0, -distY) + cushion, 0.0)
+            b.offY = np.where(b.liveY & (distY < cushion), cushion - distY, 0.0)
         if distM is not None:
-            b.offM = np.where(bM, np.maximum(0.0, -distM) + EVENT_CUSHION * max(1.0, abs(self.res.stop)), 0.0)
+            cushion = EVENT_CUSHION * max(1.0, abs(self.res.stop))
+            b.offM = np.where(b.liveM & (distM < cushion), cushion - distM, 0.0)
         return switches
 
 
