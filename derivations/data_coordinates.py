@@ -13,11 +13,19 @@ q*s/(exp(s*u) + 1)
 """
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Sequence
+
 import sympy as sp
 
+from .claims import identity
+from .gradient_flow import dot, gradient_flow, vector
 from .losses import Loss, margin, resolve_loss
+from .model import FACTORY_CACHE_SIZE, ModeModel, frozen, named
+from .validation import require_int
 
-__all__ = ["residual", "WEIGHT", "SIGN", "LOGIT"]
+__all__ = ["residual", "WEIGHT", "SIGN", "LOGIT", "logits", "matrix_rates", "data_flow", "class_mode",
+           "special_cases", "MAX_UNITS", "MAX_POINTS"]
 
 #: The weight ``q_i`` of a point in the objective (``1/n`` for the mean loss).
 WEIGHT = sp.Symbol("q", positive=True)
@@ -61,3 +69,301 @@ def residual(loss: "str | sp.Expr | Loss") -> sp.Expr:
     if loss.stop_margin is None:
         return pulled
     return sp.Piecewise((pulled, SIGN * LOGIT < loss.stop_margin), (0, True))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The flow itself: derived from the real network at small explicit sizes, with the matrix formula it equals.
+
+#: Largest number of hidden units of the symbolic derivations.  Reason: the flow has one coordinate per unit and
+#: point and the invariants an inverse Gram matrix; 3 units show every cross-unit term while keeping
+#: :func:`data_flow` (and the proofs of its claims) to a few seconds.  Numerics use :func:`matrix_rates`'s
+#: general form, not these sizes.
+MAX_UNITS = 3
+#: Largest number of data points of the symbolic derivations.  Reason: the invariants carry ``G^{-1}`` as a
+#: symbolic adjugate over ``det G``, whose size grows factorially; at 4 points it has 24 terms and the proofs
+#: still take seconds.
+MAX_POINTS = 4
+
+
+def _index(*numbers: int) -> str:
+    """``1, 2`` -> ``"12"``: sizes stay below 10, so indices are single digits, read as ``Y_{12}``."""
+    return "".join(str(k) for k in numbers)
+
+
+def _coordinates(units: int, points: int) -> tuple:
+    """The symbols of the data coordinates: Y (h, n), Z (h, 1), G (n, n) symmetric, q, s, A (h, n)."""
+    Y = sp.Matrix(units, points, lambda j, i: sp.Symbol(f"Y_{_index(j + 1, i + 1)}", real=True))
+    Z = sp.Matrix(units, 1, lambda j, _: sp.Symbol(f"Z_{j + 1}", real=True))
+    # A diagonal entry is a squared norm (> 0: a zero point carries no gradient); off-diagonal ones any real.
+    G = sp.Matrix(points, points, lambda i, k: sp.Symbol(f"G_{_index(min(i, k) + 1, max(i, k) + 1)}",
+                                                        positive=True) if i == k else
+                  sp.Symbol(f"G_{_index(min(i, k) + 1, max(i, k) + 1)}", real=True))
+    q = tuple(sp.symbols(f"q_1:{points + 1}", positive=True))
+    s = tuple(sp.symbols(f"s_1:{points + 1}", real=True))
+    A = sp.Matrix(units, points, lambda j, i: sp.Symbol(f"a_{_index(j + 1, i + 1)}", nonnegative=True))
+    return Y, Z, G, q, s, A
+
+
+def _upper(G: sp.Matrix) -> tuple:
+    """The upper triangle of a symmetric Gram matrix, row by row: its independent entries."""
+    return tuple(G[i, k] for i in range(G.rows) for k in range(i, G.cols))
+
+
+def logits(Y: sp.Matrix, Z: sp.Matrix, A: sp.Matrix) -> list:
+    """The network's logit on every point, ``u_i = sum_j Z_j relu(Y_ji)``, with ``relu(Y_ji) = A_ji Y_ji``.
+
+    Parameters
+    ----------
+    Y : sympy.Matrix, shape (h, n)
+        Pre-activations ``Y_ji = w_j . x_i``.
+    Z : sympy.Matrix, shape (h, 1)
+        Output weights.
+    A : sympy.Matrix, shape (h, n)
+        Activation indicators ``1[Y_ji > 0]`` (symbols or numbers).
+
+    Returns
+    -------
+    list of sympy.Expr
+        ``[u_1, ..., u_n]``.
+
+    Examples
+    --------
+    >>> y, z = sp.symbols("y z")
+    >>> logits(sp.Matrix([[y, 2 * y]]), sp.Matrix([z]), sp.Matrix([[1, 0]]))
+    [y*z, 0]
+    """
+    return [sum(Z[j] * A[j, i] * Y[j, i] for j in range(Y.rows)) for i in range(Y.cols)]
+
+
+def matrix_rates(Y: sp.Matrix, Z: sp.Matrix, G: sp.Matrix, q: "Sequence[sp.Expr]", s: "Sequence[sp.Expr]",
+                 A: sp.Matrix, loss: "str | sp.Expr | Loss" = "bce") -> tuple:
+    """The flow in data coordinates in matrix form: ``Y' = Z[:, None] * ((r * A) @ G)``, ``Z' = relu(Y) @ r``.
+
+    ``r_i = -dL/du_i`` is each point's residual (:func:`residual` at ``q_i, s_i, u_i``), ``relu(Y) = A * Y``
+    elementwise.  This is the general form the numerical side compiles for any number of points; the
+    claims of :func:`data_flow` prove that the network's gradient flow equals it.
+
+    Parameters
+    ----------
+    Y : sympy.Matrix, shape (h, n)
+        Pre-activations ``Y_ji = w_j . x_i``.
+    Z : sympy.Matrix, shape (h, 1)
+        Output weights.
+    G : sympy.Matrix, shape (n, n)
+        Gram matrix ``x_i . x_k`` (symmetric).
+    q, s : sequence of sympy.Expr, length n
+        Point weights in the objective and class signs (``+1`` class 1, ``-1`` class 2).
+    A : sympy.Matrix, shape (h, n)
+        Activation indicators ``1[Y_ji > 0]``.
+    loss : {"bce", "hinge", "squared"} or sympy.Expr or Loss
+        As in :func:`derivations.resolve_loss`; a loss with a stop margin gives ``Piecewise`` residuals.
+
+    Returns
+    -------
+    (sympy.Matrix, sympy.Matrix)
+        ``Y'`` of shape (h, n) and ``Z'`` of shape (h, 1).
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree (the message names the argument), or as :func:`derivations.resolve_loss`.
+
+    Examples
+    --------
+    >>> y, z, g, q = sp.symbols("y z g q", positive=True)
+    >>> Ydot, Zdot = matrix_rates(sp.Matrix([[y]]), sp.Matrix([z]), sp.Matrix([[g]]), [q], [1],
+    ...                           sp.Matrix([[1]]), "hinge")
+    >>> Ydot[0], Zdot[0]
+    (Piecewise((g*q*z, y*z < 1), (0, True)), Piecewise((q*y, y*z < 1), (0, True)))
+    """
+    h, n = Y.shape
+    for name, shape, expected in (("Z", Z.shape, (h, 1)), ("G", G.shape, (n, n)), ("A", A.shape, (h, n)),
+                                  ("q", (len(q),), (n,)), ("s", (len(s),), (n,))):
+        if tuple(shape) != expected:
+            raise ValueError(f"{name} must have shape {expected} to match Y of shape {(h, n)}, got {tuple(shape)}")
+    pull = residual(loss)
+    u = logits(Y, Z, A)
+    r = sp.Matrix(n, 1, lambda i, _: pull.subs({WEIGHT: q[i], SIGN: s[i], LOGIT: u[i]}, simultaneous=True))
+    RA = A.multiply_elementwise(sp.ones(h, 1) * r.T)  # (r * A)
+    Ydot = sp.diag(*Z) * RA * G
+    Zdot = A.multiply_elementwise(Y) * r
+    return Ydot, Zdot
+
+
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
+def _derive(units: int, points: int, loss: Loss, active: tuple, signs: tuple) -> dict:
+    """Differentiate the real network's objective and project it onto data coordinates, proving closure.
+
+    ``active`` ((h, n) nested tuple) holds the indicators and ``signs`` (n,) the class signs, as symbols or
+    numbers.  The data vectors ``x_i`` and weights ``w_j`` are symbolic vectors of dimension
+    :data:`~derivations.gradient_flow.DIMENSION` (any d works: the proof below never uses d = n).
+    """
+    Y, Z, G, q, _, _ = _coordinates(units, points)
+    xs = [vector(f"x{i + 1}") for i in range(points)]
+    ws = [vector(f"w{j + 1}") for j in range(units)]
+    pre = {dot(ws[j], xs[i]): Y[j, i] for j in range(units) for i in range(points)}
+    # u_i = sum_j Z_j relu(w_j . x_i), relu written on the activation pattern: relu(y) = a y, relu'(y) = a.
+    objective = sum(q[i] * loss.of(signs[i] * sum(Z[j] * active[j][i] * dot(ws[j], xs[i]) for j in range(units)))
+                    for i in range(points))
+    raw = gradient_flow(objective, [c for w in ws for c in w] + list(Z))
+    allowed = set(Y) | set(Z) | set(G) | set(q) | {x for x in signs if isinstance(x, sp.Symbol)} | {
+        a for row in active for a in row if isinstance(a, sp.Symbol)}
+
+    def closed(expr, what):
+        expr = expr.xreplace(pre)  # every pre-activation w_j . x_i is the coordinate Y_ji
+        stray = expr.free_symbols - allowed
+        if stray:
+            raise ArithmeticError(f"the flow of {what} is not closed in data coordinates: it still depends on "
+                                  f"{sorted(map(str, stray))}")
+        return expr
+
+    logit = [sum(Z[j] * active[j][i] * Y[j, i] for j in range(units)) for i in range(points)]
+    held = {u: sp.Dummy(f"u{i + 1}", real=True) for i, u in enumerate(logit) if isinstance(u, sp.Add)}
+
+    def tidy(expr):  # simplify with each logit held as one symbol (small expressions: fast)
+        return sp.factor_terms(sp.simplify(expr.xreplace(held))).xreplace({v: u for u, v in held.items()})
+
+    flow = {}
+    for j in range(units):
+        w_rate = [raw[c].xreplace(pre) for c in ws[j]]
+        # w_j' lies in the span of the data: w_j' = sum_k c_k x_k, with c_k read off the first component ...
+        weights = [closed(sp.diff(w_rate[0], xs[k][0]), f"w_{j + 1} along x_{k + 1}") for k in range(points)]
+        for component, rate in enumerate(w_rate):  # ... and proven for every component
+            rest = sp.expand(rate - sum(c * x[component] for c, x in zip(weights, xs)), power_exp=False)
+            if rest != 0:
+                raise ArithmeticError(f"the gradient of w_{j + 1} is not in the span of the data")
+        weights = [tidy(c) for c in weights]
+        for i in range(points):  # Y_ji' = x_i . w_j' = sum_k c_k (x_i . x_k) = sum_k c_k G_ki
+            flow[Y[j, i]] = sum(c * G[k, i] for k, c in enumerate(weights))
+    for j in range(units):
+        flow[Z[j]] = sp.Add(*map(tidy, sp.Add.make_args(closed(raw[Z[j]], f"Z_{j + 1}"))))
+    return flow
+
+
+def _gram_inverse(G: sp.Matrix) -> sp.Matrix:
+    """``G^{-1}`` as adjugate over determinant (both polynomials in the Gram entries: fast to prove with)."""
+    return G.adjugate() / G.det()
+
+
+def _unit_invariant(Y: sp.Matrix, Z: sp.Matrix, inverse: sp.Matrix, j: int, k: int,
+                    block: "Sequence[int] | None" = None) -> sp.Expr:
+    """``Y_j,B^T G_BB^{-1} Y_k,B - Z_j Z_k`` on the points ``B`` (all points by default)."""
+    block = range(Y.cols) if block is None else block
+    yj = sp.Matrix([Y[j, i] for i in block])
+    yk = sp.Matrix([Y[k, i] for i in block])
+    return sp.expand((yj.T * inverse * yk)[0, 0]) - Z[j] * Z[k]
+
+
+def _rates_claims(flow: dict, Y, Z, G, q, s, A, loss: Loss) -> list:
+    """Claims that the derived flow equals :func:`matrix_rates` (inside the margin for a hinge-like loss)."""
+    Ydot, Zdot = matrix_rates(Y, Z, G, q, s, A, loss)
+    if loss.stop_margin is not None:  # every point inside its margin: each residual is its learning piece
+        Ydot, Zdot = (M.applyfunc(_learning_branch) for M in (Ydot, Zdot))
+    h, n = Y.shape
+    where = " (inside the margin, s_i u_i < a)" if loss.stop_margin is not None else ""
+    claims = [identity(f"Y_{_index(j + 1, i + 1)}' = Z_{j + 1} sum_k r_k a_{j + 1}k G_k{i + 1}: row {j + 1} "
+                       f"of Z[:, None] * ((r * A) @ G){where}", flow[Y[j, i]] - Ydot[j, i])
+              for j in range(h) for i in range(n)]
+    claims += [identity(f"Z_{j + 1}' = sum_i r_i relu(Y_{j + 1}i): entry {j + 1} of relu(Y) @ r{where}",
+                        flow[Z[j]] - Zdot[j]) for j in range(h)]
+    return claims
+
+
+def _learning_branch(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with each ``Piecewise`` residual replaced by its learning branch (the point is inside its margin)."""
+    return expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[0][0])
+
+
+def _require_loss_and_sizes(units: object, points: object, loss: object) -> tuple:
+    return (require_int("units", units, 1, MAX_UNITS), require_int("points", points, 1, MAX_POINTS),
+            resolve_loss(loss))
+
+
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
+def _data_flow(units: int, points: int, loss: Loss) -> ModeModel:
+    Y, Z, G, q, s, A = _coordinates(units, points)
+    active = tuple(tuple(A.row(j)) for j in range(units))
+    flow = _derive(units, points, loss, active, s)
+    state = tuple(Y) + tuple(Z)
+    inverse = _gram_inverse(G)
+    invariants = [(f"unit_{j + 1}", f"unit {j + 1}", _unit_invariant(Y, Z, inverse, j, j)) for j in range(units)]
+    claims = _rates_claims(flow, Y, Z, G, q, s, A, loss)
+    # The invariant on an active block: unit 1 inactive off a proper block B keeps Y_1B^T G_BB^{-1} Y_1B - Z_1^2.
+    for size in range(1, points):
+        block = list(range(size))
+        off = {A[0, i]: 0 for i in range(size, points)}
+        invariant = _unit_invariant(Y, Z, _gram_inverse(G.extract(block, block)), 0, 0, block)
+        rate = sum(sp.diff(invariant, x) * flow[x].subs(off) for x in state)
+        claims.append(identity(f"unit 1 active only on points 1..{size} (a_1i = 0 beyond): "
+                               f"Y_1B^T G_BB^-1 Y_1B - Z_1^2 on that block B is conserved", rate))
+    if units > 1:  # units with one activation pattern keep their cross term
+        same = {A[1, i]: A[0, i] for i in range(points)}
+        cross = _unit_invariant(Y, Z, inverse, 0, 1)
+        rate = sum(sp.diff(cross, x) * flow[x].subs(same) for x in state)
+        claims.append(identity("units 1 and 2 with the same activation pattern (a_2i = a_1i): "
+                               "Y_1^T G^-1 Y_2 - Z_1 Z_2 is conserved", rate))
+    return ModeModel(
+        name="data_flow", loss=loss, state=state, parameters=_upper(G) + q + s + tuple(A),
+        flow=frozen(flow),
+        logits=named("logit", [(f"point_{i + 1}", f"point {i + 1}", u) for i, u in enumerate(logits(Y, Z, A))]),
+        invariants=named("invariant", invariants), claims=tuple(claims),
+        source="any dataset, in data coordinates Y = W X^T, G = X X^T (generalises Lemma 3.1)",
+    )
+
+
+def data_flow(units: int = 2, points: int = 3, loss: "str | sp.Expr | Loss" = "bce") -> ModeModel:
+    """The gradient flow of a two-layer ReLU network on any data, in data coordinates.
+
+    Derived from the real network ``u(x) = sum_j Z_j relu(w_j . x)`` and the objective
+    ``L = sum_i q_i l(s_i u_i)`` with symbolic weights ``w_j`` and data vectors ``x_i``; each ReLU is
+    written on its activation pattern, ``relu(w_j . x_i) = a_ji (w_j . x_i)`` with an indicator symbol
+    ``a_ji`` (0 or 1; the derivative of the ReLU is ``a_ji``).  The gradient of ``w_j`` lies in the span
+    of the data, so the flow closes in ``Y_ji = w_j . x_i``, ``Z_j`` and the Gram entries
+    ``G_ik = x_i . x_k`` (the derivation raises if it did not).  It holds on each activation pattern,
+    i.e. until some ``Y_ji`` crosses 0.  For a loss that stops at a margin (the hinge) it is derived on
+    the learning piece: every point inside its margin (``s_i u_i < a``); :func:`matrix_rates` with
+    :func:`residual` also covers points beyond it.
+
+    Parameters
+    ----------
+    units : int
+        h, the number of hidden units, from 1 to :data:`MAX_UNITS`.
+    points : int
+        n, the number of data points, from 1 to :data:`MAX_POINTS`.
+    loss : {"bce", "hinge", "squared"} or sympy.Expr or Loss
+        As in :func:`derivations.resolve_loss`.
+
+    Returns
+    -------
+    ModeModel
+        Named ``"data_flow"``.  State ``(Y_11, ..., Y_1n, ..., Y_hn, Z_1, ..., Z_h)``; parameters the
+        upper triangle of ``G`` (``G_ii > 0``), the weights ``q_i > 0``, the signs ``s_i`` and the
+        indicators ``a_ji``.  Logits ``point_i`` (``u_i = sum_j Z_j a_ji Y_ji``).  Invariants
+        ``unit_j``: ``Y_j^T G^{-1} Y_j - Z_j^2`` (G invertible; it is ``||w_j||^2 - Z_j^2`` when the
+        points span the input space), conserved on every activation pattern.  Claims: the flow equals
+        :func:`matrix_rates` entry by entry; the block invariant ``Y_jB^T G_BB^{-1} Y_jB - Z_j^2`` of a
+        unit inactive off a block ``B``; the cross invariant ``Y_j^T G^{-1} Y_k - Z_j Z_k`` of two units
+        with the same pattern.  The parameters are symbols of any sign (``s_i = -1``, ``a_ji = 0``), so
+        the model is for symbolic use (substitute with ``subs``); numerics compile :func:`matrix_rates`.
+
+    Raises
+    ------
+    TypeError
+        If ``units`` or ``points`` is not an integer, or ``loss`` is not a loss.
+    ValueError
+        If ``units`` or ``points`` is out of range, or ``loss`` is refused by
+        :func:`derivations.resolve_loss`.
+    ArithmeticError
+        If the projected flow did not close in data coordinates (a derivation bug, never expected).
+
+    Examples
+    --------
+    >>> m = data_flow(1, 2)
+    >>> m.state
+    (Y_11, Y_12, Z_1)
+    >>> m.flow[m.state[0]]
+    Z_1*(G_11*a_11*q_1*s_1/(exp(Z_1*Y_11*a_11*s_1) + 1) + G_12*a_12*q_2*s_2/(exp(Z_1*Y_12*a_12*s_2) + 1))
+    >>> all(m.check().values())
+    True
+    """
+    return _data_flow(*_require_loss_and_sizes(units, points, loss))
