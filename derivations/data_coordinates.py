@@ -13,6 +13,7 @@ q*s/(exp(s*u) + 1)
 """
 from __future__ import annotations
 
+import numbers
 from functools import lru_cache
 from typing import Sequence
 
@@ -75,13 +76,13 @@ def residual(loss: "str | sp.Expr | Loss") -> sp.Expr:
 # The flow itself: derived from the real network at small explicit sizes, with the matrix formula it equals.
 
 #: Largest number of hidden units of the symbolic derivations.  Reason: the flow has one coordinate per unit and
-#: point and the invariants an inverse Gram matrix; 3 units show every cross-unit term while keeping
-#: :func:`data_flow` (and the proofs of its claims) to a few seconds.  Numerics use :func:`matrix_rates`'s
-#: general form, not these sizes.
+#: point, and the claims one cross invariant per pair of units; 3 units show every cross-unit term while
+#: :func:`data_flow` and :func:`class_mode` derive and prove their claims in about 2 s at the largest sizes
+#: (measured).  Numerics use :func:`matrix_rates`'s general form, not these sizes.
 MAX_UNITS = 3
-#: Largest number of data points of the symbolic derivations.  Reason: the invariants carry ``G^{-1}`` as a
-#: symbolic adjugate over ``det G``, whose size grows factorially; at 4 points it has 24 terms and the proofs
-#: still take seconds.
+#: Largest number of data points of the symbolic derivations.  Reason: the invariants carry the adjugate and
+#: determinant of the Gram matrix, whose sizes grow factorially (24 terms at 4 points); 4 points keep the
+#: derivation and proofs at a couple of seconds.
 MAX_POINTS = 4
 
 
@@ -202,6 +203,7 @@ def _derive(units: int, points: int, loss: Loss, active: tuple, signs: tuple) ->
     xs = [vector(f"x{i + 1}") for i in range(points)]
     ws = [vector(f"w{j + 1}") for j in range(units)]
     pre = {dot(ws[j], xs[i]): Y[j, i] for j in range(units) for i in range(points)}
+    pre.update({-w_x: -y for w_x, y in pre.items()})  # sympy distributes a sign over a sum: -(a + b) = -a - b
     # u_i = sum_j Z_j relu(w_j . x_i), relu written on the activation pattern: relu(y) = a y, relu'(y) = a.
     objective = sum(q[i] * loss.of(signs[i] * sum(Z[j] * active[j][i] * dot(ws[j], xs[i]) for j in range(units)))
                     for i in range(points))
@@ -211,6 +213,8 @@ def _derive(units: int, points: int, loss: Loss, active: tuple, signs: tuple) ->
 
     def closed(expr, what):
         expr = expr.xreplace(pre)  # every pre-activation w_j . x_i is the coordinate Y_ji
+        if expr.free_symbols - allowed:  # a sum sympy rearranged: matched by subs (slower, matches sub-sums)
+            expr = expr.subs(pre)
         stray = expr.free_symbols - allowed
         if stray:
             raise ArithmeticError(f"the flow of {what} is not closed in data coordinates: it still depends on "
@@ -240,18 +244,19 @@ def _derive(units: int, points: int, loss: Loss, active: tuple, signs: tuple) ->
     return flow
 
 
-def _gram_inverse(G: sp.Matrix) -> sp.Matrix:
-    """``G^{-1}`` as adjugate over determinant (both polynomials in the Gram entries: fast to prove with)."""
-    return G.adjugate() / G.det()
-
-
-def _unit_invariant(Y: sp.Matrix, Z: sp.Matrix, inverse: sp.Matrix, j: int, k: int,
+def _unit_invariant(Y: sp.Matrix, Z: sp.Matrix, G: sp.Matrix, j: int, k: int,
                     block: "Sequence[int] | None" = None) -> sp.Expr:
-    """``Y_j,B^T G_BB^{-1} Y_k,B - Z_j Z_k`` on the points ``B`` (all points by default)."""
-    block = range(Y.cols) if block is None else block
+    """``det(G_BB) (Y_jB^T G_BB^{-1} Y_kB - Z_j Z_k)`` on the points ``B`` (all points by default).
+
+    Written as ``Y_jB^T adj(G_BB) Y_kB - det(G_BB) Z_j Z_k``: a polynomial (``det G`` is a constant of the
+    flow), which sympy proves conserved in a fraction of the time the rational form takes; for one point it
+    is the paper's ``y^2 - n^2 z^2``.
+    """
+    block = list(range(Y.cols)) if block is None else list(block)
+    gram = G.extract(block, block)
     yj = sp.Matrix([Y[j, i] for i in block])
     yk = sp.Matrix([Y[k, i] for i in block])
-    return sp.expand((yj.T * inverse * yk)[0, 0]) - Z[j] * Z[k]
+    return sp.expand((yj.T * gram.adjugate() * yk)[0, 0] - gram.det() * Z[j] * Z[k])
 
 
 def _rates_claims(flow: dict, Y, Z, G, q, s, A, loss: Loss) -> list:
@@ -285,20 +290,19 @@ def _data_flow(units: int, points: int, loss: Loss) -> ModeModel:
     active = tuple(tuple(A.row(j)) for j in range(units))
     flow = _derive(units, points, loss, active, s)
     state = tuple(Y) + tuple(Z)
-    inverse = _gram_inverse(G)
-    invariants = [(f"unit_{j + 1}", f"unit {j + 1}", _unit_invariant(Y, Z, inverse, j, j)) for j in range(units)]
+    invariants = [(f"unit_{j + 1}", f"unit {j + 1}", _unit_invariant(Y, Z, G, j, j)) for j in range(units)]
     claims = _rates_claims(flow, Y, Z, G, q, s, A, loss)
     # The invariant on an active block: unit 1 inactive off a proper block B keeps Y_1B^T G_BB^{-1} Y_1B - Z_1^2.
     for size in range(1, points):
         block = list(range(size))
         off = {A[0, i]: 0 for i in range(size, points)}
-        invariant = _unit_invariant(Y, Z, _gram_inverse(G.extract(block, block)), 0, 0, block)
+        invariant = _unit_invariant(Y, Z, G, 0, 0, block)
         rate = sum(sp.diff(invariant, x) * flow[x].subs(off) for x in state)
         claims.append(identity(f"unit 1 active only on points 1..{size} (a_1i = 0 beyond): "
                                f"Y_1B^T G_BB^-1 Y_1B - Z_1^2 on that block B is conserved", rate))
     if units > 1:  # units with one activation pattern keep their cross term
         same = {A[1, i]: A[0, i] for i in range(points)}
-        cross = _unit_invariant(Y, Z, inverse, 0, 1)
+        cross = _unit_invariant(Y, Z, G, 0, 1)
         rate = sum(sp.diff(cross, x) * flow[x].subs(same) for x in state)
         claims.append(identity("units 1 and 2 with the same activation pattern (a_2i = a_1i): "
                                "Y_1^T G^-1 Y_2 - Z_1 Z_2 is conserved", rate))
@@ -367,3 +371,83 @@ def data_flow(units: int = 2, points: int = 3, loss: "str | sp.Expr | Loss" = "b
     True
     """
     return _data_flow(*_require_loss_and_sizes(units, points, loss))
+
+
+def _require_sign(sign: object) -> int:
+    if isinstance(sign, bool) or not isinstance(sign, numbers.Integral):
+        raise TypeError(f"sign must be the integer 1 (class 1) or -1 (class 2), got {sign!r} ({type(sign).__name__})")
+    if sign not in (1, -1):
+        raise ValueError(f"sign must be 1 (class 1) or -1 (class 2), got {sign}")
+    return int(sign)
+
+
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
+def _class_mode(units: int, points: int, loss: Loss, sign: int) -> ModeModel:
+    Y, Z, G, q, s, A = _coordinates(units, points)
+    ones, signs = sp.ones(units, points), (sp.Integer(sign),) * points
+    flow = _derive(units, points, loss, tuple(tuple(ones.row(j)) for j in range(units)), signs)
+    state = tuple(Y) + tuple(Z)
+    invariants = [(f"unit_{j + 1}", f"unit {j + 1}", _unit_invariant(Y, Z, G, j, j)) for j in range(units)]
+    invariants += [(f"units_{j + 1}_{k + 1}", f"units {j + 1} and {k + 1}", _unit_invariant(Y, Z, G, j, k))
+                   for j in range(units) for k in range(j + 1, units)]
+    claims = _rates_claims(flow, Y, Z, G, q, signs, ones, loss)
+    general = _derive(units, points, loss, tuple(tuple(A.row(j)) for j in range(units)), s)
+    restrict = {**{a: 1 for a in A}, **{si: sign for si in s}}
+    claims += [identity(f"{x}' is data_flow's with every a_ji = 1 and s_i = {sign}",
+                        flow[x] - general[x].subs(restrict)) for x in state]
+    return ModeModel(
+        name="class_mode", loss=loss, state=state, parameters=_upper(G) + q, flow=frozen(flow),
+        logits=named("logit", [(f"point_{i + 1}", f"point {i + 1}", u) for i, u in enumerate(logits(Y, Z, ones))]),
+        margin_signs=frozen({f"point_{i + 1}": sign for i in range(points)}),
+        invariants=named("invariant", invariants), claims=tuple(claims),
+        source="Lemma 3.1: one class's decoupled mode, class Gram matrix G",
+    )
+
+
+def class_mode(units: int = 1, points: int = 2, loss: "str | sp.Expr | Loss" = "bce", sign: int = 1) -> ModeModel:
+    """One class's decoupled mode (Lemma 3.1): its units active on all its points, a symbolic class Gram matrix.
+
+    Under H1-H3 the units serving a class see only that class's points and stay active on all of them, so
+    the class evolves alone: :func:`data_flow` with every ``a_ji = 1`` and every ``s_i = sign``, derived
+    here from the real network on that pattern.  :func:`special_cases` proves that ``two_layer``,
+    ``wide`` and ``orthogonal_points`` are this mode for particular Gram matrices.
+
+    Parameters
+    ----------
+    units : int
+        h, the units serving the class, from 1 to :data:`MAX_UNITS`.
+    points : int
+        n, the class's points, from 1 to :data:`MAX_POINTS`.
+    loss : {"bce", "hinge", "squared"} or sympy.Expr or Loss
+        As in :func:`derivations.resolve_loss` (derived on the learning piece of a hinge-like loss).
+    sign : {1, -1}
+        The class's sign ``s``: 1 for class 1, -1 for class 2.
+
+    Returns
+    -------
+    ModeModel
+        Named ``"class_mode"``.  State ``(Y_11, ..., Y_hn, Z_1, ..., Z_h)``; parameters the upper triangle
+        of the class Gram matrix ``G`` and the weights ``q_i``.  Logits ``point_i`` (``sum_j Z_j Y_ji``,
+        margin sign ``sign``).  Invariants ``unit_j`` (``Y_j^T G^{-1} Y_j - Z_j^2``) and ``units_j_k``
+        (``Y_j^T G^{-1} Y_k - Z_j Z_k``: on the class the network is linear, so the whole matrix
+        ``Y G^{-1} Y^T - Z Z^T`` is conserved).  Claims: the flow equals :func:`matrix_rates` and equals
+        :func:`data_flow` with all indicators 1 and all signs ``sign``.
+
+    Raises
+    ------
+    TypeError
+        If ``units``, ``points`` or ``sign`` is not an integer, or ``loss`` is not a loss.
+    ValueError
+        If ``units`` or ``points`` is out of range, ``sign`` is not 1 or -1, or ``loss`` is refused by
+        :func:`derivations.resolve_loss`.
+
+    Examples
+    --------
+    >>> m = class_mode(1, 2, "hinge")
+    >>> m.flow[m.state[0]]
+    Z_1*(G_11*q_1 + G_12*q_2)
+    >>> all(m.check().values())
+    True
+    """
+    units, points, loss = _require_loss_and_sizes(units, points, loss)
+    return _class_mode(units, points, loss, _require_sign(sign))
