@@ -175,7 +175,7 @@ def matrix_rates(Y: sp.Matrix, Z: sp.Matrix, G: sp.Matrix, q: "Sequence[sp.Expr]
     >>> Ydot, Zdot = matrix_rates(sp.Matrix([[y]]), sp.Matrix([z]), sp.Matrix([[g]]), [q], [1],
     ...                           sp.Matrix([[1]]), "hinge")
     >>> Ydot[0], Zdot[0]
-    (Piecewise((g*q*z, y*z < 1), (0, True)), Piecewise((q*y, y*z < 1), (0, True)))
+    (g*z*Piecewise((q, y*z < 1), (0, True)), y*Piecewise((q, y*z < 1), (0, True)))
     """
     h, n = Y.shape
     for name, shape, expected in (("Z", Z.shape, (h, 1)), ("G", G.shape, (n, n)), ("A", A.shape, (h, n)),
@@ -211,10 +211,18 @@ def _derive(units: int, points: int, loss: Loss, active: tuple, signs: tuple) ->
     allowed = set(Y) | set(Z) | set(G) | set(q) | {x for x in signs if isinstance(x, sp.Symbol)} | {
         a for row in active for a in row if isinstance(a, sp.Symbol)}
 
-    def closed(expr, what):
-        expr = expr.xreplace(pre)  # every pre-activation w_j . x_i is the coordinate Y_ji
-        if expr.free_symbols - allowed:  # a sum sympy rearranged: matched by subs (slower, matches sub-sums)
+    weight_symbols = {c for w in ws for c in w}
+
+    def pre_activations(expr):  # every pre-activation w_j . x_i becomes the coordinate Y_ji
+        expr = expr.xreplace(pre)
+        if expr.free_symbols & weight_symbols:  # sympy distributed a number over a sum: 2 (a + b) = 2 a + 2 b
+            expr = sp.factor_terms(expr).xreplace(pre)
+        if expr.free_symbols & weight_symbols:  # a sum rearranged otherwise: subs matches sub-sums (slower)
             expr = expr.subs(pre)
+        return expr
+
+    def closed(expr, what):
+        expr = pre_activations(expr)
         stray = expr.free_symbols - allowed
         if stray:
             raise ArithmeticError(f"the flow of {what} is not closed in data coordinates: it still depends on "
@@ -229,7 +237,7 @@ def _derive(units: int, points: int, loss: Loss, active: tuple, signs: tuple) ->
 
     flow = {}
     for j in range(units):
-        w_rate = [raw[c].xreplace(pre) for c in ws[j]]
+        w_rate = [pre_activations(raw[c]) for c in ws[j]]
         # w_j' lies in the span of the data: w_j' = sum_k c_k x_k, with c_k read off the first component ...
         weights = [closed(sp.diff(w_rate[0], xs[k][0]), f"w_{j + 1} along x_{k + 1}") for k in range(points)]
         for component, rate in enumerate(w_rate):  # ... and proven for every component
@@ -366,7 +374,7 @@ def data_flow(units: int = 2, points: int = 3, loss: "str | sp.Expr | Loss" = "b
     >>> m.state
     (Y_11, Y_12, Z_1)
     >>> m.flow[m.state[0]]
-    Z_1*(G_11*a_11*q_1*s_1/(exp(Z_1*Y_11*a_11*s_1) + 1) + G_12*a_12*q_2*s_2/(exp(Z_1*Y_12*a_12*s_2) + 1))
+    G_11*Z_1*a_11*q_1*s_1/(exp(Y_11*Z_1*a_11*s_1) + 1) + G_12*Z_1*a_12*q_2*s_2/(exp(Y_12*Z_1*a_12*s_2) + 1)
     >>> all(m.check().values())
     True
     """
@@ -445,9 +453,110 @@ def class_mode(units: int = 1, points: int = 2, loss: "str | sp.Expr | Loss" = "
     --------
     >>> m = class_mode(1, 2, "hinge")
     >>> m.flow[m.state[0]]
-    Z_1*(G_11*q_1 + G_12*q_2)
+    G_11*Z_1*q_1 + G_12*Z_1*q_2
     >>> all(m.check().values())
     True
     """
     units, points, loss = _require_loss_and_sizes(units, points, loss)
     return _class_mode(units, points, loss, _require_sign(sign))
+
+
+def special_cases(loss: "str | sp.Expr | Loss" = "bce", *, units: int = 2, points: int = 2) -> tuple:
+    """Claims that the paper's models are special cases of :func:`class_mode` (and of :func:`data_flow`).
+
+    Each claim substitutes a class Gram matrix and weights into the class mode, maps its symbols onto the
+    other model's (explicitly, state by state) and states that the flows agree:
+
+    * ``two_layer``: class 1 is ``class_mode(1, 1)`` with ``G = n_1^2``, ``q = p`` (``Y_11 -> y_1``,
+      ``Z_1 -> z_1``); class 2 is ``class_mode(1, 1, sign=-1)`` with ``G = n_2^2``, ``q = 1 - p``;
+    * ``wide(units)``: ``class_mode(units, 1)`` with ``G = n^2``, ``q = p`` (``Y_j1 -> y^j``, ``Z_j -> z^j``);
+    * ``orthogonal_points(points)``: ``class_mode(1, points)`` with ``G = n^2 I``, ``q_i = p``
+      (``Y_1i -> y_i``, ``Z_1 -> z``);
+    * Lemma 3.1 in data coordinates: ``data_flow(2, 2)`` with unit 1 active on point 1 only (class 1) and
+      unit 2 on point 2 only (class 2) moves ``(Y_11, Z_1)`` and ``(Y_22, Z_2)`` as the two class modes,
+      whatever the cross-class inner product ``G_12``.
+
+    Flows of a loss that stops at a margin are compared on its learning piece (as every model is derived).
+
+    Parameters
+    ----------
+    loss : {"bce", "hinge", "squared"} or sympy.Expr or Loss
+        As in :func:`derivations.resolve_loss`.
+    units : int
+        The width h of the ``wide`` model compared, from 1 to :data:`MAX_UNITS`.
+    points : int
+        The number m of orthogonal points compared, from 1 to :data:`MAX_POINTS`.
+
+    Returns
+    -------
+    tuple of Claim
+        Identity claims (prove them with :func:`derivations.prove`), one per state coordinate compared.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a ``units``, ``points`` or ``loss`` out of range or of the wrong type (the message names it).
+
+    Examples
+    --------
+    >>> from derivations import prove
+    >>> all(prove(c).holds for c in special_cases("hinge", units=1, points=1))
+    True
+    """
+    from .symbols import n, n1, n2, p
+    from .two_layer import two_layer
+    from .wide import orthogonal_points, wide
+
+    units, points, loss = _require_loss_and_sizes(units, points, loss)
+    claims = []
+    paper = two_layer(loss)
+    y1, z1, y2, z2 = paper.state
+    for sign, (y, z), norm, weight in ((1, (y1, z1), n1, p), (-1, (y2, z2), n2, 1 - p)):
+        mode = class_mode(1, 1, loss, sign)
+        Y11, Z1 = mode.state
+        G11, q1 = mode.parameters
+        claims += _map_flow(f"two_layer class {1 if sign == 1 else 2} (G = {norm}^2, q = {weight})", mode, paper,
+                            {Y11: y, Z1: z}, {G11: norm**2, q1: weight})
+    broad, mode = wide(units, loss), class_mode(units, 1, loss)
+    G11, q1 = mode.parameters
+    claims += _map_flow(f"wide({units}) (G = n^2, q = p)", mode, broad, dict(zip(mode.state, _wide_order(broad.state, units))),
+                        {G11: n**2, q1: p})
+    many, mode = orthogonal_points(points, loss), class_mode(1, points, loss)
+    Y, Z, G, q, _, _ = _coordinates(1, points)
+    gram = {G[i, k]: (n**2 if i == k else 0) for i in range(points) for k in range(i, points)}
+    claims += _map_flow(f"orthogonal_points({points}) (G = n^2 I, q_i = p)", mode, many,
+                        dict(zip(mode.state, many.state)), {**gram, **{qi: p for qi in q}})
+    general = data_flow(2, 2, loss)
+    Y, Z, G, q, s, A = _coordinates(2, 2)
+    split = {A[0, 0]: 1, A[0, 1]: 0, A[1, 0]: 0, A[1, 1]: 1, s[0]: 1, s[1]: -1}
+    for sign, point, unit in ((1, 0, 0), (-1, 1, 1)):
+        mode = class_mode(1, 1, loss, sign)
+        Ym, Zm = mode.state
+        Gm, qm = mode.parameters
+        for x, y in ((Y[unit, point], Ym), (Z[unit], Zm)):
+            claims.append(identity(f"Lemma 3.1: in data_flow(2, 2) with unit {unit + 1} active on point {point + 1} "
+                                   f"only (class {point + 1}), d{x}/dt is class_mode's (sign {sign}) for any G_12",
+                                   general.flow[x].subs(split).subs(
+                                       {Y[unit, point]: Ym, Z[unit]: Zm, G[point, point]: Gm, q[point]: qm},
+                                       simultaneous=True) - mode.flow[y]))
+    return tuple(claims)
+
+
+def _wide_order(state: tuple, units: int) -> tuple:
+    """``wide``'s state ``(y^1, z^1, ..., y^h, z^h)`` in class_mode's order ``(y^1, ..., y^h, z^1, ..., z^h)``."""
+    return state[0::2] + state[1::2]
+
+
+def _map_flow(statement: str, mode: ModeModel, model: ModeModel, states: dict, parameters: dict) -> list:
+    """Identity claims that ``mode``'s flow, its symbols mapped onto ``model``'s, is ``model``'s flow.
+
+    ``states`` maps every state symbol of ``mode`` one to one onto state symbols of ``model`` (``two_layer``
+    needs two class modes for its four coordinates); ``parameters`` maps ``mode``'s parameters to
+    expressions of ``model``'s.
+    """
+    targets = list(states.values())
+    if set(states) != set(mode.state) or len(set(targets)) != len(targets) or not set(targets) <= set(model.state):
+        raise ValueError(f"the map {states} does not pair the states of class_mode and {model.name} one to one")
+    mapping = {**states, **parameters}
+    return [identity(f"{statement}: d{y}/dt of {model.name} is d{x}/dt of class_mode",
+                     mode.flow[x].subs(mapping, simultaneous=True) - model.flow[y]) for x, y in states.items()]
