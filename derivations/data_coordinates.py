@@ -6,10 +6,20 @@ matrix ``G = X X^T``.  What the loss contributes is one scalar per point, its *r
 ``r_i = -dL/du_i`` for the objective ``L = sum_i q_i l(s_i u_i)``; :func:`residual` derives it from the
 loss expression.
 
+* :func:`data_flow` derives the flow from the real network at small explicit sizes (indicator symbols
+  ``a_ji`` for the activation pattern) and proves it closes in ``(Y, Z, G)``;
+* :func:`matrix_rates` is its general matrix form, ``Y' = Z[:, None] * ((r * A) @ G)``,
+  ``Z' = relu(Y) @ r``, which the models' claims prove equal to the derived flow;
+* :func:`class_mode` is one class's decoupled mode under H1-H3 (Lemma 3.1), with a class Gram matrix;
+* :func:`special_cases` states that ``two_layer``, ``wide`` and ``orthogonal_points`` are class modes.
+
 Examples
 --------
 >>> residual("bce")
 q*s/(exp(s*u) + 1)
+>>> Y, Z, G = sp.Matrix([[sp.Symbol("y")]]), sp.Matrix([sp.Symbol("z")]), sp.Matrix([[sp.Symbol("g")]])
+>>> matrix_rates(Y, Z, G, [1], [1], sp.Matrix([[1]]), "squared")[1][0]
+y*(-y*z + 1)
 """
 from __future__ import annotations
 
