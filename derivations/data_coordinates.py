@@ -241,9 +241,11 @@ def _derive(units: int, points: int, loss: Loss, active: tuple, signs: tuple) ->
 
     logit = [sum(Z[j] * active[j][i] * Y[j, i] for j in range(units)) for i in range(points)]
     held = {u: sp.Dummy(f"u{i + 1}", real=True) for i, u in enumerate(logit) if isinstance(u, sp.Add)}
+    held.update({-u: -v for u, v in list(held.items())})  # a class-2 sign distributed over the logit
 
     def tidy(expr):  # simplify with each logit held as one symbol (small expressions: fast)
-        return sp.factor_terms(sp.simplify(expr.xreplace(held))).xreplace({v: u for u, v in held.items()})
+        back = {v: u for u, v in held.items() if isinstance(v, sp.Dummy)}
+        return sp.factor_terms(sp.simplify(expr.xreplace(held))).xreplace(back)
 
     flow = {}
     for j in range(units):
