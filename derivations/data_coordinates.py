@@ -29,7 +29,7 @@ from typing import Sequence
 
 import sympy as sp
 
-from .claims import identity
+from .claims import identity, inequality
 from .gradient_flow import dot, gradient_flow, vector
 from .losses import Loss, margin, resolve_loss
 from .model import FACTORY_CACHE_SIZE, ModeModel, frozen, named
@@ -94,6 +94,11 @@ MAX_UNITS = 3
 #: determinant of the Gram matrix, whose sizes grow factorially (24 terms at 4 points); 4 points keep the
 #: derivation and proofs at a couple of seconds.
 MAX_POINTS = 4
+
+
+#: Range of the sampled magnitudes (weights, pre-activations, Gram entries) when the sign claims of
+#: :func:`special_cases` fall back on numerical sampling; they scale out of each claim's sign, so any range works.
+SIGN_RANGE = 3.0
 
 
 def _index(*numbers: int) -> str:
@@ -486,7 +491,10 @@ def special_cases(loss: "str | sp.Expr | Loss" = "bce", *, units: int = 2, point
       (``Y_1i -> y_i``, ``Z_1 -> z``);
     * Lemma 3.1 in data coordinates: ``data_flow(2, 2)`` with unit 1 active on point 1 only (class 1) and
       unit 2 on point 2 only (class 2) moves ``(Y_11, Z_1)`` and ``(Y_22, Z_2)`` as the two class modes,
-      whatever the cross-class inner product ``G_12``.
+      whatever the cross-class inner product ``G_12``; and, for a loss whose drive ``-l'`` is non-negative
+      (BCE, hinge, exponential; not the squared loss), under H1-H3 (``G_12 <= 0``, ``Z_1 > 0 > Z_2``) the
+      pattern is kept: active entries grow, cross-class entries do not, output weights keep their signs
+      (inequalities, proven symbolically or on a dense numerical sample of the stated domain).
 
     Flows of a loss that stops at a margin are compared on its learning piece (as every model is derived).
 
@@ -502,7 +510,8 @@ def special_cases(loss: "str | sp.Expr | Loss" = "bce", *, units: int = 2, point
     Returns
     -------
     tuple of Claim
-        Identity claims (prove them with :func:`derivations.prove`), one per state coordinate compared.
+        Identity claims, one per state coordinate compared, then the sign inequalities (prove them with
+        :func:`derivations.prove`).
 
     Raises
     ------
@@ -551,6 +560,20 @@ def special_cases(loss: "str | sp.Expr | Loss" = "bce", *, units: int = 2, point
                                    general.flow[x].subs(split).subs(
                                        {Y[unit, point]: Ym, Z[unit]: Zm, G[point, point]: Gm, q[point]: qm},
                                        simultaneous=True) - mode.flow[y]))
+    if resolve_loss(loss).drive.is_nonnegative:  # -l' >= 0: every point pulls its logit towards its class
+        # The pattern is kept (H1: G_12 <= 0 across classes; H3: Z_1 > 0 > Z_2): active entries and output
+        # weights keep their signs, the cross-class entries stay inactive.
+        domain = {Y[0, 0]: (0.0, SIGN_RANGE), Y[1, 1]: (0.0, SIGN_RANGE), Z[0]: (0.0, SIGN_RANGE),
+                  Z[1]: (-SIGN_RANGE, 0.0), G[0, 0]: (0.0, SIGN_RANGE), G[1, 1]: (0.0, SIGN_RANGE),
+                  G[0, 1]: (-SIGN_RANGE, 0.0), q[0]: (0.01, 1.0), q[1]: (0.01, 1.0)}
+        for x, direction, what in ((Y[0, 0], 1, "Y_11 grows (stays active)"),
+                                   (Y[0, 1], -1, "Y_12 does not grow (stays inactive)"),
+                                   (Z[0], 1, "Z_1 grows (stays positive)"),
+                                   (Y[1, 1], 1, "Y_22 grows (stays active)"),
+                                   (Y[1, 0], -1, "Y_21 does not grow (stays inactive)"),
+                                   (Z[1], -1, "Z_2 decreases (stays negative)")):
+            claims.append(inequality(f"Lemma 3.1: in data_flow(2, 2) under H1-H3, {what}",
+                                     direction * general.flow[x].subs(split), domain))
     return tuple(claims)
 
 

@@ -37,6 +37,17 @@ def test_paper_models_are_class_modes(key):
         assert model in names
     failed = [c.statement for c in claims if not prove(c).holds]
     assert not failed, failed
+    signs = [c for c in claims if c.kind == "nonnegative"]
+    assert len(signs) == (0 if key == "squared" else 6)  # the squared loss's drive 1 - m changes sign
+
+
+def test_the_sign_claims_can_fail():
+    """Lemma 3.1's sign claims are refuted when H1 is broken (a positive cross-class inner product)."""
+    import dataclasses
+    claim = next(c for c in special_cases("bce", units=1, points=1) if "Y_12 does not grow" in c.statement)
+    G12 = next(x for x in claim.domain if str(x) == "G_12")
+    broken = dataclasses.replace(claim, domain={**claim.domain, G12: (0.1, 3.0)})
+    assert prove(claim).holds and not prove(broken).holds
 
 
 def test_special_cases_at_other_sizes():
