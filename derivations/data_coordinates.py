@@ -368,11 +368,13 @@ def data_flow(units: int = 2, points: int = 3, loss: "str | sp.Expr | Loss" = "b
         Named ``"data_flow"``.  State ``(Y_11, ..., Y_1n, ..., Y_hn, Z_1, ..., Z_h)``; parameters the
         upper triangle of ``G`` (``G_ii > 0``), the weights ``q_i > 0``, the signs ``s_i`` and the
         indicators ``a_ji``.  Logits ``point_i`` (``u_i = sum_j Z_j a_ji Y_ji``).  Invariants
-        ``unit_j``: ``Y_j^T G^{-1} Y_j - Z_j^2`` (G invertible; it is ``||w_j||^2 - Z_j^2`` when the
-        points span the input space), conserved on every activation pattern.  Claims: the flow equals
-        :func:`matrix_rates` entry by entry; the block invariant ``Y_jB^T G_BB^{-1} Y_jB - Z_j^2`` of a
-        unit inactive off a block ``B``; the cross invariant ``Y_j^T G^{-1} Y_k - Z_j Z_k`` of two units
-        with the same pattern.  The parameters are symbols of any sign (``s_i = -1``, ``a_ji = 0``), so
+        ``unit_j``: ``det(G) (Y_j^T G^{-1} Y_j - Z_j^2)``, written as the polynomial
+        ``Y_j^T adj(G) Y_j - det(G) Z_j^2`` (``det G`` is constant; ``Y_j^T G^{-1} Y_j - Z_j^2`` is
+        ``||w_j||^2 - Z_j^2`` when the points span the input space; ``y^2 - n^2 z^2`` for one point),
+        conserved on every activation pattern.  Claims: the flow equals
+        :func:`matrix_rates` entry by entry; the block invariant ``Y_jB^T G_BB^{-1} Y_jB - Z_j^2`` of
+        unit 1 inactive off a block ``B`` (each block ``1..b``, ``b < n``); the cross invariant
+        ``Y_1^T G^{-1} Y_2 - Z_1 Z_2`` of two units with the same pattern (all in the polynomial form).  The parameters are symbols of any sign (``s_i = -1``, ``a_ji = 0``), so
         the model is for symbolic use (substitute with ``subs``); numerics compile :func:`matrix_rates`.
 
     Raises
@@ -455,7 +457,8 @@ def class_mode(units: int = 1, points: int = 2, loss: "str | sp.Expr | Loss" = "
         of the class Gram matrix ``G`` and the weights ``q_i``.  Logits ``point_i`` (``sum_j Z_j Y_ji``,
         margin sign ``sign``).  Invariants ``unit_j`` (``Y_j^T G^{-1} Y_j - Z_j^2``) and ``units_j_k``
         (``Y_j^T G^{-1} Y_k - Z_j Z_k``: on the class the network is linear, so the whole matrix
-        ``Y G^{-1} Y^T - Z Z^T`` is conserved).  Claims: the flow equals :func:`matrix_rates` and equals
+        ``Y G^{-1} Y^T - Z Z^T`` is conserved), each times ``det G`` and written as a polynomial as in
+        :func:`data_flow`.  Claims: the flow equals :func:`matrix_rates` and equals
         :func:`data_flow` with all indicators 1 and all signs ``sign``.
 
     Raises
