@@ -285,17 +285,26 @@ def _unit_invariant(Y: sp.Matrix, Z: sp.Matrix, G: sp.Matrix, j: int, k: int,
 
 
 def _rates_claims(flow: dict, Y, Z, G, q, s, A, loss: Loss) -> list:
-    """Claims that the derived flow equals :func:`matrix_rates` (inside the margin for a hinge-like loss)."""
+    """Claims that the derived flow equals :func:`matrix_rates` (inside the margin for a hinge-like loss).
+
+    Each logit ``sum_j Z_j a_ji Y_ji`` is held as a symbol ``u_i`` on both sides: the identity then holds
+    for any values of the logits, which implies it at the network's own (and sympy proves it ~30 times
+    faster: no exponential of a sum to expand).  A derived flow with a wrong logit keeps a sum that is not
+    replaced, and fails.
+    """
     Ydot, Zdot = matrix_rates(Y, Z, G, q, s, A, loss)
     if loss.stop_margin is not None:  # every point inside its margin: each residual is its learning piece
         Ydot, Zdot = (M.applyfunc(_learning_branch) for M in (Ydot, Zdot))
+    held = {}
+    for i, u in enumerate(logits(Y, Z, A)):
+        held[u], held[-u] = sp.Symbol(f"u_{i + 1}", real=True), -sp.Symbol(f"u_{i + 1}", real=True)
     h, n = Y.shape
     where = " (inside the margin, s_i u_i < a)" if loss.stop_margin is not None else ""
     claims = [identity(f"Y_{_index(j + 1, i + 1)}' = Z_{j + 1} sum_k r_k a_{j + 1}k G_k{i + 1}: row {j + 1} "
-                       f"of Z[:, None] * ((r * A) @ G){where}", flow[Y[j, i]] - Ydot[j, i])
+                       f"of Z[:, None] * ((r * A) @ G){where}", (flow[Y[j, i]] - Ydot[j, i]).xreplace(held))
               for j in range(h) for i in range(n)]
     claims += [identity(f"Z_{j + 1}' = sum_i r_i relu(Y_{j + 1}i): entry {j + 1} of relu(Y) @ r{where}",
-                        flow[Z[j]] - Zdot[j]) for j in range(h)]
+                        (flow[Z[j]] - Zdot[j]).xreplace(held)) for j in range(h)]
     return claims
 
 
@@ -420,8 +429,11 @@ def _class_mode(units: int, points: int, loss: Loss, sign: int) -> ModeModel:
     claims = _rates_claims(flow, Y, Z, G, q, signs, ones, loss)
     general = _derive(units, points, loss, tuple(tuple(A.row(j)) for j in range(units)), s)
     restrict = {**{a: 1 for a in A}, **{si: sign for si in s}}
+    held = {}  # each logit held as a symbol, as in the claims of _rates_claims
+    for i, u in enumerate(logits(Y, Z, ones)):
+        held[u], held[-u] = sp.Symbol(f"u_{i + 1}", real=True), -sp.Symbol(f"u_{i + 1}", real=True)
     claims += [identity(f"{x}' is data_flow's with every a_ji = 1 and s_i = {sign}",
-                        flow[x] - general[x].subs(restrict)) for x in state]
+                        (flow[x] - general[x].subs(restrict)).xreplace(held)) for x in state]
     return ModeModel(
         name="class_mode", loss=loss, state=state, parameters=_upper(G) + q, flow=frozen(flow),
         logits=named("logit", [(f"point_{i + 1}", f"point {i + 1}", u) for i, u in enumerate(logits(Y, Z, ones))]),
