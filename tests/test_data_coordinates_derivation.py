@@ -113,6 +113,7 @@ def test_matrix_rates_equal_the_gradient_of_the_real_network(key):
     model = data_flow(h, n, name)
     model_rates = sp.lambdify((model.state, model.parameters), [model.flow[x] for x in model.state], "numpy")
     rng = np.random.default_rng(7)
+    beyond = compared = 0  # hinge points past the margin (flat piece); networks where the model is compared
     for _ in range(3):
         X, W, Zv, qv, sv = _network(rng, h, n, d)
         Yv, Gv, Av = W @ X.T, X @ X.T, (W @ X.T > 0).astype(float)
@@ -121,11 +122,14 @@ def test_matrix_rates_equal_the_gradient_of_the_real_network(key):
         np.testing.assert_allclose(np.array(got_Y, dtype=float), Wdot @ X.T, atol=FD_TOLERANCE)
         np.testing.assert_allclose(np.array(got_Z, dtype=float).ravel(), Zdot_fd, atol=FD_TOLERANCE)
         inside = sv * (np.maximum(Yv, 0).T @ Zv) < 1
+        beyond += int((~inside).sum())
         if key != "hinge" or inside.all():  # the model is derived on the learning piece
+            compared += 1
             upper = [Gv[i, k] for i in range(n) for k in range(i, n)]
             flat = np.array(model_rates(list(Yv.ravel()) + list(Zv), upper + list(qv) + list(sv) + list(Av.ravel())),
                             dtype=float)
             np.testing.assert_allclose(flat, np.concatenate([(Wdot @ X.T).ravel(), Zdot_fd]), atol=FD_TOLERANCE)
+    assert compared >= 1 and beyond >= 1  # both the derived model and a point with zero residual were checked
 
 
 @pytest.mark.parametrize("key", list(LOSSES))
