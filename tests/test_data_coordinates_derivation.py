@@ -29,7 +29,13 @@ FD_TOLERANCE = 1e-7
 
 
 # -- special cases ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("key", list(LOSSES))
+#: The losses whose special-case proofs run by default (about 1-4 s each: they derive the paper's models too);
+#: the others run with ``-m slow``.
+DEFAULT_SPECIAL_CASES = ("bce", "hinge")
+
+
+@pytest.mark.parametrize("key", [k if k in DEFAULT_SPECIAL_CASES else pytest.param(k, marks=pytest.mark.slow)
+                                 for k in LOSSES])
 def test_paper_models_are_class_modes(key):
     claims = special_cases(LOSSES[key][0])
     names = " ".join(c.statement for c in claims)
