@@ -372,22 +372,23 @@ class _System:
             beta[k, idx] = np.linalg.lstsq(matrix, -base[idx], rcond=None)[0]
         return beta
 
-    def _sliding_shares(self, b, r, A, S):
-        """``alpha`` (K, h, n): the share of each sliding entry's own pull that holds its pre-activation at 0.
+    def _sliding_pulls(self, b, r, A, S):
+        """``(held, alpha)`` (K, h, n): the pull each sliding entry keeps, and its share of the entry's own pull.
 
-        For unit j with sliding points S: ``sum_{i' in S} alpha_i' r_i' G_i'i = -sum_{i' not in S} A_ji' r_i' G_i'i``
-        for every i in S (Filippov's convex combination of the two sides, the limit of gradient descent flipping
-        the indicator every few steps).
+        For unit j with sliding points S: ``sum_{i' in S} held_i' G_i'i = -sum_{i' not in S} A_ji' r_i' G_i'i``
+        for every i in S, ``held_i = alpha_i r_i`` (Filippov's convex combination of the two sides, the limit of
+        gradient descent flipping the indicator every few steps).  ``held`` is linear in ``r``.
         """
-        alpha = np.zeros(A.shape)
+        held, alpha = np.zeros(A.shape), np.zeros(A.shape)
         for k, j in zip(*np.nonzero(S.any(axis=2))):
             idx = np.flatnonzero(S[k, j])
             columns = b.F[:, idx] if b.form == "data" else b.X @ b.X[idx].T  # G[:, S]
             rest = (A[k, j] * r[k]) @ columns
-            own = np.linalg.lstsq(columns[idx], -rest, rcond=None)[0]  # alpha_i r_i, i in S
+            own = np.linalg.lstsq(columns[idx], -rest, rcond=None)[0]
             pull = r[k, idx]
+            held[k, j, idx] = own
             alpha[k, j, idx] = np.divide(own, pull, out=np.full(idx.size, 0.5), where=pull != 0)
-        return alpha
+        return held, alpha
 
     def block_rates(self, b, P, Z, A=None, L=None, S=None, M=None, with_state_rates=False, pulls=None):
         """Rates of a block's state; with ``with_state_rates``: (Y, u, Y', s u', alpha, beta) for the pattern logic.
@@ -406,9 +407,10 @@ class _System:
             r, beta = self._pulls(b, P, Z, u, A, L, S, M)
         else:
             r = pulls
-        alpha = self._sliding_shares(b, r, A, S) if b.switching and S.any() else None
+        held, alpha = self._sliding_pulls(b, r, A, S) if b.switching and S.any() else (None, None)
         if b.switching:
-            dP = Z[:, :, None] * _times((A if alpha is None else A + alpha) * r[:, None, :], b.F)
+            pulled = A * r[:, None, :]
+            dP = Z[:, :, None] * _times(pulled if held is None else pulled + held, b.F)
         else:  # every unit sees the same pull: one product for all of them
             dP = Z[:, :, None] * (r @ b.F)[:, None, :]
         dZ = (AY @ r[:, :, None])[:, :, 0]
@@ -452,7 +454,7 @@ class _System:
             if sliding:
                 r, beta = self._pulls(b, P, Z, u, b.A, b.L, b.S, b.M)
                 if b.switching and b.S.any():
-                    alpha = self._sliding_shares(b, r, b.A, b.S)
+                    alpha = self._sliding_pulls(b, r, b.A, b.S)[1]
                     dS = np.where(b.S, np.minimum(alpha, 1.0 - alpha), np.inf)
                 if beta is not None:
                     dB = np.where(b.M, np.minimum(beta, 1.0 - beta), np.inf)
