@@ -377,6 +377,25 @@ def test_hinge_point_sliding_along_its_margin_matches_gradient_descent():
     assert errors[-1] < SMALLEST_LR_REL
 
 
+def test_hinge_on_random_data_with_both_sliding_kinds_converges_to_gradient_descent():
+    # a pre-activation and a point's margin slide at the same time: the held pulls must superpose
+    rng = np.random.default_rng(10)
+    n, d, h = 30, 4, 6
+    X = rng.normal(size=(n, d))
+    signs = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    signs[:2] = 1.0, -1.0
+    W0, Z0 = 0.3 * rng.normal(size=(h, d)), 0.3 * rng.normal(size=h)
+    errors = []
+    for lr in LRS:
+        run = train(X, _labels(signs), W0, Z0, loss="hinge", lr=lr, steps=int(round(3.2 / lr)), record_every=10)
+        flow = data_flow(X, signs, np.full(n, 1 / n), W0, Z0, run.t, loss="hinge")
+        errors.append(np.max(np.abs(flow.logits[:, 0] - run.logits)) / np.max(np.abs(run.logits)))
+    kinds = {(s.kind, s.unit == -1) for s in flow.switches}
+    assert {("slides", True), ("slides", False), ("stops learning", True)} <= kinds
+    assert abs(_slope(LRS, errors) - 1) < SLOPE_TOL, errors
+    assert errors[-1] < SMALLEST_LR_REL
+
+
 def test_too_many_switches_is_refused_clearly():
     X, signs, W0, Z0 = _violating_data()
     with pytest.raises(RuntimeError, match="outside what this predictor covers"):
