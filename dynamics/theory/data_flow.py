@@ -12,11 +12,10 @@ or, in weight space (the same flow, cheaper when d < n), ``W' = Z[:, None] * ((r
 fires when a pre-activation changes sign (or, for a loss with a stop margin such as the hinge, when a point
 reaches or leaves its margin), the new pattern is chosen by the direction the entries move, and every change
 is recorded as a :class:`Switch`.  A pre-activation pushed back onto 0 from both sides *slides* (is held at 0,
-the limit of gradient descent flipping its indicator every step).  :func:`class_modes` integrates the
-decoupled per-class modes of Lemma 3.1 (class k's units see only class k's points, all indicators 1), with the
-closed form
-:func:`dynamics.theory.balanced_logit.logit` used automatically where a class is one repeated point and its
-units are balanced.  Both integrate all classes and K initializations in one ``solve_ivp`` call per segment.
+the limit of gradient descent flipping its indicator every step), and so does a point pushed back onto a
+hinge's margin.  :func:`class_modes` integrates the decoupled per-class modes of Lemma 3.1 (class k's units
+see only class k's points, all indicators 1), with the closed form :func:`dynamics.theory.balanced_logit.logit`
+used automatically where a class is one repeated point and its units are balanced.  Both integrate all classes and K initializations in one ``solve_ivp`` call per segment.
 
 Examples
 --------
@@ -106,10 +105,10 @@ class Switch:
         Training point.
     kind : {"activates", "deactivates", "stops learning", "resumes learning", "slides"}
         A pre-activation became positive / non-positive, or the point reached / left its loss's stop margin;
-        ``"slides"``: a pre-activation is held at 0 by opposite pulls on its two sides (the point pushes the
-        unit off while the unit's other points pull it on).  Gradient descent then flips that indicator every
-        few steps; the flow follows the limit of that chatter (Filippov's sliding mode) until the point's share
-        of the pull leaves [0, 1], recorded as "activates" or "deactivates".
+        ``"slides"``: a pre-activation (``unit >= 0``) or a point's margin (``unit = -1``) is held on its
+        surface by opposite pulls on its two sides.  Gradient descent then flips that indicator every few steps;
+        the flow follows the limit of that chatter (Filippov's sliding mode) until the held share of the pull
+        leaves [0, 1], recorded as the kind of the side it leaves to.
     """
 
     time: float
@@ -796,13 +795,16 @@ def data_flow(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLike,
     A pre-activation that reaches 0 while the point pushes the unit off and the unit's other points pull it back
     on slides: it is held at 0 and the point's indicator is replaced by the share in [0, 1] of its pull that
     keeps it there (solved at every evaluation), until that share reaches 0 or 1.  This is the limit of gradient
-    descent, which flips the indicator every few steps there.  A point held at a hinge's margin the same way is
-    not covered (ValueError).
+    descent, which flips the indicator every few steps there.  A point pushed back onto a hinge's margin by the
+    other points slides the same way (a share of its residual holds ``s u`` at the margin).  Boundary entries
+    are decided unit by unit (points at the margin run by run) over every on / off / sliding combination of at
+    most MAX_BOUNDARY_PER_UNIT entries reaching their surfaces at one instant.
 
     Raises
     ------
     ValueError, TypeError
-        Bad shapes or values (naming the parameter); a point sliding along its loss's stop margin.
+        Bad shapes or values (naming the parameter); more than MAX_BOUNDARY_PER_UNIT entries of one unit (or
+        points) at their surfaces at once, or no consistent pattern for them.
     RuntimeError
         More than ``max_switches`` events, an overflowing residual, or an integrator failure: outside what
         this predictor covers.
