@@ -396,6 +396,22 @@ def test_hinge_on_random_data_with_both_sliding_kinds_converges_to_gradient_desc
     assert errors[-1] < SMALLEST_LR_REL
 
 
+def test_switching_initializations_in_one_call_equal_separate_calls():
+    rng = np.random.default_rng(10)
+    n, d, h, K = 30, 4, 6, 2
+    X = rng.normal(size=(n, d))
+    signs = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    signs[:2] = 1.0, -1.0
+    W0, Z0 = 0.3 * rng.normal(size=(K, h, d)), 0.3 * rng.normal(size=(K, h))
+    t = np.linspace(0, 3, 7)
+    together = data_flow(X, signs, np.full(n, 1 / n), W0, Z0, t, loss="hinge")
+    for k in range(K):
+        alone = data_flow(X, signs, np.full(n, 1 / n), W0[k], Z0[k], t, loss="hinge")
+        assert np.max(np.abs(together.logits[:, k] - alone.logits[:, 0])) < 1e-8
+        assert [(s.unit, s.point, s.kind) for s in together.switches if s.run == k] == \
+            [(s.unit, s.point, s.kind) for s in alone.switches]
+
+
 def test_too_many_switches_is_refused_clearly():
     X, signs, W0, Z0 = _violating_data()
     with pytest.raises(RuntimeError, match="outside what this predictor covers"):
