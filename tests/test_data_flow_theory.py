@@ -359,12 +359,57 @@ def test_entries_exactly_at_zero_pick_their_side_by_direction():
     assert np.max(np.abs(flow.logits[:, 0] - run.logits)) < 1e-3
 
 
-def test_sliding_hinge_is_refused_clearly():
-    # point 0 reaches its margin first while point 1 (negative inner product, same class) keeps pulling it back
+def test_hinge_point_sliding_along_its_margin_matches_gradient_descent():
+    # point 0 reaches its margin first while point 1 (same class, obtuse angle) keeps pushing it back: gradient
+    # descent holds it at the margin (stop, resume, stop...) until point 1 reaches its own margin too
     X = np.array([[1.0, 0.0], [-0.5, 1.0]])
     W0, Z0 = np.array([[0.5, 0.5]]), np.array([1.0])
-    with pytest.raises((ValueError, RuntimeError), match="outside what this predictor covers"):
-        data_flow(X, [1.0, 1.0], [0.5, 0.5], W0, Z0, [0.0, 20.0], loss="hinge")
+    flow = data_flow(X, [1.0, 1.0], [0.5, 0.5], W0, Z0, [0.0, 6.0], loss="hinge")
+    assert [(s.point, s.kind) for s in flow.switches] == [(0, "slides"), (0, "stops learning"),
+                                                          (1, "stops learning")]
+    assert np.allclose(flow.logits[-1, 0], 1.0, rtol=1e-9)
+    errors = []
+    for lr in LRS:
+        run = train(X, [1, 1], W0, Z0, loss="hinge", lr=lr, steps=int(round(6 / lr)), record_every=10)
+        flow = data_flow(X, [1.0, 1.0], [0.5, 0.5], W0, Z0, run.t, loss="hinge")
+        errors.append(np.max(np.abs(flow.logits[:, 0] - run.logits)))
+    assert abs(_slope(LRS, errors) - 1) < 2 * SLOPE_TOL, errors  # the stops are discontinuities: slope 1.13
+    assert errors[-1] < SMALLEST_LR_REL
+
+
+def test_hinge_on_random_data_with_both_sliding_kinds_converges_to_gradient_descent():
+    # a pre-activation and a point's margin slide at the same time: the held pulls must superpose
+    rng = np.random.default_rng(10)
+    n, d, h = 30, 4, 6
+    X = rng.normal(size=(n, d))
+    signs = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    signs[:2] = 1.0, -1.0
+    W0, Z0 = 0.3 * rng.normal(size=(h, d)), 0.3 * rng.normal(size=h)
+    errors = []
+    for lr in LRS:
+        run = train(X, _labels(signs), W0, Z0, loss="hinge", lr=lr, steps=int(round(3.2 / lr)), record_every=10)
+        flow = data_flow(X, signs, np.full(n, 1 / n), W0, Z0, run.t, loss="hinge")
+        errors.append(np.max(np.abs(flow.logits[:, 0] - run.logits)) / np.max(np.abs(run.logits)))
+    kinds = {(s.kind, s.unit == -1) for s in flow.switches}
+    assert {("slides", True), ("slides", False), ("stops learning", True)} <= kinds
+    assert abs(_slope(LRS, errors) - 1) < SLOPE_TOL, errors
+    assert errors[-1] < SMALLEST_LR_REL
+
+
+def test_switching_initializations_in_one_call_equal_separate_calls():
+    rng = np.random.default_rng(10)
+    n, d, h, K = 30, 4, 6, 2
+    X = rng.normal(size=(n, d))
+    signs = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    signs[:2] = 1.0, -1.0
+    W0, Z0 = 0.3 * rng.normal(size=(K, h, d)), 0.3 * rng.normal(size=(K, h))
+    t = np.linspace(0, 3, 7)
+    together = data_flow(X, signs, np.full(n, 1 / n), W0, Z0, t, loss="hinge")
+    for k in range(K):
+        alone = data_flow(X, signs, np.full(n, 1 / n), W0[k], Z0[k], t, loss="hinge")
+        assert np.max(np.abs(together.logits[:, k] - alone.logits[:, 0])) < 1e-8
+        assert [(s.unit, s.point, s.kind) for s in together.switches if s.run == k] == \
+            [(s.unit, s.point, s.kind) for s in alone.switches]
 
 
 def test_too_many_switches_is_refused_clearly():

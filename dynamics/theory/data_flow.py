@@ -12,11 +12,10 @@ or, in weight space (the same flow, cheaper when d < n), ``W' = Z[:, None] * ((r
 fires when a pre-activation changes sign (or, for a loss with a stop margin such as the hinge, when a point
 reaches or leaves its margin), the new pattern is chosen by the direction the entries move, and every change
 is recorded as a :class:`Switch`.  A pre-activation pushed back onto 0 from both sides *slides* (is held at 0,
-the limit of gradient descent flipping its indicator every step).  :func:`class_modes` integrates the
-decoupled per-class modes of Lemma 3.1 (class k's units see only class k's points, all indicators 1), with the
-closed form
-:func:`dynamics.theory.balanced_logit.logit` used automatically where a class is one repeated point and its
-units are balanced.  Both integrate all classes and K initializations in one ``solve_ivp`` call per segment.
+the limit of gradient descent flipping its indicator every step), and so does a point pushed back onto a
+hinge's margin.  :func:`class_modes` integrates the decoupled per-class modes of Lemma 3.1 (class k's units
+see only class k's points, all indicators 1), with the closed form :func:`dynamics.theory.balanced_logit.logit`
+used automatically where a class is one repeated point and its units are balanced.  Both integrate all classes and K initializations in one ``solve_ivp`` call per segment.
 
 Examples
 --------
@@ -106,10 +105,10 @@ class Switch:
         Training point.
     kind : {"activates", "deactivates", "stops learning", "resumes learning", "slides"}
         A pre-activation became positive / non-positive, or the point reached / left its loss's stop margin;
-        ``"slides"``: a pre-activation is held at 0 by opposite pulls on its two sides (the point pushes the
-        unit off while the unit's other points pull it on).  Gradient descent then flips that indicator every
-        few steps; the flow follows the limit of that chatter (Filippov's sliding mode) until the point's share
-        of the pull leaves [0, 1], recorded as "activates" or "deactivates".
+        ``"slides"``: a pre-activation (``unit >= 0``) or a point's margin (``unit = -1``) is held on its
+        surface by opposite pulls on its two sides.  Gradient descent then flips that indicator every few steps;
+        the flow follows the limit of that chatter (Filippov's sliding mode) until the held share of the pull
+        leaves [0, 1], recorded as the kind of the side it leaves to.
     """
 
     time: float
@@ -277,6 +276,7 @@ class _Block:
     liveY: np.ndarray = None
     liveM: np.ndarray = None
     S: np.ndarray = None  # (K, h_b, n_b) bool: pre-activations held at 0 by opposite pulls (sliding)
+    M: np.ndarray = None  # (K, n_b) bool: points held at the loss's stop margin by opposite pulls (sliding)
 
     @property
     def shape(self):
@@ -323,48 +323,93 @@ class _System:
     def pack(parts):
         return np.concatenate([np.concatenate([P.ravel(), Z.ravel()]) for P, Z in parts]) if parts else np.zeros(0)
 
-    def _pulls(self, b, u, L):
+    def _learning_pulls(self, b, u):
+        """The derived residual on the learning piece (no margin mask), checked finite."""
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # e^{s u} -> inf gives a zero pull
             r = self.res.function(b.q, b.s, u)
         if r.shape != u.shape:  # a residual that does not depend on u (the hinge's learning piece)
             r = np.broadcast_to(r, u.shape)
-        if self.res.stop is not None:
-            r = r * L
         if not np.isfinite(r).all():
             raise RuntimeError(f"the loss's residual overflowed at flow time t = {self.t_now:.6g} (a logit reached "
                                f"{float(np.max(np.abs(u))):.3g}): the flow diverges there; this predictor covers "
                                "flows that stay finite on the requested times")
         return r
 
-    def _sliding_shares(self, b, r, A, S):
-        """``alpha`` (K, h, n): the share of each sliding entry's own pull that holds its pre-activation at 0.
+    def _pulls(self, b, P, Z, u, A, L, S, M):
+        """Point residuals: learning points pull fully, stopped ones not, margin-sliding ones by their share."""
+        rhat = self._learning_pulls(b, u)
+        if self.res.stop is None:
+            return rhat, None
+        r = rhat * L
+        beta = None
+        if M is not None and M.any():
+            beta = self._margin_shares(b, P, Z, A, S, rhat, r, M)
+            r = r + beta * rhat
+        return r, beta
 
-        For unit j with sliding points S: ``sum_{i' in S} alpha_i' r_i' G_i'i = -sum_{i' not in S} A_ji' r_i' G_i'i``
-        for every i in S (Filippov's convex combination of the two sides, the limit of gradient descent flipping
-        the indicator every few steps).
+    def _margin_shares(self, b, P, Z, A, S, rhat, r, M):
+        """``beta`` (K, n): the share of a margin-sliding point's pull that holds ``s u`` at the margin.
+
+        ``s u'`` is linear in the pulls: for each run, one evaluation per sliding point gives the matrix of
+        ``s_i u_i'`` against ``beta_m`` and ``s_i u_i' = 0`` on the sliding points is solved.
         """
-        alpha = np.zeros(A.shape)
+        beta = np.zeros(M.shape)
+        for k in np.flatnonzero(M.any(axis=1)):
+            idx = np.flatnonzero(M[k])
+            run = slice(k, k + 1)
+
+            def slope(pulls):
+                return self.block_rates(b, P[run], Z[run], A[run], None, S[run], with_state_rates=True,
+                                        pulls=pulls[None])[3][0]
+
+            base = slope(r[k])
+            matrix = np.empty((idx.size, idx.size))
+            for column, m in enumerate(idx):
+                unit = np.zeros(r.shape[1])
+                unit[m] = rhat[k, m]
+                matrix[:, column] = slope(unit)[idx]
+            beta[k, idx] = np.linalg.lstsq(matrix, -base[idx], rcond=None)[0]
+        return beta
+
+    def _sliding_pulls(self, b, r, A, S):
+        """``(held, alpha)`` (K, h, n): the pull each sliding entry keeps, and its share of the entry's own pull.
+
+        For unit j with sliding points S: ``sum_{i' in S} held_i' G_i'i = -sum_{i' not in S} A_ji' r_i' G_i'i``
+        for every i in S, ``held_i = alpha_i r_i`` (Filippov's convex combination of the two sides, the limit of
+        gradient descent flipping the indicator every few steps).  ``held`` is linear in ``r``.
+        """
+        held, alpha = np.zeros(A.shape), np.zeros(A.shape)
         for k, j in zip(*np.nonzero(S.any(axis=2))):
             idx = np.flatnonzero(S[k, j])
             columns = b.F[:, idx] if b.form == "data" else b.X @ b.X[idx].T  # G[:, S]
             rest = (A[k, j] * r[k]) @ columns
-            own = np.linalg.lstsq(columns[idx], -rest, rcond=None)[0]  # alpha_i r_i, i in S
+            own = np.linalg.lstsq(columns[idx], -rest, rcond=None)[0]
             pull = r[k, idx]
+            held[k, j, idx] = own
             alpha[k, j, idx] = np.divide(own, pull, out=np.full(idx.size, 0.5), where=pull != 0)
-        return alpha
+        return held, alpha
 
-    def block_rates(self, b, P, Z, A=None, L=None, S=None, with_state_rates=False):
-        """Rates of a block's state; with ``with_state_rates``: (Y, u, Y', s u', alpha) for the pattern logic."""
+    def block_rates(self, b, P, Z, A=None, L=None, S=None, M=None, with_state_rates=False, pulls=None):
+        """Rates of a block's state; with ``with_state_rates``: (Y, u, Y', s u', alpha, beta) for the pattern logic.
+
+        ``pulls`` (K, n) replaces the residuals (the margin logic evaluates the flow at chosen pulls).
+        """
         A = b.A if A is None else A
         L = b.L if L is None else L
         S = b.S if S is None else S
+        M = b.M if M is None else M
         Y = b.Y(P)
         AY = A * Y if b.switching else Y  # a class mode's indicators are all 1
         u = (Z[:, None, :] @ AY)[:, 0, :]
-        r = self._pulls(b, u, L)
-        alpha = self._sliding_shares(b, r, A, S) if b.switching and S.any() else None
+        beta = None
+        if pulls is None:
+            r, beta = self._pulls(b, P, Z, u, A, L, S, M)
+        else:
+            r = pulls
+        held, alpha = self._sliding_pulls(b, r, A, S) if b.switching and S.any() else (None, None)
         if b.switching:
-            dP = Z[:, :, None] * _times((A if alpha is None else A + alpha) * r[:, None, :], b.F)
+            pulled = A * r[:, None, :]
+            dP = Z[:, :, None] * _times(pulled if held is None else pulled + held, b.F)
         else:  # every unit sees the same pull: one product for all of them
             dP = Z[:, :, None] * (r @ b.F)[:, None, :]
         dZ = (AY @ r[:, :, None])[:, :, 0]
@@ -372,7 +417,8 @@ class _System:
             return dP, dZ
         dY = dP if b.form == "data" else _times(dP, b.XT)
         du = (dZ[:, None, :] @ AY)[:, 0, :] + (Z[:, None, :] @ (A * dY))[:, 0, :]
-        return Y, u, dY, b.s * du, (np.zeros(A.shape) if alpha is None else alpha)
+        return (Y, u, dY, b.s * du, (np.zeros(A.shape) if alpha is None else alpha),
+                (np.zeros(L.shape) if beta is None else beta))
 
     def rhs(self, t, flat):
         self.t_now = t
@@ -391,24 +437,30 @@ class _System:
         """Distances to the switching surfaces (positive on the current side), offsets included.
 
         ``dY`` for pre-activations (off a sliding mode), ``dM`` for margins, ``dS = min(alpha, 1 - alpha)`` for
-        sliding entries (the mode ends when the share leaves [0, 1]).
+        sliding pre-activations and ``dB = min(beta, 1 - beta)`` for points sliding along the margin (a sliding
+        mode ends when its share leaves [0, 1]).
         """
         Y = b.Y(P)
         dY = Y * (2.0 * b.A - 1.0) + b.offY if b.switching else None
-        dM = dS = None
-        if self.res.stop is not None or (b.switching and b.S.any()):
+        dM = dS = dB = None
+        sliding = (b.switching and b.S.any()) or b.M.any()
+        if self.res.stop is not None or sliding:
             AY = b.A * Y if b.switching else Y
             u = (Z[:, None, :] @ AY)[:, 0, :]
             if self.res.stop is not None:
                 su = b.s * u
                 dM = np.where(b.L > 0, self.res.stop - su, su - self.res.stop) + b.offM
-            if b.switching and b.S.any():
-                alpha = self._sliding_shares(b, self._pulls(b, u, b.L), b.A, b.S)
-                dS = np.where(b.S, np.minimum(alpha, 1.0 - alpha), np.inf)
-        return Y, dY, dM, dS
+            if sliding:
+                r, beta = self._pulls(b, P, Z, u, b.A, b.L, b.S, b.M)
+                if b.switching and b.S.any():
+                    alpha = self._sliding_pulls(b, r, b.A, b.S)[1]
+                    dS = np.where(b.S, np.minimum(alpha, 1.0 - alpha), np.inf)
+                if beta is not None:
+                    dB = np.where(b.M, np.minimum(beta, 1.0 - beta), np.inf)
+        return Y, dY, dM, dS, dB
 
     def _live(self, b):
-        return (("Y", b.liveY), ("M", b.liveM), ("S", b.S))
+        return (("Y", b.liveY), ("M", b.liveM), ("S", b.S), ("B", b.M))
 
     def event(self, t, flat):
         low = np.inf
@@ -423,21 +475,22 @@ class _System:
         parts = self.unpack(flat)
         found = []
         for b, (P, Z) in zip(self.blocks, parts):
-            Y, dY, dM, dS = self.distances(b, P, Z)
+            Y, dY, dM, dS, dB = self.distances(b, P, Z)
             none_Y, none_M = np.zeros(Y.shape, bool), np.zeros(b.L.shape, bool)
             if first:
                 bY = (Y == 0) if b.switching else none_Y
                 bM = none_M
                 if self.res.stop is not None:
                     bM = b.s * (Z[:, None, :] @ (b.A * Y if b.switching else Y))[:, 0, :] == self.res.stop
-                ends = none_Y
+                ends, endsB = none_Y, none_M
             else:
                 scale = np.max(np.abs(Y), axis=2, keepdims=True)
                 bY = ((~b.liveY & ~b.S) | (dY <= BOUNDARY_RTOL * scale)) if b.switching else none_Y
-                bM = ((~b.liveM | (dM <= BOUNDARY_RTOL * max(1.0, abs(self.res.stop)))) if dM is not None
-                      else none_M)
+                bM = ((~b.liveM & ~b.M) | (dM <= BOUNDARY_RTOL * max(1.0, abs(self.res.stop)))
+                      if dM is not None else none_M)
                 ends = (dS <= BOUNDARY_RTOL) if dS is not None else none_Y.copy()
-            found.append([bY & ~b.S, bM, ends])
+                endsB = (dB <= BOUNDARY_RTOL) if dB is not None else none_M.copy()
+            found.append([bY & ~b.S, bM & ~b.M, ends, endsB])
         if not first:  # the entry that fired is on its surface whatever the band says
             low, where = np.inf, None
             for index, (b, (P, Z)) in enumerate(zip(self.blocks, parts)):
@@ -451,8 +504,8 @@ class _System:
                 index, slot, at = where
                 found[index][slot][at] = True
         switches = []
-        for b, (P, Z), (bY, bM, ends) in zip(self.blocks, parts, found):
-            switches += self._settle_block(time, b, P, Z, bY, bM, ends, first)
+        for b, (P, Z), (bY, bM, ends, endsB) in zip(self.blocks, parts, found):
+            switches += self._settle_block(time, b, P, Z, bY, bM, ends, endsB, first)
         return switches
 
     def _unit_patterns(self, time, b, Z, r, A, S, boundary, ended):
@@ -506,46 +559,81 @@ class _System:
                     "consistent (each choice contradicts the motion it implies): outside what this predictor covers")
         return A, S
 
-    def _settle_block(self, time, b, P, Z, bY, bM, ends, first):
-        """Pattern of the boundary entries: on, off or sliding (Y), learning or stopped (margin)."""
-        A, L, S = b.A.copy(), b.L.copy(), b.S.copy()
+    def _relu_patterns(self, time, b, P, Z, A, L, S, M, boundary, ended, run):
+        """The boundary pre-activations of run ``run`` decided for the pulls they imply (a few rounds: the pulls
+        of margin-sliding points depend on them)."""
+        mask = np.zeros(boundary.shape, bool)
+        mask[run] = boundary[run]
+        if not mask.any():
+            return A, S, True
+        u = (Z[:, None, :] @ (A * b.Y(P)))[:, 0, :]  # boundary entries are 0: u does not depend on them
+        for _ in range(SETTLE_ROUNDS):
+            r, _ = self._pulls(b, P, Z, u, A, L, S, M)
+            newA, newS = self._unit_patterns(time, b, Z, r, A, S, mask, ended)
+            if np.array_equal(newA, A) and np.array_equal(newS, S):
+                return A, S, True
+            A, S = newA, newS
+        return A, S, False
+
+    def _settle_block(self, time, b, P, Z, bY, bM, ends, endsB, first):
+        """Pattern of the boundary entries: on, off or sliding (Y); learning, stopped or sliding (margin)."""
+        A, L, S, M = b.A.copy(), b.L.copy(), b.S.copy(), b.M.copy()
         boundary = (bY | S) if b.switching else bY
         ended = ends & S
-        L[bM] = 1.0
-        Y = b.Y(P)
-        AY = A * Y if b.switching else Y
-        u = (Z[:, None, :] @ AY)[:, 0, :]  # boundary entries are 0: the logits do not depend on their pattern
-        for _ in range(SETTLE_ROUNDS):
-            if boundary.any():
-                A, S = self._unit_patterns(time, b, Z, self._pulls(b, u, L), A, S, boundary, ended)
-            _, _, dY, dm, alpha = self.block_rates(b, P, Z, A, L, S, with_state_rates=True)
-            wantL = np.where(bM, ((dm < 0) | ((dm == 0) & (L > 0))).astype(float), L)
-            if np.array_equal(wantL, L):
+        marginal = bM | M
+        endedM = endsB & M
+        for k in range(b.K):
+            if not marginal[k].any():
+                A, S, settled = self._relu_patterns(time, b, P, Z, A, L, S, M, boundary, ended, k)
+                if not settled:
+                    raise ValueError(f"at flow time t = {time:.6g} the pre-activations at 0 cannot be settled: "
+                                     "outside what this predictor covers")
+                continue
+            idx = np.flatnonzero(marginal[k])
+            if idx.size > MAX_BOUNDARY_PER_UNIT:
+                raise ValueError(f"at flow time t = {time:.6g} {idx.size} points reach the loss's stop margin at "
+                                 f"once (more than {MAX_BOUNDARY_PER_UNIT}): outside what this predictor covers")
+            current = tuple(np.where(M[k, idx], 2, L[k, idx].astype(int)))
+            options = sorted(itertools.product((1, 0, 2), repeat=idx.size), key=lambda c: (c != current, c.count(2)))
+            for combo in options:
+                combo = np.array(combo)
+                if np.any((combo == 2) & endedM[k, idx]):
+                    continue
+                L[k, idx], M[k, idx] = (combo == 1).astype(float), combo == 2
+                trialA, trialS, settled = self._relu_patterns(time, b, P, Z, A, L, S, M, boundary, ended, k)
+                if not settled:
+                    continue
+                *_, dm, _, beta = self.block_rates(b, P, Z, trialA, L, trialS, M, with_state_rates=True)
+                tolerance = RATE_RTOL * max(float(np.max(np.abs(dm[k]))), np.finfo(float).tiny)
+                if (np.any(dm[k, idx][combo == 1] > tolerance) or np.any(dm[k, idx][combo == 0] < -tolerance)
+                        or np.any(beta[k, idx][combo == 2] < -RATE_RTOL)
+                        or np.any(beta[k, idx][combo == 2] > 1 + RATE_RTOL)):
+                    continue
+                A, S = trialA, trialS
                 break
-            L = wantL
-        else:
-            raise ValueError(
-                f"at flow time t = {time:.6g} a point is held at its loss's stop margin by opposite pulls (it "
-                "would stop and resume learning at once): that sliding motion is outside what this predictor covers")
+            else:
+                raise ValueError(
+                    f"at flow time t = {time:.6g} no pattern of the points at the loss's stop margin is consistent "
+                    "(each choice contradicts the motion it implies): outside what this predictor covers")
+        _, _, dY, dm, _, _ = self.block_rates(b, P, Z, A, L, S, M, with_state_rates=True)
         bY = bY | ended
+        bM = bM | endedM
         switches = []
         units, points = b.units, b.points
-        if not first:
-            for k, j, i in zip(*np.nonzero((A != b.A) | (S != b.S))):
-                kind = "slides" if S[k, j, i] else ("activates" if A[k, j, i] > 0 else "deactivates")
-                switches.append(Switch(float(time), int(k), int(units[j]), int(points[i]), kind))
-            for k, i in zip(*np.nonzero(L != b.L)):
-                switches.append(Switch(float(time), int(k), -1, int(points[i]),
-                                       "resumes learning" if L[k, i] > 0 else "stops learning"))
-        elif S.any():
-            for k, j, i in zip(*np.nonzero(S)):
-                switches.append(Switch(float(time), int(k), int(units[j]), int(points[i]), "slides"))
-        b.A, b.L, b.S = A, L, S
+        changedY = (A != b.A) | (S != b.S) if not first else S
+        changedM = (L != b.L) | (M != b.M) if not first else M
+        for k, j, i in zip(*np.nonzero(changedY)):
+            kind = "slides" if S[k, j, i] else ("activates" if A[k, j, i] > 0 else "deactivates")
+            switches.append(Switch(float(time), int(k), int(units[j]), int(points[i]), kind))
+        for k, i in zip(*np.nonzero(changedM)):
+            kind = "slides" if M[k, i] else ("resumes learning" if L[k, i] > 0 else "stops learning")
+            switches.append(Switch(float(time), int(k), -1, int(points[i]), kind))
+        b.A, b.L, b.S, b.M = A, L, S, M
         # entries on a surface that do not move are left out of the event until the next restart
         b.liveY = (~S & ~(boundary & (dY == 0))) if b.switching else np.zeros(A.shape, bool)
-        b.liveM = ~(bM & (dm == 0)) if self.res.stop is not None else np.zeros(L.shape, bool)
+        b.liveM = (~M & ~(bM & (dm == 0))) if self.res.stop is not None else np.zeros(L.shape, bool)
         b.offY, b.offM = np.zeros(A.shape), np.zeros(L.shape)
-        Y, distY, distM, _ = self.distances(b, P, Z)  # raw distances: the offsets were just reset
+        Y, distY, distM, _, _ = self.distances(b, P, Z)  # raw distances: the offsets were just reset
         # every live entry starts at least a cushion inside its side, so the event function is positive at the
         # restart (the root finder would otherwise return the restart itself, or miss the next crossing)
         if b.switching:
@@ -563,6 +651,7 @@ def _initial_patterns(system, flat, stop):
         Y = b.Y(P)
         b.A = (Y > 0).astype(float) if b.switching else np.ones((K, h, b.points.size))
         b.S = np.zeros(b.A.shape, bool)
+        b.M = np.zeros((K, b.points.size), bool)
         b.offY, b.liveY = np.zeros(b.A.shape), np.zeros(b.A.shape, bool)
         b.L = np.ones((K, b.points.size))
         if stop is not None:
@@ -706,13 +795,16 @@ def data_flow(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLike,
     A pre-activation that reaches 0 while the point pushes the unit off and the unit's other points pull it back
     on slides: it is held at 0 and the point's indicator is replaced by the share in [0, 1] of its pull that
     keeps it there (solved at every evaluation), until that share reaches 0 or 1.  This is the limit of gradient
-    descent, which flips the indicator every few steps there.  A point held at a hinge's margin the same way is
-    not covered (ValueError).
+    descent, which flips the indicator every few steps there.  A point pushed back onto a hinge's margin by the
+    other points slides the same way (a share of its residual holds ``s u`` at the margin).  Boundary entries
+    are decided unit by unit (points at the margin run by run) over every on / off / sliding combination of at
+    most MAX_BOUNDARY_PER_UNIT entries reaching their surfaces at one instant.
 
     Raises
     ------
     ValueError, TypeError
-        Bad shapes or values (naming the parameter); a point sliding along its loss's stop margin.
+        Bad shapes or values (naming the parameter); more than MAX_BOUNDARY_PER_UNIT entries of one unit (or
+        points) at their surfaces at once, or no consistent pattern for them.
     RuntimeError
         More than ``max_switches`` events, an overflowing residual, or an integrator failure: outside what
         this predictor covers.
