@@ -87,11 +87,22 @@ MAX_T_MAX = 1e12
 #: a raw single-learning-rate comparison.
 COMPARE_TOLERANCE = 0.01
 
+#: Initialization schemes of a run on the user's data (``dynamics.Problem``'s ``init``); the first is the default.
+INIT_SCHEMES = ("class_mean", "balanced", "random")
+
+#: The losses of a run on generated data (whose theory is the closed form of one repeated point per class).
+_GENERATED_LOSSES = {"simulate": ("bce", "hinge", "squared"), "compare": ("bce", "hinge")}
+
+#: Defaults of the options that shape generated data (None in the parser, so that a given one is seen).
+_GENERATED_DEFAULTS = {"norms": (1.0, 1.0), "p": 0.5, "n_points": 10, "dimension": 5}
+
 _FLAGS = {"u0": "--u0", "v0": "--v0", "norm": "--norm", "norms": "--norms", "p": "--p", "depth": "--depth",
           "lr": "--lr", "steps": "--steps", "record_every": "--record-every", "loss": "--loss", "t": "--t-max",
           "method": "--method", "n_points": "--n-points", "dimension": "--dimension", "points": "--points",
           "neurons": "--neurons", "classes": "--classes", "force": "--force", "out": "--out", "X": "--data",
-          "labels": "--data", "data": "--data", "only": "--only"}
+          "labels": "--data", "data": "--data", "only": "--only", "hidden": "--hidden", "init": "--init",
+          "W0": "--weights", "Z0": "--weights", "batch_size": "--batch-size",
+          "seed": "--seed", "tolerance": "--tolerance"}
 
 
 class _UsageError(Exception):
@@ -241,23 +252,23 @@ def build_parser() -> argparse.ArgumentParser:
                              epilog=f"Limits: --steps <= {MAX_STEPS:,}; points x dimension <= {MAX_DATA_VALUES:.0e}; "
                                     f"(steps / record-every + 1) x points <= {MAX_RECORDED_VALUES:.0e} recorded "
                                     f"values; steps x points x dimension <= {MAX_WORK:.0e} (the run's work).")
-        if name == "simulate":
-            sim.add_argument("--data", type=_path, default=None,
-                             help=".npz (X, labels) or .csv (features..., label) file; "
-                                  "default: one repeated point per class, generated")
-        sim.add_argument("--loss", default="bce", choices=("bce", "hinge", "squared") if name == "simulate"
-                         else ("bce", "hinge"))
-        sim.add_argument("--norms", type=_norm, nargs=2, default=(1.0, 1.0), metavar=("N1", "N2"),
+        sim.add_argument("--data", type=_path, default=None,
+                         help=".npz (X, labels) or .csv (features..., label; a header row is optional) file; any "
+                              "two distinct labels (the mapping is reported); default: one repeated point per "
+                              "class, generated")
+        builtin = _GENERATED_LOSSES[name]
+        sim.add_argument("--loss", default="bce",
+                         help=f"loss: {', '.join(builtin)}, or with --data any name of "
+                              f"{', '.join(derivations.LOSS_NAMES)} or a formula in the margin m, e.g. "
+                              "'exp(-m)', '2*log(1+exp(-m/2))', 'max(0, 1-m)' (default bce)")
+        sim.add_argument("--norms", type=_norm, nargs=2, default=None, metavar=("N1", "N2"),
                          help=f"class input norms of the generated data, in [{NORM_RANGE[0]:g}, {NORM_RANGE[1]:g}] "
                               "(default 1 1)")
-        sim.add_argument("--p", type=_finite, default=0.5, help="class-1 frequency of the generated data (default 0.5)")
-        sim.add_argument("--n-points", type=_count(2), default=10, help="points in the generated data (default 10)")
-        sim.add_argument("--dimension", type=_count(2), default=5,
+        sim.add_argument("--p", type=_finite, default=None, help="class-1 frequency of the generated data (default 0.5)")
+        sim.add_argument("--n-points", type=_count(2), default=None, help="points in the generated data (default 10)")
+        sim.add_argument("--dimension", type=_count(2), default=None,
                          help="input dimension of the generated data (default 5)")
-        sim.add_argument("--u0", type=_logit, default=0.1,
-                         help=f"initial class-1 logit, balanced init, in (0, {MAX_ABS_LOGIT:g}] (default 0.1)")
-        sim.add_argument("--v0", type=_logit, default=-0.1,
-                         help=f"initial class-2 logit, balanced init, in [-{MAX_ABS_LOGIT:g}, 0) (default -0.1)")
+        _add_init_arguments(sim, data_only=True)
         sim.add_argument("--lr", type=_positive, default=0.05, help="learning rate (default 0.05)")
         sim.add_argument("--steps", type=_count(1, MAX_STEPS), default=400,
                          help=f"gradient-descent steps, 1..{MAX_STEPS:,} (default 400)")
@@ -267,6 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
             sim.add_argument("--format", default="csv", choices=("csv", "json", "npz"))
             sim.add_argument("--out", type=_path, default=None, help="output file (default: stdout; required for npz)")
         else:
+            sim.add_argument("--batch-size", type=_count(1), default=None,
+                             help="with --data: SGD on this many points per step, drawn with replacement (seeded "
+                                  "by --seed); default: full-batch gradient descent")
+            sim.add_argument("--format", default="json", choices=("json",), help="output format (JSON only)")
             sim.add_argument("--figure", type=_path, default="comparison",
                              help="figure path stem, PNG and PDF (default ./comparison)")
             sim.add_argument("--out", type=_path, default=None, help="write the agreement JSON here (default: stdout)")
@@ -274,6 +289,17 @@ def build_parser() -> argparse.ArgumentParser:
                              help="largest |P_GD - P_theory| of the true class over the run for the verdict "
                                   f"'agrees' (default {COMPARE_TOLERANCE:g}: GD at one learning rate is O(lr) "
                                   "off the flow)")
+
+    chk = sub.add_parser("check", help="which of the assumptions H1-H3 hold on a data file and initialization",
+                         description="The assumption report of the theory (H1: the data; H2, H3: the "
+                                     "initialization) on the user's data, with the points and units that break "
+                                     "them.  Exit status 0 whether they hold or not, unless --strict.")
+    chk.add_argument("--data", type=_path, required=True,
+                     help=".npz (X, labels) or .csv (features..., label; a header row is optional) file")
+    _add_init_arguments(chk, data_only=False)
+    chk.add_argument("--seed", type=_count(0), default=0, help="random seed of --init random (default 0)")
+    chk.add_argument("--format", default="text", choices=("text", "json"))
+    chk.add_argument("--strict", action="store_true", help="exit status 1 when an assumption fails")
 
     rep = sub.add_parser("reproduce", help="run every claim of the paper and write a report (the main job)",
                          description="Run every experiment with built-in defaults; write report.md, report.json "
@@ -290,6 +316,27 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run only these experiments, e.g. --only depth hinge (a name that is not one lists "
                           "them all)")
     return parser
+
+
+def _add_init_arguments(parser, *, data_only: bool) -> None:
+    """The initialization options of simulate / compare / check (``data_only``: --init and the rest need --data)."""
+    where = "with --data: " if data_only else ""
+    parser.add_argument("--init", default=None, choices=INIT_SCHEMES,
+                        help=f"{where}initialization: class_mean (one unit per class along its class mean, the "
+                             "default), balanced (units made of class points, balanced, aiming at the logits "
+                             "--u0/--v0), random (--hidden small random units, seeded by --seed)")
+    parser.add_argument("--hidden", type=_count(1), default=None,
+                        help=f"{where}units per class for --init balanced (default 1); hidden units for --init "
+                             "random")
+    parser.add_argument("--u0", type=_logit, default=None,
+                        help=f"initial class-1 logit of the balanced initialization, in (0, {MAX_ABS_LOGIT:g}] "
+                             "(default 0.1)")
+    parser.add_argument("--v0", type=_logit, default=None,
+                        help=f"initial class-2 logit of the balanced initialization, in [-{MAX_ABS_LOGIT:g}, 0) "
+                             "(default -0.1)")
+    parser.add_argument("--weights", type=_path, default=None,
+                        help=f"{where}initial weights: an .npz file with arrays W0 (h, d) and Z0 (h,), instead of "
+                             "--init")
 
 
 # --------------------------------------------------------------------------- commands

@@ -61,7 +61,7 @@ from numpy.typing import ArrayLike
 
 __all__ = ["write_text_atomic", "write_bytes_atomic", "write_json_atomic", "output_target", "OutputTargetError",
            "OutputFolderError", "report_folder", "check_report_folder", "scratch_folder", "RUN_MARKER",
-           "MANIFEST_FORMAT", "load_dataset", "load_labelled", "LabelledData", "table_text", "write_table"]
+           "MANIFEST_FORMAT", "load_dataset", "load_labelled", "LabelledData", "load_weights", "table_text", "write_table"]
 
 #: File that marks a folder as a learning-dynamics report; it holds the manifest of the report's own files.
 RUN_MARKER = ".learning-dynamics-run"
@@ -749,16 +749,16 @@ def load_dataset(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     return X, labels
 
 
-def _readable_data_file(path) -> Path:
+def _readable_data_file(path, what: str = "data", kinds: str = ".npz or .csv") -> Path:
     """``path`` as a Path when it is a regular file; else the error that names what it is."""
     if str(path) == "":
-        raise ValueError("data path is empty; pass a .npz or .csv file")
+        raise ValueError(f"{what} path is empty; pass a {kinds} file")
     path = Path(path)
     problem = _describe_unreadable(path)
     if problem == "does not exist":
-        raise FileNotFoundError(f"data file {path} does not exist; pass an existing .npz or .csv file")
+        raise FileNotFoundError(f"{what} file {path} does not exist; pass an existing {kinds} file")
     if problem is not None:
-        raise ValueError(f"data file {path} {problem}; pass a .npz or .csv file")
+        raise ValueError(f"{what} file {path} {problem}; pass a {kinds} file")
     return path
 
 
@@ -964,6 +964,66 @@ def _two_classes(path: Path, raw: np.ndarray) -> tuple[np.ndarray, tuple]:
 def _plain_number(value: float) -> int | float:
     """A label value as the file meant it: an int when whole, else the float."""
     return int(value) if float(value).is_integer() else float(value)
+
+
+def load_weights(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Read a two-layer network's initial weights: an ``.npz`` file with arrays ``W0`` (h, d) and ``Z0`` (h,).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A regular ``.npz`` file (as written by ``numpy.savez(path, W0=W0, Z0=Z0)``).
+
+    Returns
+    -------
+    W0 : ndarray, shape (h, d)
+        First-layer weights, floats (one row per hidden unit).
+    Z0 : ndarray, shape (h,)
+        Output weights, floats.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    ValueError
+        Not a readable ``.npz`` file; ``W0`` or ``Z0`` missing, of the wrong
+        shape, not real numbers, or not finite.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     np.savez(Path(folder) / "w.npz", W0=np.eye(2), Z0=np.array([0.1, -0.1]))
+    ...     W0, Z0 = load_weights(Path(folder) / "w.npz")
+    >>> W0.shape, Z0.tolist()
+    ((2, 2), [0.1, -0.1])
+    """
+    path = _readable_data_file(path, "weights", ".npz")
+    if path.suffix != ".npz":
+        raise ValueError(f"weights file {path} must end in .npz (arrays W0 and Z0)")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if not hasattr(archive, "files") or "W0" not in archive or "Z0" not in archive:
+                found = sorted(archive.files) if hasattr(archive, "files") else "a single .npy array"
+                raise ValueError(f"weights file {path} must hold arrays named 'W0' and 'Z0' (found {found})")
+            W0, Z0 = archive["W0"], archive["Z0"]
+    except ValueError as exc:
+        if str(exc).startswith(f"weights file {path}"):
+            raise
+        raise ValueError(f"weights file {path} is not a readable .npz archive ({exc})") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        reason = "it is empty" if isinstance(exc, EOFError) else str(exc) or type(exc).__name__
+        raise ValueError(f"weights file {path} is not a readable .npz archive ({reason})") from None
+    for name, array in (("W0", W0), ("Z0", Z0)):
+        if array.dtype.kind not in "iuf":
+            raise ValueError(f"weights file {path}: {name} must hold real numbers, got dtype {array.dtype}")
+    if W0.ndim != 2 or Z0.shape != (W0.shape[0],) or W0.size == 0:
+        raise ValueError(f"weights file {path}: W0 must be (h, d) and Z0 (h,) with h, d >= 1, got {W0.shape} and "
+                         f"{Z0.shape}")
+    W0, Z0 = W0.astype(float), Z0.astype(float)
+    if not (np.all(np.isfinite(W0)) and np.all(np.isfinite(Z0))):
+        raise ValueError(f"weights file {path}: W0 and Z0 must be finite; they hold NaN or an infinity")
+    return W0, Z0
 
 
 def table_text(columns: Mapping[str, ArrayLike], fmt: str) -> str:
