@@ -17,12 +17,18 @@ from numpy.typing import ArrayLike
 from ..experiments.style import TIME_LABEL, markers, new_figure, series
 from ..io import write_bytes_atomic
 
-__all__ = ["save_figure", "comparison_figure", "FIGURE_DPI", "FORMATS"]
+__all__ = ["save_figure", "comparison_figure", "point_comparison_figure", "FIGURE_DPI", "FORMATS",
+           "CLASS_COLOURS", "MAX_POINTS_DRAWN"]
 
 #: Raster resolution of the PNG figures (print quality).
 FIGURE_DPI = 150
 #: Every figure is saved in these formats (raster for reading, vector for papers).
 FORMATS = ("png", "pdf")
+#: Colours of class 1 and class 2 in per-point figures.
+CLASS_COLOURS = {1: "tab:blue", 2: "tab:red"}
+#: At most this many points are drawn per class in a per-point figure (more curves are unreadable); the title
+#: says when some were left out.
+MAX_POINTS_DRAWN = 12
 
 
 def save_figure(fig: Figure, stem: str | Path) -> list[str]:
@@ -89,4 +95,51 @@ def comparison_figure(t_theory: ArrayLike, theory: ArrayLike, t_measured: ArrayL
         ax.plot(t_measured, ms, label=f"GD (class {i + 1})", **markers(i))
     ax.set(xlabel=TIME_LABEL, ylabel=ylabel, title=title)
     ax.legend(fontsize=7)
+    return fig
+
+
+def point_comparison_figure(t: ArrayLike, theory: ArrayLike, measured: ArrayLike, classes: ArrayLike, *,
+                            title: str = "", ylabel: str = "logit u") -> Figure:
+    """Theory (lines) against a run (markers) for every training point, coloured by class.
+
+    Parameters
+    ----------
+    t : array_like (R,)
+        Flow times of the records.
+    theory, measured : array_like (R, n)
+        The theory's and the run's logits of each point at those times.
+    classes : array_like (n,)
+        1 or 2 per point (the colour, :data:`CLASS_COLOURS`).
+    title, ylabel : str
+        Title and y-axis label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; the legend has one theory and one GD entry per class.  With more than
+        :data:`MAX_POINTS_DRAWN` points in a class, evenly spaced ones are drawn and the title says how many.
+
+    Examples
+    --------
+    >>> fig = point_comparison_figure([0, 1], [[0.1, -0.1], [1.0, -1.0]], [[0.1, -0.1], [0.9, -1.1]], [1, 2])
+    >>> [line.get_label() for line in fig.axes[0].lines]
+    ['theory, class 1', 'GD, class 1', 'theory, class 2', 'GD, class 2']
+    """
+    t = np.asarray(t, dtype=float)
+    theory, measured = np.asarray(theory, dtype=float), np.asarray(measured, dtype=float)
+    classes = np.asarray(classes)
+    fig, ax = new_figure(figsize=(6.5, 4.2))
+    left_out = 0
+    for k, colour in CLASS_COLOURS.items():
+        members = np.flatnonzero(classes == k)
+        shown = members[np.unique(np.linspace(0, members.size - 1, MAX_POINTS_DRAWN).round().astype(int))] \
+            if members.size > MAX_POINTS_DRAWN else members
+        left_out += members.size - shown.size
+        for rank, i in enumerate(shown):
+            ax.plot(t, theory[:, i], color=colour, linewidth=1.2, label=f"theory, class {k}" if rank == 0 else None)
+            ax.plot(t, measured[:, i], color=colour, marker="o", markerfacecolor="none", linestyle="none",
+                    markersize=4, label=f"GD, class {k}" if rank == 0 else None)
+    note = f" ({left_out} points not drawn)" if left_out else ""
+    ax.set(xlabel=TIME_LABEL, ylabel=ylabel, title=title + note)
+    ax.legend(fontsize=8)
     return fig
