@@ -94,3 +94,148 @@ def test_the_bad_files_load_dataset_refuses_are_still_refused(tmp_path):
             load_labelled(tmp_path / name)
     with pytest.raises(ValueError, match="device"):
         load_labelled("/dev/null")
+
+
+# --------------------------------------------------------------------------- the commands on a user's data
+
+@pytest.fixture
+def run(capsys):
+    """``run(*args)`` -> ``returncode``, ``stdout``, ``stderr`` of the command, run in-process."""
+    def invoke(*args):
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=captured.out, stderr=captured.err)
+    return invoke
+
+
+#: H1 holds: inner products positive within each class, negative across (several points, different norms).
+GOOD_X = np.array([[1.0, 0.2, 0.0], [0.8, 0.5, 0.1], [1.5, 0.1, 0.3], [-1.0, -0.1, 0.0], [-0.5, -0.6, 0.2]])
+GOOD_LABELS = np.array([0, 0, 0, 1, 1])
+#: H1 fails: point 0 (class 1) and point 2 (class 2) have the inner product 1*0.3 + 0.2*(-1) = 0.1 > 0.
+BAD_X = np.array([[1.0, 0.2], [0.6, 0.8], [0.3, -1.0], [-1.0, -0.5]])
+BAD_LABELS = np.array(["yes", "yes", "no", "no"])  # sorted: "no" is class 1
+
+
+@pytest.fixture
+def files(tmp_path):
+    np.savez(tmp_path / "good.npz", X=GOOD_X, labels=GOOD_LABELS)
+    rows = "\n".join(",".join([*map(repr, x), label]) for x, label in zip(BAD_X.tolist(), BAD_LABELS))
+    (tmp_path / "bad.csv").write_text("a,b,answer\n" + rows + "\n")
+    return SimpleNamespace(good=tmp_path / "good.npz", bad=tmp_path / "bad.csv", folder=tmp_path)
+
+
+def test_check_reports_the_assumptions_as_json(files, run):
+    out = run("check", "--data", files.good, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    payload = json.loads(out.stdout)
+    assert payload["holds"] is True and set(payload["assumptions"]) == {"H1", "H2", "H3"}
+    for entry in payload["assumptions"].values():
+        assert {"holds", "margin", "violations"} <= set(entry) and entry["holds"] is True
+    assert payload["data"]["labels"] == "labels 0 -> class 1, 1 -> class 2" and payload["data"]["n"] == 5
+    assert payload["init"]["scheme"] == "class_mean"
+
+
+def test_check_says_when_h1_fails_and_strict_fails_the_exit_status(files, run):
+    out = run("check", "--data", files.bad)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "H1: FAILS" in text and "labels 'no' -> class 1, 'yes' -> class 2" in text
+    assert "data-coordinate flow" in text
+    payload = json.loads(run("check", "--data", files.bad, "--format", "json").stdout)
+    assert payload["holds"] is False and payload["assumptions"]["H1"]["holds"] is False
+    assert payload["assumptions"]["H1"]["violations"]
+    assert run("check", "--data", files.bad, "--strict").returncode == 1
+    assert run("check", "--data", files.good, "--strict").returncode == 0
+
+
+def test_compare_on_the_users_data_records_everything(files, run):
+    stem = files.folder / "fig"
+    out = run("compare", "--data", files.good, "--lr", "0.05", "--steps", "200", "--record-every", "20",
+              "--figure", stem, "--out", files.folder / "a.json")
+    assert out.returncode == 0, out.stderr
+    payload = json.loads((files.folder / "a.json").read_text())
+    parameters = payload["parameters"]
+    assert parameters["data"] == str(files.good) and parameters["labels"].startswith("labels 0 -> class 1")
+    assert parameters["loss"] == "bce" and parameters["loss_formula"] == "log(1 + exp(-m))"
+    assert parameters["init"]["scheme"] == "class_mean" and parameters["lr"] == 0.05 and parameters["steps"] == 200
+    assert parameters["seed"] == 0 and payload["holds"] is True and payload["theory"] in ("modes", "closed form")
+    agreement = payload["agreement"]
+    assert {"max_abs_logit", "max_rel_logit", "first_pattern_change"} <= set(agreement)
+    assert agreement["max_rel_logit"] < 0.05 and agreement["first_pattern_change"] is None
+    assert payload["verdict"]["agrees"] is True
+    assert (files.folder / "fig.png").stat().st_size > 1000 and (files.folder / "fig.pdf").exists()
+
+
+def test_compare_outside_the_assumptions_uses_the_data_flow(files, run):
+    out = run("compare", "--data", files.bad, "--lr", "0.05", "--steps", "200", "--record-every", "20",
+              "--figure", files.folder / "bad")
+    assert out.returncode == 0, out.stderr
+    payload = json.loads(out.stdout)
+    assert payload["holds"] is False and payload["assumptions"]["H1"]["holds"] is False
+    assert payload["theory"] == "data-coordinate flow" and payload["agreement"]["max_rel_logit"] < 0.05
+
+
+@pytest.mark.parametrize("formula, expected", [("exp(-m)", "exp(-m)"),
+                                               ("2*log(1+exp(-m/2))", "2*log(1 + exp(-m/2))"),
+                                               ("max(0, 1-m)", "Max(0, 1 - m)")])
+def test_compare_trains_and_predicts_a_loss_formula(files, run, formula, expected):
+    out = run("compare", "--data", files.good, "--loss", formula, "--lr", "0.05", "--steps", "200",
+              "--record-every", "20", "--figure", files.folder / "f")
+    assert out.returncode == 0, out.stderr
+    payload = json.loads(out.stdout)
+    assert payload["parameters"]["loss"] == formula and payload["parameters"]["loss_formula"] == expected
+    assert payload["agreement"]["max_rel_logit"] < 0.05
+
+
+def test_simulate_honours_the_balanced_initialization_and_a_weights_file(files, run):
+    out = run("simulate", "--data", files.good, "--init", "balanced", "--u0", "0.2", "--v0", "-0.3",
+              "--steps", "10", "--record-every", "10", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    table = json.loads(out.stdout)
+    u = np.array([table[f"u_{i}"][0] for i in range(5)])
+    # the balanced initialization aims the mean initial logit of each class at --u0 / --v0
+    assert u[:3].mean() == pytest.approx(0.2, rel=1e-12) and u[3:].mean() == pytest.approx(-0.3, rel=1e-12)
+    W0, Z0 = np.array([[0.1, 0.2, 0.0], [-0.2, -0.1, 0.1]]), np.array([0.5, -0.4])
+    np.savez(files.folder / "w.npz", W0=W0, Z0=Z0)
+    out = run("simulate", "--data", files.good, "--weights", files.folder / "w.npz", "--steps", "10",
+              "--record-every", "10", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    table = json.loads(out.stdout)
+    by_hand = np.maximum(GOOD_X @ W0.T, 0.0) @ Z0  # u_i = sum_j z_j relu(w_j . x_i)
+    assert [table[f"u_{i}"][0] for i in range(5)] == pytest.approx(by_hand.tolist(), rel=1e-14)
+
+
+@pytest.mark.parametrize("args, words", [
+    (("simulate", "--data", "{good}", "--norms", "1", "1"), ["--norms", "generated data only"]),
+    (("simulate", "--data", "{good}", "--p", "0.3"), ["--p", "generated data only"]),
+    (("simulate", "--data", "{good}", "--n-points", "4"), ["--n-points", "generated data only"]),
+    (("compare", "--data", "{good}", "--dimension", "4"), ["--dimension", "generated data only"]),
+    (("simulate", "--data", "{good}", "--u0", "0.3"), ["--u0", "--init balanced"]),
+    (("compare", "--data", "{good}", "--init", "random", "--v0", "-0.3"), ["--v0", "--init balanced"]),
+    (("check", "--data", "{good}", "--hidden", "3"), ["--hidden", "class_mean"]),
+    (("check", "--data", "{good}", "--weights", "{good}", "--init", "balanced"), ["--init", "not with --weights"]),
+    (("check", "--data", "{good}", "--weights", "{folder}/none.npz"), ["--weights", "does not exist"]),
+    (("check", "--data", "{good}", "--weights", "{good}"), ["--weights", "'W0' and 'Z0'"]),
+    (("check", "--data", "{good}", "--init", "balanced", "--u0", "-0.1"), ["--u0", "> 0"]),
+    (("simulate", "--init", "random"), ["--init", "--data runs only"]),
+    (("compare", "--hidden", "2"), ["--hidden", "--data runs only"]),
+    (("compare", "--batch-size", "2"), ["--batch-size", "--data runs only"]),
+    (("compare", "--loss", "exp(-m)"), ["--loss", "invalid choice", "need --data"]),
+    (("compare", "--data", "{good}", "--loss", "__import__('os').getcwd()"), ["--loss", ".getcwd"]),
+    (("simulate", "--data", "{good}", "--loss", "m**1000"), ["--loss", "exponent"]),
+    (("compare", "--data", "{folder}/three.csv"), ["--data", "3 distinct values"]),
+    (("check",), ["--data", "required"]),
+    (("check", "--data", "{good}", "--format", "yaml"), ["--format", "invalid choice"]),
+])
+def test_bad_input_is_one_line_and_writes_nothing(files, run, args, words):
+    (files.folder / "three.csv").write_text("1,0,1\n0,1,2\n1,1,3\n")
+    before = sorted(files.folder.iterdir())
+    argv = [a.format(good=files.good, folder=files.folder) for a in args]
+    if argv[0] == "compare":
+        argv += ["--figure", str(files.folder / "never")]  # nothing may be written there either
+    out = run(*argv)
+    lines = out.stderr.strip().splitlines()
+    assert out.returncode == 2 and len(lines) == 1 and out.stdout == "", out.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    assert sorted(files.folder.iterdir()) == before
