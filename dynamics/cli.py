@@ -3,9 +3,11 @@
 Exit status
 -----------
 0
-    Success (``reproduce``: every claim passed).
+    Success (``reproduce``: every claim passed; ``check``: the report was
+    written, whether the assumptions hold or not, unless ``--strict``).
 1
-    The command ran but failed: a claim failed, gradient descent diverged
+    The command ran but failed: a claim failed, ``check --strict`` found an
+    assumption that fails, gradient descent diverged
     (the arguments were valid; the run they ask for does not converge), an
     output could not be written (disk full, permission), or an internal error
     (one line; set ``LEARNING_DYNAMICS_TRACEBACK=1`` or pass ``--traceback`` to
@@ -629,8 +631,9 @@ def _check(args) -> int:
         except ValueError:
             raise RuntimeError("the assumption report holds NaN or an infinity") from None
     else:
+        settings = ", ".join(f"{key}={value}" for key, value in init.items() if key != "scheme")
         lines = [f"data: {args.data}: {data.X.shape[0]} points of dimension {data.X.shape[1]}; {data.mapping}",
-                 f"init: {', '.join(f'{k}={v}' for k, v in init.items() if k != 'file') if 'file' not in init else 'weights from ' + init['file']}"]
+                 f"init: {init['scheme']} ({settings})"]
         for name, entry in payload["assumptions"].items():
             violations = entry.get("violations") or []
             status = "holds" if entry.get("holds") else "FAILS"
