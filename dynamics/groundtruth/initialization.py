@@ -10,8 +10,13 @@ from numpy.typing import ArrayLike
 from .data import Dataset, row_norms
 from ..validation import as_finite_array
 
-__all__ = ["Initialization", "DeepInitialization", "class_mean_init", "mode_init", "balanced_init", "invariant_init",
-           "cone_init", "small_random_init", "shared_neuron_init", "deep_balanced_init", "multiclass_init"]
+__all__ = ["Initialization", "DeepInitialization", "class_mean_init", "data_balanced_init", "random_init",
+           "mode_init", "balanced_init", "invariant_init", "cone_init", "small_random_init", "shared_neuron_init",
+           "deep_balanced_init", "multiclass_init"]
+
+#: A class mean shorter than this fraction of the class's longest point counts as zero: the points cancel
+#: (up to rounding), so there is no direction their positive combination could give a unit.
+ZERO_MEAN_RELATIVE = 1e-12
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,168 @@ def class_mean_init(X: ArrayLike, labels: ArrayLike, *, norm: float = 0.1,
             raise ValueError(f"the points of class {k} in X average to zero: no direction for its unit (H1 fails)")
         rows.append(norm * mean / length)
     return Initialization(np.vstack(rows), z0.copy(), {"norm": norm, "z0": tuple(z0)})
+
+
+def _labelled_points(X, labels):
+    """``X`` as a finite (n, d) array, not all zero, with ``labels`` (n,) of 1/2 and both classes present."""
+    X = as_finite_array("X", X)
+    labels = np.asarray(labels)
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0 or labels.shape != (X.shape[0],):
+        raise ValueError(f"X must be (n, d) with n, d >= 1 and labels (n,), got {X.shape} and {labels.shape}")
+    if labels.dtype == bool or not np.issubdtype(labels.dtype, np.number) or not np.all(np.isin(labels, (1, 2))):
+        raise ValueError(f"labels must be 1 or 2, found {np.unique(labels).tolist()}")
+    for k in (1, 2):
+        if not np.any(labels == k):
+            raise ValueError(f"labels must contain class {k} (labels are 1 or 2), found only "
+                             f"{np.unique(labels).tolist()}")
+    return X, labels.astype(int)
+
+
+def data_balanced_init(X: ArrayLike, labels: ArrayLike, *, u0: ArrayLike = (0.1, -0.1), units_per_class: int = 1,
+                       rng: np.random.Generator | None = None) -> Initialization:
+    """Balanced units built from the data: each class-k unit is a positive combination of class-k points.
+
+    With ``units_per_class == 1`` the unit of class k points along the class mean; otherwise each unit points
+    along a random positive mixture ``sum_i pi_i x_i`` of the class's points, ``pi ~ Dirichlet(1, ..., 1)``
+    drawn by ``rng``.  Every unit is balanced, ``||w_j|| = |z_j|`` (zero invariant ``||w_j||^2 - z_j^2``), with
+    ``z_j > 0`` for class 1 and ``z_j < 0`` for class 2, and scaled so that the mean over the class-k points
+    of the logit ``u_i = sum_j z_j relu(w_j . x_i)`` is ``u0[k-1]``: the units of a class share it equally,
+    each contributing ``u0[k-1] / units_per_class`` through its own class's points.  This is exact when no unit
+    of the other class is active on class k's points, which H1 guarantees: every point of class k then has a
+    positive inner product with each class-k unit and a non-positive one with the other class's units, so
+    H2 and H3 hold.  Each class is scaled by its largest entry first, so data of any magnitude (1e200 or
+    1e-200) gives finite weights.
+
+    Parameters
+    ----------
+    X : array_like (n, d)
+        The training points, finite.
+    labels : array_like (n,)
+        1 or 2, both present.
+    u0 : (float, float)
+        Mean initial logit of the class-1 points (> 0) and of the class-2 points (< 0).
+    units_per_class : int
+        Units per class, >= 1 (h = 2 units_per_class).
+    rng : numpy.random.Generator, optional
+        Draws the mixtures; required when ``units_per_class > 1``.
+
+    Returns
+    -------
+    Initialization
+        ``W0`` (h, d) with class 1's units first, ``Z0`` (h,); ``modes`` records ``u0``, ``units_per_class``
+        and ``partition`` (the class each unit serves).
+
+    Raises
+    ------
+    TypeError
+        If ``X`` or ``u0`` is not numeric, or ``rng`` is not a ``numpy.random.Generator`` while
+        ``units_per_class > 1``.
+    ValueError
+        If ``X`` is not a finite (n, d) array with ``labels`` (n,) of 1/2, a class is missing,
+        ``units_per_class`` is not an integer >= 1, ``u0`` is not two numbers with ``u0[0] > 0 > u0[1]``, or a
+        class's points (or a unit's mixture of them) cancel to zero (H1 fails).
+
+    Examples
+    --------
+    >>> X = np.array([[2.0, 0.1], [1.0, -0.2], [-0.5, 3.0]])  # H1: cross-class inner products < 0
+    >>> init = data_balanced_init(X, [1, 1, 2], u0=(0.2, -0.3))
+    >>> u = np.maximum(X @ init.W0.T, 0) @ init.Z0
+    >>> round(float(u[:2].mean()), 12), round(float(u[2]), 12)
+    (0.2, -0.3)
+    >>> (np.linalg.norm(init.W0, axis=1) - np.abs(init.Z0)).round(15).tolist()
+    [0.0, 0.0]
+    """
+    X, labels = _labelled_points(X, labels)
+    u0 = as_finite_array("u0", u0)
+    if u0.shape != (2,) or not u0[0] > 0 > u0[1]:
+        raise ValueError(f"u0 must be two numbers, the mean class-1 logit > 0 and the mean class-2 logit < 0, "
+                         f"got u0={u0.tolist()}")
+    if isinstance(units_per_class, bool) or not isinstance(units_per_class, (int, np.integer)) \
+            or units_per_class < 1:
+        raise ValueError(f"units_per_class must be an integer >= 1, got {units_per_class!r}")
+    if units_per_class > 1 and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"units_per_class={units_per_class} draws random mixtures of the class's points: "
+                        f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    rows, Z0 = [], []
+    for k, sign, target in ((1, 1.0, u0[0]), (2, -1.0, u0[1])):
+        points = X[labels == k]
+        top = np.max(np.abs(points))
+        if top == 0:
+            raise ValueError(f"the points of class {k} in X are all zero: no direction for its units (H1 fails)")
+        points = points / top  # largest entry 1: the combinations below neither overflow nor underflow
+        longest = float(np.max(row_norms(points)))
+        if units_per_class == 1:
+            mixtures = np.full((1, len(points)), 1.0 / len(points))  # the class mean
+        else:
+            mixtures = rng.dirichlet(np.ones(len(points)), size=units_per_class)
+        for j, direction in enumerate(mixtures @ points):
+            length = float(row_norms(direction))
+            if length <= ZERO_MEAN_RELATIVE * longest:
+                what = "average" if units_per_class == 1 else f"mix (unit {j} of the class)"
+                raise ValueError(f"the points of class {k} in X {what} to zero: no direction for its unit "
+                                 f"(H1 fails)")
+            unit = direction / length
+            # logit of class-k point i from this unit: sign a^2 top relu(unit . x_i / top); its class mean is
+            # the unit's share target / units_per_class when a^2 = |share| / (top * mean relu)
+            # > 0: the mixture weights pi of the unit's points give sum_i pi_i (x_i . unit) = length > 0
+            reach = float(np.mean(np.maximum(points @ unit, 0.0)))
+            a = np.sqrt(abs(target) / units_per_class / reach) / np.sqrt(top)
+            rows.append(a * unit)
+            Z0.append(sign * a)
+    partition = (1,) * units_per_class + (2,) * units_per_class
+    return Initialization(np.vstack(rows), np.array(Z0), {"u0": tuple(float(v) for v in u0),
+                                                         "units_per_class": int(units_per_class),
+                                                         "partition": partition})
+
+
+def random_init(X: ArrayLike, *, hidden: int, scale: float = 0.1,
+                rng: np.random.Generator) -> Initialization:
+    """Small Gaussian weights for a network on ``X``: ``W0`` (hidden, d), ``Z0`` (hidden,), no assumption enforced.
+
+    Every weight is drawn by ``rng`` with standard deviation ``scale`` (:func:`small_random_init` on the
+    dimension of ``X``); the same seed gives the same weights.
+
+    Parameters
+    ----------
+    X : array_like (n, d)
+        The training points (only their dimension d is used), finite.
+    hidden : int
+        Units h, >= 1.
+    scale : float
+        Standard deviation of every weight, finite and > 0.
+    rng : numpy.random.Generator
+        Draws every weight.
+
+    Returns
+    -------
+    Initialization
+        ``W0`` (hidden, d), ``Z0`` (hidden,); ``modes`` records ``hidden`` and ``scale``.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` or ``scale`` is not numeric, or ``rng`` is not a ``numpy.random.Generator``.
+    ValueError
+        If ``X`` is not a finite (n, d) array, ``hidden`` is not an integer >= 1, or ``scale`` is not > 0.
+
+    Examples
+    --------
+    >>> init = random_init(np.ones((4, 3)), hidden=5, rng=np.random.default_rng(0))
+    >>> init.W0.shape, init.Z0.shape, init.modes
+    ((5, 3), (5,), {'hidden': 5, 'scale': 0.1})
+    """
+    X = as_finite_array("X", X)
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"X must be a 2-d data matrix (n points >= 1, d features >= 1), got shape {X.shape}")
+    if isinstance(hidden, bool) or not isinstance(hidden, (int, np.integer)) or hidden < 1:
+        raise ValueError(f"hidden must be an integer >= 1 (units), got {hidden!r}")
+    scale = float(as_finite_array("scale", scale))
+    if scale <= 0:
+        raise ValueError(f"scale must be > 0 (the weights' standard deviation), got {scale!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    init = small_random_init(rng, hidden=int(hidden), dimension=X.shape[1], scale=scale)
+    return Initialization(init.W0, init.Z0, {"hidden": int(hidden), "scale": scale})
 
 
 def mode_init(data: Dataset, *, y0: ArrayLike = (0.1, 0.1), z0: ArrayLike = (0.1, -0.1),

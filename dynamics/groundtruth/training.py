@@ -7,7 +7,9 @@ Every loop (:func:`train_batch`, :func:`train`, :func:`train_deep`, :func:`train
 core: it validates its arguments the same way, and at each step runs the network's forward pass, checks the logits
 for NaN/inf, watches for a class without active units (``dead_step``), records, takes the gradient step and checks
 every updated weight (:class:`TrainingDiverged`).  The loss is the **mean** over the data; the loss object
-(:class:`dynamics.groundtruth.losses.NetworkLoss`, or its name) alone decides the slope of each point.
+(:class:`dynamics.groundtruth.losses.NetworkLoss`, its name, or a sympy expression of the margin) alone decides
+the slope of each point.  The two-layer loops also take point weights ``q`` (``weights``): the objective is then
+``sum_i q_i l(s_i u_i)`` (the mean loss is ``q_i = 1/n``).
 """
 from __future__ import annotations
 
@@ -92,7 +94,7 @@ class BatchRun(_Records):
         ``W x`` for every point: the mode coordinates y of each neuron.
     Z_history : ndarray (R, K, h)
     losses : ndarray (R, K)
-        Mean loss of each run at each record.
+        The objective of each run at each record: the mean loss, or ``sum_i q_i l_i`` with point weights.
     W, Z : ndarray (K, h, d), (K, h)
         Final weights.
     W0 : ndarray (K, h, d)
@@ -102,7 +104,11 @@ class BatchRun(_Records):
         point of some class: that class's logits are 0 and its points give no gradient.  A learning rate
         that overshoots (e.g. the squared loss at lr 100) does this silently; None if it never happened.
         Checked at every step, recorded or not.
+    weights : ndarray (n,) or None
+        The point weights ``q`` trained with (None: the mean loss).
     """
+
+    weights: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,11 @@ class TrainingRun(_Records):
         Initial weights.
     dead_step : int or None
         As in :class:`BatchRun`, for this run.
+    weights : ndarray (n,) or None
+        As in :class:`BatchRun`.
     """
+
+    weights: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +213,23 @@ def _single_lr(lr, hint=""):
 def _require_count(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+
+
+def _check_weights(weights, n):
+    """Point weights as a read-only float array (n,), finite, >= 0 and not all 0; None stays None."""
+    if weights is None:
+        return None
+    q = as_finite_array("weights", weights)
+    if q.shape != (n,):
+        raise ValueError(f"weights must have one entry per point (shape ({n},)), got shape {q.shape}")
+    if np.any(q < 0):
+        i = int(np.flatnonzero(q < 0)[0])
+        raise ValueError(f"weights must be >= 0, got weights[{i}] = {float(q[i])!r}")
+    if not np.any(q > 0):
+        raise ValueError("weights must not be all 0 (the objective sum_i q_i l_i would be constant)")
+    q = q.copy()
+    q.flags.writeable = False
+    return q
 
 
 def _check_sgd(batch_size, rng):
@@ -302,9 +329,9 @@ class _Network:
 
 
 class _BatchTwoLayer(_Network):
-    def __init__(self, X, labels, W, Z, loss, lr):
+    def __init__(self, X, labels, W, Z, loss, lr, q=None):
         self.X, self.XT, self.sign, self.loss, self.lr = X, np.ascontiguousarray(X.T), _signs(labels), loss, lr
-        self.W, self.Z = W, Z
+        self.W, self.Z, self.q = W, Z, q
         self.weights = (W, Z)
 
     def forward(self):
@@ -314,11 +341,15 @@ class _BatchTwoLayer(_Network):
 
     def record(self, state):
         pre, _, value, _ = state.cache
-        return {"logits": state.logits, "pre": pre.transpose(0, 2, 1), "Z": self.Z, "loss": value.mean(axis=1)}
+        objective = value.mean(axis=1) if self.q is None else value @ self.q
+        return {"logits": state.logits, "pre": pre.transpose(0, 2, 1), "Z": self.Z, "loss": objective}
 
     def descend(self, state, rows, count):
         pre, act, _, slope = state.cache
-        g = (slope * self.sign)[:, rows] / count  # dL/du per point
+        if self.q is None:
+            g = (slope * self.sign)[:, rows] / count  # dL/du per point
+        else:  # q_i dl_i/du_i, times n/b on a sample of b points: an unbiased estimate of the full step
+            g = (slope * self.sign)[:, rows] * (self.q[rows] * (self.X.shape[0] / count))
         grad_W, grad_Z = _batch_backward(self.X, pre, act, self.Z, g, rows)
         self.W -= self.lr[:, None, None] * grad_W
         self.Z -= self.lr[:, None] * grad_Z
@@ -413,7 +444,8 @@ def _quiet_overflow(function):
 @_quiet_overflow
 def train_batch(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, *, loss: str | NetworkLoss = "bce",
                 lr: ArrayLike, steps: int, record_every: int = 1,
-                batch_size: int | None = None, rng: np.random.Generator | None = None) -> BatchRun:
+                batch_size: int | None = None, rng: np.random.Generator | None = None,
+                weights: ArrayLike | None = None) -> BatchRun:
     """Train K two-layer networks ``o(Z^T relu(W x))`` at once (one array program).
 
     Parameters
@@ -424,9 +456,10 @@ def train_batch(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, *
         1 or 2.
     W0 : array_like (K, h, d)
     Z0 : array_like (K, h)
-    loss : str or NetworkLoss
-        A name in :data:`dynamics.groundtruth.losses.LOSSES` (``"bce"``, ``"hinge"``, ``"squared"``) or the
-        loss object itself.
+    loss : str, NetworkLoss or sympy.Expr
+        A name in :data:`dynamics.groundtruth.losses.LOSSES` (``"bce"``, ``"hinge"``, ``"squared"``), the
+        loss object itself, or a sympy expression of the margin
+        (:func:`dynamics.groundtruth.losses.expression_loss`).
     lr : float or array_like (K,)
         Learning rates, > 0: one for every run or one per run.
     steps : int
@@ -436,6 +469,10 @@ def train_batch(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, *
     batch_size, rng : optional
         SGD on ``batch_size`` (>= 1) points sampled with replacement by ``rng`` (a
         ``numpy.random.Generator``); default full batch.
+    weights : array_like (n,), optional
+        Point weights ``q_i``, finite, >= 0, not all 0: the objective is ``sum_i q_i l(s_i u_i)``.  Default
+        (None) the mean loss, ``q_i = 1/n`` (bit for bit the unweighted computation).  SGD on b sampled
+        points steps along ``(n/b) sum_sampled q_i grad l_i``, an unbiased estimate of the full gradient.
 
     Returns
     -------
@@ -455,10 +492,18 @@ def train_batch(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, *
     >>> run = train_batch(X, labels, np.eye(2)[None] * 0.1, np.array([[0.1, -0.1]]), lr=0.1, steps=10)
     >>> run.logits.shape, run.t.shape, float(run.t[-1, 0]), run.dead_step
     ((11, 1, 2), (11, 1), 1.0, (None,))
+
+    Weighting class 1 three times as much as class 2 (``weights`` summing to 1):
+
+    >>> weighted = train_batch(X, labels, np.eye(2)[None] * 0.1, np.array([[0.1, -0.1]]), lr=0.1, steps=10,
+    ...                        weights=[0.75, 0.25])
+    >>> (weighted.logits[-1, 0] > run.logits[-1, 0]).tolist()  # class 1 pushed harder, class 2 less
+    [True, True]
     """
     loss = get_loss(loss)
     X, labels, lr = _check_common(X, labels, lr, steps, record_every, BINARY_LABELS)
     _check_sgd(batch_size, rng)
+    q = _check_weights(weights, X.shape[0])
     W, Z = _check_batch(W0, Z0, X.shape[1])
     W, Z = W.copy(), Z.copy()
     K, n = W.shape[0], X.shape[0]
@@ -468,16 +513,18 @@ def train_batch(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, *
     W0 = W.copy()
     recorder = _Recorder(steps, record_every, lr, [labels == k for k in BINARY_LABELS])
     sample = _full_batch(n) if batch_size is None else (lambda: (rng.integers(0, n, batch_size), batch_size))
-    recs = _descend(_BatchTwoLayer(X, labels, W, Z, loss, lr), recorder, steps, sample)
+    recs = _descend(_BatchTwoLayer(X, labels, W, Z, loss, lr, q), recorder, steps, sample)
     stepv = recs["steps"]
     return BatchRun(t=stepv[:, None] * lr[None, :], steps=stepv, logits=recs["logits"], preactivations=recs["pre"],
-                    Z_history=recs["Z"], losses=recs["loss"], W=W, Z=Z, W0=W0, dead_step=recorder.dead_steps())
+                    Z_history=recs["Z"], losses=recs["loss"], W=W, Z=Z, W0=W0, dead_step=recorder.dead_steps(),
+                    weights=q)
 
 
 def train(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, *, loss: str | NetworkLoss = "bce",
           lr: float, steps: int, record_every: int = 1,
-          batch_size: int | None = None, rng: np.random.Generator | None = None) -> TrainingRun:
-    """Full-batch GD (or seeded SGD) on the mean loss of one two-layer network.
+          batch_size: int | None = None, rng: np.random.Generator | None = None,
+          weights: ArrayLike | None = None) -> TrainingRun:
+    """Full-batch GD (or seeded SGD) on the mean loss (or a weighted sum of losses) of one two-layer network.
 
     The flow time of record r is ``lr * steps[r]``; class k's mode follows the gradient flow at frequency
     ``p_k`` (its share of the data).  ``dead_step`` is the first step at which some class has no active unit
@@ -485,7 +532,7 @@ def train(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, *, loss
 
     Parameters
     ----------
-    X, labels, loss, steps, record_every, batch_size, rng
+    X, labels, loss, steps, record_every, batch_size, rng, weights
         As in :func:`train_batch`.
     W0 : array_like (h, d)
     Z0 : array_like (h,)
@@ -507,10 +554,11 @@ def train(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, *, loss
     W0, Z0 = _check_two_layer(W0, Z0, X.shape[1])
     _single_lr(lr, " for train(); use train_batch for several learning rates")
     run = train_batch(X, labels, W0[None], Z0[None], loss=loss, lr=lr, steps=steps, record_every=record_every,
-                      batch_size=batch_size, rng=rng)
+                      batch_size=batch_size, rng=rng, weights=weights)
     return TrainingRun(t=run.t[:, 0], steps=run.steps, logits=run.logits[:, 0],
                        preactivations=run.preactivations[:, 0], Z_history=run.Z_history[:, 0],
-                       losses=run.losses[:, 0], W=run.W[0], Z=run.Z[0], W0=run.W0[0], dead_step=run.dead_step[0])
+                       losses=run.losses[:, 0], W=run.W[0], Z=run.Z[0], W0=run.W0[0], dead_step=run.dead_step[0],
+                       weights=run.weights)
 
 
 @_quiet_overflow
