@@ -89,6 +89,10 @@ MAX_T_MAX = 1e12
 #: a raw single-learning-rate comparison.
 COMPARE_TOLERANCE = 0.01
 
+#: Length of the units of the class_mean initialization and |output weight|: small, so that the run starts in the
+#: small-initialization regime the theory describes (the value simulate --data has always used).
+CLASS_MEAN_NORM = 0.1
+
 #: Initialization schemes of a run on the user's data (``dynamics.Problem``'s ``init``); the first is the default.
 INIT_SCHEMES = ("class_mean", "balanced", "random")
 
@@ -524,12 +528,13 @@ def _load_data(args):
     return data
 
 
-def _initialization(args) -> tuple[dict, dict]:
+def _initialization(args, data) -> tuple[dict, dict]:
     """The initialization the options ask for: ``(keyword arguments of dynamics.Problem, description for JSON)``.
 
     Every option is either used or refused in one line naming it: --weights excludes --init, --hidden, --u0 and
     --v0; --u0/--v0 are the target logits of --init balanced only; --hidden applies to balanced (units per class)
-    and random (units).
+    and random (units).  ``class_mean`` (the default) is the initialization ``simulate --data`` has always used
+    (:func:`_class_mean_weights`), given to the Problem as ``W0``/``Z0`` so that its outputs stay bit-identical.
     """
     from .io import load_weights
 
@@ -553,6 +558,9 @@ def _initialization(args) -> tuple[dict, dict]:
     if scheme == "class_mean" and args.hidden is not None:
         raise _UsageError(f"{PROG}: argument --hidden: applies to --init balanced (units per class) or random, not "
                           "to class_mean (one unit per class)")
+    if scheme == "class_mean":
+        W0, Z0 = _class_mean_weights(data.X, data.labels, args.seed)
+        return {"W0": W0, "Z0": Z0}, {"scheme": scheme, "norm": CLASS_MEAN_NORM, "z0": Z0.tolist()}
     kwargs = {"init": scheme, "seed": args.seed}
     description = {"scheme": scheme, "seed": args.seed}
     if scheme == "balanced":
@@ -569,6 +577,30 @@ def _initialization(args) -> tuple[dict, dict]:
         if scheme == "random":
             description["hidden"] = args.hidden
     return kwargs, description
+
+
+def _class_mean_weights(X, labels, seed):
+    """One unit per class along its class mean, length :data:`CLASS_MEAN_NORM`, output weights +-0.1 of the
+    class's sign (H2/H3 when H1 holds).  A class whose points average to 0 gets a unit along its first non-zero
+    point (a unit that starts at 0 would never move)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    scale = np.max(np.abs(X))
+    W0 = CLASS_MEAN_NORM * np.vstack([_unit_direction(X[labels == k] / scale, rng) for k in (1, 2)])
+    return W0, np.array([CLASS_MEAN_NORM, -CLASS_MEAN_NORM])
+
+
+def _unit_direction(points, rng):
+    """Unit vector along the mean of ``points`` (already scaled to O(1)), else along its first non-zero point,
+    else (no point, or all zero) a random direction: a unit that starts at 0 would never move."""
+    import numpy as np
+
+    for candidate in (points.mean(axis=0) if len(points) else None, *points):
+        if candidate is not None and np.linalg.norm(candidate) > 0:
+            return candidate / np.linalg.norm(candidate)
+    direction = rng.standard_normal(points.shape[1])
+    return direction / np.linalg.norm(direction)
 
 
 def _loss_spec(args):
@@ -620,7 +652,7 @@ def _check(args) -> int:
     import json
 
     data = _load_data(args)
-    init_kwargs, init = _initialization(args)
+    init_kwargs, init = _initialization(args, data)
     problem = _problem(args, data, "bce", init_kwargs)
     with _user_arguments():
         report = problem.assumptions()
@@ -657,7 +689,7 @@ def _data_run(args):
     """The --data run of ``simulate``: gradient descent through ``dynamics.Problem`` (default init class_mean)."""
     data = _load_data(args)
     loss = _loss_spec(args)
-    init_kwargs, _ = _initialization(args)
+    init_kwargs, _ = _initialization(args, data)
     problem = _problem(args, data, loss, init_kwargs)
     with _user_arguments():
         return problem.train(lr=args.lr, steps=args.steps, record_every=args.record_every)
@@ -760,7 +792,7 @@ def _compare_data(args) -> int:
     figures = _figure_paths(args)
     data = _load_data(args)
     loss = _loss_spec(args)
-    init_kwargs, init = _initialization(args)
+    init_kwargs, init = _initialization(args, data)
     problem = _problem(args, data, loss, init_kwargs)
     with _user_arguments():
         report = problem.assumptions()
