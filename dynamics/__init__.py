@@ -24,6 +24,7 @@ __version__ = "0.1.0"
 
 from . import groundtruth, theory
 from .agreement import Agreement, ClassAgreement, agreement, compare_two_layer
+from .problem import Prediction, Problem, ProblemAssumptions, ProblemComparison
 from .groundtruth import (AssumptionError, AssumptionReport, BatchRun, DeepRun, SoftmaxRun, TrainingDiverged,
                           TrainingRun, assumptions, class_gradients, data, initialization, train, train_batch,
                           train_deep, train_softmax)
@@ -41,7 +42,7 @@ __all__ = [
     "train", "train_batch", "train_deep", "train_softmax", "class_gradients", "TrainingRun", "BatchRun", "DeepRun",
     "SoftmaxRun", "TrainingDiverged", "iterate_mode_map", "ModeMapRun", "agreement", "Agreement",
     "compare_two_layer", "ClassAgreement", "assumptions", "AssumptionError", "AssumptionReport", "data",
-    "initialization", "theory", "groundtruth",
+    "initialization", "theory", "groundtruth", "Problem", "ProblemAssumptions", "Prediction", "ProblemComparison",
 ]
 
 #: Rooms loaded on first use (``dynamics.experiments.get("depth")`` works after a bare ``import dynamics``),

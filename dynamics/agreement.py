@@ -168,7 +168,11 @@ def compare_two_layer(run: TrainingRun, dataset: Dataset, *, loss: str | Network
     if run.logits.shape[1] != dataset.X.shape[0]:
         raise ValueError(f"run was trained on {run.logits.shape[1]} points but dataset has {dataset.X.shape[0]}")
     u0, v0 = float(as_finite_array("u0", u0)), float(as_finite_array("v0", v0))
-    loss = get_loss(loss).name
+    resolved = get_loss(loss)
+    if resolved.name not in ("bce", "hinge"):
+        raise ValueError(f"loss={resolved.formula} cannot be compared by compare_two_layer, which uses the closed-form "
+                         "logit of 'bce' or 'hinge'; use dynamics.Problem for any other loss")
+    loss = resolved.name
     require(*check_binary(dataset.X, dataset.labels, run.W0, run.Z_history[0]))
     freq = dataset.frequencies
     norms = dataset.class_norms

@@ -14,6 +14,9 @@ balanced_logit
 flow
     Any derived flow integrated with ``solve_ivp``, many modes in one call
     (:func:`integrate`), and the derived planar reductions (:func:`solve_reduction`).
+data_flow
+    The exact switching gradient flow in data coordinates for any data (:func:`data_flow`, with every
+    :class:`Switch`), and the decoupled per-class modes with closed forms where they apply (:func:`class_modes`).
 mode_map
     The exact discrete map of gradient descent on a mode (finite learning rate).
 corollary
@@ -30,6 +33,7 @@ roots
 """
 from .balanced_logit import DepthCrossover, depth_crossover, growth_bound, logit, time_to_confidence
 from .corollary import ConvergenceRatio, convergence_time_ratio
+from .data_flow import DataFlowSolution, ModeSolution, Switch, class_modes, data_flow
 from .flow import ReducedTrajectory, Trajectory, integrate, solve_reduction
 from .hinge import hinge_stopping_time
 from .mode_map import ModeMapRun, iterate_mode_map
@@ -42,5 +46,6 @@ __all__ = [
     "solve_reduction", "ReducedTrajectory", "iterate_mode_map", "ModeMapRun", "convergence_time_ratio",
     "ConvergenceRatio", "shared_neuron_outcome", "SharedNeuronOutcome", "bound_7", "bound_d2", "table1",
     "starved_confidence", "starved_confidences", "StarvedConfidence", "hinge_stopping_time",
-    "shared_neuron_fixed_point", "shared_neuron_separatrix",
+    "shared_neuron_fixed_point", "shared_neuron_separatrix", "data_flow", "class_modes", "DataFlowSolution",
+    "ModeSolution", "Switch",
 ]

@@ -1,0 +1,863 @@
+"""The exact gradient flow of a two-layer ReLU network on any dataset, in data coordinates.
+
+With ``Y = W X^T`` (h, n), the output weights ``Z`` (h,), the Gram matrix ``G = X X^T``, the activation
+indicators ``A = 1[Y > 0]`` and the point residuals ``r_i = q_i s_i (-l')(s_i u_i)`` (derived by
+:func:`derivations.residual`, compiled here), the flow of ``L = sum_i q_i l(s_i u_i)`` is
+
+    Y' = Z[:, None] * ((r * A) @ G),    Z' = relu(Y) @ r,    u = Z @ relu(Y),
+
+or, in weight space (the same flow, cheaper when d < n), ``W' = Z[:, None] * ((r * A) @ X)``.
+
+:func:`data_flow` integrates it exactly for any data: the indicators are frozen between events, an event
+fires when a pre-activation changes sign (or, for a loss with a stop margin such as the hinge, when a point
+reaches or leaves its margin), the new pattern is chosen by the direction the entries move, and every change
+is recorded as a :class:`Switch`.  A pre-activation pushed back onto 0 from both sides *slides* (is held at 0,
+the limit of gradient descent flipping its indicator every step).  :func:`class_modes` integrates the
+decoupled per-class modes of Lemma 3.1 (class k's units see only class k's points, all indicators 1), with the
+closed form
+:func:`dynamics.theory.balanced_logit.logit` used automatically where a class is one repeated point and its
+units are balanced.  Both integrate all classes and K initializations in one ``solve_ivp`` call per segment.
+
+Examples
+--------
+>>> X = np.array([[1.0, 0.2], [0.8, 0.5], [-1.0, 0.1]])
+>>> signs, weights = np.array([1.0, 1.0, -1.0]), np.full(3, 1 / 3)
+>>> W0, Z0 = 0.1 * np.array([[1.8, 0.7], [-1.0, 0.1]]), np.array([0.2, -0.1])
+>>> flow = data_flow(X, signs, weights, W0, Z0, [0.0, 1.0, 5.0])
+>>> flow.logits.shape, flow.theory
+((3, 1, 3), 'data-coordinate flow')
+>>> modes = class_modes(X, signs, weights, W0, Z0, [0.0, 1.0, 5.0], partition=[1, 2])
+>>> bool(np.allclose(modes.logits, flow.logits, rtol=1e-8, atol=1e-12))
+True
+"""
+from __future__ import annotations
+
+import itertools
+import operator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable, Dict, List, Mapping, Tuple
+
+import numpy as np
+import scipy.integrate
+import sympy as sp
+from numpy.typing import ArrayLike
+
+import derivations
+from derivations.data_coordinates import LOGIT, SIGN, WEIGHT
+
+from ..validation import as_finite_array, require_choice, require_positive
+from .balanced_logit import CLOSED_FORM_LOSSES, logit as balanced_logit
+from .compiled import compile_expr
+
+__all__ = ["Switch", "DataFlowSolution", "ModeSolution", "data_flow", "class_modes", "FORMS", "SWITCH_KINDS",
+           "METHOD", "BALANCE_RTOL", "BOUNDARY_RTOL", "SETTLE_ROUNDS"]
+
+#: Numerical forms of the flow: pre-activations ``Y`` (h, n) or weights ``W`` (h, d); "auto" picks the cheaper.
+FORMS = ("auto", "data", "weights")
+#: What a :class:`Switch` records.
+SWITCH_KINDS = ("activates", "deactivates", "stops learning", "resumes learning", "slides")
+#: ``solve_ivp`` method: explicit, high order; these flows have no widely separated time scales and DOP853
+#: reaches 1e-10 tolerances in few steps.
+METHOD = "DOP853"
+#: A class's units are balanced when ``y_j^2 = ||x||^2 z_j^2`` to this relative tolerance (closed form used).
+BALANCE_RTOL = 1e-12
+#: At an event, entries whose distance to their switching surface is below this fraction of their scale
+#: (the unit's largest |pre-activation|, or max(1, margin)) are on the surface: the event's root is located
+#: to a few ulps of the time, so the entry that fired lies within ~1e-15 of its surface, far inside this band.
+BOUNDARY_RTOL = 1e-10
+#: Entries placed on a surface at a restart start this fraction of their scale inside their new side (as seen
+#: by the event function): a distance of exactly 0 would make the root finder return the restart itself when
+#: another entry crosses in the first step.  Far below BOUNDARY_RTOL, so a later crossing back is still seen on
+#: the surface.
+EVENT_CUSHION = 1e-12
+#: Most pre-activations of one unit at 0 at one instant whose on/off/sliding combinations are tried (3^m).
+MAX_BOUNDARY_PER_UNIT = 6
+#: Relative size below which a boundary entry's rate (against the size of its terms), or a sliding share's
+#: excess over [0, 1], is rounding: at the end of a sliding mode the rate on the new side starts from exactly 0.
+RATE_RTOL = 1e-9
+#: Rounds of "pick each boundary entry's side by the direction it moves" before declaring a sliding motion.
+SETTLE_ROUNDS = 8
+#: Consecutive events at one instant accepted (simultaneous crossings settle in a few) before giving up.
+STALLED_EVENTS = 50
+#: Classes (sign +1 = class 1, -1 = class 2), as the contract numbers them.
+CLASS_SIGNS = {1: 1.0, 2: -1.0}
+
+
+def _read_only(value):
+    arr = np.array(value, copy=True)
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True)
+class Switch:
+    """One change of the flow's pattern.
+
+    Attributes
+    ----------
+    time : float
+        Flow time of the change.
+    run : int
+        Index of the initialization (0 .. K-1).
+    unit : int
+        Hidden unit whose indicator changed; -1 for the learning kinds.
+    point : int
+        Training point.
+    kind : {"activates", "deactivates", "stops learning", "resumes learning", "slides"}
+        A pre-activation became positive / non-positive, or the point reached / left its loss's stop margin;
+        ``"slides"``: a pre-activation is held at 0 by opposite pulls on its two sides (the point pushes the
+        unit off while the unit's other points pull it on).  Gradient descent then flips that indicator every
+        few steps; the flow follows the limit of that chatter (Filippov's sliding mode) until the point's share
+        of the pull leaves [0, 1], recorded as "activates" or "deactivates".
+    """
+
+    time: float
+    run: int
+    unit: int
+    point: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class DataFlowSolution:
+    """The exact switching gradient flow (:func:`data_flow`).
+
+    Attributes
+    ----------
+    t : ndarray (T,)
+        Flow times (``lr * step``).
+    logits : ndarray (T, K, n)
+        ``u_i(t)`` of every point for each of the K initializations.
+    Z : ndarray (T, K, h)
+        Output weights.
+    switches : tuple of Switch
+        Every pattern change, in time order.
+    form : {"data", "weights"}
+        The numerical form integrated.
+    theory : str
+        ``"data-coordinate flow"``.
+    """
+
+    t: np.ndarray
+    logits: np.ndarray
+    Z: np.ndarray
+    switches: tuple
+    form: str
+    theory: str = "data-coordinate flow"
+
+    def __post_init__(self):
+        for name in ("t", "logits", "Z"):
+            object.__setattr__(self, name, _read_only(getattr(self, name)))
+        object.__setattr__(self, "switches", tuple(self.switches))
+
+
+@dataclass(frozen=True)
+class ModeSolution:
+    """The decoupled per-class modes (:func:`class_modes`).
+
+    Attributes
+    ----------
+    t : ndarray (T,)
+    logits : ndarray (T, K, n)
+    theory : {"modes", "closed form"}
+        ``"closed form"`` when every class used the closed form, else ``"modes"``.
+    per_class : dict
+        ``{1: "closed form" | "modes", 2: ...}``.
+    """
+
+    t: np.ndarray
+    logits: np.ndarray
+    theory: str
+    per_class: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        for name in ("t", "logits"):
+            object.__setattr__(self, name, _read_only(getattr(self, name)))
+        object.__setattr__(self, "per_class", dict(self.per_class))
+
+
+# ------------------------------------------------------------------------------------------------- input checks
+def _check_data(X, signs, weights):
+    X = as_finite_array("X", X)
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"X must have shape (n, d) with n, d >= 1, got shape {X.shape}")
+    n = X.shape[0]
+    signs = as_finite_array("signs", signs)
+    if signs.shape != (n,):
+        raise ValueError(f"signs must have shape ({n},) (one per row of X), got shape {signs.shape}")
+    if np.any(np.abs(signs) != 1):
+        raise ValueError(f"signs must be +1 (class 1) or -1 (class 2), got {float(signs[np.abs(signs) != 1][0])!r}")
+    weights = as_finite_array("weights", weights)
+    if weights.shape != (n,):
+        raise ValueError(f"weights must have shape ({n},) (one per row of X), got shape {weights.shape}")
+    if np.any(weights < 0):
+        raise ValueError(f"weights must be >= 0, got {float(weights[weights < 0][0])!r}")
+    return X, signs, weights
+
+
+def _check_init(W0, Z0, d):
+    W0, Z0 = as_finite_array("W0", W0), as_finite_array("Z0", Z0)
+    if W0.ndim not in (2, 3) or W0.shape[-1] != d or W0.shape[-2] == 0:
+        raise ValueError(f"W0 must have shape (h, {d}) or (K, h, {d}) with h >= 1, got shape {W0.shape}")
+    h = W0.shape[-2]
+    if Z0.ndim not in (1, 2) or Z0.shape[-1] != h:
+        raise ValueError(f"Z0 must have shape ({h},) or (K, {h}) (one per row of W0), got shape {Z0.shape}")
+    K = max(W0.shape[0] if W0.ndim == 3 else 1, Z0.shape[0] if Z0.ndim == 2 else 1)
+    for name, arr, batched in (("W0", W0, W0.ndim == 3), ("Z0", Z0, Z0.ndim == 2)):
+        if batched and arr.shape[0] not in (1, K):
+            raise ValueError(f"{name} has {arr.shape[0]} initializations but another argument has {K}")
+    if K == 0:
+        raise ValueError("W0 and Z0 must hold at least one initialization, got K = 0")
+    W0 = np.broadcast_to(W0 if W0.ndim == 3 else W0[None], (K, h, d)).copy()
+    Z0 = np.broadcast_to(Z0 if Z0.ndim == 2 else Z0[None], (K, h)).copy()
+    return W0, Z0
+
+
+def _check_times(t):
+    times = as_finite_array("t", t)
+    if times.ndim != 1 or times.size == 0:
+        raise ValueError(f"t must be a non-empty 1-D array of flow times, got shape {times.shape}")
+    if np.any(times < 0):
+        raise ValueError(f"t must be >= 0 (flow times), got {float(times[times < 0][0])!r}")
+    if np.any(np.diff(times) < 0):
+        first = int(np.argmax(np.diff(times) < 0))
+        raise ValueError(f"t must be sorted (non-decreasing), got t[{first}] = {times[first]!r} > "
+                         f"t[{first + 1}] = {times[first + 1]!r}")
+    return times
+
+
+def _check_tolerances(rtol, atol):
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if not isinstance(value, (int, float, np.floating, np.integer)) or isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be a number > 0, got {type(value).__name__}")
+    return float(require_positive("rtol", rtol)), float(require_positive("atol", atol))
+
+
+# ------------------------------------------------------------------------------------------------ the residual
+@dataclass(frozen=True)
+class _Residual:
+    """The derived point residual: ``function(q, s, u)`` on the learning piece, and the stop margin (or None)."""
+
+    function: Callable
+    stop: object
+
+
+@lru_cache(maxsize=64)
+def _residual(loss: derivations.Loss) -> _Residual:
+    expr = derivations.residual(loss)
+    if isinstance(expr, sp.Piecewise):  # Piecewise((learning piece, s u < a), (0, True)): the mask is ours
+        expr = expr.args[0][0]
+    stop = loss.stop_margin
+    return _Residual(compile_expr(expr, (WEIGHT, SIGN, LOGIT)), None if stop is None else float(stop))
+
+
+def _resolve(loss):
+    return derivations.resolve_loss(loss)
+
+
+# ------------------------------------------------------------------------------------------------ the system
+@dataclass
+class _Block:
+    """Units ``units`` on points ``points``: state ``P`` (K, h_b, c) (Y if form "data", W if "weights") and Z."""
+
+    units: np.ndarray
+    points: np.ndarray
+    X: np.ndarray        # (n_b, d)
+    F: np.ndarray        # (n_b, c): G_b for "data", X_b for "weights"
+    q: np.ndarray
+    s: np.ndarray
+    form: str
+    switching: bool      # ReLU indicators switch (data_flow) or are all 1 (a class mode)
+    K: int = 1
+    A: np.ndarray = None  # (K, h_b, n_b) float indicators
+    L: np.ndarray = None  # (K, n_b) float: 1 learning, 0 stopped at the margin
+    offY: np.ndarray = None
+    offM: np.ndarray = None
+    liveY: np.ndarray = None
+    liveM: np.ndarray = None
+    S: np.ndarray = None  # (K, h_b, n_b) bool: pre-activations held at 0 by opposite pulls (sliding)
+
+    @property
+    def shape(self):
+        return (self.K, self.units.size, self.F.shape[1])
+
+    def Y(self, P):
+        return P if self.form == "data" else _times(P, self.XT)
+
+    @property
+    def XT(self):
+        return self._XT
+
+    def __post_init__(self):
+        self._XT = np.ascontiguousarray(self.X.T)
+
+
+def _times(stack, matrix):
+    """``stack @ matrix`` for a (K, h, a) stack and an (a, b) matrix, as one 2-D BLAS product."""
+    K, h, a = stack.shape
+    return (np.ascontiguousarray(stack).reshape(K * h, a) @ matrix).reshape(K, h, matrix.shape[1])
+
+
+class _System:
+    """Blocks stacked into one flat state; the derived residual; the pattern logic at events."""
+
+    def __init__(self, blocks: List[_Block], K: int, residual: _Residual):
+        self.blocks, self.K, self.res = blocks, K, residual
+        self.sizes = []
+        for b in blocks:
+            K_, h, c = b.shape
+            self.sizes.append((K_ * h * c, K_ * h))
+        self.t_now = 0.0
+
+    def unpack(self, flat):
+        out, at = [], 0
+        for b, (sp_, sz) in zip(self.blocks, self.sizes):
+            P = flat[at:at + sp_].reshape(b.shape)
+            Z = flat[at + sp_:at + sp_ + sz].reshape(b.shape[:2])
+            out.append((P, Z))
+            at += sp_ + sz
+        return out
+
+    @staticmethod
+    def pack(parts):
+        return np.concatenate([np.concatenate([P.ravel(), Z.ravel()]) for P, Z in parts]) if parts else np.zeros(0)
+
+    def _pulls(self, b, u, L):
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # e^{s u} -> inf gives a zero pull
+            r = self.res.function(b.q, b.s, u)
+        if r.shape != u.shape:  # a residual that does not depend on u (the hinge's learning piece)
+            r = np.broadcast_to(r, u.shape)
+        if self.res.stop is not None:
+            r = r * L
+        if not np.isfinite(r).all():
+            raise RuntimeError(f"the loss's residual overflowed at flow time t = {self.t_now:.6g} (a logit reached "
+                               f"{float(np.max(np.abs(u))):.3g}): the flow diverges there; this predictor covers "
+                               "flows that stay finite on the requested times")
+        return r
+
+    def _sliding_shares(self, b, r, A, S):
+        """``alpha`` (K, h, n): the share of each sliding entry's own pull that holds its pre-activation at 0.
+
+        For unit j with sliding points S: ``sum_{i' in S} alpha_i' r_i' G_i'i = -sum_{i' not in S} A_ji' r_i' G_i'i``
+        for every i in S (Filippov's convex combination of the two sides, the limit of gradient descent flipping
+        the indicator every few steps).
+        """
+        alpha = np.zeros(A.shape)
+        for k, j in zip(*np.nonzero(S.any(axis=2))):
+            idx = np.flatnonzero(S[k, j])
+            columns = b.F[:, idx] if b.form == "data" else b.X @ b.X[idx].T  # G[:, S]
+            rest = (A[k, j] * r[k]) @ columns
+            own = np.linalg.lstsq(columns[idx], -rest, rcond=None)[0]  # alpha_i r_i, i in S
+            pull = r[k, idx]
+            alpha[k, j, idx] = np.divide(own, pull, out=np.full(idx.size, 0.5), where=pull != 0)
+        return alpha
+
+    def block_rates(self, b, P, Z, A=None, L=None, S=None, with_state_rates=False):
+        """Rates of a block's state; with ``with_state_rates``: (Y, u, Y', s u', alpha) for the pattern logic."""
+        A = b.A if A is None else A
+        L = b.L if L is None else L
+        S = b.S if S is None else S
+        Y = b.Y(P)
+        AY = A * Y if b.switching else Y  # a class mode's indicators are all 1
+        u = (Z[:, None, :] @ AY)[:, 0, :]
+        r = self._pulls(b, u, L)
+        alpha = self._sliding_shares(b, r, A, S) if b.switching and S.any() else None
+        if b.switching:
+            dP = Z[:, :, None] * _times((A if alpha is None else A + alpha) * r[:, None, :], b.F)
+        else:  # every unit sees the same pull: one product for all of them
+            dP = Z[:, :, None] * (r @ b.F)[:, None, :]
+        dZ = (AY @ r[:, :, None])[:, :, 0]
+        if not with_state_rates:
+            return dP, dZ
+        dY = dP if b.form == "data" else _times(dP, b.XT)
+        du = (dZ[:, None, :] @ AY)[:, 0, :] + (Z[:, None, :] @ (A * dY))[:, 0, :]
+        return Y, u, dY, b.s * du, (np.zeros(A.shape) if alpha is None else alpha)
+
+    def rhs(self, t, flat):
+        self.t_now = t
+        return self.pack([self.block_rates(b, P, Z) for b, (P, Z) in zip(self.blocks, self.unpack(flat))])
+
+    def logits_and_Z(self, flat, n, Zfull):
+        u = np.zeros((self.K, n))
+        Zout = Zfull.copy()
+        for b, (P, Z) in zip(self.blocks, self.unpack(flat)):
+            u[:, b.points] = np.einsum("kh,khn->kn", Z, b.A * b.Y(P))
+            Zout[:, b.units] = Z
+        return u, Zout
+
+    # --------------------------------------------------------------------- events
+    def distances(self, b, P, Z):
+        """Distances to the switching surfaces (positive on the current side), offsets included.
+
+        ``dY`` for pre-activations (off a sliding mode), ``dM`` for margins, ``dS = min(alpha, 1 - alpha)`` for
+        sliding entries (the mode ends when the share leaves [0, 1]).
+        """
+        Y = b.Y(P)
+        dY = Y * (2.0 * b.A - 1.0) + b.offY if b.switching else None
+        dM = dS = None
+        if self.res.stop is not None or (b.switching and b.S.any()):
+            AY = b.A * Y if b.switching else Y
+            u = (Z[:, None, :] @ AY)[:, 0, :]
+            if self.res.stop is not None:
+                su = b.s * u
+                dM = np.where(b.L > 0, self.res.stop - su, su - self.res.stop) + b.offM
+            if b.switching and b.S.any():
+                alpha = self._sliding_shares(b, self._pulls(b, u, b.L), b.A, b.S)
+                dS = np.where(b.S, np.minimum(alpha, 1.0 - alpha), np.inf)
+        return Y, dY, dM, dS
+
+    def _live(self, b):
+        return (("Y", b.liveY), ("M", b.liveM), ("S", b.S))
+
+    def event(self, t, flat):
+        low = np.inf
+        for b, (P, Z) in zip(self.blocks, self.unpack(flat)):
+            for dist, (_, live) in zip(self.distances(b, P, Z)[1:], self._live(b)):
+                if dist is not None and live.any():
+                    low = min(low, float(np.min(dist[live])))
+        return low if np.isfinite(low) else 1.0
+
+    def settle(self, time, flat, first):
+        """Choose the pattern of entries on their surfaces by the direction they move; return the switches."""
+        parts = self.unpack(flat)
+        found = []
+        for b, (P, Z) in zip(self.blocks, parts):
+            Y, dY, dM, dS = self.distances(b, P, Z)
+            none_Y, none_M = np.zeros(Y.shape, bool), np.zeros(b.L.shape, bool)
+            if first:
+                bY = (Y == 0) if b.switching else none_Y
+                bM = none_M
+                if self.res.stop is not None:
+                    bM = b.s * (Z[:, None, :] @ (b.A * Y if b.switching else Y))[:, 0, :] == self.res.stop
+                ends = none_Y
+            else:
+                scale = np.max(np.abs(Y), axis=2, keepdims=True)
+                bY = ((~b.liveY & ~b.S) | (dY <= BOUNDARY_RTOL * scale)) if b.switching else none_Y
+                bM = ((~b.liveM | (dM <= BOUNDARY_RTOL * max(1.0, abs(self.res.stop)))) if dM is not None
+                      else none_M)
+                ends = (dS <= BOUNDARY_RTOL) if dS is not None else none_Y.copy()
+            found.append([bY & ~b.S, bM, ends])
+        if not first:  # the entry that fired is on its surface whatever the band says
+            low, where = np.inf, None
+            for index, (b, (P, Z)) in enumerate(zip(self.blocks, parts)):
+                for slot, (dist, (_, live)) in enumerate(zip(self.distances(b, P, Z)[1:], self._live(b))):
+                    if dist is not None and live.any():
+                        masked = np.where(live, dist, np.inf)
+                        if float(np.min(masked)) < low:
+                            low, where = float(np.min(masked)), (index, slot, np.unravel_index(np.argmin(masked),
+                                                                                                 masked.shape))
+            if where is not None:
+                index, slot, at = where
+                found[index][slot][at] = True
+        switches = []
+        for b, (P, Z), (bY, bM, ends) in zip(self.blocks, parts, found):
+            switches += self._settle_block(time, b, P, Z, bY, bM, ends, first)
+        return switches
+
+    def _unit_patterns(self, time, b, Z, r, A, S, boundary, ended):
+        """On (1), off (0) or sliding (2) for every boundary pre-activation, unit by unit, consistently.
+
+        Boundary entries are at 0, so they do not change any logit: given the pulls ``r``, each unit's boundary
+        entries are decided alone.  Every combination is tried (the current one first, then those with fewer
+        sliding entries): on must move up, off must not move up, a sliding share must lie in [0, 1].  An entry
+        whose sliding mode just ended (``ended``) does not slide again at once.
+        """
+        A, S = A.copy(), S.copy()
+        for k, j in zip(*np.nonzero(boundary.any(axis=2))):
+            idx = np.flatnonzero(boundary[k, j])
+            if idx.size > MAX_BOUNDARY_PER_UNIT:
+                raise ValueError(
+                    f"at flow time t = {time:.6g} unit {int(b.units[j])} has {idx.size} pre-activations at 0 at once "
+                    f"(more than {MAX_BOUNDARY_PER_UNIT}): this degenerate pattern is outside what this predictor "
+                    "covers")
+            columns = b.F[:, idx] if b.form == "data" else b.X @ b.X[idx].T  # G[:, boundary]
+            others = A[k, j].copy()
+            others[idx] = 0.0
+            rest = (others * r[k]) @ columns
+            gram, pull = columns[idx], r[k, idx]
+            # rates within this of 0 count as 0: a sliding mode ends with the rate exactly at 0 on its new side
+            size = np.abs(others * r[k]) @ np.abs(columns) + np.abs(pull) @ np.abs(gram)
+            tolerance = RATE_RTOL * abs(Z[k, j]) * size
+            current = tuple(np.where(S[k, j, idx], 2, A[k, j, idx].astype(int)))
+            options = sorted(itertools.product((1, 0, 2), repeat=idx.size), key=lambda c: (c != current, c.count(2)))
+            for combo in options:
+                combo = np.array(combo)
+                on, sliding = combo == 1, combo == 2
+                if np.any(sliding & ((pull == 0) | ended[k, j, idx])):
+                    continue
+                share = np.where(on, pull, 0.0)
+                if sliding.any():
+                    target = -(rest[sliding] + share @ gram[:, sliding])
+                    held = np.linalg.lstsq(gram[np.ix_(sliding, sliding)], target, rcond=None)[0]
+                    alpha = held / pull[sliding]
+                    if np.any(alpha < -RATE_RTOL) or np.any(alpha > 1 + RATE_RTOL):
+                        continue
+                    share[sliding] = held
+                rate = Z[k, j] * (rest + share @ gram)
+                if np.any(rate[on] < -tolerance[on]) or np.any(rate[combo == 0] > tolerance[combo == 0]):
+                    continue
+                A[k, j, idx] = (combo == 1).astype(float)
+                S[k, j, idx] = sliding
+                break
+            else:
+                raise ValueError(
+                    f"at flow time t = {time:.6g} no pattern of unit {int(b.units[j])}'s pre-activations at 0 is "
+                    "consistent (each choice contradicts the motion it implies): outside what this predictor covers")
+        return A, S
+
+    def _settle_block(self, time, b, P, Z, bY, bM, ends, first):
+        """Pattern of the boundary entries: on, off or sliding (Y), learning or stopped (margin)."""
+        A, L, S = b.A.copy(), b.L.copy(), b.S.copy()
+        boundary = (bY | S) if b.switching else bY
+        ended = ends & S
+        L[bM] = 1.0
+        Y = b.Y(P)
+        AY = A * Y if b.switching else Y
+        u = (Z[:, None, :] @ AY)[:, 0, :]  # boundary entries are 0: the logits do not depend on their pattern
+        for _ in range(SETTLE_ROUNDS):
+            if boundary.any():
+                A, S = self._unit_patterns(time, b, Z, self._pulls(b, u, L), A, S, boundary, ended)
+            _, _, dY, dm, alpha = self.block_rates(b, P, Z, A, L, S, with_state_rates=True)
+            wantL = np.where(bM, ((dm < 0) | ((dm == 0) & (L > 0))).astype(float), L)
+            if np.array_equal(wantL, L):
+                break
+            L = wantL
+        else:
+            raise ValueError(
+                f"at flow time t = {time:.6g} a point is held at its loss's stop margin by opposite pulls (it "
+                "would stop and resume learning at once): that sliding motion is outside what this predictor covers")
+        bY = bY | ended
+        switches = []
+        units, points = b.units, b.points
+        if not first:
+            for k, j, i in zip(*np.nonzero((A != b.A) | (S != b.S))):
+                kind = "slides" if S[k, j, i] else ("activates" if A[k, j, i] > 0 else "deactivates")
+                switches.append(Switch(float(time), int(k), int(units[j]), int(points[i]), kind))
+            for k, i in zip(*np.nonzero(L != b.L)):
+                switches.append(Switch(float(time), int(k), -1, int(points[i]),
+                                       "resumes learning" if L[k, i] > 0 else "stops learning"))
+        elif S.any():
+            for k, j, i in zip(*np.nonzero(S)):
+                switches.append(Switch(float(time), int(k), int(units[j]), int(points[i]), "slides"))
+        b.A, b.L, b.S = A, L, S
+        # entries on a surface that do not move are left out of the event until the next restart
+        b.liveY = (~S & ~(boundary & (dY == 0))) if b.switching else np.zeros(A.shape, bool)
+        b.liveM = ~(bM & (dm == 0)) if self.res.stop is not None else np.zeros(L.shape, bool)
+        b.offY, b.offM = np.zeros(A.shape), np.zeros(L.shape)
+        Y, distY, distM, _ = self.distances(b, P, Z)  # raw distances: the offsets were just reset
+        # every live entry starts at least a cushion inside its side, so the event function is positive at the
+        # restart (the root finder would otherwise return the restart itself, or miss the next crossing)
+        if b.switching:
+            cushion = EVENT_CUSHION * np.max(np.abs(Y), axis=2, keepdims=True)
+            b.offY = np.where(b.liveY & (distY < cushion), cushion - distY, 0.0)
+        if distM is not None:
+            cushion = EVENT_CUSHION * max(1.0, abs(self.res.stop))
+            b.offM = np.where(b.liveM & (distM < cushion), cushion - distM, 0.0)
+        return switches
+
+
+def _initial_patterns(system, flat, stop):
+    for b, (P, Z) in zip(system.blocks, system.unpack(flat)):
+        K, h, _ = b.shape
+        Y = b.Y(P)
+        b.A = (Y > 0).astype(float) if b.switching else np.ones((K, h, b.points.size))
+        b.S = np.zeros(b.A.shape, bool)
+        b.offY, b.liveY = np.zeros(b.A.shape), np.zeros(b.A.shape, bool)
+        b.L = np.ones((K, b.points.size))
+        if stop is not None:
+            su = b.s * np.einsum("kh,khn->kn", Z, b.A * Y)
+            b.L = (su < stop).astype(float)
+        b.offM, b.liveM = np.zeros(b.L.shape), np.zeros(b.L.shape, bool)
+
+
+def _scaled_atol(system, flat, atol):
+    """``atol`` per component, in units of its run's initial scale (largest |entry| of its state, at most 1).
+
+    A small initialization (1e-8, or 1e-150) is then integrated to the same relative accuracy as a unit one:
+    an absolute 1e-12 would swamp states far below it.
+    """
+    parts = system.unpack(flat)
+    largest = np.zeros(system.K)
+    for P, Z in parts:
+        if P.size:
+            largest = np.maximum(largest, np.max(np.abs(P).reshape(system.K, -1), axis=1))
+        if Z.size:
+            largest = np.maximum(largest, np.max(np.abs(Z), axis=1))
+    per_run = atol * np.where(largest > 0, np.minimum(largest, 1.0), 1.0)
+    return system.pack([(np.broadcast_to(per_run[:, None, None], P.shape), np.broadcast_to(per_run[:, None], Z.shape))
+                        for P, Z in parts])
+
+
+def _integrate(system, flat, requested, n, Zfull, rtol, atol, max_switches):
+    """Integrate segment by segment between events; logits and Z on ``requested`` times; all switches."""
+    times, where = np.unique(requested, return_inverse=True)  # repeated times are integrated once
+    logits, Zs, switches = _segments(system, flat, times, n, Zfull, rtol, _scaled_atol(system, flat, atol),
+                                     max_switches)
+    return logits[where], Zs[where], switches
+
+
+def _segments(system, flat, times, n, Zfull, rtol, atol, max_switches):
+    T = times.size
+    logits, Zs = np.empty((T, system.K, n)), np.empty((T, system.K, Zfull.shape[1]))
+    _initial_patterns(system, flat, system.res.stop)
+    switches = list(system.settle(0.0, flat, first=True))
+    t0, j, restarts, end = 0.0, 0, 0, float(times[-1])
+    while j < T and times[j] <= t0:  # times at the start (0)
+        logits[j], Zs[j] = system.logits_and_Z(flat, n, Zfull)
+        j += 1
+    def event(time, state):
+        return system.event(time, state)
+    event.terminal, event.direction = True, -1
+    stalled = 0
+    while j < T:
+        if flat.size == 0:
+            logits[j:], Zs[j:] = system.logits_and_Z(flat, n, Zfull)
+            break
+        sol = scipy.integrate.solve_ivp(system.rhs, (t0, end), flat, method=METHOD, t_eval=times[j:],
+                                        events=event, rtol=rtol, atol=atol)
+        if sol.status == -1:
+            raise RuntimeError(f"the integrator failed after flow time t = {t0:.6g}: {sol.message}")
+        count = np.asarray(sol.t).size  # a list when no requested time fell before a terminal event
+        for m in range(count):
+            logits[j + m], Zs[j + m] = system.logits_and_Z(np.asarray(sol.y)[:, m], n, Zfull)
+        j += count
+        if sol.status == 0:
+            break
+        t_event, flat = float(sol.t_events[0][0]), np.array(sol.y_events[0][0])
+        restarts += 1
+        stalled = stalled + 1 if t_event <= t0 else 0
+        if restarts > max_switches or stalled > STALLED_EVENTS:
+            raise RuntimeError(
+                f"{restarts} events by flow time t = {t_event:.6g} ({stalled} without the time advancing; "
+                f"max_switches = {max_switches}): the pattern changes too often (events piling up, e.g. an entry "
+                "sliding along its switching surface); this is outside what this predictor covers")
+        system.t_now = t_event
+        new = system.settle(t_event, flat, first=False)
+        switches += new
+        if len(switches) > max_switches:
+            raise RuntimeError(
+                f"{len(switches)} switches by flow time t = {t_event:.6g}, more than max_switches = {max_switches}: "
+                "this is outside what this predictor covers: raise max_switches, or check the data and initialization")
+        t0 = t_event
+    return logits, Zs, switches
+
+
+# ----------------------------------------------------------------------------------------------------- public
+def _pick_form(form, n, d):
+    require_choice("form", form, FORMS)
+    if form == "auto":
+        return "weights" if d < n else "data"
+    return form
+
+
+def _check_switch_count(max_switches):
+    if isinstance(max_switches, (bool, np.bool_)) or not isinstance(max_switches, (int, np.integer)):
+        raise TypeError(f"max_switches must be an integer >= 0, got {type(max_switches).__name__}")
+    if max_switches < 0:
+        raise ValueError(f"max_switches must be >= 0, got {max_switches}")
+    return int(max_switches)
+
+
+def _block(X, W0, Z0, signs, weights, units, points, form, switching):
+    Xb = X[points]
+    F = Xb @ Xb.T if form == "data" else Xb
+    P = W0[:, units] @ Xb.T if form == "data" else W0[:, units].copy()
+    return _Block(units=units, points=points, X=Xb, F=F, q=weights[points], s=signs[points], form=form,
+                  switching=switching, K=W0.shape[0]), (P, Z0[:, units].copy())
+
+
+def data_flow(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLike, Z0: ArrayLike, t: ArrayLike, *,
+              loss: "str | sp.Expr | derivations.Loss" = "bce", form: str = "auto", rtol: float = 1e-10,
+              atol: float = 1e-12, max_switches: int = 10_000) -> DataFlowSolution:
+    """The exact gradient flow of the two-layer ReLU network on any data, with its switches.
+
+    Parameters
+    ----------
+    X : array_like (n, d)
+        Training points.
+    signs : array_like (n,)
+        +1 for class 1, -1 for class 2.
+    weights : array_like (n,)
+        Point weights q_i >= 0 of the objective ``sum_i q_i l(s_i u_i)`` (``1/n``: the mean loss).
+    W0 : array_like (h, d) or (K, h, d)
+        Initial hidden weights (K initializations integrated together).
+    Z0 : array_like (h,) or (K, h)
+        Initial output weights.
+    t : array_like (T,)
+        Sorted flow times >= 0 (``lr * step``); the flow starts at 0.
+    loss : str or sympy.Expr or derivations.Loss
+        As :func:`derivations.resolve_loss`; a loss with a stop margin (the hinge) stops a point's learning
+        once ``s u`` reaches it.
+    form : {"auto", "data", "weights"}
+        ``"data"`` integrates ``Y`` (cost h n^2 per evaluation), ``"weights"`` integrates ``W`` (cost h n d):
+        the same flow.  ``"auto"`` picks weights when d < n.
+    rtol, atol : float
+        ``solve_ivp`` tolerances (> 0).
+    max_switches : int
+        Largest number of events accepted (>= 0).
+
+    Returns
+    -------
+    DataFlowSolution
+
+    Notes
+    -----
+    A pre-activation that reaches 0 while the point pushes the unit off and the unit's other points pull it back
+    on slides: it is held at 0 and the point's indicator is replaced by the share in [0, 1] of its pull that
+    keeps it there (solved at every evaluation), until that share reaches 0 or 1.  This is the limit of gradient
+    descent, which flips the indicator every few steps there.  A point held at a hinge's margin the same way is
+    not covered (ValueError).
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad shapes or values (naming the parameter); a point sliding along its loss's stop margin.
+    RuntimeError
+        More than ``max_switches`` events, an overflowing residual, or an integrator failure: outside what
+        this predictor covers.
+
+    Examples
+    --------
+    Two points of class 1 and one unit active on the first only; learning on the first point turns the unit
+    on for the second (gradient descent at lr 1e-4 switches at t = 0.8300):
+
+    >>> X = np.array([[1.0, 0.0], [0.5, 1.0]])
+    >>> sol = data_flow(X, [1, 1], [0.5, 0.5], [[0.3, -0.2]], [0.5], np.linspace(0, 6, 7))
+    >>> [(round(s.time, 4), s.unit, s.point, s.kind) for s in sol.switches]
+    [(0.8299, 0, 1, 'activates')]
+    >>> sol.logits.shape, sol.form
+    ((7, 1, 2), 'data')
+    """
+    X, signs, weights = _check_data(X, signs, weights)
+    n, d = X.shape
+    W0, Z0 = _check_init(W0, Z0, d)
+    times = _check_times(t)
+    form = _pick_form(form, n, d)
+    rtol, atol = _check_tolerances(rtol, atol)
+    max_switches = _check_switch_count(max_switches)
+    residual = _residual(_resolve(loss))
+    K, h, _ = W0.shape
+    block, state = _block(X, W0, Z0, signs, weights, np.arange(h), np.arange(n), form, switching=True)
+    system = _System([block], K, residual)
+    logits, Zs, switches = _integrate(system, _System.pack([state]), times, n, Z0, rtol, atol, max_switches)
+    switches.sort(key=operator.attrgetter("time"))
+    return DataFlowSolution(t=times, logits=logits, Z=Zs, switches=tuple(switches), form=form)
+
+
+def _check_partition(partition, h):
+    if isinstance(partition, (str, bytes)):
+        raise TypeError(f"partition must be an array of ints 0, 1, 2 (one per hidden unit), got {partition!r}")
+    arr = as_finite_array("partition", partition)
+    if arr.shape != (h,):
+        raise ValueError(f"partition must have shape ({h},) (one entry per hidden unit), got shape {arr.shape}")
+    bad = ~np.isin(arr, (0, 1, 2))
+    if np.any(bad):
+        raise ValueError(f"partition entries must be 0 (no class), 1 or 2, got {float(arr[bad][0])!r}")
+    return arr.astype(int)
+
+
+def _closed_form_class(loss, X, signs, weights, W0, Z0, units, points, sign):
+    """(u0 (K,), norm, p) if the class is one repeated point with balanced active units of its sign, else None."""
+    if loss.name not in CLOSED_FORM_LOSSES or points.size == 0 or units.size == 0:
+        return None
+    Xk = X[points]
+    x = Xk[0]
+    norm = float(np.linalg.norm(x))
+    if norm == 0 or np.max(np.abs(Xk - x)) > BALANCE_RTOL * norm:
+        return None
+    y = W0[:, units] @ x               # (K, h_k)
+    z = Z0[:, units]
+    if np.any(y <= 0) or np.any(sign * z <= 0):
+        return None
+    if np.any(np.abs(y ** 2 - norm ** 2 * z ** 2) > BALANCE_RTOL * np.maximum(y ** 2, norm ** 2 * z ** 2)):
+        return None
+    return np.sum(z * y, axis=1), norm, float(np.sum(weights[points]))
+
+
+def class_modes(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLike, Z0: ArrayLike, t: ArrayLike, *,
+                partition: ArrayLike, loss: "str | sp.Expr | derivations.Loss" = "bce", closed_form: bool = True,
+                rtol: float = 1e-10, atol: float = 1e-12) -> ModeSolution:
+    """The decoupled per-class modes (Lemma 3.1): class k's units on class k's points, indicators all 1.
+
+    Exact when H1-H3 hold (the caller checks them, e.g. ``dynamics.Problem.assumptions``); then it equals
+    :func:`data_flow`.  A point's logit is the sum over its class's units only; units with partition 0 serve no
+    class and stay put.
+
+    Parameters
+    ----------
+    X, signs, weights, W0, Z0, t
+        As in :func:`data_flow`.
+    partition : array_like (h,)
+        1 or 2: the class a unit serves (H2); 0: none.
+    loss : str or sympy.Expr or derivations.Loss
+        As in :func:`data_flow`.
+    closed_form : bool
+        Use :func:`dynamics.theory.balanced_logit.logit` for a class whose points are one repeated vector
+        (to relative 1e-12) and whose units are active, of the class's sign and balanced (``y_j^2 = ||x||^2
+        z_j^2`` to relative :data:`BALANCE_RTOL`), for the built-in losses with a closed form (bce, hinge).
+    rtol, atol : float
+        ``solve_ivp`` tolerances for the integrated modes.
+
+    Returns
+    -------
+    ModeSolution
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad shapes or values, naming the parameter.
+
+    Examples
+    --------
+    One repeated point per class, balanced units: the closed form.
+
+    >>> X = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, -2.0]])
+    >>> W0, Z0 = [[0.3, 0.0], [0.0, -0.4]], [0.3, -0.4]
+    >>> sol = class_modes(X, [1, 1, -1], [1 / 3] * 3, W0, Z0, [0.0, 2.0], partition=[1, 2])
+    >>> sol.theory, sol.per_class
+    ('closed form', {1: 'closed form', 2: 'closed form'})
+    >>> from dynamics.theory import logit
+    >>> bool(np.isclose(sol.logits[-1, 0, 0], logit(2.0, u0=0.09, norm=1.0, p=2 / 3), rtol=1e-12))
+    True
+    """
+    X, signs, weights = _check_data(X, signs, weights)
+    n, d = X.shape
+    W0, Z0 = _check_init(W0, Z0, d)
+    times = _check_times(t)
+    part = _check_partition(partition, W0.shape[1])
+    if not isinstance(closed_form, (bool, np.bool_)):
+        raise TypeError(f"closed_form must be True or False, got {type(closed_form).__name__}")
+    rtol, atol = _check_tolerances(rtol, atol)
+    resolved = _resolve(loss)
+    residual = _residual(resolved)
+    K = W0.shape[0]
+    logits = np.zeros((times.size, K, n))
+    per_class, blocks, states = {}, [], []
+    for k, sign in CLASS_SIGNS.items():
+        units, points = np.flatnonzero(part == k), np.flatnonzero(signs == sign)
+        closed = _closed_form_class(resolved, X, signs, weights, W0, Z0, units, points, sign) if closed_form else None
+        if closed is not None:
+            u0, norm, p = closed
+            per_class[k] = "closed form"
+            scale = max(p, 1.0)  # logit takes a class frequency p <= 1: p t = (p / scale) (scale t)
+            if p == 0:
+                curve = np.broadcast_to(u0, (times.size, K))
+            else:
+                curve = balanced_logit(times[:, None] * scale, loss=resolved.name, norm=norm, p=p / scale,
+                                       u0=u0[None, :])
+            logits[:, :, points] = curve[:, :, None]
+            continue
+        per_class[k] = "modes"
+        if units.size and points.size:
+            form = "weights" if d < points.size else "data"
+            block, state = _block(X, W0, Z0, signs, weights, units, points, form, switching=False)
+            blocks.append(block)
+            states.append(state)
+    if blocks:
+        system = _System(blocks, K, residual)
+        integrated, _, _ = _integrate(system, _System.pack(states), times, n, Z0, rtol, atol, max_switches=10 * n * K)
+        for b in blocks:
+            logits[:, :, b.points] = integrated[:, :, b.points]
+    theory = "closed form" if all(v == "closed form" for v in per_class.values()) else "modes"
+    return ModeSolution(t=times, logits=logits, theory=theory, per_class=per_class)

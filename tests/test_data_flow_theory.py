@@ -1,0 +1,407 @@
+"""dynamics.theory.data_flow against gradient descent on the real network (issue 10, item 2).
+
+Every check compares with an independent value: the numpy ground truth (``dynamics.groundtruth.training.train``
+on the mean loss, so weights ``1/n``), a small gradient-descent loop written here for a loss the ground truth
+does not name, or the closed form :func:`dynamics.logit`.  Gradient descent follows the flow to O(lr), so the
+error must shrink in proportion to the learning rate (log-log slope 1).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import derivations
+import dynamics
+from dynamics.groundtruth.training import train
+from dynamics.theory import DataFlowSolution, ModeSolution, Switch, class_modes, data_flow
+
+#: Learning rates of the convergence checks (halving: three points on the log-log line).
+LRS = (4e-3, 2e-3, 1e-3)
+#: Horizon of the convergence checks (flow time): logits move from ~0.1 to ~2.
+HORIZON = 3.0
+#: The slope must be 1 within this (the issue's acceptance).
+SLOPE_TOL = 0.1
+#: Largest relative error at the smallest learning rate (the issue's acceptance).
+SMALLEST_LR_REL = 1e-3
+
+
+def _h1_data(rng, sizes=(4, 6), d=5):
+    """Two cones around +a and -a (not coordinate axes), different norms: H1 (within > 0, across < 0)."""
+    a = rng.normal(size=d)
+    a /= np.linalg.norm(a)
+    while True:
+        rows, signs = [], []
+        for size, sign in zip(sizes, (1.0, -1.0)):
+            directions = sign * a + 0.35 * rng.normal(size=(size, d))
+            directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+            rows.append(directions * rng.uniform(0.5, 2.0, size=(size, 1)))
+            signs += [sign] * size
+        X, signs = np.vstack(rows), np.array(signs)
+        G = X @ X.T
+        same = np.equal.outer(signs, signs)
+        if np.all(G[same] > 0.05) and np.all(G[~same] < -0.05):
+            return X, signs
+
+
+def _units(rng, X, signs, per_class=(2, 3), balanced=True, scale=0.3):
+    """Units of each class: positive combinations of its points; balanced (|z| = ||w||) or not."""
+    W, Z, part = [], [], []
+    for k, (count, sign) in enumerate(zip(per_class, (1.0, -1.0)), start=1):
+        own = X[signs == sign]
+        for _ in range(count):
+            w = rng.dirichlet(np.ones(own.shape[0])) @ own
+            w *= scale * rng.uniform(0.6, 1.4) / np.linalg.norm(w)
+            z = np.linalg.norm(w) if balanced else np.linalg.norm(w) * rng.uniform(0.4, 1.8)
+            W.append(w)
+            Z.append(sign * z)
+            part.append(k)
+    return np.array(W), np.array(Z), np.array(part)
+
+
+def _labels(signs):
+    return np.where(signs > 0, 1, 2)
+
+
+def _gd(X, signs, W0, Z0, lr, loss="bce"):
+    return train(X, _labels(signs), W0, Z0, loss=loss, lr=lr, steps=int(round(HORIZON / lr)), record_every=1)
+
+
+def _slope(lrs, errors):
+    return float(np.polyfit(np.log(lrs), np.log(errors), 1)[0])
+
+
+def _first_pattern_change(run):
+    """Flow time of the first record whose activation pattern differs from the initial one (None if never)."""
+    patterns = run.preactivations > 0
+    changed = np.any(patterns != patterns[0], axis=(1, 2))
+    return float(run.t[np.argmax(changed)]) if changed.any() else None
+
+
+# ------------------------------------------------------------------------------------- H1: modes and the flow
+@pytest.mark.parametrize("balanced", [True, False])
+def test_h1_flow_and_modes_converge_to_gradient_descent(balanced):
+    rng = np.random.default_rng(10 + balanced)
+    X, signs = _h1_data(rng)
+    W0, Z0, part = _units(rng, X, signs, balanced=balanced)
+    weights = np.full(len(signs), 1 / len(signs))
+    errors, mode_errors = [], []
+    for lr in LRS:
+        run = _gd(X, signs, W0, Z0, lr)
+        flow = data_flow(X, signs, weights, W0, Z0, run.t)
+        modes = class_modes(X, signs, weights, W0, Z0, run.t, partition=part, closed_form=False)
+        scale = np.max(np.abs(run.logits))
+        errors.append(np.max(np.abs(flow.logits[:, 0] - run.logits)) / scale)
+        mode_errors.append(np.max(np.abs(modes.logits[:, 0] - run.logits)) / scale)
+        assert flow.switches == ()  # H1 with positive-combination units: the pattern never changes
+        assert np.max(np.abs(modes.logits - flow.logits)) <= 1e-9 * scale
+    assert abs(_slope(LRS, errors) - 1) < SLOPE_TOL, errors
+    assert abs(_slope(LRS, mode_errors) - 1) < SLOPE_TOL, mode_errors
+    assert errors[-1] < SMALLEST_LR_REL
+    assert modes.theory == "modes" and modes.per_class == {1: "modes", 2: "modes"}
+
+
+def test_h1_many_initializations_in_one_call_equal_separate_calls():
+    rng = np.random.default_rng(3)
+    X, signs = _h1_data(rng, sizes=(3, 5))
+    inits = [_units(rng, X, signs, per_class=(2, 2), balanced=False) for _ in range(3)]
+    W0, Z0, part = np.stack([i[0] for i in inits]), np.stack([i[1] for i in inits]), inits[0][2]
+    weights = np.full(len(signs), 1 / len(signs))
+    t = np.linspace(0, 4, 9)
+    together = data_flow(X, signs, weights, W0, Z0, t)
+    modes = class_modes(X, signs, weights, W0, Z0, t, partition=part)
+    for k in range(3):
+        alone = data_flow(X, signs, weights, W0[k], Z0[k], t)
+        scale = np.max(np.abs(alone.logits))
+        assert np.max(np.abs(together.logits[:, k] - alone.logits[:, 0])) <= 1e-8 * scale
+        assert np.max(np.abs(modes.logits[:, k] - alone.logits[:, 0])) <= 1e-8 * scale
+    assert together.logits.shape == (9, 3, len(signs)) and together.Z.shape == (9, 3, 4)
+
+
+# ------------------------------------------------------------------------------ outside H1: the switching flow
+def _violating_data():
+    """Class 1 spans an obtuse angle; a class-2 point has positive inner product with class 1; random units."""
+    X = np.array([[1.0, 0.2, 0.1], [0.3, 1.0, -0.2], [-0.4, 0.9, 0.3], [0.6, -0.5, 0.8], [-1.0, -0.3, 0.2]])
+    signs = np.array([1.0, 1.0, 1.0, -1.0, -1.0])
+    W0 = np.array([[0.35, -0.25, 0.05], [-0.1, 0.3, 0.2], [0.2, 0.1, -0.3]])
+    Z0 = np.array([0.4, 0.3, -0.35])
+    return X, signs, W0, Z0
+
+
+def test_outside_h1_flow_converges_and_switch_times_match_gradient_descent():
+    X, signs, W0, Z0 = _violating_data()
+    G = X @ X.T
+    assert G[1, 2] > 0 and G[0, 3] > 0  # H1 violated: a positive cross-class inner product
+    weights = np.full(len(signs), 1 / len(signs))
+    errors, gaps = [], []
+    for lr in LRS:
+        run = _gd(X, signs, W0, Z0, lr)
+        flow = data_flow(X, signs, weights, W0, Z0, run.t)
+        errors.append(np.max(np.abs(flow.logits[:, 0] - run.logits)) / np.max(np.abs(run.logits)))
+        assert flow.switches, "this dataset must switch patterns"
+        gaps.append(abs(flow.switches[0].time - _first_pattern_change(run)))
+    assert abs(_slope(LRS, errors) - 1) < SLOPE_TOL, errors
+    assert errors[-1] < SMALLEST_LR_REL
+    assert gaps[-1] < gaps[0] and gaps[-1] <= 2 * LRS[-1], gaps  # the switch time converges with lr
+
+
+def test_random_data_with_sliding_preactivations_converges_to_gradient_descent():
+    # Gaussian data with random labels and a random init: some pre-activations are pushed onto 0 from both sides;
+    # gradient descent chatters there (its indicator flips every few steps) and the flow slides
+    rng = np.random.default_rng(7)
+    n, d, h = 30, 4, 6
+    X = rng.normal(size=(n, d))
+    signs = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    signs[:2] = 1.0, -1.0
+    W0, Z0 = 0.3 * rng.normal(size=(h, d)), 0.3 * rng.normal(size=h)
+    errors = []
+    for lr in LRS:
+        run = train(X, _labels(signs), W0, Z0, lr=lr, steps=int(round(4 / lr)), record_every=1)
+        flow = data_flow(X, signs, np.full(n, 1 / n), W0, Z0, run.t)
+        errors.append(np.max(np.abs(flow.logits[:, 0] - run.logits)) / np.max(np.abs(run.logits)))
+    kinds = [s.kind for s in flow.switches]
+    assert "slides" in kinds and "activates" in kinds and "deactivates" in kinds
+    chatter = np.sum(np.diff(run.preactivations > 0, axis=0), axis=0).max()
+    assert chatter > 20  # gradient descent really flips one indicator many times (41 at lr 1e-3)
+    assert abs(_slope(LRS, errors) - 1) < SLOPE_TOL, errors
+    assert errors[-1] < SMALLEST_LR_REL
+
+
+def test_deactivation_is_recorded_and_matches_gradient_descent():
+    # H2 violated: unit 0 (class 1's sign) starts active on the class-2 point too; both classes push it off there
+    X = np.array([[1.0, 0.0], [1.0, 0.2], [-0.3, 1.0]])
+    signs = np.array([1.0, 1.0, -1.0])
+    W0, Z0 = np.array([[0.5, 0.3], [-0.3, 0.6]]), np.array([0.5, -0.4])
+    weights = np.full(3, 1 / 3)
+    flow = data_flow(X, signs, weights, W0, Z0, np.linspace(0, HORIZON, 4))
+    assert [(s.unit, s.point, s.kind) for s in flow.switches] == [(0, 2, "deactivates")]
+    lr = 1e-3
+    run = _gd(X, signs, W0, Z0, lr)
+    patterns = run.preactivations > 0  # (R, n, h)
+    for s in flow.switches:
+        flips = np.flatnonzero(patterns[1:, s.point, s.unit] != patterns[:-1, s.point, s.unit])
+        assert flips.size, f"gradient descent never switches unit {s.unit} on point {s.point}"
+        assert abs(run.t[flips[0] + 1] - s.time) < 5 * lr
+        assert patterns[flips[0] + 1, s.point, s.unit] == (s.kind == "activates")
+
+
+# ------------------------------------------------------------------------------------------------ closed forms
+def test_closed_form_equals_integrated_modes_and_logit():
+    # class 1: one point repeated 3 times, class 2: another repeated twice; balanced units (y^2 = n^2 z^2)
+    x1, x2 = np.array([0.6, 0.8, 0.5]), np.array([-0.9, -0.2, 0.4])
+    X = np.array([x1, x1, x1, x2, x2])
+    signs = np.array([1.0, 1.0, 1.0, -1.0, -1.0])
+    weights = np.array([0.1, 0.3, 0.2, 0.15, 0.25])
+    rng = np.random.default_rng(5)
+    W, Z = [], []
+    for x, sign, count in ((x1, 1, 2), (x2, -1, 3)):
+        for _ in range(count):
+            w = x * rng.uniform(0.1, 0.3) + 0.05 * rng.normal(size=3) * 0  # along x: balanced by construction
+            W.append(w)
+            Z.append(sign * (w @ x) / np.linalg.norm(x))
+    W0, Z0, part = np.array(W), np.array(Z), np.array([1, 1, 2, 2, 2])
+    t = np.linspace(0, 20, 11)
+    closed = class_modes(X, signs, weights, W0, Z0, t, partition=part)
+    integrated = class_modes(X, signs, weights, W0, Z0, t, partition=part, closed_form=False, rtol=1e-12,
+                             atol=1e-14)
+    assert closed.theory == "closed form" and closed.per_class == {1: "closed form", 2: "closed form"}
+    assert integrated.theory == "modes"
+    assert np.max(np.abs(closed.logits - integrated.logits) / np.abs(integrated.logits)) < 1e-9
+    for sign, x, mass, cols in ((1, x1, 0.6, slice(0, 3)), (-1, x2, 0.4, slice(3, 5))):
+        own = part == (1 if sign > 0 else 2)
+        u0 = float(np.sum(Z0[own] * (W0[own] @ x)))
+        expected = dynamics.logit(t, u0=u0, norm=np.linalg.norm(x), p=mass)
+        assert np.allclose(integrated.logits[:, 0, cols], expected[:, None], rtol=1e-9, atol=0)
+
+
+def test_hinge_closed_form_equals_integrated_modes():
+    x1, x2 = np.array([0.6, 0.8]), np.array([-1.0, 0.3])
+    X, signs, weights = np.array([x1, x1, x2]), np.array([1.0, 1.0, -1.0]), np.array([0.3, 0.3, 0.4])
+    W0 = np.array([0.4 * x1, 0.2 * x1, 0.3 * x2])
+    Z0 = np.array([0.4, 0.2, -0.3]) * np.array([1.0, 1.0, np.linalg.norm(x2)])  # y_j = ||x|| |z_j|
+    t = np.linspace(0, 8, 9)
+    closed = class_modes(X, signs, weights, W0, Z0, t, partition=[1, 1, 2], loss="hinge")
+    integrated = class_modes(X, signs, weights, W0, Z0, t, partition=[1, 1, 2], loss="hinge", closed_form=False,
+                             rtol=1e-12, atol=1e-14)
+    assert closed.theory == "closed form"
+    assert np.allclose(closed.logits, integrated.logits, rtol=1e-9, atol=0)
+    assert np.allclose(signs * closed.logits[-1, 0], 1.0, rtol=1e-12)  # both classes stopped at the margin
+
+
+def test_closed_form_time_scaling_when_class_weight_exceeds_one():
+    x = np.array([1.0, 1.0])
+    X, signs, weights = np.array([x, x]), np.array([1.0, 1.0]), np.array([1.5, 0.5])  # class weight 2
+    W0, Z0 = np.array([[0.2, 0.2]]), np.array([0.2 * np.sqrt(2)])
+    t = np.array([0.0, 1.0, 3.0])
+    closed = class_modes(X, signs, weights, W0, Z0, t, partition=[1])
+    integrated = class_modes(X, signs, weights, W0, Z0, t, partition=[1], closed_form=False, rtol=1e-12,
+                             atol=1e-14)
+    assert closed.per_class[1] == "closed form"
+    assert np.allclose(closed.logits, integrated.logits, rtol=1e-9, atol=0)
+
+
+# ------------------------------------------------------------------------------------ forms and other losses
+def test_data_and_weight_forms_are_the_same_flow():
+    X, signs, W0, Z0 = _violating_data()
+    weights = np.array([0.1, 0.3, 0.2, 0.25, 0.15])
+    t = np.linspace(0, 5, 11)
+    data = data_flow(X, signs, weights, W0, Z0, t, form="data", rtol=1e-12, atol=1e-14)
+    weight = data_flow(X, signs, weights, W0, Z0, t, form="weights", rtol=1e-12, atol=1e-14)
+    assert (data.form, weight.form) == ("data", "weights")
+    assert data_flow(X, signs, weights, W0, Z0, t).form == "weights"  # d = 3 < n = 5
+    scale = np.max(np.abs(data.logits))
+    assert np.max(np.abs(data.logits - weight.logits)) <= 1e-9 * scale
+    assert [(s.unit, s.point, s.kind) for s in data.switches] == [(s.unit, s.point, s.kind) for s in weight.switches]
+    assert np.allclose([s.time for s in data.switches], [s.time for s in weight.switches], rtol=1e-8)
+
+
+def test_hinge_stops_at_the_margin_like_gradient_descent():
+    rng = np.random.default_rng(7)
+    X, signs = _h1_data(rng, sizes=(3, 4))
+    W0, Z0, part = _units(rng, X, signs, per_class=(2, 2), scale=0.5)
+    weights = np.full(len(signs), 1 / len(signs))
+    lr = 1e-3
+    run = train(X, _labels(signs), W0, Z0, loss="hinge", lr=lr, steps=8000, record_every=10)
+    flow = data_flow(X, signs, weights, W0, Z0, run.t, loss="hinge")
+    modes = class_modes(X, signs, weights, W0, Z0, run.t, partition=part, loss="hinge")
+    stops = sorted(s.point for s in flow.switches if s.kind == "stops learning")
+    learning = np.flatnonzero(signs * run.logits[0] < 1)
+    assert 0 < len(learning) < len(signs) and stops == learning.tolist()  # one starts beyond the margin
+    assert [s.kind for s in flow.switches] == ["stops learning"] * len(stops)
+    final = signs * flow.logits[-1, 0]
+    assert np.all(final >= 1 - 1e-9) and np.all(np.abs(flow.logits[-1] - flow.logits[-2]) == 0)
+    assert np.max(np.abs(flow.logits[:, 0] - run.logits)) < 20 * lr
+    assert np.max(np.abs(modes.logits - flow.logits)) < 1e-9
+
+
+def _exponential_gd(X, signs, W, Z, lr, steps):
+    """Gradient descent on the mean of exp(-s u), written here (the ground truth names no such loss)."""
+    W, Z = W.copy(), Z.copy()
+    for _ in range(steps):
+        pre = W @ X.T
+        hidden = np.maximum(pre, 0)
+        u = Z @ hidden
+        g = -signs * np.exp(-signs * u) / len(signs)  # dL/du
+        grad_Z = hidden @ g
+        grad_W = (Z[:, None] * (pre > 0) * g) @ X
+        W -= lr * grad_W
+        Z -= lr * grad_Z
+    return Z @ np.maximum(W @ X.T, 0)
+
+
+def test_exponential_loss_expression():
+    X, signs, W0, Z0 = _violating_data()
+    weights = np.full(len(signs), 1 / len(signs))
+    flow = data_flow(X, signs, weights, W0, Z0, [0.0, 2.0], loss=sp.exp(-derivations.margin))
+    errors = []
+    for lr in (2e-3, 1e-3):
+        errors.append(np.max(np.abs(flow.logits[-1, 0] - _exponential_gd(X, signs, W0, Z0, lr, int(2 / lr)))))
+    assert errors[1] < 0.6 * errors[0] and errors[1] < 1e-2 * np.max(np.abs(flow.logits[-1]))
+
+
+# ---------------------------------------------------------------------------------------------------- extremes
+def test_extreme_logits_and_long_horizons_stay_finite():
+    X, signs = np.array([[1.0, 0.3], [-1.0, 0.2]]), np.array([1.0, -1.0])
+    W0 = np.array([[1e-6, 3e-7], [-1e-6, 2e-7]])
+    Z0 = np.array([1e-6, -1e-6])
+    t = np.array([0.0, 1.0, 1e3, 1e6])
+    flow = data_flow(X, signs, [0.5, 0.5], W0, Z0, t)
+    assert np.all(np.isfinite(flow.logits)) and np.all(np.diff(signs * flow.logits[:, 0], axis=0) > 0)
+    big = data_flow(X, signs, [0.5, 0.5], 30 * W0 / 1e-6, 30 * Z0 / 1e-6, [0.0, 10.0])  # u ~ 1000: e^u overflows
+    assert np.all(np.isfinite(big.logits))
+
+
+@pytest.mark.parametrize("scale", [1e-150, 1e-8, 3.0])
+def test_tiny_and_large_initializations_match_the_closed_form(scale):
+    # one repeated point per class, balanced units: dynamics.logit is exact; the flow must match it at any scale
+    x = np.array([0.6, 0.8])
+    X, signs = np.array([x, x, -1.5 * x]), np.array([1.0, 1.0, -1.0])
+    W0, Z0 = scale * np.array([x, -x]), scale * np.array([1.0, -1.0])  # y_j = ||x|| |z_j|: balanced
+    t = np.array([0.0, 1.0, 100.0, 1e4])
+    flow = data_flow(X, signs, np.full(3, 1 / 3), W0, Z0, t)
+    for cols, u0, norm, p in ((slice(0, 2), scale ** 2, 1.0, 2 / 3), (slice(2, 3), -1.5 * scale ** 2, 1.5, 1 / 3)):
+        expected = dynamics.logit(t, u0=u0, norm=norm, p=p)
+        assert np.allclose(flow.logits[:, 0, cols], expected[:, None], rtol=1e-8, atol=0)
+
+
+def test_repeated_and_late_times():
+    X, signs, W0, Z0 = _violating_data()
+    weights = np.full(5, 0.2)
+    full = data_flow(X, signs, weights, W0, Z0, [0.0, 0.5, 1.0, 2.0])
+    late = data_flow(X, signs, weights, W0, Z0, [0.5, 1.0, 1.0, 2.0])
+    assert np.allclose(late.logits[[0, 1, 3]], full.logits[1:], rtol=1e-8, atol=0)
+    assert np.array_equal(late.logits[1], late.logits[2]) and late.t.tolist() == [0.5, 1.0, 1.0, 2.0]
+
+
+def test_results_are_read_only_and_frozen():
+    X, signs, W0, Z0 = _violating_data()
+    flow = data_flow(X, signs, np.full(5, 0.2), W0, Z0, [0.0, 1.0])
+    modes = class_modes(X, signs, np.full(5, 0.2), W0, Z0, [0.0, 1.0], partition=[1, 1, 2])
+    assert isinstance(flow, DataFlowSolution) and isinstance(modes, ModeSolution)
+    for arr in (flow.t, flow.logits, flow.Z, modes.logits):
+        with pytest.raises(ValueError):
+            arr[0] = 1.0
+    with pytest.raises(AttributeError):
+        flow.form = "x"
+    assert flow.theory == "data-coordinate flow"
+    assert all(isinstance(s, Switch) for s in flow.switches)
+
+
+def test_entries_exactly_at_zero_pick_their_side_by_direction():
+    # unit 0 starts exactly at 0 on point 1 and is pulled up; unit 1 is dead (w = 0, z = 0) and never fires
+    X = np.array([[1.0, 0.0], [0.7, 0.7]])
+    W0 = np.array([[0.5, -0.5], [0.0, 0.0]])  # w0 . x1 = 0 exactly
+    Z0 = np.array([0.5, 0.0])
+    flow = data_flow(X, [1.0, 1.0], [0.5, 0.5], W0, Z0, [0.0, 0.5, 1.0])
+    assert flow.switches == ()
+    assert flow.logits[-1, 0, 1] > 0  # active on point 1 from the start
+    run = train(X, [1, 1], W0, Z0, lr=1e-4, steps=10_000, record_every=5000)
+    assert np.max(np.abs(flow.logits[:, 0] - run.logits)) < 1e-3
+
+
+def test_sliding_hinge_is_refused_clearly():
+    # point 0 reaches its margin first while point 1 (negative inner product, same class) keeps pulling it back
+    X = np.array([[1.0, 0.0], [-0.5, 1.0]])
+    W0, Z0 = np.array([[0.5, 0.5]]), np.array([1.0])
+    with pytest.raises((ValueError, RuntimeError), match="outside what this predictor covers"):
+        data_flow(X, [1.0, 1.0], [0.5, 0.5], W0, Z0, [0.0, 20.0], loss="hinge")
+
+
+def test_too_many_switches_is_refused_clearly():
+    X, signs, W0, Z0 = _violating_data()
+    with pytest.raises(RuntimeError, match="outside what this predictor covers"):
+        data_flow(X, signs, np.full(5, 0.2), W0, Z0, [0.0, HORIZON], max_switches=0)
+
+
+# ---------------------------------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("change, exc, name", [
+    (dict(X=np.ones(3)), ValueError, "X"),
+    (dict(signs=[1, 0]), ValueError, "signs"),
+    (dict(signs=[1, 1, 1]), ValueError, "signs"),
+    (dict(weights=[0.5, -0.5]), ValueError, "weights"),
+    (dict(weights=[0.5]), ValueError, "weights"),
+    (dict(W0=np.ones((2, 3))), ValueError, "W0"),
+    (dict(Z0=np.ones(3)), ValueError, "Z0"),
+    (dict(t=[1.0, 0.5]), ValueError, "t"),
+    (dict(t=[-1.0, 0.5]), ValueError, "t"),
+    (dict(t=[[0.0, 1.0]]), ValueError, "t"),
+    (dict(form="fast"), ValueError, "form"),
+    (dict(rtol=0.0), ValueError, "rtol"),
+    (dict(max_switches=-1), ValueError, "max_switches"),
+    (dict(max_switches=1.5), TypeError, "max_switches"),
+    (dict(X="data"), TypeError, "X"),
+    (dict(loss="logistic"), ValueError, "logistic"),
+])
+def test_bad_inputs_name_the_parameter(change, exc, name):
+    args = dict(X=np.array([[1.0, 0.0], [0.0, 1.0]]), signs=[1, -1], weights=[0.5, 0.5], W0=np.eye(2),
+                Z0=[0.1, -0.1], t=[0.0, 1.0])
+    options = {key: change.pop(key) for key in list(change) if key in ("form", "rtol", "max_switches", "loss")}
+    args.update(change)
+    with pytest.raises(exc, match=name):
+        data_flow(args["X"], args["signs"], args["weights"], args["W0"], args["Z0"], args["t"], **options)
+
+
+@pytest.mark.parametrize("partition, exc", [([1], ValueError), ([1, 3], ValueError), ("12", TypeError)])
+def test_bad_partition(partition, exc):
+    with pytest.raises(exc, match="partition"):
+        class_modes(np.eye(2), [1, -1], [0.5, 0.5], np.eye(2), [0.1, -0.1], [0.0, 1.0], partition=partition)
