@@ -687,12 +687,17 @@ def _some(items, count: int = 3) -> str:
 
 def _data_run(args):
     """The --data run of ``simulate``: gradient descent through ``dynamics.Problem`` (default init class_mean)."""
+    from .groundtruth.training import train
+
     data = _load_data(args)
     loss = _loss_spec(args)
     init_kwargs, _ = _initialization(args, data)
     problem = _problem(args, data, loss, init_kwargs)
+    # the Problem's data, initial weights and network loss, trained on the mean loss (weights=None): Problem.train
+    # passes explicit point weights 1/n, whose sum rounds the recorded loss differently in the last bit
     with _user_arguments():
-        return problem.train(lr=args.lr, steps=args.steps, record_every=args.record_every)
+        return train(problem.X, problem.labels, problem.W0, problem.Z0, loss=problem.network_loss, lr=args.lr,
+                     steps=args.steps, record_every=args.record_every)
 
 
 def _simulate(args) -> int:
