@@ -571,7 +571,6 @@ def _initialization(args, data) -> tuple[dict, dict]:
             raise _UsageError(f"{PROG}: argument {flag}: the balanced initialization needs --u0 > 0 (class 1) and "
                               f"--v0 < 0 (class 2), got {value:g}")
         kwargs["u0"] = (u0, v0)
-        description.update(u0=u0, v0=v0, units_per_class=args.hidden or 1)
     if args.hidden is not None:
         kwargs["hidden"] = args.hidden
         if scheme == "random":
@@ -654,6 +653,7 @@ def _check(args) -> int:
     data = _load_data(args)
     init_kwargs, init = _initialization(args, data)
     problem = _problem(args, data, "bce", init_kwargs)
+    init.update(problem.parameters)  # what the scheme used, defaults included
     with _user_arguments():
         report = problem.assumptions()
     payload = {**_assumption_payload(report), "data": _data_description(args, data), "init": init}
@@ -786,6 +786,17 @@ def _compare(args) -> int:
     return 0
 
 
+def _decoupled_modes_error(problem, run) -> dict:
+    """How far the paper's decoupled per-class theory would be off on a run outside its assumptions."""
+    try:
+        modes = problem.compare(run, theory="modes")
+    except ValueError as exc:  # the modes need a unit serving each class; the report says why they cannot run
+        return {"available": False, "reason": _one_line(exc)}
+    return {"available": True, "max_abs_logit": modes.max_abs_logit, "max_rel_logit": modes.max_rel_logit,
+            "note": "the decoupled per-class modes (Lemma 3.1) used although H1-H3 fail: what the paper's "
+                    "theory would predict"}
+
+
 def _compare_data(args) -> int:
     """``compare --data``: the user's data, loss and initialization through ``dynamics.Problem``."""
     import numpy as np
@@ -799,6 +810,7 @@ def _compare_data(args) -> int:
     loss = _loss_spec(args)
     init_kwargs, init = _initialization(args, data)
     problem = _problem(args, data, loss, init_kwargs)
+    init.update(problem.parameters)  # what the scheme used, defaults included
     with _user_arguments():
         report = problem.assumptions()
         run = problem.train(lr=args.lr, steps=args.steps, record_every=args.record_every,
@@ -810,6 +822,8 @@ def _compare_data(args) -> int:
     theory = np.asarray(prediction.logits)
     confidence_gap = float(np.max(np.abs(expit(signs * measured) - expit(signs * theory))))
     agreement = comparison.as_dict()
+    if not report.holds:
+        agreement["decoupled_modes"] = _decoupled_modes_error(problem, run)
     payload = {
         "parameters": {"data": str(args.data), "labels": data.mapping,
                        "loss": args.loss, "loss_formula": _loss_formula(loss), "init": init,

@@ -173,6 +173,25 @@ def test_compare_outside_the_assumptions_uses_the_data_flow(files, run):
     payload = json.loads(out.stdout)
     assert payload["holds"] is False and payload["assumptions"]["H1"]["holds"] is False
     assert payload["theory"] == "data-coordinate flow" and payload["agreement"]["max_rel_logit"] < 0.05
+    assert payload["agreement"]["decoupled_modes"]["available"] is True  # how far the paper's theory would be off
+
+
+def test_simulate_data_default_is_the_class_mean_start_on_the_mean_loss(files, run):
+    """The default --data start is unchanged: one unit per class along its class mean (length 0.1, output weights
+    +-0.1); the first recorded loss is the mean BCE of those logits, computed here by hand."""
+    out = run("simulate", "--data", files.good, "--steps", "10", "--record-every", "10", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    table = json.loads(out.stdout)
+    means = [GOOD_X[GOOD_LABELS == k].mean(axis=0) for k in (0, 1)]
+    W0 = np.array([0.1 * mean / np.linalg.norm(mean) for mean in means])
+    u = np.maximum(GOOD_X @ W0.T, 0.0) @ np.array([0.1, -0.1])
+    signs = np.where(GOOD_LABELS == 0, 1.0, -1.0)
+    assert [table[f"u_{i}"][0] for i in range(5)] == pytest.approx(u.tolist(), rel=1e-14)
+    assert table["loss"][0] == pytest.approx(np.mean(np.log1p(np.exp(-signs * u))), rel=1e-14)
+    relabelled = files.folder / "relabelled.npz"
+    np.savez(relabelled, X=GOOD_X, labels=GOOD_LABELS + 1)  # the same data labelled 1/2: the same run, bit for bit
+    again = run("simulate", "--data", relabelled, "--steps", "10", "--record-every", "10", "--format", "json")
+    assert again.stdout == out.stdout
 
 
 @pytest.mark.parametrize("formula, expected", [("exp(-m)", "exp(-m)"),
