@@ -14,7 +14,7 @@ n_1**2*p*z_1/(exp(y_1*z_1) + 1)
 True
 """
 from .claims import Claim, ClaimResult, identity, inequality, prove
-from .data_coordinates import residual
+from .data_coordinates import class_mode, data_flow, matrix_rates, residual, special_cases
 from .deep import deep
 from .losses import LOSS_NAMES, Loss, margin, resolve_loss
 from .model import ClosedForm, ModeModel, Reduction
@@ -34,10 +34,13 @@ MODELS = {
     "shared_neuron": shared_neuron,
     "starvation": starvation,
     "multiclass": multiclass,
+    "data_flow": data_flow,
+    "class_mode": class_mode,
 }
 
 __all__ = [
     "two_layer", "deep", "wide", "orthogonal_points", "shared_neuron", "starvation", "multiclass",
     "MODELS", "ModeModel", "Reduction", "ClosedForm", "Claim", "ClaimResult", "identity", "inequality",
-    "prove", "residual", "Loss", "LOSS_NAMES", "margin", "resolve_loss", "Named", "UnknownName",
+    "prove", "residual", "data_flow", "class_mode", "matrix_rates", "special_cases", "Loss", "LOSS_NAMES",
+    "margin", "resolve_loss", "Named", "UnknownName",
 ]

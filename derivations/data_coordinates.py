@@ -6,18 +6,37 @@ matrix ``G = X X^T``.  What the loss contributes is one scalar per point, its *r
 ``r_i = -dL/du_i`` for the objective ``L = sum_i q_i l(s_i u_i)``; :func:`residual` derives it from the
 loss expression.
 
+* :func:`data_flow` derives the flow from the real network at small explicit sizes (indicator symbols
+  ``a_ji`` for the activation pattern) and proves it closes in ``(Y, Z, G)``;
+* :func:`matrix_rates` is its general matrix form, ``Y' = Z[:, None] * ((r * A) @ G)``,
+  ``Z' = relu(Y) @ r``, which the models' claims prove equal to the derived flow;
+* :func:`class_mode` is one class's decoupled mode under H1-H3 (Lemma 3.1), with a class Gram matrix;
+* :func:`special_cases` states that ``two_layer``, ``wide`` and ``orthogonal_points`` are class modes.
+
 Examples
 --------
 >>> residual("bce")
 q*s/(exp(s*u) + 1)
+>>> Y, Z, G = sp.Matrix([[sp.Symbol("y")]]), sp.Matrix([sp.Symbol("z")]), sp.Matrix([[sp.Symbol("g")]])
+>>> matrix_rates(Y, Z, G, [1], [1], sp.Matrix([[1]]), "squared")[1][0]
+y*(-y*z + 1)
 """
 from __future__ import annotations
 
+import numbers
+from functools import lru_cache
+from typing import Sequence
+
 import sympy as sp
 
+from .claims import identity, inequality
+from .gradient_flow import dot, gradient_flow, vector
 from .losses import Loss, margin, resolve_loss
+from .model import FACTORY_CACHE_SIZE, ModeModel, frozen, named
+from .validation import require_int
 
-__all__ = ["residual", "WEIGHT", "SIGN", "LOGIT"]
+__all__ = ["residual", "WEIGHT", "SIGN", "LOGIT", "logits", "matrix_rates", "data_flow", "class_mode",
+           "special_cases", "MAX_UNITS", "MAX_POINTS"]
 
 #: The weight ``q_i`` of a point in the objective (``1/n`` for the mean loss).
 WEIGHT = sp.Symbol("q", positive=True)
@@ -61,3 +80,533 @@ def residual(loss: "str | sp.Expr | Loss") -> sp.Expr:
     if loss.stop_margin is None:
         return pulled
     return sp.Piecewise((pulled, SIGN * LOGIT < loss.stop_margin), (0, True))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The flow itself: derived from the real network at small explicit sizes, with the matrix formula it equals.
+
+#: Largest number of hidden units of the symbolic derivations.  Reason: the flow has one coordinate per unit and
+#: point, and the claims one cross invariant per pair of units; 3 units show every cross-unit term while
+#: :func:`data_flow` and :func:`class_mode` derive and prove their claims in about 2 s at the largest sizes
+#: (measured).  Numerics use :func:`matrix_rates`'s general form, not these sizes.
+MAX_UNITS = 3
+#: Largest number of data points of the symbolic derivations.  Reason: the invariants carry the adjugate and
+#: determinant of the Gram matrix, whose sizes grow factorially (24 terms at 4 points); 4 points keep the
+#: derivation and proofs at a couple of seconds.
+MAX_POINTS = 4
+
+
+#: Range of the sampled magnitudes (weights, pre-activations, Gram entries) when the sign claims of
+#: :func:`special_cases` fall back on numerical sampling; they scale out of each claim's sign, so any range works.
+SIGN_RANGE = 3.0
+
+
+def _index(*numbers: int) -> str:
+    """``1, 2`` -> ``"12"``: sizes stay below 10, so indices are single digits, read as ``Y_{12}``."""
+    return "".join(str(k) for k in numbers)
+
+
+def _coordinates(units: int, points: int) -> tuple:
+    """The symbols of the data coordinates: Y (h, n), Z (h, 1), G (n, n) symmetric, q, s, A (h, n)."""
+    Y = sp.Matrix(units, points, lambda j, i: sp.Symbol(f"Y_{_index(j + 1, i + 1)}", real=True))
+    Z = sp.Matrix(units, 1, lambda j, _: sp.Symbol(f"Z_{j + 1}", real=True))
+    # A diagonal entry is a squared norm (> 0: a zero point carries no gradient); off-diagonal ones any real.
+    G = sp.Matrix(points, points, lambda i, k: sp.Symbol(f"G_{_index(min(i, k) + 1, max(i, k) + 1)}",
+                                                        positive=True) if i == k else
+                  sp.Symbol(f"G_{_index(min(i, k) + 1, max(i, k) + 1)}", real=True))
+    q = tuple(sp.symbols(f"q_1:{points + 1}", positive=True))
+    s = tuple(sp.symbols(f"s_1:{points + 1}", real=True))
+    A = sp.Matrix(units, points, lambda j, i: sp.Symbol(f"a_{_index(j + 1, i + 1)}", nonnegative=True))
+    return Y, Z, G, q, s, A
+
+
+def _upper(G: sp.Matrix) -> tuple:
+    """The upper triangle of a symmetric Gram matrix, row by row: its independent entries."""
+    return tuple(G[i, k] for i in range(G.rows) for k in range(i, G.cols))
+
+
+def logits(Y: sp.Matrix, Z: sp.Matrix, A: sp.Matrix) -> list:
+    """The network's logit on every point, ``u_i = sum_j Z_j relu(Y_ji)``, with ``relu(Y_ji) = A_ji Y_ji``.
+
+    Parameters
+    ----------
+    Y : sympy.Matrix, shape (h, n)
+        Pre-activations ``Y_ji = w_j . x_i``.
+    Z : sympy.Matrix, shape (h, 1)
+        Output weights.
+    A : sympy.Matrix, shape (h, n)
+        Activation indicators ``1[Y_ji > 0]`` (symbols or numbers).
+
+    Returns
+    -------
+    list of sympy.Expr
+        ``[u_1, ..., u_n]``.
+
+    Examples
+    --------
+    >>> y, z = sp.symbols("y z")
+    >>> logits(sp.Matrix([[y, 2 * y]]), sp.Matrix([z]), sp.Matrix([[1, 0]]))
+    [y*z, 0]
+    """
+    return [sum(Z[j] * A[j, i] * Y[j, i] for j in range(Y.rows)) for i in range(Y.cols)]
+
+
+def matrix_rates(Y: sp.Matrix, Z: sp.Matrix, G: sp.Matrix, q: "Sequence[sp.Expr]", s: "Sequence[sp.Expr]",
+                 A: sp.Matrix, loss: "str | sp.Expr | Loss" = "bce") -> tuple:
+    """The flow in data coordinates in matrix form: ``Y' = Z[:, None] * ((r * A) @ G)``, ``Z' = relu(Y) @ r``.
+
+    ``r_i = -dL/du_i`` is each point's residual (:func:`residual` at ``q_i, s_i, u_i``), ``relu(Y) = A * Y``
+    elementwise.  This is the general form the numerical side compiles for any number of points; the
+    claims of :func:`data_flow` prove that the network's gradient flow equals it.
+
+    Parameters
+    ----------
+    Y : sympy.Matrix, shape (h, n)
+        Pre-activations ``Y_ji = w_j . x_i``.
+    Z : sympy.Matrix, shape (h, 1)
+        Output weights.
+    G : sympy.Matrix, shape (n, n)
+        Gram matrix ``x_i . x_k`` (symmetric).
+    q, s : sequence of sympy.Expr, length n
+        Point weights in the objective and class signs (``+1`` class 1, ``-1`` class 2).
+    A : sympy.Matrix, shape (h, n)
+        Activation indicators ``1[Y_ji > 0]``.
+    loss : {"bce", "hinge", "squared"} or sympy.Expr or Loss
+        As in :func:`derivations.resolve_loss`; a loss with a stop margin gives ``Piecewise`` residuals.
+
+    Returns
+    -------
+    (sympy.Matrix, sympy.Matrix)
+        ``Y'`` of shape (h, n) and ``Z'`` of shape (h, 1).
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree (the message names the argument), or as :func:`derivations.resolve_loss`.
+
+    Examples
+    --------
+    >>> y, z, g, q = sp.symbols("y z g q", positive=True)
+    >>> Ydot, Zdot = matrix_rates(sp.Matrix([[y]]), sp.Matrix([z]), sp.Matrix([[g]]), [q], [1],
+    ...                           sp.Matrix([[1]]), "hinge")
+    >>> Ydot[0], Zdot[0]
+    (g*z*Piecewise((q, y*z < 1), (0, True)), y*Piecewise((q, y*z < 1), (0, True)))
+    """
+    h, n = Y.shape
+    for name, shape, expected in (("Z", Z.shape, (h, 1)), ("G", G.shape, (n, n)), ("A", A.shape, (h, n)),
+                                  ("q", (len(q),), (n,)), ("s", (len(s),), (n,))):
+        if tuple(shape) != expected:
+            raise ValueError(f"{name} must have shape {expected} to match Y of shape {(h, n)}, got {tuple(shape)}")
+    pull = residual(loss)
+    u = logits(Y, Z, A)
+    r = sp.Matrix(n, 1, lambda i, _: pull.subs({WEIGHT: q[i], SIGN: s[i], LOGIT: u[i]}, simultaneous=True))
+    RA = A.multiply_elementwise(sp.ones(h, 1) * r.T)  # (r * A)
+    Ydot = sp.diag(*Z) * RA * G
+    Zdot = A.multiply_elementwise(Y) * r
+    return Ydot, Zdot
+
+
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
+def _derive(units: int, points: int, loss: Loss, active: tuple, signs: tuple) -> dict:
+    """Differentiate the real network's objective and project it onto data coordinates, proving closure.
+
+    ``active`` ((h, n) nested tuple) holds the indicators and ``signs`` (n,) the class signs, as symbols or
+    numbers.  The data vectors ``x_i`` and weights ``w_j`` are symbolic vectors of dimension
+    :data:`~derivations.gradient_flow.DIMENSION` (any d works: the proof below never uses d = n).
+    """
+    Y, Z, G, q, _, _ = _coordinates(units, points)
+    xs = [vector(f"x{i + 1}") for i in range(points)]
+    ws = [vector(f"w{j + 1}") for j in range(units)]
+    pre = {dot(ws[j], xs[i]): Y[j, i] for j in range(units) for i in range(points)}
+    pre.update({-w_x: -y for w_x, y in pre.items()})  # sympy distributes a sign over a sum: -(a + b) = -a - b
+    # u_i = sum_j Z_j relu(w_j . x_i), relu written on the activation pattern: relu(y) = a y, relu'(y) = a.
+    objective = sum(q[i] * loss.of(signs[i] * sum(Z[j] * active[j][i] * dot(ws[j], xs[i]) for j in range(units)))
+                    for i in range(points))
+    raw = gradient_flow(objective, [c for w in ws for c in w] + list(Z))
+    allowed = set(Y) | set(Z) | set(G) | set(q) | {x for x in signs if isinstance(x, sp.Symbol)} | {
+        a for row in active for a in row if isinstance(a, sp.Symbol)}
+
+    weight_symbols = {c for w in ws for c in w}
+
+    def pre_activations(expr):  # every pre-activation w_j . x_i becomes the coordinate Y_ji
+        expr = expr.xreplace(pre)
+        if expr.free_symbols & weight_symbols:  # sympy distributed a number over a sum: 2 (a + b) = 2 a + 2 b
+            expr = sp.factor_terms(expr).xreplace(pre)
+        if expr.free_symbols & weight_symbols:  # a sum rearranged otherwise: subs matches sub-sums (slower)
+            expr = expr.subs(pre)
+        return expr
+
+    def closed(expr, what):
+        expr = pre_activations(expr)
+        stray = expr.free_symbols - allowed
+        if stray:
+            raise ArithmeticError(f"the flow of {what} is not closed in data coordinates: it still depends on "
+                                  f"{sorted(map(str, stray))}")
+        return expr
+
+    logit = [sum(Z[j] * active[j][i] * Y[j, i] for j in range(units)) for i in range(points)]
+    held = {u: sp.Dummy(f"u{i + 1}", real=True) for i, u in enumerate(logit) if isinstance(u, sp.Add)}
+    held.update({-u: -v for u, v in list(held.items())})  # a class-2 sign distributed over the logit
+
+    def tidy(expr):  # simplify with each logit held as one symbol (small expressions: fast)
+        back = {v: u for u, v in held.items() if isinstance(v, sp.Dummy)}
+        return sp.factor_terms(sp.simplify(expr.xreplace(held))).xreplace(back)
+
+    flow = {}
+    for j in range(units):
+        w_rate = [pre_activations(raw[c]) for c in ws[j]]
+        # w_j' lies in the span of the data: w_j' = sum_k c_k x_k, with c_k read off the first component ...
+        weights = [closed(sp.diff(w_rate[0], xs[k][0]), f"w_{j + 1} along x_{k + 1}") for k in range(points)]
+        for component, rate in enumerate(w_rate):  # ... and proven for every component
+            rest = sp.expand(rate - sum(c * x[component] for c, x in zip(weights, xs)), power_exp=False)
+            if rest != 0:
+                raise ArithmeticError(f"the gradient of w_{j + 1} is not in the span of the data")
+        weights = [tidy(c) for c in weights]
+        for i in range(points):  # Y_ji' = x_i . w_j' = sum_k c_k (x_i . x_k) = sum_k c_k G_ki
+            flow[Y[j, i]] = sum(c * G[k, i] for k, c in enumerate(weights))
+    for j in range(units):
+        flow[Z[j]] = sp.Add(*map(tidy, sp.Add.make_args(closed(raw[Z[j]], f"Z_{j + 1}"))))
+    return flow
+
+
+def _unit_invariant(Y: sp.Matrix, Z: sp.Matrix, G: sp.Matrix, j: int, k: int,
+                    block: "Sequence[int] | None" = None) -> sp.Expr:
+    """``det(G_BB) (Y_jB^T G_BB^{-1} Y_kB - Z_j Z_k)`` on the points ``B`` (all points by default).
+
+    Written as ``Y_jB^T adj(G_BB) Y_kB - det(G_BB) Z_j Z_k``: a polynomial (``det G`` is a constant of the
+    flow), which sympy proves conserved in a fraction of the time the rational form takes; for one point it
+    is the paper's ``y^2 - n^2 z^2``.
+    """
+    block = list(range(Y.cols)) if block is None else list(block)
+    gram = G.extract(block, block)
+    yj = sp.Matrix([Y[j, i] for i in block])
+    yk = sp.Matrix([Y[k, i] for i in block])
+    return sp.expand((yj.T * gram.adjugate() * yk)[0, 0] - gram.det() * Z[j] * Z[k])
+
+
+def _rates_claims(flow: dict, Y, Z, G, q, s, A, loss: Loss) -> list:
+    """Claims that the derived flow equals :func:`matrix_rates` (inside the margin for a hinge-like loss).
+
+    Each logit ``sum_j Z_j a_ji Y_ji`` is held as a symbol ``u_i`` on both sides: the identity then holds
+    for any values of the logits, which implies it at the network's own (and sympy proves it ~30 times
+    faster: no exponential of a sum to expand).  A derived flow with a wrong logit keeps a sum that is not
+    replaced, and fails.
+    """
+    Ydot, Zdot = matrix_rates(Y, Z, G, q, s, A, loss)
+    if loss.stop_margin is not None:  # every point inside its margin: each residual is its learning piece
+        Ydot, Zdot = (M.applyfunc(_learning_branch) for M in (Ydot, Zdot))
+    held = {}
+    for i, u in enumerate(logits(Y, Z, A)):
+        held[u], held[-u] = sp.Symbol(f"u_{i + 1}", real=True), -sp.Symbol(f"u_{i + 1}", real=True)
+    h, n = Y.shape
+    where = " (inside the margin, s_i u_i < a)" if loss.stop_margin is not None else ""
+    claims = [identity(f"Y_{_index(j + 1, i + 1)}' = Z_{j + 1} sum_k r_k a_{j + 1}k G_k{i + 1}: row {j + 1} "
+                       f"of Z[:, None] * ((r * A) @ G){where}", (flow[Y[j, i]] - Ydot[j, i]).xreplace(held))
+              for j in range(h) for i in range(n)]
+    claims += [identity(f"Z_{j + 1}' = sum_i r_i relu(Y_{j + 1}i): entry {j + 1} of relu(Y) @ r{where}",
+                        (flow[Z[j]] - Zdot[j]).xreplace(held)) for j in range(h)]
+    return claims
+
+
+def _learning_branch(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with each ``Piecewise`` residual replaced by its learning branch (the point is inside its margin)."""
+    return expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[0][0])
+
+
+def _require_loss_and_sizes(units: object, points: object, loss: object) -> tuple:
+    return (require_int("units", units, 1, MAX_UNITS), require_int("points", points, 1, MAX_POINTS),
+            resolve_loss(loss))
+
+
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
+def _data_flow(units: int, points: int, loss: Loss) -> ModeModel:
+    Y, Z, G, q, s, A = _coordinates(units, points)
+    active = tuple(tuple(A.row(j)) for j in range(units))
+    flow = _derive(units, points, loss, active, s)
+    state = tuple(Y) + tuple(Z)
+    invariants = [(f"unit_{j + 1}", f"unit {j + 1}", _unit_invariant(Y, Z, G, j, j)) for j in range(units)]
+    claims = _rates_claims(flow, Y, Z, G, q, s, A, loss)
+    # The invariant on an active block: unit 1 inactive off a proper block B keeps Y_1B^T G_BB^{-1} Y_1B - Z_1^2.
+    for size in range(1, points):
+        block = list(range(size))
+        off = {A[0, i]: 0 for i in range(size, points)}
+        invariant = _unit_invariant(Y, Z, G, 0, 0, block)
+        rate = sum(sp.diff(invariant, x) * flow[x].subs(off) for x in state)
+        claims.append(identity(f"unit 1 active only on points 1..{size} (a_1i = 0 beyond): "
+                               f"Y_1B^T G_BB^-1 Y_1B - Z_1^2 on that block B is conserved", rate))
+    if units > 1:  # units with one activation pattern keep their cross term
+        same = {A[1, i]: A[0, i] for i in range(points)}
+        cross = _unit_invariant(Y, Z, G, 0, 1)
+        rate = sum(sp.diff(cross, x) * flow[x].subs(same) for x in state)
+        claims.append(identity("units 1 and 2 with the same activation pattern (a_2i = a_1i): "
+                               "Y_1^T G^-1 Y_2 - Z_1 Z_2 is conserved", rate))
+    return ModeModel(
+        name="data_flow", loss=loss, state=state, parameters=_upper(G) + q + s + tuple(A),
+        flow=frozen(flow),
+        logits=named("logit", [(f"point_{i + 1}", f"point {i + 1}", u) for i, u in enumerate(logits(Y, Z, A))]),
+        invariants=named("invariant", invariants), claims=tuple(claims),
+        source="any dataset, in data coordinates Y = W X^T, G = X X^T (generalises Lemma 3.1)",
+    )
+
+
+def data_flow(units: int = 2, points: int = 3, loss: "str | sp.Expr | Loss" = "bce") -> ModeModel:
+    """The gradient flow of a two-layer ReLU network on any data, in data coordinates.
+
+    Derived from the real network ``u(x) = sum_j Z_j relu(w_j . x)`` and the objective
+    ``L = sum_i q_i l(s_i u_i)`` with symbolic weights ``w_j`` and data vectors ``x_i``; each ReLU is
+    written on its activation pattern, ``relu(w_j . x_i) = a_ji (w_j . x_i)`` with an indicator symbol
+    ``a_ji`` (0 or 1; the derivative of the ReLU is ``a_ji``).  The gradient of ``w_j`` lies in the span
+    of the data, so the flow closes in ``Y_ji = w_j . x_i``, ``Z_j`` and the Gram entries
+    ``G_ik = x_i . x_k`` (the derivation raises if it did not).  It holds on each activation pattern,
+    i.e. until some ``Y_ji`` crosses 0.  For a loss that stops at a margin (the hinge) it is derived on
+    the learning piece: every point inside its margin (``s_i u_i < a``); :func:`matrix_rates` with
+    :func:`residual` also covers points beyond it.
+
+    Parameters
+    ----------
+    units : int
+        h, the number of hidden units, from 1 to :data:`MAX_UNITS`.
+    points : int
+        n, the number of data points, from 1 to :data:`MAX_POINTS`.
+    loss : {"bce", "hinge", "squared"} or sympy.Expr or Loss
+        As in :func:`derivations.resolve_loss`.
+
+    Returns
+    -------
+    ModeModel
+        Named ``"data_flow"``.  State ``(Y_11, ..., Y_1n, ..., Y_hn, Z_1, ..., Z_h)``; parameters the
+        upper triangle of ``G`` (``G_ii > 0``), the weights ``q_i > 0``, the signs ``s_i`` and the
+        indicators ``a_ji``.  Logits ``point_i`` (``u_i = sum_j Z_j a_ji Y_ji``).  Invariants
+        ``unit_j``: ``det(G) (Y_j^T G^{-1} Y_j - Z_j^2)``, written as the polynomial
+        ``Y_j^T adj(G) Y_j - det(G) Z_j^2`` (``det G`` is constant; ``Y_j^T G^{-1} Y_j - Z_j^2`` is
+        ``||w_j||^2 - Z_j^2`` when the points span the input space; ``y^2 - n^2 z^2`` for one point),
+        conserved on every activation pattern.  Claims: the flow equals
+        :func:`matrix_rates` entry by entry; the block invariant ``Y_jB^T G_BB^{-1} Y_jB - Z_j^2`` of
+        unit 1 inactive off a block ``B`` (each block ``1..b``, ``b < n``); the cross invariant
+        ``Y_1^T G^{-1} Y_2 - Z_1 Z_2`` of two units with the same pattern (all in the polynomial form).  The parameters are symbols of any sign (``s_i = -1``, ``a_ji = 0``), so
+        the model is for symbolic use (substitute with ``subs``); numerics compile :func:`matrix_rates`.
+
+    Raises
+    ------
+    TypeError
+        If ``units`` or ``points`` is not an integer, or ``loss`` is not a loss.
+    ValueError
+        If ``units`` or ``points`` is out of range, or ``loss`` is refused by
+        :func:`derivations.resolve_loss`.
+    ArithmeticError
+        If the projected flow did not close in data coordinates (a derivation bug, never expected).
+
+    Examples
+    --------
+    >>> m = data_flow(1, 2)
+    >>> m.state
+    (Y_11, Y_12, Z_1)
+    >>> m.flow[m.state[0]]
+    G_11*Z_1*a_11*q_1*s_1/(exp(Y_11*Z_1*a_11*s_1) + 1) + G_12*Z_1*a_12*q_2*s_2/(exp(Y_12*Z_1*a_12*s_2) + 1)
+    >>> all(m.check().values())
+    True
+    """
+    return _data_flow(*_require_loss_and_sizes(units, points, loss))
+
+
+def _require_sign(sign: object) -> int:
+    if isinstance(sign, bool) or not isinstance(sign, numbers.Integral):
+        raise TypeError(f"sign must be the integer 1 (class 1) or -1 (class 2), got {sign!r} ({type(sign).__name__})")
+    if sign not in (1, -1):
+        raise ValueError(f"sign must be 1 (class 1) or -1 (class 2), got {sign}")
+    return int(sign)
+
+
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
+def _class_mode(units: int, points: int, loss: Loss, sign: int) -> ModeModel:
+    Y, Z, G, q, s, A = _coordinates(units, points)
+    ones, signs = sp.ones(units, points), (sp.Integer(sign),) * points
+    flow = _derive(units, points, loss, tuple(tuple(ones.row(j)) for j in range(units)), signs)
+    state = tuple(Y) + tuple(Z)
+    invariants = [(f"unit_{j + 1}", f"unit {j + 1}", _unit_invariant(Y, Z, G, j, j)) for j in range(units)]
+    invariants += [(f"units_{j + 1}_{k + 1}", f"units {j + 1} and {k + 1}", _unit_invariant(Y, Z, G, j, k))
+                   for j in range(units) for k in range(j + 1, units)]
+    claims = _rates_claims(flow, Y, Z, G, q, signs, ones, loss)
+    general = _derive(units, points, loss, tuple(tuple(A.row(j)) for j in range(units)), s)
+    restrict = {**{a: 1 for a in A}, **{si: sign for si in s}}
+    held = {}  # each logit held as a symbol, as in the claims of _rates_claims
+    for i, u in enumerate(logits(Y, Z, ones)):
+        held[u], held[-u] = sp.Symbol(f"u_{i + 1}", real=True), -sp.Symbol(f"u_{i + 1}", real=True)
+    claims += [identity(f"{x}' is data_flow's with every a_ji = 1 and s_i = {sign}",
+                        (flow[x] - general[x].subs(restrict)).xreplace(held)) for x in state]
+    return ModeModel(
+        name="class_mode", loss=loss, state=state, parameters=_upper(G) + q, flow=frozen(flow),
+        logits=named("logit", [(f"point_{i + 1}", f"point {i + 1}", u) for i, u in enumerate(logits(Y, Z, ones))]),
+        margin_signs=frozen({f"point_{i + 1}": sign for i in range(points)}),
+        invariants=named("invariant", invariants), claims=tuple(claims),
+        source="Lemma 3.1: one class's decoupled mode, class Gram matrix G",
+    )
+
+
+def class_mode(units: int = 1, points: int = 2, loss: "str | sp.Expr | Loss" = "bce", sign: int = 1) -> ModeModel:
+    """One class's decoupled mode (Lemma 3.1): its units active on all its points, a symbolic class Gram matrix.
+
+    Under H1-H3 the units serving a class see only that class's points and stay active on all of them, so
+    the class evolves alone: :func:`data_flow` with every ``a_ji = 1`` and every ``s_i = sign``, derived
+    here from the real network on that pattern.  :func:`special_cases` proves that ``two_layer``,
+    ``wide`` and ``orthogonal_points`` are this mode for particular Gram matrices.
+
+    Parameters
+    ----------
+    units : int
+        h, the units serving the class, from 1 to :data:`MAX_UNITS`.
+    points : int
+        n, the class's points, from 1 to :data:`MAX_POINTS`.
+    loss : {"bce", "hinge", "squared"} or sympy.Expr or Loss
+        As in :func:`derivations.resolve_loss` (derived on the learning piece of a hinge-like loss).
+    sign : {1, -1}
+        The class's sign ``s``: 1 for class 1, -1 for class 2.
+
+    Returns
+    -------
+    ModeModel
+        Named ``"class_mode"``.  State ``(Y_11, ..., Y_hn, Z_1, ..., Z_h)``; parameters the upper triangle
+        of the class Gram matrix ``G`` and the weights ``q_i``.  Logits ``point_i`` (``sum_j Z_j Y_ji``,
+        margin sign ``sign``).  Invariants ``unit_j`` (``Y_j^T G^{-1} Y_j - Z_j^2``) and ``units_j_k``
+        (``Y_j^T G^{-1} Y_k - Z_j Z_k``: on the class the network is linear, so the whole matrix
+        ``Y G^{-1} Y^T - Z Z^T`` is conserved), each times ``det G`` and written as a polynomial as in
+        :func:`data_flow`.  Claims: the flow equals :func:`matrix_rates` and equals
+        :func:`data_flow` with all indicators 1 and all signs ``sign``.
+
+    Raises
+    ------
+    TypeError
+        If ``units``, ``points`` or ``sign`` is not an integer, or ``loss`` is not a loss.
+    ValueError
+        If ``units`` or ``points`` is out of range, ``sign`` is not 1 or -1, or ``loss`` is refused by
+        :func:`derivations.resolve_loss`.
+
+    Examples
+    --------
+    >>> m = class_mode(1, 2, "hinge")
+    >>> m.flow[m.state[0]]
+    G_11*Z_1*q_1 + G_12*Z_1*q_2
+    >>> all(m.check().values())
+    True
+    """
+    units, points, loss = _require_loss_and_sizes(units, points, loss)
+    return _class_mode(units, points, loss, _require_sign(sign))
+
+
+def special_cases(loss: "str | sp.Expr | Loss" = "bce", *, units: int = 2, points: int = 2) -> tuple:
+    """Claims that the paper's models are special cases of :func:`class_mode` (and of :func:`data_flow`).
+
+    Each claim substitutes a class Gram matrix and weights into the class mode, maps its symbols onto the
+    other model's (explicitly, state by state) and states that the flows agree:
+
+    * ``two_layer``: class 1 is ``class_mode(1, 1)`` with ``G = n_1^2``, ``q = p`` (``Y_11 -> y_1``,
+      ``Z_1 -> z_1``); class 2 is ``class_mode(1, 1, sign=-1)`` with ``G = n_2^2``, ``q = 1 - p``;
+    * ``wide(units)``: ``class_mode(units, 1)`` with ``G = n^2``, ``q = p`` (``Y_j1 -> y^j``, ``Z_j -> z^j``);
+    * ``orthogonal_points(points)``: ``class_mode(1, points)`` with ``G = n^2 I``, ``q_i = p``
+      (``Y_1i -> y_i``, ``Z_1 -> z``);
+    * Lemma 3.1 in data coordinates: ``data_flow(2, 2)`` with unit 1 active on point 1 only (class 1) and
+      unit 2 on point 2 only (class 2) moves ``(Y_11, Z_1)`` and ``(Y_22, Z_2)`` as the two class modes,
+      whatever the cross-class inner product ``G_12``; and, for a loss whose drive ``-l'`` is non-negative
+      (BCE, hinge, exponential; not the squared loss), under H1-H3 (``G_12 <= 0``, ``Z_1 > 0 > Z_2``) the
+      pattern is kept: active entries grow, cross-class entries do not, output weights keep their signs
+      (inequalities, proven symbolically or on a dense numerical sample of the stated domain).
+
+    Flows of a loss that stops at a margin are compared on its learning piece (as every model is derived).
+
+    Parameters
+    ----------
+    loss : {"bce", "hinge", "squared"} or sympy.Expr or Loss
+        As in :func:`derivations.resolve_loss`.
+    units : int
+        The width h of the ``wide`` model compared, from 1 to :data:`MAX_UNITS`.
+    points : int
+        The number m of orthogonal points compared, from 1 to :data:`MAX_POINTS`.
+
+    Returns
+    -------
+    tuple of Claim
+        Identity claims, one per state coordinate compared, then the sign inequalities (prove them with
+        :func:`derivations.prove`).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a ``units``, ``points`` or ``loss`` out of range or of the wrong type (the message names it).
+
+    Examples
+    --------
+    >>> from derivations import prove
+    >>> all(prove(c).holds for c in special_cases("hinge", units=1, points=1))
+    True
+    """
+    from .symbols import n, n1, n2, p
+    from .two_layer import two_layer
+    from .wide import orthogonal_points, wide
+
+    units, points, loss = _require_loss_and_sizes(units, points, loss)
+    claims = []
+    paper = two_layer(loss)
+    y1, z1, y2, z2 = paper.state
+    for sign, (y, z), norm, weight in ((1, (y1, z1), n1, p), (-1, (y2, z2), n2, 1 - p)):
+        mode = class_mode(1, 1, loss, sign)
+        Y11, Z1 = mode.state
+        G11, q1 = mode.parameters
+        claims += _map_flow(f"two_layer class {1 if sign == 1 else 2} (G = {norm}^2, q = {weight})", mode, paper,
+                            {Y11: y, Z1: z}, {G11: norm**2, q1: weight})
+    broad, mode = wide(units, loss), class_mode(units, 1, loss)
+    G11, q1 = mode.parameters
+    claims += _map_flow(f"wide({units}) (G = n^2, q = p)", mode, broad, dict(zip(mode.state, _wide_order(broad.state, units))),
+                        {G11: n**2, q1: p})
+    many, mode = orthogonal_points(points, loss), class_mode(1, points, loss)
+    Y, Z, G, q, _, _ = _coordinates(1, points)
+    gram = {G[i, k]: (n**2 if i == k else 0) for i in range(points) for k in range(i, points)}
+    claims += _map_flow(f"orthogonal_points({points}) (G = n^2 I, q_i = p)", mode, many,
+                        dict(zip(mode.state, many.state)), {**gram, **{qi: p for qi in q}})
+    general = data_flow(2, 2, loss)
+    Y, Z, G, q, s, A = _coordinates(2, 2)
+    split = {A[0, 0]: 1, A[0, 1]: 0, A[1, 0]: 0, A[1, 1]: 1, s[0]: 1, s[1]: -1}
+    for sign, point, unit in ((1, 0, 0), (-1, 1, 1)):
+        mode = class_mode(1, 1, loss, sign)
+        Ym, Zm = mode.state
+        Gm, qm = mode.parameters
+        for x, y in ((Y[unit, point], Ym), (Z[unit], Zm)):
+            claims.append(identity(f"Lemma 3.1: in data_flow(2, 2) with unit {unit + 1} active on point {point + 1} "
+                                   f"only (class {point + 1}), d{x}/dt is class_mode's (sign {sign}) for any G_12",
+                                   general.flow[x].subs(split).subs(
+                                       {Y[unit, point]: Ym, Z[unit]: Zm, G[point, point]: Gm, q[point]: qm},
+                                       simultaneous=True) - mode.flow[y]))
+    if resolve_loss(loss).drive.is_nonnegative:  # -l' >= 0: every point pulls its logit towards its class
+        # The pattern is kept (H1: G_12 <= 0 across classes; H3: Z_1 > 0 > Z_2): active entries and output
+        # weights keep their signs, the cross-class entries stay inactive.
+        domain = {Y[0, 0]: (0.0, SIGN_RANGE), Y[1, 1]: (0.0, SIGN_RANGE), Z[0]: (0.0, SIGN_RANGE),
+                  Z[1]: (-SIGN_RANGE, 0.0), G[0, 0]: (0.0, SIGN_RANGE), G[1, 1]: (0.0, SIGN_RANGE),
+                  G[0, 1]: (-SIGN_RANGE, 0.0), q[0]: (0.01, 1.0), q[1]: (0.01, 1.0)}
+        for x, direction, what in ((Y[0, 0], 1, "Y_11 grows (stays active)"),
+                                   (Y[0, 1], -1, "Y_12 does not grow (stays inactive)"),
+                                   (Z[0], 1, "Z_1 grows (stays positive)"),
+                                   (Y[1, 1], 1, "Y_22 grows (stays active)"),
+                                   (Y[1, 0], -1, "Y_21 does not grow (stays inactive)"),
+                                   (Z[1], -1, "Z_2 decreases (stays negative)")):
+            claims.append(inequality(f"Lemma 3.1: in data_flow(2, 2) under H1-H3, {what}",
+                                     direction * general.flow[x].subs(split), domain))
+    return tuple(claims)
+
+
+def _wide_order(state: tuple, units: int) -> tuple:
+    """``wide``'s state ``(y^1, z^1, ..., y^h, z^h)`` in class_mode's order ``(y^1, ..., y^h, z^1, ..., z^h)``."""
+    return state[0::2] + state[1::2]
+
+
+def _map_flow(statement: str, mode: ModeModel, model: ModeModel, states: dict, parameters: dict) -> list:
+    """Identity claims that ``mode``'s flow, its symbols mapped onto ``model``'s, is ``model``'s flow.
+
+    ``states`` maps every state symbol of ``mode`` one to one onto state symbols of ``model`` (``two_layer``
+    needs two class modes for its four coordinates); ``parameters`` maps ``mode``'s parameters to
+    expressions of ``model``'s.
+    """
+    targets = list(states.values())
+    if set(states) != set(mode.state) or len(set(targets)) != len(targets) or not set(targets) <= set(model.state):
+        raise ValueError(f"the map {states} does not pair the states of class_mode and {model.name} one to one")
+    mapping = {**states, **parameters}
+    return [identity(f"{statement}: d{y}/dt of {model.name} is d{x}/dt of class_mode",
+                     mode.flow[x].subs(mapping, simultaneous=True) - model.flow[y]) for x, y in states.items()]
