@@ -264,3 +264,17 @@ def test_bad_input_is_one_line_and_writes_nothing(files, run, args, words):
     for word in words:
         assert word in lines[0], lines[0]
     assert sorted(files.folder.iterdir()) == before
+
+
+def test_derive_sizes_the_data_coordinate_models(run):
+    """--neurons / --points size data_flow and class_mode: the flow has one dY/dt per unit and point, one dZ/dt per
+    unit (counted in the printed equations)."""
+    out = run("derive", "data_flow", "--neurons", "2", "--points", "3")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert sum(line.strip().startswith("dY_") for line in lines) == 6
+    assert sum(line.strip().startswith("dZ_") for line in lines) == 2
+    mode = run("derive", "class_mode", "--points", "2")
+    assert mode.returncode == 0 and sum(line.strip().startswith("dY_") for line in mode.stdout.splitlines()) == 2
+    refused = run("derive", "two_layer", "--points", "3")
+    assert refused.returncode == 2 and "'data_flow'" in refused.stderr and "'two_layer'" in refused.stderr
