@@ -622,8 +622,16 @@ def _problem(args, data, loss, init_kwargs):
     """``dynamics.Problem`` of the user's data, loss and initialization (its refusals name the flag)."""
     from .problem import Problem
 
-    with _user_arguments():
-        return Problem(data.X, data.labels, loss=loss, **init_kwargs)
+    try:
+        with _user_arguments():
+            return Problem(data.X, data.labels, loss=loss, **init_kwargs)
+    except ValueError as exc:
+        if _raised_by_validation(exc) is None:
+            raise
+        # the library refusing this initialization on this data (e.g. a class whose points average to zero has
+        # no direction for a balanced unit): a usage error, named by the option that chose the initialization
+        flag = "--weights" if args.weights is not None else f"--init {init_kwargs.get('init', 'class_mean')}"
+        raise _UsageError(f"{PROG}: argument {flag}: {_one_line(exc)}") from None
 
 
 def _data_description(args, data) -> dict:

@@ -249,11 +249,15 @@ def test_simulate_honours_the_balanced_initialization_and_a_weights_file(files, 
     (("compare", "--data", "{good}", "--loss", "__import__('os').getcwd()"), ["--loss", ".getcwd"]),
     (("simulate", "--data", "{good}", "--loss", "m**1000"), ["--loss", "exponent"]),
     (("compare", "--data", "{folder}/three.csv"), ["--data", "3 distinct values"]),
+    (("compare", "--data", "{folder}/zero_mean.npz", "--init", "balanced"), ["--init balanced", "average to zero"]),
+    (("check", "--data", "{good}", "--weights", "{folder}/wide.npz"), ["--weights", "W0 must have shape (h, d=3)"]),
     (("check",), ["--data", "required"]),
     (("check", "--data", "{good}", "--format", "yaml"), ["--format", "invalid choice"]),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(files, run, args, words):
     (files.folder / "three.csv").write_text("1,0,1\n0,1,2\n1,1,3\n")
+    np.savez(files.folder / "zero_mean.npz", X=np.array([[2.0, 0.0], [-2.0, 0.0], [0.0, -1.0]]), labels=[1, 1, 2])
+    np.savez(files.folder / "wide.npz", W0=np.ones((2, 5)), Z0=np.array([0.1, -0.1]))
     before = sorted(files.folder.iterdir())
     argv = [a.format(good=files.good, folder=files.folder) for a in args]
     if argv[0] == "compare":
