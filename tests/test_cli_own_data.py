@@ -282,3 +282,16 @@ def test_derive_sizes_the_data_coordinate_models(run):
     assert mode.returncode == 0 and sum(line.strip().startswith("dY_") for line in mode.stdout.splitlines()) == 2
     refused = run("derive", "two_layer", "--points", "3")
     assert refused.returncode == 2 and "'data_flow'" in refused.stderr and "'two_layer'" in refused.stderr
+
+
+def test_simulate_trains_a_loss_formula_and_the_shipped_example_checks(files, run):
+    out = run("simulate", "--data", files.good, "--loss", "exp(-m)", "--steps", "10", "--record-every", "10",
+              "--format", "json")
+    assert out.returncode == 0, out.stderr
+    table = json.loads(out.stdout)
+    u = np.array([table[f"u_{i}"][0] for i in range(5)])
+    signs = np.where(GOOD_LABELS == 0, 1.0, -1.0)
+    assert table["loss"][0] == pytest.approx(np.mean(np.exp(-signs * u)), rel=1e-14)  # the typed loss, by hand
+    example = Path(__file__).resolve().parents[1] / "examples" / "data" / "two_groups.csv"
+    checked = run("check", "--data", example)
+    assert checked.returncode == 0 and "labels 'A' -> class 1, 'B' -> class 2" in checked.stdout
