@@ -650,9 +650,7 @@ def _json_value(value):
 
 def _assumption_payload(report) -> dict:
     """``{"holds": bool, "assumptions": {"H1": {"holds", "margin", "violations", ...}, ...}}`` of a report."""
-    payload = report.as_dict()
-    assumptions = payload.get("assumptions", payload.get("reports"))
-    return {"holds": bool(report.holds), "assumptions": assumptions}
+    return {"holds": bool(report.holds), "assumptions": report.as_dict()["assumptions"]}
 
 
 def _check(args) -> int:
