@@ -3,9 +3,11 @@
 Exit status
 -----------
 0
-    Success (``reproduce``: every claim passed).
+    Success (``reproduce``: every claim passed; ``check``: the report was
+    written, whether the assumptions hold or not, unless ``--strict``).
 1
-    The command ran but failed: a claim failed, gradient descent diverged
+    The command ran but failed: a claim failed, ``check --strict`` found an
+    assumption that fails, gradient descent diverged
     (the arguments were valid; the run they ask for does not converge), an
     output could not be written (disk full, permission), or an internal error
     (one line; set ``LEARNING_DYNAMICS_TRACEBACK=1`` or pass ``--traceback`` to
@@ -87,11 +89,26 @@ MAX_T_MAX = 1e12
 #: a raw single-learning-rate comparison.
 COMPARE_TOLERANCE = 0.01
 
+#: Length of the units of the class_mean initialization and |output weight|: small, so that the run starts in the
+#: small-initialization regime the theory describes (the value simulate --data has always used).
+CLASS_MEAN_NORM = 0.1
+
+#: Initialization schemes of a run on the user's data (``dynamics.Problem``'s ``init``); the first is the default.
+INIT_SCHEMES = ("class_mean", "balanced", "random")
+
+#: The losses of a run on generated data (whose theory is the closed form of one repeated point per class).
+_GENERATED_LOSSES = {"simulate": ("bce", "hinge", "squared"), "compare": ("bce", "hinge")}
+
+#: Defaults of the options that shape generated data (None in the parser, so that a given one is seen).
+_GENERATED_DEFAULTS = {"norms": (1.0, 1.0), "p": 0.5, "n_points": 10, "dimension": 5}
+
 _FLAGS = {"u0": "--u0", "v0": "--v0", "norm": "--norm", "norms": "--norms", "p": "--p", "depth": "--depth",
           "lr": "--lr", "steps": "--steps", "record_every": "--record-every", "loss": "--loss", "t": "--t-max",
           "method": "--method", "n_points": "--n-points", "dimension": "--dimension", "points": "--points",
           "neurons": "--neurons", "classes": "--classes", "force": "--force", "out": "--out", "X": "--data",
-          "labels": "--data", "data": "--data", "only": "--only"}
+          "labels": "--data", "data": "--data", "only": "--only", "hidden": "--hidden", "init": "--init",
+          "W0": "--weights", "Z0": "--weights", "batch_size": "--batch-size",
+          "seed": "--seed", "tolerance": "--tolerance"}
 
 
 class _UsageError(Exception):
@@ -210,9 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="loss (default: bce; not for multiclass, whose loss is the softmax cross-entropy)")
     derive.add_argument("--depth", type=int, default=None,
                         help=f"number of weight layers N, for 'deep' only: 2..{MAX_DEPTH} (default 3)")
-    derive.add_argument("--neurons", type=int, default=None, help="neurons per class, for 'wide' only (default 2)")
+    derive.add_argument("--neurons", type=int, default=None,
+                        help="neurons per class, for 'wide' (default 2); hidden units, for 'data_flow' (default 2) "
+                             "and 'class_mode' (default 1)")
     derive.add_argument("--points", type=int, default=None,
-                        help="orthogonal points, for 'orthogonal_points' only (default 2)")
+                        help="orthogonal points, for 'orthogonal_points' (default 2); data points, for 'data_flow' "
+                             "(default 3) and 'class_mode' (default 2)")
     derive.add_argument("--classes", type=int, default=None, help="classes, for 'multiclass' only (default 3)")
     derive.add_argument("--latex", action="store_true", help="print LaTeX (an align* block) instead of text")
     derive.add_argument("--check", action="store_true", help="also prove every claim and list the outcomes")
@@ -241,23 +261,23 @@ def build_parser() -> argparse.ArgumentParser:
                              epilog=f"Limits: --steps <= {MAX_STEPS:,}; points x dimension <= {MAX_DATA_VALUES:.0e}; "
                                     f"(steps / record-every + 1) x points <= {MAX_RECORDED_VALUES:.0e} recorded "
                                     f"values; steps x points x dimension <= {MAX_WORK:.0e} (the run's work).")
-        if name == "simulate":
-            sim.add_argument("--data", type=_path, default=None,
-                             help=".npz (X, labels) or .csv (features..., label) file; "
-                                  "default: one repeated point per class, generated")
-        sim.add_argument("--loss", default="bce", choices=("bce", "hinge", "squared") if name == "simulate"
-                         else ("bce", "hinge"))
-        sim.add_argument("--norms", type=_norm, nargs=2, default=(1.0, 1.0), metavar=("N1", "N2"),
+        sim.add_argument("--data", type=_path, default=None,
+                         help=".npz (X, labels) or .csv (features..., label; a header row is optional) file; any "
+                              "two distinct labels (the mapping is reported); default: one repeated point per "
+                              "class, generated")
+        builtin = _GENERATED_LOSSES[name]
+        sim.add_argument("--loss", default="bce",
+                         help=f"loss: {', '.join(builtin)}, or with --data any name of "
+                              f"{', '.join(derivations.LOSS_NAMES)} or a formula in the margin m, e.g. "
+                              "'exp(-m)', '2*log(1+exp(-m/2))', 'max(0, 1-m)' (default bce)")
+        sim.add_argument("--norms", type=_norm, nargs=2, default=None, metavar=("N1", "N2"),
                          help=f"class input norms of the generated data, in [{NORM_RANGE[0]:g}, {NORM_RANGE[1]:g}] "
                               "(default 1 1)")
-        sim.add_argument("--p", type=_finite, default=0.5, help="class-1 frequency of the generated data (default 0.5)")
-        sim.add_argument("--n-points", type=_count(2), default=10, help="points in the generated data (default 10)")
-        sim.add_argument("--dimension", type=_count(2), default=5,
+        sim.add_argument("--p", type=_finite, default=None, help="class-1 frequency of the generated data (default 0.5)")
+        sim.add_argument("--n-points", type=_count(2), default=None, help="points in the generated data (default 10)")
+        sim.add_argument("--dimension", type=_count(2), default=None,
                          help="input dimension of the generated data (default 5)")
-        sim.add_argument("--u0", type=_logit, default=0.1,
-                         help=f"initial class-1 logit, balanced init, in (0, {MAX_ABS_LOGIT:g}] (default 0.1)")
-        sim.add_argument("--v0", type=_logit, default=-0.1,
-                         help=f"initial class-2 logit, balanced init, in [-{MAX_ABS_LOGIT:g}, 0) (default -0.1)")
+        _add_init_arguments(sim, data_only=True)
         sim.add_argument("--lr", type=_positive, default=0.05, help="learning rate (default 0.05)")
         sim.add_argument("--steps", type=_count(1, MAX_STEPS), default=400,
                          help=f"gradient-descent steps, 1..{MAX_STEPS:,} (default 400)")
@@ -267,6 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
             sim.add_argument("--format", default="csv", choices=("csv", "json", "npz"))
             sim.add_argument("--out", type=_path, default=None, help="output file (default: stdout; required for npz)")
         else:
+            sim.add_argument("--batch-size", type=_count(1), default=None,
+                             help="with --data: SGD on this many points per step, drawn with replacement (seeded "
+                                  "by --seed); default: full-batch gradient descent")
+            sim.add_argument("--format", default="json", choices=("json",), help="output format (JSON only)")
             sim.add_argument("--figure", type=_path, default="comparison",
                              help="figure path stem, PNG and PDF (default ./comparison)")
             sim.add_argument("--out", type=_path, default=None, help="write the agreement JSON here (default: stdout)")
@@ -274,6 +298,17 @@ def build_parser() -> argparse.ArgumentParser:
                              help="largest |P_GD - P_theory| of the true class over the run for the verdict "
                                   f"'agrees' (default {COMPARE_TOLERANCE:g}: GD at one learning rate is O(lr) "
                                   "off the flow)")
+
+    chk = sub.add_parser("check", help="which of the assumptions H1-H3 hold on a data file and initialization",
+                         description="The assumption report of the theory (H1: the data; H2, H3: the "
+                                     "initialization) on the user's data, with the points and units that break "
+                                     "them.  Exit status 0 whether they hold or not, unless --strict.")
+    chk.add_argument("--data", type=_path, required=True,
+                     help=".npz (X, labels) or .csv (features..., label; a header row is optional) file")
+    _add_init_arguments(chk, data_only=False)
+    chk.add_argument("--seed", type=_count(0), default=0, help="random seed of --init random (default 0)")
+    chk.add_argument("--format", default="text", choices=("text", "json"))
+    chk.add_argument("--strict", action="store_true", help="exit status 1 when an assumption fails")
 
     rep = sub.add_parser("reproduce", help="run every claim of the paper and write a report (the main job)",
                          description="Run every experiment with built-in defaults; write report.md, report.json "
@@ -292,6 +327,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_init_arguments(parser, *, data_only: bool) -> None:
+    """The initialization options of simulate / compare / check (``data_only``: --init and the rest need --data)."""
+    where = "with --data: " if data_only else ""
+    parser.add_argument("--init", default=None, choices=INIT_SCHEMES,
+                        help=f"{where}initialization: class_mean (one unit per class along its class mean, the "
+                             "default), balanced (units made of class points, balanced, aiming at the logits "
+                             "--u0/--v0), random (--hidden small random units, seeded by --seed)")
+    parser.add_argument("--hidden", type=_count(1), default=None,
+                        help=f"{where}units per class for --init balanced (default 1); hidden units for --init "
+                             "random")
+    parser.add_argument("--u0", type=_logit, default=None,
+                        help=f"initial class-1 logit of the balanced initialization, in (0, {MAX_ABS_LOGIT:g}] "
+                             "(default 0.1)")
+    parser.add_argument("--v0", type=_logit, default=None,
+                        help=f"initial class-2 logit of the balanced initialization, in [-{MAX_ABS_LOGIT:g}, 0) "
+                             "(default -0.1)")
+    parser.add_argument("--weights", type=_path, default=None,
+                        help=f"{where}initial weights: an .npz file with arrays W0 (h, d) and Z0 (h,), instead of "
+                             "--init")
+
+
 # --------------------------------------------------------------------------- commands
 
 def _check_output(flag: str, path) -> None:
@@ -305,18 +361,23 @@ def _check_output(flag: str, path) -> None:
             raise _UsageError(f"{PROG}: argument {flag}: {exc}") from None
 
 
-#: The options of ``derive`` that size one model only, with their defaults.
-_DERIVE_SIZES = {"depth": ("deep", 3), "neurons": ("wide", 2), "points": ("orthogonal_points", 2),
-                 "classes": ("multiclass", 3)}
+#: The options of ``derive`` that size some models only: option -> {model: default}.  The data-coordinate models
+#: (``data_flow``, ``class_mode``) take units (--neurons) and points (--points) when derivations provides them.
+_DERIVE_SIZES = {"depth": {"deep": 3}, "neurons": {"wide": 2, "data_flow": 2, "class_mode": 1},
+                 "points": {"orthogonal_points": 2, "data_flow": 3, "class_mode": 2}, "classes": {"multiclass": 3}}
 
 
 def _defaults_for_derive(args) -> None:
     """Refuse an option that does not apply to the model (never ignore it silently); fill in the defaults."""
-    for option, (model, default) in _DERIVE_SIZES.items():
-        if getattr(args, option) is not None and args.model != model:
-            raise _UsageError(f"{PROG}: argument --{option}: applies to '{model}' only, not to '{args.model}'")
+    import derivations
+
+    for option, defaults in _DERIVE_SIZES.items():
+        models = [model for model in defaults if model in derivations.MODELS]
+        if getattr(args, option) is not None and args.model not in models:
+            names = ", ".join(f"'{model}'" for model in models)
+            raise _UsageError(f"{PROG}: argument --{option}: applies to {names} only, not to '{args.model}'")
         if getattr(args, option) is None:
-            setattr(args, option, default)
+            setattr(args, option, defaults.get(args.model))
     if args.model == "multiclass" and args.loss is not None:
         raise _UsageError(f"{PROG}: argument --loss: the multiclass model has its own loss (softmax "
                           f"cross-entropy); --loss does not apply to it")
@@ -332,6 +393,9 @@ def _derive(args) -> int:
         "wide": lambda: derivations.wide(args.neurons, args.loss),
         "orthogonal_points": lambda: derivations.orthogonal_points(args.points, args.loss),
         "multiclass": lambda: derivations.multiclass(args.classes),
+        "data_flow": lambda: derivations.MODELS["data_flow"](units=args.neurons, points=args.points, loss=args.loss),
+        "class_mode": lambda: derivations.MODELS["class_mode"](units=args.neurons, points=args.points,
+                                                               loss=args.loss),
     }
     build = factories.get(args.model, lambda: derivations.MODELS[args.model](args.loss))
     _defaults_for_derive(args)
@@ -410,15 +474,48 @@ def _generated_run(args):
     return data, run
 
 
-def _data_run(args):
+def _settle_data_options(args) -> None:
+    """Refuse an option that does not apply to the run (never ignore it silently); fill in the defaults.
+
+    On generated data the options of --data runs (--init, --hidden, --weights, --batch-size, a loss formula) are
+    refused; with --data the options that shape generated data (--norms, --p, --n-points, --dimension) are.
+    """
+    data_only = ("init", "hidden", "weights", "batch_size")
+    if args.data is None:
+        for option in data_only:
+            if getattr(args, option, None) is not None:
+                raise _UsageError(f"{PROG}: argument {_FLAGS[option]}: applies to --data runs only (the generated "
+                                  "data use the balanced initialization set by --u0/--v0)")
+        allowed = _GENERATED_LOSSES[args.command]
+        if args.loss not in allowed:
+            raise _UsageError(f"{PROG}: argument --loss: invalid choice: {args.loss!r} (choose from "
+                              f"{', '.join(repr(a) for a in allowed)}; other losses and formulas need --data)")
+        for option, default in _GENERATED_DEFAULTS.items():
+            if getattr(args, option) is None:
+                setattr(args, option, default)
+        args.u0 = 0.1 if args.u0 is None else args.u0
+        args.v0 = -0.1 if args.v0 is None else args.v0
+        return
+    for option in _GENERATED_DEFAULTS:
+        if getattr(args, option) is not None:
+            raise _UsageError(f"{PROG}: argument {_FLAGS[option]}: applies to generated data only, not with --data "
+                              f"(the data file fixes the points)")
+
+
+def _load_data(args):
+    """The user's data file (:func:`dynamics.io.load_labelled`), checked against the run's limits."""
     import numpy as np
 
-    from .io import load_dataset
-    from .groundtruth.training import train
+    from .io import load_labelled
 
     with _user_arguments():
-        X, labels = load_dataset(args.data)
-    _check_work(args, X.shape[0], X.shape[1], f"argument --data: {args.data}")
+        data = load_labelled(args.data)
+    X = data.X
+    if hasattr(args, "steps"):
+        _check_work(args, X.shape[0], X.shape[1], f"argument --data: {args.data}")
+    elif X.size > MAX_DATA_VALUES:
+        raise _UsageError(f"{PROG}: argument --data: {args.data}: {X.shape[0]:,} points of dimension "
+                          f"{X.shape[1]:,} is {X.size:,} values, more than the limit {MAX_DATA_VALUES:.0e}")
     if not np.all(np.isfinite(X)):
         raise _UsageError(f"{PROG}: argument --data: {args.data}: X must be finite; it contains NaN or inf")
     scale = np.max(np.abs(X))
@@ -428,16 +525,69 @@ def _data_run(args):
     if not low <= scale <= high:
         raise _UsageError(f"{PROG}: argument --data: {args.data}: the largest |entry| of X is {scale:.3g}, "
                           f"outside [{low:g}, {high:g}]; rescale the data")
-    missing = [k for k in (1, 2) if not np.any(labels == k)]
-    if missing and np.all(np.isin(labels, (1, 2))):  # other labels are named by the training's own check
-        raise _UsageError(f"{PROG}: argument --data: {args.data}: class {missing[0]} has no points (binary "
-                          "classification needs points of both classes)")
-    rng = np.random.default_rng(args.seed)
-    W0 = 0.1 * np.vstack([_unit_direction(X[labels == k] / scale, rng) for k in (1, 2)])
-    # One unit per class with output weights of the class's sign (H2/H3 when H1 holds).
-    with _user_arguments():
-        return train(X, labels, W0, np.array([0.1, -0.1]), loss=args.loss, lr=args.lr, steps=args.steps,
-                     record_every=args.record_every)
+    return data
+
+
+def _initialization(args, data) -> tuple[dict, dict]:
+    """The initialization the options ask for: ``(keyword arguments of dynamics.Problem, description for JSON)``.
+
+    Every option is either used or refused in one line naming it: --weights excludes --init, --hidden, --u0 and
+    --v0; --u0/--v0 are the target logits of --init balanced only; --hidden applies to balanced (units per class)
+    and random (units).  ``class_mean`` (the default) is the initialization ``simulate --data`` has always used
+    (:func:`_class_mean_weights`), given to the Problem as ``W0``/``Z0`` so that its outputs stay bit-identical.
+    """
+    from .io import load_weights
+
+    if args.weights is not None:
+        for option in ("init", "hidden", "u0", "v0"):
+            if getattr(args, option) is not None:
+                raise _UsageError(f"{PROG}: argument {_FLAGS[option]}: not with --weights (the weights file is the "
+                                  "initialization)")
+        try:
+            W0, Z0 = load_weights(args.weights)
+        except (ValueError, FileNotFoundError) as exc:
+            raise _UsageError(f"{PROG}: argument --weights: {_one_line(exc)}") from None
+        return ({"W0": W0, "Z0": Z0},
+                {"scheme": "weights", "file": str(args.weights), "hidden": int(W0.shape[0])})
+    scheme = args.init or INIT_SCHEMES[0]
+    if scheme != "balanced":
+        for option in ("u0", "v0"):
+            if getattr(args, option) is not None:
+                raise _UsageError(f"{PROG}: argument {_FLAGS[option]}: sets a target logit of --init balanced; the "
+                                  f"initialization here is {scheme} (add --init balanced)")
+    if scheme == "class_mean" and args.hidden is not None:
+        raise _UsageError(f"{PROG}: argument --hidden: applies to --init balanced (units per class) or random, not "
+                          "to class_mean (one unit per class)")
+    if scheme == "class_mean":
+        W0, Z0 = _class_mean_weights(data.X, data.labels, args.seed)
+        return {"W0": W0, "Z0": Z0}, {"scheme": scheme, "norm": CLASS_MEAN_NORM, "z0": Z0.tolist()}
+    kwargs = {"init": scheme, "seed": args.seed}
+    description = {"scheme": scheme, "seed": args.seed}
+    if scheme == "balanced":
+        u0 = 0.1 if args.u0 is None else args.u0
+        v0 = -0.1 if args.v0 is None else args.v0
+        if u0 <= 0 or v0 >= 0:
+            flag, value = ("--u0", u0) if u0 <= 0 else ("--v0", v0)
+            raise _UsageError(f"{PROG}: argument {flag}: the balanced initialization needs --u0 > 0 (class 1) and "
+                              f"--v0 < 0 (class 2), got {value:g}")
+        kwargs["u0"] = (u0, v0)
+    if args.hidden is not None:
+        kwargs["hidden"] = args.hidden
+        if scheme == "random":
+            description["hidden"] = args.hidden
+    return kwargs, description
+
+
+def _class_mean_weights(X, labels, seed):
+    """One unit per class along its class mean, length :data:`CLASS_MEAN_NORM`, output weights +-0.1 of the
+    class's sign (H2/H3 when H1 holds).  A class whose points average to 0 gets a unit along its first non-zero
+    point (a unit that starts at 0 would never move)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    scale = np.max(np.abs(X))
+    W0 = CLASS_MEAN_NORM * np.vstack([_unit_direction(X[labels == k] / scale, rng) for k in (1, 2)])
+    return W0, np.array([CLASS_MEAN_NORM, -CLASS_MEAN_NORM])
 
 
 def _unit_direction(points, rng):
@@ -452,11 +602,116 @@ def _unit_direction(points, rng):
     return direction / np.linalg.norm(direction)
 
 
+def _loss_spec(args):
+    """The --loss of a --data run: a built-in name, or the parsed formula (refused in one line naming --loss)."""
+    from .formula import loss_spec
+
+    with _user_arguments():
+        return loss_spec(args.loss)
+
+
+def _loss_formula(loss) -> str:
+    import sympy as sp
+
+    import derivations
+
+    return sp.sstr(derivations.resolve_loss(loss).expr)
+
+
+def _problem(args, data, loss, init_kwargs):
+    """``dynamics.Problem`` of the user's data, loss and initialization (its refusals name the flag)."""
+    from .problem import Problem
+
+    try:
+        with _user_arguments():
+            return Problem(data.X, data.labels, loss=loss, **init_kwargs)
+    except ValueError as exc:
+        if _raised_by_validation(exc) is None:
+            raise
+        # the library refusing this initialization on this data (e.g. a class whose points average to zero has
+        # no direction for a balanced unit): a usage error, named by the option that chose the initialization
+        flag = "--weights" if args.weights is not None else f"--init {init_kwargs.get('init', 'class_mean')}"
+        raise _UsageError(f"{PROG}: argument {flag}: {_one_line(exc)}") from None
+
+
+def _data_description(args, data) -> dict:
+    return {"file": str(args.data), "n": int(data.X.shape[0]), "d": int(data.X.shape[1]),
+            "labels": data.mapping, "classes": [_json_value(c) for c in data.classes],
+            "points_per_class": [int((data.labels == k).sum()) for k in (1, 2)]}
+
+
+def _json_value(value):
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _assumption_payload(report) -> dict:
+    """``{"holds": bool, "assumptions": {"H1": {"holds", "margin", "violations", ...}, ...}}`` of a report."""
+    return {"holds": bool(report.holds), "assumptions": report.as_dict()["assumptions"]}
+
+
+def _check(args) -> int:
+    import json
+
+    data = _load_data(args)
+    init_kwargs, init = _initialization(args, data)
+    problem = _problem(args, data, "bce", init_kwargs)
+    init.update(problem.parameters)  # what the scheme used, defaults included
+    with _user_arguments():
+        report = problem.assumptions()
+    payload = {**_assumption_payload(report), "data": _data_description(args, data), "init": init}
+    if args.format == "json":
+        try:
+            text = json.dumps(payload, indent=2, allow_nan=False) + "\n"
+        except ValueError:
+            raise RuntimeError("the assumption report holds NaN or an infinity") from None
+    else:
+        settings = ", ".join(f"{key}={value}" for key, value in init.items() if key != "scheme")
+        lines = [f"data: {args.data}: {data.X.shape[0]} points of dimension {data.X.shape[1]}; {data.mapping}",
+                 f"init: {init['scheme']} ({settings})"]
+        for name, entry in payload["assumptions"].items():
+            violations = entry.get("violations") or []
+            status = "holds" if entry.get("holds") else "FAILS"
+            margin = entry.get("margin")
+            margin_text = f", margin {margin:.3g}" if isinstance(margin, (int, float)) else ""
+            broken = f"; {len(violations)} violation(s): {_some(violations)}" if violations else ""
+            lines.append(f"{name}: {status}{margin_text}{broken}")
+        lines.append("all assumptions hold: the decoupled per-class theory applies" if payload["holds"] else
+                     "not all assumptions hold: the theory is the data-coordinate flow (exact, with switches)")
+        text = "\n".join(lines) + "\n"
+    _emit(text)
+    return EXIT_FAILURE if args.strict and not payload["holds"] else 0
+
+
+def _some(items, count: int = 3) -> str:
+    shown = "; ".join(str(item) for item in items[:count])
+    return shown + (f"; ... ({len(items) - count} more)" if len(items) > count else "")
+
+
+def _data_run(args):
+    """The --data run of ``simulate``: gradient descent through ``dynamics.Problem`` (default init class_mean)."""
+    from .groundtruth.training import train
+
+    data = _load_data(args)
+    loss = _loss_spec(args)
+    init_kwargs, _ = _initialization(args, data)
+    problem = _problem(args, data, loss, init_kwargs)
+    # the Problem's data, initial weights and network loss, trained on the mean loss (weights=None): Problem.train
+    # passes explicit point weights 1/n, whose sum rounds the recorded loss differently in the last bit
+    with _user_arguments():
+        return train(problem.X, problem.labels, problem.W0, problem.Z0, loss=problem.network_loss, lr=args.lr,
+                     steps=args.steps, record_every=args.record_every)
+
+
 def _simulate(args) -> int:
     from .io import write_table
 
     if args.format == "npz" and args.out in (None, "-"):
         raise _UsageError(f"{PROG}: --format npz needs --out FILE (binary output cannot go to the terminal)")
+    _settle_data_options(args)
     _check_output("--out", args.out)
     run = _data_run(args) if args.data else _generated_run(args)[1]
     if run.dead_step is not None:
@@ -469,22 +724,54 @@ def _simulate(args) -> int:
     return 0
 
 
-def _compare(args) -> int:
-    import json
+def _figure_paths(args) -> dict:
     from pathlib import Path
 
-    from .agreement import compare_two_layer
-    from .io import scratch_folder, write_bytes_atomic, write_text_atomic
-    from .report.figures import comparison_figure, save_figure
-
-    _check_output("--out", args.out)
     stem = Path(args.figure)
     for ext in ("png", "pdf"):
         _check_output("--figure", stem.with_name(f"{stem.name}.{ext}"))
+    return {ext: str(stem.with_name(f"{stem.name}.{ext}")) for ext in ("png", "pdf")}
+
+
+def _write_comparison(args, payload: dict, figure, figures: dict) -> None:
+    """Write the JSON (stdout or --out) and the figure's files, all or nothing (see _created_only_on_success)."""
+    import json
+    from pathlib import Path
+
+    from .io import scratch_folder, write_bytes_atomic, write_text_atomic
+    from .report.figures import save_figure
+
+    try:
+        text = json.dumps(payload, indent=2, allow_nan=False) + "\n"
+    except ValueError:
+        raise RuntimeError("the agreement holds NaN or an infinity; nothing was written") from None
+    with scratch_folder() as scratch:
+        drawn = save_figure(figure, scratch / "figure")
+        # the main output first: if it cannot be written, no figure is left behind; if a figure cannot be
+        # written, the files and folders this command created are removed again
+        with _created_only_on_success([args.out, *figures.values()]):
+            if args.out in (None, "-"):
+                _emit(text)
+            else:
+                with _writing("--out"):
+                    write_text_atomic(args.out, text)
+            with _writing("--figure"):
+                for source in map(Path, drawn):
+                    write_bytes_atomic(figures[source.suffix.lstrip(".")], source.read_bytes())
+
+
+def _compare(args) -> int:
+    _settle_data_options(args)
+    if args.data is not None:
+        return _compare_data(args)
+    from .agreement import compare_two_layer
+    from .report.figures import comparison_figure
+
+    _check_output("--out", args.out)
+    figures = _figure_paths(args)
     data, run = _generated_run(args)
     with _user_arguments():
         result = compare_two_layer(run, data, loss=args.loss, u0=args.u0, v0=args.v0)
-    figures = {ext: str(stem.with_name(f"{stem.name}.{ext}")) for ext in ("png", "pdf")}
     worst = max(result.confidences[k].max_abs for k in (1, 2))
     payload = {"parameters": {"loss": args.loss, "norms": list(args.norms), "p": args.p, "u0": args.u0,
                               "v0": args.v0, "lr": args.lr, "steps": args.steps, "record_every": args.record_every,
@@ -498,26 +785,73 @@ def _compare(args) -> int:
                "logits": {f"class {k}": result.logits[k].as_dict() for k in (1, 2)},
                "confidences": {f"class {k}": result.confidences[k].as_dict() for k in (1, 2)},
                "figures": list(figures.values())}
+    figure = comparison_figure(run.t, [result.theory_logits[1], result.theory_logits[2]], run.t,
+                               [result.measured_logits[1], result.measured_logits[2]],
+                               title=f"{args.loss}: theory (lines) vs GD lr={args.lr:g} (markers)")
+    _write_comparison(args, payload, figure, figures)
+    return 0
+
+
+def _decoupled_modes_error(problem, run) -> dict:
+    """How far the paper's decoupled per-class theory would be off on a run outside its assumptions."""
     try:
-        text = json.dumps(payload, indent=2, allow_nan=False) + "\n"
-    except ValueError:
-        raise RuntimeError("the agreement holds NaN or an infinity; nothing was written") from None
-    with scratch_folder() as scratch:
-        drawn = save_figure(comparison_figure(run.t, [result.theory_logits[1], result.theory_logits[2]], run.t,
-                                              [result.measured_logits[1], result.measured_logits[2]],
-                                              title=f"{args.loss}: theory (lines) vs GD lr={args.lr:g} (markers)"),
-                            scratch / "figure")
-        # the main output first: if it cannot be written, no figure is left behind; if a figure cannot be
-        # written, the files and folders this command created are removed again
-        with _created_only_on_success([args.out, *figures.values()]):
-            if args.out in (None, "-"):
-                _emit(text)
-            else:
-                with _writing("--out"):
-                    write_text_atomic(args.out, text)
-            with _writing("--figure"):
-                for source in map(Path, drawn):
-                    write_bytes_atomic(figures[source.suffix.lstrip(".")], source.read_bytes())
+        modes = problem.compare(run, theory="modes")
+    except ValueError as exc:  # the modes need a unit serving each class; the report says why they cannot run
+        return {"available": False, "reason": _one_line(exc)}
+    return {"available": True, "max_abs_logit": modes.max_abs_logit, "max_rel_logit": modes.max_rel_logit,
+            "note": "the decoupled per-class modes (Lemma 3.1) used although H1-H3 fail: what the paper's "
+                    "theory would predict"}
+
+
+def _compare_data(args) -> int:
+    """``compare --data``: the user's data, loss and initialization through ``dynamics.Problem``."""
+    import numpy as np
+    from scipy.special import expit
+
+    from .report.figures import MAX_POINTS_DRAWN, point_comparison_figure
+
+    _check_output("--out", args.out)
+    figures = _figure_paths(args)
+    data = _load_data(args)
+    loss = _loss_spec(args)
+    init_kwargs, init = _initialization(args, data)
+    problem = _problem(args, data, loss, init_kwargs)
+    init.update(problem.parameters)  # what the scheme used, defaults included
+    with _user_arguments():
+        report = problem.assumptions()
+        run = problem.train(lr=args.lr, steps=args.steps, record_every=args.record_every,
+                            batch_size=args.batch_size, seed=args.seed)
+        prediction = problem.predict(np.asarray(run.t))
+        comparison = problem.compare(run)
+    signs = np.where(data.labels == 1, 1.0, -1.0)
+    measured = np.asarray(run.logits)
+    theory = np.asarray(prediction.logits)
+    confidence_gap = float(np.max(np.abs(expit(signs * measured) - expit(signs * theory))))
+    agreement = comparison.as_dict()
+    if not report.holds:
+        agreement["decoupled_modes"] = _decoupled_modes_error(problem, run)
+    payload = {
+        "parameters": {"data": str(args.data), "labels": data.mapping,
+                       "loss": args.loss, "loss_formula": _loss_formula(loss), "init": init,
+                       "lr": args.lr, "steps": args.steps, "record_every": args.record_every,
+                       "batch_size": args.batch_size, "seed": args.seed, "tolerance": args.tolerance},
+        "data": _data_description(args, data),
+        **_assumption_payload(report),
+        "theory": prediction.theory,
+        "agreement": agreement,
+        "verdict": {"agrees": bool(confidence_gap <= args.tolerance), "max_abs_confidence_error": confidence_gap,
+                    "tolerance": args.tolerance,
+                    "criterion": "largest |P_GD - P_theory| of the true class, over every point and every recorded "
+                                 "step, at most the tolerance"},
+        "figures": list(figures.values()),
+    }
+    drawn_note = ""
+    if any(int((data.labels == k).sum()) > MAX_POINTS_DRAWN for k in (1, 2)):
+        drawn_note = f"the figure draws at most {MAX_POINTS_DRAWN} evenly spaced points per class"
+        payload["figure_note"] = drawn_note
+    title = f"{args.loss}: {prediction.theory} (lines) vs GD lr={args.lr:g} (markers)"
+    figure = point_comparison_figure(run.t, theory, measured, data.labels, title=title)
+    _write_comparison(args, payload, figure, figures)
     return 0
 
 
@@ -720,7 +1054,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         command = args.command
         commands = {"derive": _derive, "predict": _predict, "simulate": _simulate, "compare": _compare,
-                    "reproduce": _reproduce}
+                    "check": _check, "reproduce": _reproduce}
         return commands[args.command](args)
     except (KeyboardInterrupt, _Interrupted) as exc:
         print(f"{PROG}: interrupted", file=sys.stderr)

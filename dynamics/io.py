@@ -28,9 +28,11 @@ Report folders
     leaves the previous state intact and no temporary folder behind.
 
 Data files
-    :func:`load_dataset` reads a user's X and labels (CSV or ``.npz``) with
-    errors that name the file, the row and the fix; :func:`table_text` and
-    :func:`write_table` write tables of results.
+    :func:`load_labelled` reads a user's X and labels (CSV with or without a
+    header row, or ``.npz``), maps any two distinct labels to the classes 1 and
+    2 and says how; :func:`load_dataset` (its older sibling, labels as they
+    are) stays for its callers.  Errors name the file, the row and the fix.
+    :func:`table_text` and :func:`write_table` write tables of results.
 """
 from __future__ import annotations
 
@@ -50,6 +52,7 @@ import tempfile
 import warnings
 import zipfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +61,7 @@ from numpy.typing import ArrayLike
 
 __all__ = ["write_text_atomic", "write_bytes_atomic", "write_json_atomic", "output_target", "OutputTargetError",
            "OutputFolderError", "report_folder", "check_report_folder", "scratch_folder", "RUN_MARKER",
-           "MANIFEST_FORMAT", "load_dataset", "table_text", "write_table"]
+           "MANIFEST_FORMAT", "load_dataset", "load_labelled", "LabelledData", "load_weights", "table_text", "write_table"]
 
 #: File that marks a folder as a learning-dynamics report; it holds the manifest of the report's own files.
 RUN_MARKER = ".learning-dynamics-run"
@@ -717,14 +720,7 @@ def load_dataset(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     >>> X.shape, labels.tolist()
     ((2, 2), [1, 2])
     """
-    if str(path) == "":
-        raise ValueError("data path is empty; pass a .npz or .csv file")
-    path = Path(path)
-    problem = _describe_unreadable(path)
-    if problem == "does not exist":
-        raise FileNotFoundError(f"data file {path} does not exist; pass an existing .npz or .csv file")
-    if problem is not None:
-        raise ValueError(f"data file {path} {problem}; pass a .npz or .csv file")
+    path = _readable_data_file(path)
     if path.suffix == ".npz":
         X, labels = _load_npz(path)
     elif path.suffix == ".csv":
@@ -743,11 +739,7 @@ def load_dataset(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
         X, labels = table[:, :-1], table[:, -1]
     else:
         raise ValueError(f"data file {path} must end in .npz or .csv")
-    if X.ndim != 2 or labels.shape != (X.shape[0],):
-        raise ValueError(f"data file {path}: X must be (n, d) and labels (n,), got {X.shape} and {labels.shape}")
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"data file {path} holds no data points (X has shape {X.shape}); it needs at least "
-                         "one point with at least one feature")
+    _check_shapes(path, X, labels)
     if not np.issubdtype(labels.dtype, np.number) or np.issubdtype(labels.dtype, np.complexfloating):
         raise ValueError(f"labels in {path} must be numbers 1 or 2, got dtype {labels.dtype}")
     if np.issubdtype(labels.dtype, np.floating):
@@ -755,6 +747,27 @@ def load_dataset(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
             raise ValueError(f"labels in {path} must be whole numbers 1 or 2")
         labels = labels.astype(int)
     return X, labels
+
+
+def _readable_data_file(path, what: str = "data", kinds: str = ".npz or .csv") -> Path:
+    """``path`` as a Path when it is a regular file; else the error that names what it is."""
+    if str(path) == "":
+        raise ValueError(f"{what} path is empty; pass a {kinds} file")
+    path = Path(path)
+    problem = _describe_unreadable(path)
+    if problem == "does not exist":
+        raise FileNotFoundError(f"{what} file {path} does not exist; pass an existing {kinds} file")
+    if problem is not None:
+        raise ValueError(f"{what} file {path} {problem}; pass a {kinds} file")
+    return path
+
+
+def _check_shapes(path: Path, X: np.ndarray, labels: np.ndarray) -> None:
+    if X.ndim != 2 or labels.shape != (X.shape[0],):
+        raise ValueError(f"data file {path}: X must be (n, d) and labels (n,), got {X.shape} and {labels.shape}")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"data file {path} holds no data points (X has shape {X.shape}); it needs at least "
+                         "one point with at least one feature")
 
 
 def _load_npz(path: Path):
@@ -777,6 +790,240 @@ def _load_npz(path: Path):
     except (OSError, EOFError, zipfile.BadZipFile) as exc:
         reason = "it is empty" if isinstance(exc, EOFError) else str(exc) or type(exc).__name__
         raise ValueError(f"data file {path} is not a readable .npz archive ({reason})") from None
+
+
+@dataclass(frozen=True)
+class LabelledData:
+    """A user's points with their labels mapped to the classes 1 and 2 (what :func:`load_labelled` returns).
+
+    Attributes
+    ----------
+    X : ndarray, shape (n, d)
+        The points, as floats (read-only).
+    labels : ndarray, shape (n,)
+        The class of each point, 1 or 2, as ints (read-only).
+    classes : tuple
+        ``(value of class 1, value of class 2)``: the labels as the file spelt them (int, float or str).
+    mapping : str
+        How they were mapped, e.g. ``"labels 0 -> class 1, 1 -> class 2"``.
+    """
+
+    X: np.ndarray
+    labels: np.ndarray
+    classes: tuple
+    mapping: str
+
+
+def load_labelled(path: str | os.PathLike) -> LabelledData:
+    """Read a user's points and labels and map the labels to the classes 1 and 2.
+
+    Files
+        ``.npz`` with arrays ``X`` (n, d) and ``labels`` (n,) (numbers or
+        strings); or ``.csv``, one point per row, features then the label.  A
+        CSV may start with a header row, detected as follows: the first row is
+        a header when one of its feature fields (any field but the last) is not
+        a number, or when only its last field is not a number while the label
+        of every other row is one (a header ``x1,x2,label`` over numeric
+        labels).  A header whose first field is empty is what pandas'
+        ``DataFrame.to_csv`` writes with its default ``index=True``: that first
+        column is the row index, not a feature, and is dropped.  Blank lines
+        and lines starting with ``#`` are skipped.
+    Labels
+        Exactly two distinct values.  1 and 2 are kept; 0 and 1 become the
+        classes 1 and 2; any other two values (numbers, or strings in a CSV or
+        ``.npz``) are sorted (numbers by value, strings alphabetically) and the
+        first becomes class 1.  :attr:`LabelledData.mapping` says which way.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A regular file ending in ``.npz`` or ``.csv``.
+
+    Returns
+    -------
+    LabelledData
+        ``X`` (n, d) floats, ``labels`` (n,) of 1/2, ``classes`` and ``mapping``.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    ValueError
+        ``path`` is empty, a folder or a device; unknown extension; malformed
+        or empty content; a feature that is not a number; rows of different
+        lengths; labels that are missing or NaN, of one distinct value only, or
+        of more than two (named in the message).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = write_text_atomic(Path(folder) / "d.csv", ",x1,x2,y\\n0,0.5,1.0,cat\\n1,-1.0,2.0,dog\\n")
+    ...     data = load_labelled(Path(folder) / "d.csv")
+    >>> data.X.tolist(), data.labels.tolist(), data.mapping
+    ([[0.5, 1.0], [-1.0, 2.0]], [1, 2], "labels 'cat' -> class 1, 'dog' -> class 2")
+    """
+    path = _readable_data_file(path)
+    if path.suffix == ".npz":
+        X, raw = _load_npz(path)
+    elif path.suffix == ".csv":
+        X, raw = _read_labelled_csv(path)
+    else:
+        raise ValueError(f"data file {path} must end in .npz or .csv")
+    _check_shapes(path, X, raw)
+    labels, classes = _two_classes(path, raw)
+    X, labels = np.array(X, dtype=float), np.array(labels, dtype=int)
+    X.flags.writeable = False
+    labels.flags.writeable = False
+    kept = " (kept)" if classes == (1, 2) else ""
+    mapping = f"labels {classes[0]!r} -> class 1, {classes[1]!r} -> class 2{kept}"
+    return LabelledData(X=X, labels=labels, classes=classes, mapping=mapping)
+
+
+def _is_number(field: str) -> bool:
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_labelled_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Features (floats) and raw labels (floats when every label is a number, else strings) of a CSV file."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = [(number, [field.strip() for field in row])
+                    for number, row in enumerate(csv.reader(handle), start=1)]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ValueError(f"data file {path} is not a numeric CSV (features..., label per row): {exc}") from None
+    rows = [(number, row) for number, row in rows
+            if any(row) and not row[0].startswith("#")]
+    if not rows:
+        raise ValueError(f"data file {path} holds no data points; it needs at least one row (features..., label)")
+    first = rows[0][1]
+    labels_below = [row[-1] for _, row in rows[1:]]
+    header = (not all(_is_number(field) for field in first[:-1])
+              or (not _is_number(first[-1]) and bool(labels_below) and all(map(_is_number, labels_below))))
+    index_column = header and first[0] == ""
+    if header:
+        rows = rows[1:]
+    if index_column:
+        rows = [(number, row[1:]) for number, row in rows]
+    if not rows:
+        raise ValueError(f"data file {path} holds no data points (only a header row); it needs at least one row "
+                         "(features..., label)")
+    width = len(rows[0][1])
+    if width < 2:
+        raise ValueError(f"data file {path} needs at least one feature column and a label column")
+    for number, row in rows:
+        if len(row) != width:
+            raise ValueError(f"data file {path} is not a numeric CSV (features..., label per row): row {number} "
+                             f"has {len(row)} fields, the first data row {width}")
+    features = []
+    for number, row in rows:
+        try:
+            features.append([float(field) for field in row[:-1]])
+        except ValueError:
+            bad = next(field for field in row[:-1] if not _is_number(field))
+            raise ValueError(f"data file {path} is not a numeric CSV (features..., label per row): row {number} "
+                             f"has the feature {bad!r}, not a number") from None
+    raw = [row[-1] for _, row in rows]
+    if "" in raw:
+        number = rows[raw.index("")][0]
+        raise ValueError(f"data file {path}: row {number} has no label (its last field is empty)")
+    labels = np.array([float(v) for v in raw]) if all(map(_is_number, raw)) else np.array(raw, dtype=str)
+    return np.array(features, dtype=float).reshape(len(rows), width - 1), labels
+
+
+def _two_classes(path: Path, raw: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """Labels 1/2 and (value of class 1, value of class 2) for raw labels of exactly two distinct values."""
+    if raw.dtype.kind in "biuf":
+        values = raw.astype(float)
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"labels in {path} must be finite; they hold NaN or an infinity")
+        distinct = [_plain_number(v) for v in np.unique(values)]
+    elif raw.dtype.kind == "U":
+        values = raw
+        distinct = sorted({str(v) for v in raw})
+    else:
+        raise ValueError(f"labels in {path} must be numbers or strings, got dtype {raw.dtype}")
+    if len(distinct) != 2:
+        named = ", ".join(repr(v) for v in distinct[:NAMED_IN_MESSAGE]) + (", ..." if len(distinct) >
+                                                                             NAMED_IN_MESSAGE else "")
+        if len(distinct) == 1:
+            other = {1: " (class 2 has no points)", 2: " (class 1 has no points)"}.get(distinct[0], "")
+            raise ValueError(f"labels in {path} hold one distinct value, {named}{other}; binary classification "
+                             "needs points of two classes")
+        raise ValueError(f"labels in {path} hold {len(distinct)} distinct values ({named}); binary classification "
+                         "needs exactly two")
+    classes = tuple(distinct)  # sorted: 1, 2 stay; 0, 1 become 1, 2; otherwise the smaller (first) is class 1
+    labels = np.where(values == (classes[0] if raw.dtype.kind == "U" else float(classes[0])), 1, 2)
+    return labels, classes
+
+
+def _plain_number(value: float) -> int | float:
+    """A label value as the file meant it: an int when whole, else the float."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def load_weights(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Read a two-layer network's initial weights: an ``.npz`` file with arrays ``W0`` (h, d) and ``Z0`` (h,).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A regular ``.npz`` file (as written by ``numpy.savez(path, W0=W0, Z0=Z0)``).
+
+    Returns
+    -------
+    W0 : ndarray, shape (h, d)
+        First-layer weights, floats (one row per hidden unit).
+    Z0 : ndarray, shape (h,)
+        Output weights, floats.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    ValueError
+        Not a readable ``.npz`` file; ``W0`` or ``Z0`` missing, of the wrong
+        shape, not real numbers, or not finite.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     np.savez(Path(folder) / "w.npz", W0=np.eye(2), Z0=np.array([0.1, -0.1]))
+    ...     W0, Z0 = load_weights(Path(folder) / "w.npz")
+    >>> W0.shape, Z0.tolist()
+    ((2, 2), [0.1, -0.1])
+    """
+    path = _readable_data_file(path, "weights", ".npz")
+    if path.suffix != ".npz":
+        raise ValueError(f"weights file {path} must end in .npz (arrays W0 and Z0)")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if not hasattr(archive, "files") or "W0" not in archive or "Z0" not in archive:
+                found = sorted(archive.files) if hasattr(archive, "files") else "a single .npy array"
+                raise ValueError(f"weights file {path} must hold arrays named 'W0' and 'Z0' (found {found})")
+            W0, Z0 = archive["W0"], archive["Z0"]
+    except ValueError as exc:
+        if str(exc).startswith(f"weights file {path}"):
+            raise
+        raise ValueError(f"weights file {path} is not a readable .npz archive ({exc})") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        reason = "it is empty" if isinstance(exc, EOFError) else str(exc) or type(exc).__name__
+        raise ValueError(f"weights file {path} is not a readable .npz archive ({reason})") from None
+    for name, array in (("W0", W0), ("Z0", Z0)):
+        if array.dtype.kind not in "iuf":
+            raise ValueError(f"weights file {path}: {name} must hold real numbers, got dtype {array.dtype}")
+    if W0.ndim != 2 or Z0.shape != (W0.shape[0],) or W0.size == 0:
+        raise ValueError(f"weights file {path}: W0 must be (h, d) and Z0 (h,) with h, d >= 1, got {W0.shape} and "
+                         f"{Z0.shape}")
+    W0, Z0 = W0.astype(float), Z0.astype(float)
+    if not (np.all(np.isfinite(W0)) and np.all(np.isfinite(Z0))):
+        raise ValueError(f"weights file {path}: W0 and Z0 must be finite; they hold NaN or an infinity")
+    return W0, Z0
 
 
 def table_text(columns: Mapping[str, ArrayLike], fmt: str) -> str:

@@ -25,7 +25,7 @@ def make_files(folder):
     np.savez(folder / "diverges.npz", X=1e3 * np.array([[1.0, 0.2], [0.8, -0.1], [-1, 0.1], [-0.9, -0.3]]),
              labels=np.array([1, 1, 2, 2]))
     (folder / "empty.csv").write_text("")
-    (folder / "text.csv").write_text("1,2,x\n")
+    (folder / "text.csv").write_text("1,2,1\n3,y,2\n")
     (folder / "label3.csv").write_text("1,2,3\n")
     (folder / "one_column.csv").write_text("5\n")
     (folder / "data.txt").write_text("1,0,1\n")
@@ -56,7 +56,7 @@ ROWS = [
     ("simulate --data {d}/zeros.npz --out {out}", USAGE, ["--data", "all zeros"]),
     ("simulate --data {d}/nan.npz --out {out}", USAGE, ["--data", "finite"]),
     ("simulate --data {d}/text.csv --out {out}", USAGE, ["--data", "not a numeric CSV"]),
-    ("simulate --data {d}/label3.csv --out {out}", USAGE, ["--data", "labels must be in [1, 2]"]),
+    ("simulate --data {d}/label3.csv --out {out}", USAGE, ["--data", "one distinct value, 3"]),
     ("simulate --data {d}/one_column.csv --out {out}", USAGE, ["--data", "at least one feature"]),
     ("simulate --data {d}/data.txt --out {out}", USAGE, ["--data", ".npz or .csv"]),
     ("simulate --data {d}/missing.csv --out {out}", USAGE, ["--data", "does not exist"]),

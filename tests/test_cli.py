@@ -161,8 +161,8 @@ def test_simulate_generated_and_from_files(tmp_path, run):
     assert run("simulate", "--data", str(tmp_path / "d.csv"), "--steps", "5", "--format", "json").returncode == 0
 
 
-@pytest.mark.parametrize("content, words", [(None, "does not exist"), ("1,2,x\n", "not a numeric CSV"),
-                                            ("1,2,3\n", "labels must be in [1, 2]"), ("5\n", "at least one feature")])
+@pytest.mark.parametrize("content, words", [(None, "does not exist"), ("1,2,1\n3,y,2\n", "not a numeric CSV"),
+                                            ("1,2,3\n", "one distinct value, 3"), ("5\n", "at least one feature")])
 def test_bad_data_files_exit_2(tmp_path, run, content, words):
     path = tmp_path / "data.csv"
     if content is not None:
