@@ -821,11 +821,10 @@ def _compare_data(args) -> int:
         report = problem.assumptions()
         run = problem.train(lr=args.lr, steps=args.steps, record_every=args.record_every,
                             batch_size=args.batch_size, seed=args.seed)
-        prediction = problem.predict(np.asarray(run.t))
         comparison = problem.compare(run)
     signs = np.where(data.labels == 1, 1.0, -1.0)
     measured = np.asarray(run.logits)
-    theory = np.asarray(prediction.logits)
+    theory = np.asarray(comparison.theory_logits)
     confidence_gap = float(np.max(np.abs(expit(signs * measured) - expit(signs * theory))))
     agreement = comparison.as_dict()
     if not report.holds:
@@ -837,7 +836,7 @@ def _compare_data(args) -> int:
                        "batch_size": args.batch_size, "seed": args.seed, "tolerance": args.tolerance},
         "data": _data_description(args, data),
         **_assumption_payload(report),
-        "theory": prediction.theory,
+        "theory": comparison.theory,
         "agreement": agreement,
         "verdict": {"agrees": bool(confidence_gap <= args.tolerance), "max_abs_confidence_error": confidence_gap,
                     "tolerance": args.tolerance,
@@ -849,7 +848,7 @@ def _compare_data(args) -> int:
     if any(int((data.labels == k).sum()) > MAX_POINTS_DRAWN for k in (1, 2)):
         drawn_note = f"the figure draws at most {MAX_POINTS_DRAWN} evenly spaced points per class"
         payload["figure_note"] = drawn_note
-    title = f"{args.loss}: {prediction.theory} (lines) vs GD lr={args.lr:g} (markers)"
+    title = f"{args.loss}: {comparison.theory} (lines) vs GD lr={args.lr:g} (markers)"
     figure = point_comparison_figure(run.t, theory, measured, data.labels, title=title)
     _write_comparison(args, payload, figure, figures)
     return 0

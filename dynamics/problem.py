@@ -30,6 +30,7 @@ True
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
@@ -295,6 +296,10 @@ class Problem:
         The loss gradient descent trains (built independently from the same expression).
     init : str
         The scheme used (``"given"`` when ``W0``/``Z0`` were passed).
+    parameters : Mapping
+        What the initialization scheme used (its defaults included).
+    mean_loss : bool
+        True when ``weights`` was not given (the objective is the mean loss).
 
     Raises
     ------
@@ -314,6 +319,7 @@ class Problem:
     network_loss: NetworkLoss
     init: str
     parameters: Mapping = field(default_factory=dict)
+    mean_loss: bool = True
 
     def __init__(self, X: ArrayLike, labels: ArrayLike, *, loss: "str | sp.Expr | derivations.Loss" = "bce",
                  W0: ArrayLike | None = None, Z0: ArrayLike | None = None, init: str | None = None,
@@ -345,6 +351,48 @@ class Problem:
         set_(self, "network_loss", _network_loss(theory_loss))
         set_(self, "init", scheme)
         set_(self, "parameters", dict(used))
+        set_(self, "mean_loss", weights is None)
+
+    @classmethod
+    def from_file(cls, path: "str | os.PathLike", **kwargs: Any) -> "Problem":
+        """A problem on the data of an ``.npz`` (``X``, ``labels``) or ``.csv`` file (features, then the label).
+
+        A CSV may have a header row (as pandas writes, index column included); labels may be any two values.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The data file (read by :func:`dynamics.io.load_labelled`).
+        **kwargs
+            Everything else :class:`Problem` takes (``loss``, ``init``, ``weights``, ...).
+
+        Returns
+        -------
+        Problem
+            With :attr:`classes` and :attr:`label_mapping` as the file spelt the labels.
+
+        Raises
+        ------
+        FileNotFoundError, ValueError, TypeError
+            A missing or malformed file, or a bad argument (as :class:`Problem`).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = pathlib.Path(folder) / "mine.csv"
+        ...     _ = path.write_text("x,y,kind\\n1.0,0.1,cat\\n0.9,0.3,cat\\n-0.2,1.0,dog\\n")
+        ...     problem = Problem.from_file(path)
+        >>> problem.label_mapping, problem.X.shape
+        ("labels 'cat' -> class 1, 'dog' -> class 2", (3, 2))
+        """
+        from .io import load_labelled
+
+        data = load_labelled(path)
+        problem = cls(data.X, data.labels, **kwargs)
+        object.__setattr__(problem, "classes", tuple(data.classes))
+        object.__setattr__(problem, "label_mapping", data.mapping)
+        return problem
 
     # ------------------------------------------------------------------------------------------- the checks
     def assumptions(self) -> ProblemAssumptions:
@@ -448,8 +496,9 @@ class Problem:
         (11, 2)
         """
         rng = None if batch_size is None else np.random.default_rng(0 if seed is None else seed)
+        weights = None if self.mean_loss else self.weights  # None: the mean loss, bit for bit
         return train(self.X, self.labels, self.W0, self.Z0, loss=self.network_loss, lr=lr, steps=steps,
-                     record_every=record_every, weights=self.weights, batch_size=batch_size, rng=rng)
+                     record_every=record_every, weights=weights, batch_size=batch_size, rng=rng)
 
     def compare(self, run: TrainingRun, *, theory: str = "auto") -> ProblemComparison:
         """The theory's logits at the run's recorded times against the run's, per point and overall.
