@@ -34,9 +34,9 @@ __all__ = ["ViolationResult", "run", "figures", "claims", "SIZES", "EXPERIMENT",
 KINDS = ("cross_class", "within_class", "shared_units")
 #: What the strength of each kind measures (axis labels).
 STRENGTH_LABELS = {
-    "cross_class": "largest cross-class cosine (H1 needs <= 0)",
-    "within_class": "widest within-class angle beyond 90° (degrees; H1 needs < 0)",
-    "shared_units": "fraction of units active on both classes (H2 needs 0)",
+    "cross_class": "largest cross-class cosine\n(H1 needs <= 0)",
+    "within_class": "widest within-class angle - 90°\n(degrees; H1 needs < 0)",
+    "shared_units": "fraction of units active on both classes\n(H2 needs 0)",
 }
 #: Points per class (class 1 more frequent), hidden units per class, and the input dimension.
 POINTS, UNITS_PER_CLASS, DIMENSION = (6, 4), 3, 4
@@ -232,7 +232,7 @@ def figures(result: ViolationResult) -> dict[str, Figure]:
     dict of str to matplotlib.figure.Figure
         ``{"violation_error": Figure}``, drawn without pyplot.
     """
-    fig, axes = style.new_figure(1, len(result.kinds), figsize=(12, 3.8))
+    fig, axes = style.new_figure(1, len(result.kinds), figsize=(12, 4.2), sharey=True)
     for ax, kind, x, modes, flow, holds in zip(axes, result.kinds, result.strengths, result.modes_error,
                                                result.flow_error, result.holds):
         ax.plot(x, modes, color=MODES_COLOUR, marker="o", label="decoupled modes (Lemma 3.1)")
@@ -240,9 +240,10 @@ def figures(result: ViolationResult) -> dict[str, Figure]:
         ax.plot(x[holds], modes[holds], linestyle="none", marker="*", markersize=12, color="k",
                 label="H1-H3 hold")
         ax.set(yscale="log", xlabel=STRENGTH_LABELS[kind], title=kind.replace("_", "-"))
-    axes[0].set_ylabel(f"max |u_theory - u_GD| / max |u_GD|  (GD at lr {result.lr:g})")
+    axes[0].set_ylabel(f"max |u_theory − u_GD| / max |u_GD|\n(GD at lr {result.lr:g})")
     axes[0].legend(fontsize=8)
     fig.suptitle("the decoupled theory drifts as the assumptions break; the exact flow does not")
+    fig.tight_layout()
     return {"violation_error": fig}
 
 
