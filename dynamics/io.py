@@ -61,7 +61,8 @@ from numpy.typing import ArrayLike
 
 __all__ = ["write_text_atomic", "write_bytes_atomic", "write_json_atomic", "output_target", "OutputTargetError",
            "OutputFolderError", "report_folder", "check_report_folder", "scratch_folder", "RUN_MARKER",
-           "MANIFEST_FORMAT", "load_dataset", "load_labelled", "LabelledData", "load_weights", "table_text", "write_table"]
+           "MANIFEST_FORMAT", "load_dataset", "load_labelled", "LabelledData", "binary_classes", "load_weights",
+           "table_text", "write_table"]
 
 #: File that marks a folder as a learning-dynamics report; it holds the manifest of the report's own files.
 RUN_MARKER = ".learning-dynamics-run"
@@ -871,12 +872,10 @@ def load_labelled(path: str | os.PathLike) -> LabelledData:
     else:
         raise ValueError(f"data file {path} must end in .npz or .csv")
     _check_shapes(path, X, raw)
-    labels, classes = _two_classes(path, raw)
+    labels, classes, mapping = binary_classes(raw, what=f"labels in {path}")
     X, labels = np.array(X, dtype=float), np.array(labels, dtype=int)
     X.flags.writeable = False
     labels.flags.writeable = False
-    kept = " (kept)" if classes == (1, 2) else ""
-    mapping = f"labels {classes[0]!r} -> class 1, {classes[1]!r} -> class 2{kept}"
     return LabelledData(X=X, labels=labels, classes=classes, mapping=mapping)
 
 
@@ -935,30 +934,63 @@ def _read_labelled_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return np.array(features, dtype=float).reshape(len(rows), width - 1), labels
 
 
-def _two_classes(path: Path, raw: np.ndarray) -> tuple[np.ndarray, tuple]:
-    """Labels 1/2 and (value of class 1, value of class 2) for raw labels of exactly two distinct values."""
+def binary_classes(raw: ArrayLike, *, what: str = "labels") -> tuple[np.ndarray, tuple, str]:
+    """Map labels of exactly two distinct values to the classes 1 and 2, and say how.
+
+    Labels 1/2 are kept; any other two values (numbers, or strings) are sorted (numbers by value, strings
+    alphabetically) and the first becomes class 1.
+
+    Parameters
+    ----------
+    raw : array_like (n,)
+        The labels: numbers or strings.
+    what : str
+        How error messages name them (``"labels in data.csv"``).
+
+    Returns
+    -------
+    (ndarray, tuple, str)
+        The labels as ints 1/2, ``(value of class 1, value of class 2)`` and the mapping in words.
+
+    Raises
+    ------
+    ValueError
+        Not one-dimensional, not numbers or strings, NaN or infinite, or not exactly two distinct values.
+
+    Examples
+    --------
+    >>> labels, classes, mapping = binary_classes([0, 1, 1])
+    >>> labels.tolist(), classes, mapping
+    ([1, 2, 2], (0, 1), 'labels 0 -> class 1, 1 -> class 2')
+    >>> binary_classes(["dog", "cat"])[2]
+    "labels 'cat' -> class 1, 'dog' -> class 2"
+    """
+    raw = np.asarray(raw)
+    if raw.ndim != 1 or raw.size == 0:
+        raise ValueError(f"{what} must be a non-empty one-dimensional array, got shape {raw.shape}")
     if raw.dtype.kind in "biuf":
         values = raw.astype(float)
         if not np.all(np.isfinite(values)):
-            raise ValueError(f"labels in {path} must be finite; they hold NaN or an infinity")
+            raise ValueError(f"{what} must be finite; they hold NaN or an infinity")
         distinct = [_plain_number(v) for v in np.unique(values)]
     elif raw.dtype.kind == "U":
         values = raw
         distinct = sorted({str(v) for v in raw})
     else:
-        raise ValueError(f"labels in {path} must be numbers or strings, got dtype {raw.dtype}")
+        raise ValueError(f"{what} must be numbers or strings, got dtype {raw.dtype}")
     if len(distinct) != 2:
         named = ", ".join(repr(v) for v in distinct[:NAMED_IN_MESSAGE]) + (", ..." if len(distinct) >
                                                                              NAMED_IN_MESSAGE else "")
         if len(distinct) == 1:
             other = {1: " (class 2 has no points)", 2: " (class 1 has no points)"}.get(distinct[0], "")
-            raise ValueError(f"labels in {path} hold one distinct value, {named}{other}; binary classification "
+            raise ValueError(f"{what} hold one distinct value, {named}{other}; binary classification "
                              "needs points of two classes")
-        raise ValueError(f"labels in {path} hold {len(distinct)} distinct values ({named}); binary classification "
+        raise ValueError(f"{what} hold {len(distinct)} distinct values ({named}); binary classification "
                          "needs exactly two")
     classes = tuple(distinct)  # sorted: 1, 2 stay; 0, 1 become 1, 2; otherwise the smaller (first) is class 1
     labels = np.where(values == (classes[0] if raw.dtype.kind == "U" else float(classes[0])), 1, 2)
-    return labels, classes
+    kept = " (kept)" if classes == (1, 2) else ""
+    return labels, classes, f"labels {classes[0]!r} -> class 1, {classes[1]!r} -> class 2{kept}"
 
 
 def _plain_number(value: float) -> int | float:

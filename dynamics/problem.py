@@ -46,10 +46,11 @@ from .groundtruth.assumptions import AssumptionReport, check_binary, partition
 from .groundtruth.initialization import class_mean_init, data_balanced_init, random_init
 from .groundtruth.losses import LOSSES, NetworkLoss, expression_loss
 from .groundtruth.training import TrainingRun, train
+from .io import binary_classes
 from .theory.data_flow import class_modes, data_flow
 from .validation import as_finite_array
 
-__all__ = ["Problem", "ProblemAssumptions", "Prediction", "ProblemComparison", "binary_labels", "INITS", "THEORIES"]
+__all__ = ["Problem", "ProblemAssumptions", "Prediction", "ProblemComparison", "INITS", "THEORIES"]
 
 #: Named initialization schemes, used when ``W0``/``Z0`` are not given.
 INITS = ("balanced", "class_mean", "random")
@@ -61,54 +62,6 @@ DEFAULT_U0 = (0.1, -0.1)
 DEFAULT_RANDOM_UNITS = 4
 #: Default standard deviation of the random initialization's weights.
 DEFAULT_RANDOM_SCALE = 0.1
-
-
-def binary_labels(labels: ArrayLike, *, name: str = "labels") -> tuple:
-    """Map any two distinct label values to classes 1 and 2.
-
-    Labels that are already 1/2 are kept; otherwise the smaller (sorted) value becomes class 1.
-
-    Parameters
-    ----------
-    labels : array_like (n,)
-        Numbers or strings, exactly two distinct values.
-    name : str
-        The parameter name used in error messages.
-
-    Returns
-    -------
-    (ndarray, tuple, str)
-        The labels as ints 1/2, the original values ``(class 1, class 2)``, and the mapping in words.
-
-    Raises
-    ------
-    ValueError
-        If the labels are not one-dimensional or do not hold exactly two distinct values.
-
-    Examples
-    --------
-    >>> mapped, classes, words = binary_labels([0, 1, 1])
-    >>> mapped.tolist(), classes, words
-    ([1, 2, 2], (0, 1), 'labels 0 -> class 1, 1 -> class 2')
-    """
-    values = np.asarray(labels)
-    if values.ndim != 1 or values.size == 0:
-        raise ValueError(f"{name} must be a non-empty one-dimensional array, got shape {values.shape}")
-    if values.dtype == bool:
-        values = values.astype(int)
-    if np.issubdtype(values.dtype, np.number) and not np.all(np.isfinite(values)):
-        raise ValueError(f"{name} must be finite, found NaN or inf")
-    distinct = np.unique(values)
-    if distinct.size != 2:
-        shown = ", ".join(repr(v.item()) for v in distinct[:5])
-        raise ValueError(f"{name} must hold exactly two distinct values (binary classification), found "
-                         f"{distinct.size}: {shown}{' ...' if distinct.size > 5 else ''}")
-    if np.issubdtype(values.dtype, np.number) and set(distinct.tolist()) == {1, 2}:
-        first, second = 1, 2
-    else:
-        first, second = (v.item() for v in distinct)
-    mapped = np.where(values == first, 1, 2)
-    return mapped, (first, second), f"labels {first!r} -> class 1, {second!r} -> class 2"
 
 
 @dataclass(frozen=True)
@@ -259,7 +212,7 @@ class Problem:
         The training points, one per row, finite.
     labels : array_like (n,)
         Exactly two distinct values (numbers or strings): 1/2 are kept, otherwise the smaller value is class 1
-        (:attr:`label_mapping` says how).
+        (:attr:`label_mapping` says how; :func:`dynamics.io.binary_classes`).
     loss : str or sympy.Expr or derivations.Loss
         ``"bce"``, ``"hinge"``, ``"squared"``, or a sympy expression of :data:`derivations.margin` (e.g.
         ``sympy.exp(-derivations.margin)``, ``sympy.Max(0, 1 - derivations.margin)``).
@@ -328,7 +281,7 @@ class Problem:
         X = as_finite_array("X", X)
         if X.ndim != 2 or X.shape[0] < 2 or X.shape[1] == 0:
             raise ValueError(f"X must be an (n, d) data matrix with at least two points, got shape {X.shape}")
-        mapped, classes, mapping = binary_labels(labels)
+        mapped, classes, mapping = binary_classes(labels)
         if mapped.shape != (X.shape[0],):
             raise ValueError(f"labels must have one entry per row of X ({X.shape[0]}), got {mapped.shape[0]}")
         q = _point_weights(weights, X.shape[0])

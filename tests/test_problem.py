@@ -64,7 +64,7 @@ def test_labels_any_two_values_are_mapped_and_said():
     assert problem.classes == ("no", "yes")  # sorted: "no" is class 1
     assert problem.label_mapping == "labels 'no' -> class 1, 'yes' -> class 2"
     assert np.array_equal(problem.labels, np.where(labels == "no", 1, 2))
-    assert Problem(X, np.where(labels == "yes", 1, 2)).label_mapping == "labels 1 -> class 1, 2 -> class 2"
+    assert Problem(X, np.where(labels == "yes", 1, 2)).label_mapping == "labels 1 -> class 1, 2 -> class 2 (kept)"
 
 
 def test_h1_data_in_general_position_gd_converges_to_the_prediction_linearly():
