@@ -699,6 +699,8 @@ def _data_run(args):
     loss = _loss_spec(args)
     init_kwargs, _ = _initialization(args, data)
     problem = _problem(args, data, loss, init_kwargs)
+    if data.classes != (1, 2):  # every argument checked: say how the labels were read (columns: file order)
+        print(f"{PROG}: note: {args.data}: {data.mapping}", file=sys.stderr)
     # the Problem's data, initial weights and network loss, trained on the mean loss (weights=None): Problem.train
     # passes explicit point weights 1/n, whose sum rounds the recorded loss differently in the last bit
     with _user_arguments():
