@@ -771,26 +771,32 @@ def _check_shapes(path: Path, X: np.ndarray, labels: np.ndarray) -> None:
                          "one point with at least one feature")
 
 
-def _load_npz(path: Path):
+def _npz_arrays(path: Path, kind: str, names: tuple) -> tuple:
+    """The arrays ``names`` of the ``.npz`` archive ``path`` (a ``kind`` file: "data", "weights"), or a
+    ValueError naming the file and what is wrong (not an archive, unreadable, empty, an array missing)."""
+    wanted = " and ".join(repr(name) for name in names)
     try:
         with np.load(path, allow_pickle=False) as archive:
             if not hasattr(archive, "files"):
-                raise ValueError(f"data file {path} is a single .npy array, not an .npz archive with arrays "
-                                 "'X' and 'labels'")
-            if "X" not in archive or "labels" not in archive:
-                raise ValueError(f"data file {path} must hold arrays named 'X' and 'labels' "
-                                 f"(found {sorted(archive.files)})")
-            X, labels = archive["X"], archive["labels"]
-            if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
-                raise ValueError(f"data file {path}: X must hold real numbers, got dtype {X.dtype}")
-            return np.asarray(X, float), np.asarray(labels)
+                raise ValueError(f"{kind} file {path} is a single .npy array, not an .npz archive with arrays "
+                                 f"{wanted}")
+            if any(name not in archive for name in names):
+                raise ValueError(f"{kind} file {path} must hold arrays named {wanted} (found {sorted(archive.files)})")
+            return tuple(archive[name] for name in names)
     except ValueError as exc:
-        if str(exc).startswith(f"data file {path}"):
+        if str(exc).startswith(f"{kind} file {path}"):
             raise
-        raise ValueError(f"data file {path} is not a readable .npz archive ({exc})") from None
+        raise ValueError(f"{kind} file {path} is not a readable .npz archive ({exc})") from None
     except (OSError, EOFError, zipfile.BadZipFile) as exc:
         reason = "it is empty" if isinstance(exc, EOFError) else str(exc) or type(exc).__name__
-        raise ValueError(f"data file {path} is not a readable .npz archive ({reason})") from None
+        raise ValueError(f"{kind} file {path} is not a readable .npz archive ({reason})") from None
+
+
+def _load_npz(path: Path):
+    X, labels = _npz_arrays(path, "data", ("X", "labels"))
+    if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
+        raise ValueError(f"data file {path}: X must hold real numbers, got dtype {X.dtype}")
+    return np.asarray(X, float), np.asarray(labels)
 
 
 @dataclass(frozen=True)
@@ -1033,19 +1039,7 @@ def load_weights(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     path = _readable_data_file(path, "weights", ".npz")
     if path.suffix != ".npz":
         raise ValueError(f"weights file {path} must end in .npz (arrays W0 and Z0)")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not hasattr(archive, "files") or "W0" not in archive or "Z0" not in archive:
-                found = sorted(archive.files) if hasattr(archive, "files") else "a single .npy array"
-                raise ValueError(f"weights file {path} must hold arrays named 'W0' and 'Z0' (found {found})")
-            W0, Z0 = archive["W0"], archive["Z0"]
-    except ValueError as exc:
-        if str(exc).startswith(f"weights file {path}"):
-            raise
-        raise ValueError(f"weights file {path} is not a readable .npz archive ({exc})") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        reason = "it is empty" if isinstance(exc, EOFError) else str(exc) or type(exc).__name__
-        raise ValueError(f"weights file {path} is not a readable .npz archive ({reason})") from None
+    W0, Z0 = _npz_arrays(path, "weights", ("W0", "Z0"))
     for name, array in (("W0", W0), ("Z0", Z0)):
         if array.dtype.kind not in "iuf":
             raise ValueError(f"weights file {path}: {name} must hold real numbers, got dtype {array.dtype}")
