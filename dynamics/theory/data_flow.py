@@ -83,6 +83,19 @@ STALLED_EVENTS = 50
 CLASS_SIGNS = {1: 1.0, 2: -1.0}
 
 
+def _learning_pulls(residual, q, s, u, t_now):
+    """The derived residual ``residual.function(q, s, u)`` on the learning piece (no margin mask), checked finite."""
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # e^{s u} -> inf gives a zero pull
+        r = residual.function(q, s, u)
+    if r.shape != u.shape:  # a residual that does not depend on u (the hinge's learning piece)
+        r = np.broadcast_to(r, u.shape)
+    if not np.isfinite(r).all():
+        raise RuntimeError(f"the loss's residual overflowed at flow time t = {t_now:.6g} (a logit reached "
+                           f"{float(np.max(np.abs(u))):.3g}): the flow diverges there; this predictor covers "
+                           "flows that stay finite on the requested times")
+    return r
+
+
 def _read_only(value):
     arr = np.array(value, copy=True)
     arr.setflags(write=False)
@@ -325,15 +338,7 @@ class _System:
 
     def _learning_pulls(self, b, u):
         """The derived residual on the learning piece (no margin mask), checked finite."""
-        with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # e^{s u} -> inf gives a zero pull
-            r = self.res.function(b.q, b.s, u)
-        if r.shape != u.shape:  # a residual that does not depend on u (the hinge's learning piece)
-            r = np.broadcast_to(r, u.shape)
-        if not np.isfinite(r).all():
-            raise RuntimeError(f"the loss's residual overflowed at flow time t = {self.t_now:.6g} (a logit reached "
-                               f"{float(np.max(np.abs(u))):.3g}): the flow diverges there; this predictor covers "
-                               "flows that stay finite on the requested times")
-        return r
+        return _learning_pulls(self.res, b.q, b.s, u, self.t_now)
 
     def _pulls(self, b, P, Z, u, A, L, S, M):
         """Point residuals: learning points pull fully, stopped ones not, margin-sliding ones by their share."""
@@ -837,6 +842,122 @@ def data_flow(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLike,
     return DataFlowSolution(t=times, logits=logits, Z=Zs, switches=tuple(switches), form=form)
 
 
+# ------------------------------------------------------------------------------------- the Gram-reduced modes
+@dataclass(frozen=True)
+class _GramClass:
+    """One class mode reduced to ``(a, tri(B), zeta)`` (:func:`derivations.data_coordinates.gram_rates`).
+
+    ``form`` "weights": ``a = v = W^T Z`` (d), ``B = M = W^T W``; "data": ``a = u = Y^T Z`` (n_k), ``B = P = Y^T Y``.
+    ``tri(B)`` is B's upper triangle (``rows``, ``cols``); the class's columns of the stacked state start at ``at``.
+    """
+
+    points: np.ndarray
+    X: np.ndarray        # (n_k, d)
+    G: np.ndarray        # (n_k, n_k) class Gram matrix ("data"), else None
+    q: np.ndarray
+    s: np.ndarray
+    form: str
+    rows: np.ndarray
+    cols: np.ndarray
+    at: int
+
+    @property
+    def dim(self):
+        return self.X.shape[1] if self.form == "weights" else self.X.shape[0]
+
+    def logits(self, first):
+        return first @ self.X.T if self.form == "weights" else first
+
+
+def _gram_class(X, W, Z, signs, weights, points, at):
+    """The reduced class and its initial state (K, size): weight space when d < n_k, data space otherwise."""
+    Xk = X[points]
+    form = "weights" if X.shape[1] < points.size else "data"
+    a = W if form == "weights" else _times(W, np.ascontiguousarray(Xk.T))  # (K, h_k, m): rows of W or of Y
+    rows, cols = np.triu_indices(a.shape[2])
+    block = _GramClass(points=points, X=Xk, G=Xk @ Xk.T if form == "data" else None, q=weights[points],
+                       s=signs[points], form=form, rows=rows, cols=cols, at=at)
+    first = np.einsum("kh,khm->km", Z, a)
+    second = np.einsum("khm,khl->kml", a, a)[:, rows, cols]
+    return block, np.concatenate([first, second, np.sum(Z * Z, axis=1)[:, None]], axis=1)
+
+
+class _GramSystem:
+    """Every reduced class mode of every run stacked in one state (K, columns), integrated in one ``solve_ivp``."""
+
+    def __init__(self, classes, K, residual):
+        self.classes, self.K, self.res = classes, K, residual
+        self.t_now = 0.0
+
+    def rhs(self, t, flat):
+        self.t_now = t
+        state = flat.reshape(self.K, -1)
+        out = np.empty_like(state)
+        for c in self.classes:
+            m, tri = c.dim, c.rows.size
+            first, second, zeta = (state[:, c.at:c.at + m], state[:, c.at + m:c.at + m + tri],
+                                   state[:, c.at + m + tri])
+            B = np.empty((self.K, m, m))
+            B[:, c.rows, c.cols] = second
+            B[:, c.cols, c.rows] = second
+            r = _learning_pulls(self.res, c.q, c.s, c.logits(first), t)
+            # gram_rates: in weight space the drive is g = X^T r (and G = I), in data space r (and g = G r)
+            if c.form == "weights":
+                g = drive = r @ c.X
+            else:
+                drive, g = r, r @ c.G
+            out[:, c.at:c.at + m] = (B @ drive[:, :, None])[:, :, 0] + zeta[:, None] * g
+            out[:, c.at + m:c.at + m + tri] = g[:, c.rows] * first[:, c.cols] + first[:, c.rows] * g[:, c.cols]
+            out[:, c.at + m + tri] = 2.0 * np.sum(first * drive, axis=1)
+        return out.ravel()
+
+    def logits(self, flat, n):
+        state = flat.reshape(self.K, -1)
+        u = np.zeros((self.K, n))
+        for c in self.classes:
+            u[:, c.points] = c.logits(state[:, c.at:c.at + c.dim])
+        return u
+
+
+def _gram_modes(X, signs, weights, W0, Z0, modes, times, residual, rtol, atol):
+    """Logits (T, K, n) of the class modes ``modes`` ((units, points) pairs, both non-empty), integrated in their
+    Gram-reduced form (other points' logits 0).
+
+    Exact for any number of units (:func:`derivations.data_coordinates.gram_reduction`): per evaluation two
+    products with the class's points (cost n_k d, weight space) or one with its Gram matrix (n_k^2, data space),
+    and one with the reduced matrix, instead of one per unit.
+    """
+    K, n = W0.shape[0], X.shape[0]
+    classes, states, at = [], [], 0
+    for units, points in modes:
+        block, state = _gram_class(X, W0[:, units], Z0[:, units], signs, weights, points, at)
+        classes.append(block)
+        states.append(state)
+        at += state.shape[1]
+    logits = np.zeros((times.size, K, n))
+    if not classes:
+        return logits
+    system = _GramSystem(classes, K, residual)
+    start = np.concatenate(states, axis=1)
+    # atol in units of each run's initial scale (largest |entry| of its reduced state, at most 1), as _scaled_atol
+    largest = np.max(np.abs(start), axis=1)
+    scale = atol * np.where(largest > 0, np.minimum(largest, 1.0), 1.0)
+    flat = start.ravel()
+    unique, where = np.unique(times, return_inverse=True)
+    out = np.empty((unique.size, K, n))
+    if unique[-1] <= 0:
+        out[:] = system.logits(flat, n)
+    else:
+        sol = scipy.integrate.solve_ivp(system.rhs, (0.0, float(unique[-1])), flat, method=METHOD, t_eval=unique,
+                                        rtol=rtol, atol=np.repeat(scale, start.shape[1]))
+        if sol.status != 0:
+            raise RuntimeError(f"the integrator failed: {sol.message}")
+        for m in range(unique.size):
+            out[m] = system.logits(sol.y[:, m], n)
+    logits[:] = out[where]
+    return logits
+
+
 def _check_partition(partition, h):
     if isinstance(partition, (str, bytes)):
         raise TypeError(f"partition must be an array of ints 0, 1, 2 (one per hidden unit), got {partition!r}")
@@ -925,7 +1046,7 @@ def class_modes(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLik
     residual = _residual(resolved)
     K = W0.shape[0]
     logits = np.zeros((times.size, K, n))
-    per_class, blocks, states = {}, [], []
+    per_class, blocks, states, reduced = {}, [], [], []
     for k, sign in CLASS_SIGNS.items():
         units, points = np.flatnonzero(part == k), np.flatnonzero(signs == sign)
         closed = _closed_form_class(resolved, X, signs, weights, W0, Z0, units, points, sign) if closed_form else None
@@ -941,11 +1062,17 @@ def class_modes(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLik
             logits[:, :, points] = curve[:, :, None]
             continue
         per_class[k] = "modes"
-        if units.size and points.size:
+        if units.size and points.size and residual.stop is None:  # a smooth loss: the Gram-reduced mode
+            reduced.append((units, points))
+        elif units.size and points.size:  # a stop margin (events at the margin): unit by unit
             form = "weights" if d < points.size else "data"
             block, state = _block(X, W0, Z0, signs, weights, units, points, form, switching=False)
             blocks.append(block)
             states.append(state)
+    if reduced:
+        integrated = _gram_modes(X, signs, weights, W0, Z0, reduced, times, residual, rtol, atol)
+        for _, points in reduced:
+            logits[:, :, points] = integrated[:, :, points]
     if blocks:
         system = _System(blocks, K, residual)
         integrated, _, _ = _integrate(system, _System.pack(states), times, n, Z0, rtol, atol, max_switches=10 * n * K)
