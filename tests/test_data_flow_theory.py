@@ -145,10 +145,24 @@ def _unit_by_unit_modes(X, signs, weights, W0, Z0, part, t):
     return logits
 
 
+@pytest.mark.parametrize("kind", ["gram", "units"])
 @pytest.mark.parametrize("sizes, d", [((6, 7), 3), ((3, 4), 6)], ids=["weight space", "data space"])
-def test_gram_reduced_modes_equal_the_unit_by_unit_modes(sizes, d):
-    """class_modes integrates (v, M, zeta) (d < n_k) or (u, P, zeta): equal to the unit-by-unit modes to 1e-9,
-    with a unit of zero output weight, a unit serving no class, and two initializations in one call."""
+def test_gram_reduced_modes_equal_the_unit_by_unit_modes(sizes, d, kind, monkeypatch):
+    """class_modes integrates (v, M, zeta) (d < n_k) or (u, P, zeta) ("gram"), or the units' own rows with the
+    logits formed through W^T Z ("units"): equal to the unit-by-unit modes written here to 1e-9, with a unit of
+    zero output weight, a unit serving no class, and two initializations in one call."""
+    import importlib
+    module = importlib.import_module("dynamics.theory.data_flow")
+    monkeypatch.setattr(module, "GRAM_STATE_RATIO", np.inf if kind == "gram" else 0.0)
+    chosen = []
+    real = module._mode_class
+
+    def recording(*args):
+        block, state = real(*args)
+        chosen.append(block)
+        return block, state
+
+    monkeypatch.setattr(module, "_mode_class", recording)
     rng = np.random.default_rng(21)
     X, signs = _h1_data(rng, sizes=sizes, d=d)
     inits = [_units(rng, X, signs, per_class=(3, 2), balanced=False) for _ in range(2)]
@@ -161,6 +175,7 @@ def test_gram_reduced_modes_equal_the_unit_by_unit_modes(sizes, d):
     expected = _unit_by_unit_modes(X, signs, weights, W0, Z0, part, t)
     assert np.max(np.abs(modes.logits - expected)) <= 1e-9 * np.max(np.abs(expected))
     assert np.max(np.abs(expected[-1] - expected[0])) > 0.5  # the logits moved
+    assert {(c.kind, c.form) for c in chosen} == {(kind, "weights" if d < min(sizes) else "data")}
     only = class_modes(X, signs, weights, W0, Z0, t, partition=[1, 1, 1, 0, 0], closed_form=False)
     assert np.all(only.logits[:, :, signs < 0] == 0)  # a class without units keeps logits 0
 

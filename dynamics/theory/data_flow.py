@@ -844,102 +844,134 @@ def data_flow(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLike,
 
 # ------------------------------------------------------------------------------------- the Gram-reduced modes
 @dataclass(frozen=True)
-class _GramClass:
-    """One class mode reduced to ``(a, tri(B), zeta)`` (:func:`derivations.data_coordinates.gram_rates`).
+class _ModeClass:
+    """One class mode's state in the stacked state of :class:`_ModeSystem`, from column ``at``.
 
-    ``form`` "weights": ``a = v = W^T Z`` (d), ``B = M = W^T W``; "data": ``a = u = Y^T Z`` (n_k), ``B = P = Y^T Y``.
-    ``tri(B)`` is B's upper triangle (``rows``, ``cols``); the class's columns of the stacked state start at ``at``.
+    ``form`` "weights" (d < n_k) or "data"; m = d or n_k.  ``kind`` "gram": ``[a (m) | B (m, m) | zeta]`` with
+    ``a = W^T Z, B = W^T W`` (weights) or ``a = u = Y^T Z, B = Y^T Y`` (data) moving as
+    :func:`derivations.data_coordinates.gram_rates`; B is held in full (exactly symmetric all along: its rate
+    ``g a^T + a g^T`` is, entry by entry), cheaper per evaluation than gathering and scattering a triangle.
+    ``kind`` "units": ``[rows (h, m) | Z (h)]``, the rows of W (or Y) of the class's h units, moving as
+    :func:`derivations.data_coordinates.matrix_rates` with all indicators 1; the logits and ``Z'`` are formed
+    through ``W^T Z`` and ``g = X^T r`` (cost n_k d + h d, never h n_k d).
     """
 
+    kind: str
+    form: str
+    m: int
+    h: int
     points: np.ndarray
     X: np.ndarray        # (n_k, d)
-    G: np.ndarray        # (n_k, n_k) class Gram matrix ("data"), else None
-    q: np.ndarray
-    s: np.ndarray
-    form: str
-    rows: np.ndarray
-    cols: np.ndarray
+    XT: np.ndarray       # (d, n_k), contiguous
+    G: np.ndarray        # (n_k, n_k) in data space, else None
     at: int
 
     @property
-    def dim(self):
-        return self.X.shape[1] if self.form == "weights" else self.X.shape[0]
+    def size(self):
+        return self.m + self.m * self.m + 1 if self.kind == "gram" else self.h * (self.m + 1)
 
-    def logits(self, first):
-        return first @ self.X.T if self.form == "weights" else first
+    def logits(self, state):
+        K, m, at = state.shape[0], self.m, self.at
+        if self.kind == "gram":
+            a = state[:, at:at + m]
+        else:
+            rows, Z = state[:, at:at + self.h * m].reshape(K, self.h, m), state[:, at + self.h * m:at + self.size]
+            a = np.matmul(Z[:, None, :], rows)[:, 0, :]  # W^T Z (weights) or Y^T Z = u (data)
+        return a @ self.XT if self.form == "weights" else a
+
+    def rates(self, state, r, out):
+        """Write the rates of this class's columns into ``out`` (K, columns), given its residuals r (K, n_k)."""
+        K, m, at = state.shape[0], self.m, self.at
+        # in weight space the drive is g = X^T r (and G = I), in data space r (and g = G r)
+        g = r @ self.X if self.form == "weights" else r @ self.G
+        if self.kind == "units":
+            rows, Z = state[:, at:at + self.h * m].reshape(K, self.h, m), state[:, at + self.h * m:at + self.size]
+            out[:, at:at + self.h * m] = (Z[:, :, None] * g[:, None, :]).reshape(K, self.h * m)
+            drive = g if self.form == "weights" else r
+            out[:, at + self.h * m:at + self.size] = np.matmul(rows, drive[:, :, None])[:, :, 0]
+            return
+        a, B, zeta = state[:, at:at + m], state[:, at + m:at + m + m * m].reshape(K, m, m), state[:, at + m + m * m]
+        drive = g if self.form == "weights" else r
+        out[:, at:at + m] = np.matmul(B, drive[:, :, None])[:, :, 0] + zeta[:, None] * g
+        outer = g[:, :, None] * a[:, None, :]
+        out[:, at + m:at + m + m * m] = (outer + np.swapaxes(outer, 1, 2)).reshape(K, m * m)
+        out[:, at + m + m * m] = 2.0 * np.einsum("km,km->k", a, drive)
 
 
-def _gram_class(X, W, Z, signs, weights, points, at):
-    """The reduced class and its initial state (K, size): weight space when d < n_k, data space otherwise."""
+#: A class mode is integrated in its Gram-reduced form when that state (m + m^2 + 1 numbers, m = min(d, n_k))
+#: is at most this many times its units' own state (h (m + 1)): both forms cost the same products with the data
+#: per evaluation, so the smaller state (and its smaller products, m^2 against h m) is the cheaper one.
+GRAM_STATE_RATIO = 1.0
+
+
+def _mode_class(X, W, Z, points, at):
+    """The class mode of units (W, Z) (K, h, d), (K, h) on ``points``, and its initial state (K, size)."""
     Xk = X[points]
+    XT = np.ascontiguousarray(Xk.T)
     form = "weights" if X.shape[1] < points.size else "data"
-    a = W if form == "weights" else _times(W, np.ascontiguousarray(Xk.T))  # (K, h_k, m): rows of W or of Y
-    rows, cols = np.triu_indices(a.shape[2])
-    block = _GramClass(points=points, X=Xk, G=Xk @ Xk.T if form == "data" else None, q=weights[points],
-                       s=signs[points], form=form, rows=rows, cols=cols, at=at)
-    first = np.einsum("kh,khm->km", Z, a)
-    second = np.einsum("khm,khl->kml", a, a)[:, rows, cols]
-    return block, np.concatenate([first, second, np.sum(Z * Z, axis=1)[:, None]], axis=1)
+    rows = W if form == "weights" else _times(W, XT)  # (K, h, m): rows of W or of Y
+    K, h, m = rows.shape
+    kind = "gram" if m + m * m + 1 <= GRAM_STATE_RATIO * h * (m + 1) else "units"
+    block = _ModeClass(kind=kind, form=form, m=m, h=h, points=points, X=Xk, XT=XT,
+                       G=Xk @ Xk.T if form == "data" else None, at=at)
+    if kind == "units":
+        return block, np.concatenate([rows.reshape(K, h * m), Z], axis=1)
+    B = np.einsum("khm,khl->kml", rows, rows)
+    B = (B + np.swapaxes(B, 1, 2)) / 2  # exactly symmetric from the start
+    return block, np.concatenate([np.einsum("kh,khm->km", Z, rows), B.reshape(K, m * m),
+                                  np.sum(Z * Z, axis=1)[:, None]], axis=1)
 
 
-class _GramSystem:
-    """Every reduced class mode of every run stacked in one state (K, columns), integrated in one ``solve_ivp``."""
+class _ModeSystem:
+    """Every class mode of every run stacked in one state (K, columns), integrated in one ``solve_ivp``."""
 
-    def __init__(self, classes, K, residual):
+    def __init__(self, classes, K, residual, q, s):
         self.classes, self.K, self.res = classes, K, residual
         self.t_now = 0.0
+        # the residual of every class's points in one call (one compiled evaluation per right-hand side)
+        self.q, self.s = q, s
+        self.split = np.cumsum([c.points.size for c in classes])[:-1]
 
     def rhs(self, t, flat):
         self.t_now = t
         state = flat.reshape(self.K, -1)
         out = np.empty_like(state)
-        for c in self.classes:
-            m, tri = c.dim, c.rows.size
-            first, second, zeta = (state[:, c.at:c.at + m], state[:, c.at + m:c.at + m + tri],
-                                   state[:, c.at + m + tri])
-            B = np.empty((self.K, m, m))
-            B[:, c.rows, c.cols] = second
-            B[:, c.cols, c.rows] = second
-            r = _learning_pulls(self.res, c.q, c.s, c.logits(first), t)
-            # gram_rates: in weight space the drive is g = X^T r (and G = I), in data space r (and g = G r)
-            if c.form == "weights":
-                g = drive = r @ c.X
-            else:
-                drive, g = r, r @ c.G
-            out[:, c.at:c.at + m] = (B @ drive[:, :, None])[:, :, 0] + zeta[:, None] * g
-            out[:, c.at + m:c.at + m + tri] = g[:, c.rows] * first[:, c.cols] + first[:, c.rows] * g[:, c.cols]
-            out[:, c.at + m + tri] = 2.0 * np.sum(first * drive, axis=1)
+        u = np.concatenate([c.logits(state) for c in self.classes], axis=1)
+        pulls = _learning_pulls(self.res, self.q, self.s, u, t)
+        for c, r in zip(self.classes, np.split(pulls, self.split, axis=1)):
+            c.rates(state, r, out)
         return out.ravel()
 
     def logits(self, flat, n):
         state = flat.reshape(self.K, -1)
         u = np.zeros((self.K, n))
         for c in self.classes:
-            u[:, c.points] = c.logits(state[:, c.at:c.at + c.dim])
+            u[:, c.points] = c.logits(state)
         return u
 
 
 def _gram_modes(X, signs, weights, W0, Z0, modes, times, residual, rtol, atol):
-    """Logits (T, K, n) of the class modes ``modes`` ((units, points) pairs, both non-empty), integrated in their
-    Gram-reduced form (other points' logits 0).
+    """Logits (T, K, n) of the class modes ``modes`` ((units, points) pairs, both non-empty), other points 0.
 
-    Exact for any number of units (:func:`derivations.data_coordinates.gram_reduction`): per evaluation two
-    products with the class's points (cost n_k d, weight space) or one with its Gram matrix (n_k^2, data space),
-    and one with the reduced matrix, instead of one per unit.
+    Each class in its cheaper exact form (:class:`_ModeClass`): Gram-reduced (proven by
+    :func:`derivations.data_coordinates.gram_reduction`; its size does not depend on the number of units) or
+    unit by unit; per evaluation two products with the class's points (n_k d, weight space) or one with its
+    Gram matrix (n_k^2, data space), never one per unit.
     """
     K, n = W0.shape[0], X.shape[0]
+    logits = np.zeros((times.size, K, n))
+    if not modes:
+        return logits
     classes, states, at = [], [], 0
     for units, points in modes:
-        block, state = _gram_class(X, W0[:, units], Z0[:, units], signs, weights, points, at)
+        block, state = _mode_class(X, W0[:, units], Z0[:, units], points, at)
         classes.append(block)
         states.append(state)
-        at += state.shape[1]
-    logits = np.zeros((times.size, K, n))
-    if not classes:
-        return logits
-    system = _GramSystem(classes, K, residual)
+        at += block.size
+    every = np.concatenate([c.points for c in classes])
+    system = _ModeSystem(classes, K, residual, weights[every], signs[every])
     start = np.concatenate(states, axis=1)
-    # atol in units of each run's initial scale (largest |entry| of its reduced state, at most 1), as _scaled_atol
+    # atol in units of each run's initial scale (largest |entry| of its state, at most 1), as _scaled_atol
     largest = np.max(np.abs(start), axis=1)
     scale = atol * np.where(largest > 0, np.minimum(largest, 1.0), 1.0)
     flat = start.ravel()

@@ -4,8 +4,10 @@ Run from the repository root: ``PYTHONPATH=. python tests/benchmarks/bench_data_
 
 1. A problem of 1,000 points and 10 units per class satisfying H1: the prediction to 1e-6 (relative to a tight
    reference, at the loosest tolerance that reaches it) against the gradient descent that agrees with it to 1e-3
-   (the learning rate that takes, found from GD's O(lr) error).  class_modes integrates each class's
-   Gram-reduced mode (size d + d(d+1)/2 + 1 whatever the number of units); data_flow every unit.
+   (the learning rate that takes, found from GD's O(lr) error).  class_modes integrates each class mode in its
+   smaller exact state: Gram-reduced (d + d^2 + 1 numbers whatever the number of units) or, with fewer units
+   than d as here, the units' rows with the logits formed through W^T Z (cost n d per evaluation, not h n d);
+   data_flow integrates every unit with its switching logic.
 2. K = 100 initializations in one ``solve_ivp`` call against 100 separate calls.
 """
 from __future__ import annotations
@@ -78,7 +80,7 @@ def bench_prediction_vs_gd(X, signs, W0, Z0, part, horizon):
     print(f"problem: n = {n} points, d = {X.shape[1]}, h = {W0.shape[0]} units, horizon t = {horizon:g}; "
           f"logits reach {np.max(np.abs(reference)):.2f}; class_modes vs data_flow at rtol {REFERENCE_RTOL:g}: "
           f"{relative(tight, reference):.1e}")
-    for rtol in (1e-5, 3e-6, 1e-6, 1e-7, 1e-8):  # the loosest tolerance whose result is within 1e-6
+    for rtol in (1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 3e-7, 1e-7, 1e-8):  # the loosest tolerance within 1e-6
         modes_time, modes = timed(lambda: class_modes(X, signs, weights, W0, Z0, t, partition=part,
                                                       closed_form=False, rtol=rtol, atol=rtol * 1e-2))
         if relative(modes.logits[:, 0], reference) <= PREDICTION_REL:
