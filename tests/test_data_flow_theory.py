@@ -181,10 +181,16 @@ def test_gram_reduced_modes_equal_the_unit_by_unit_modes(sizes, d, kind, monkeyp
 
 
 def test_gram_reduced_modes_equal_the_flow_for_other_losses():
-    """Squared and exponential losses: the reduced modes equal data_flow (unit by unit, no switch) to 1e-9."""
+    """Squared and exponential losses: the reduced modes equal data_flow (unit by unit, no switch) to 1e-9.
+    More units than dimensions: both classes are Gram-reduced by default."""
+    import importlib
+    module = importlib.import_module("dynamics.theory.data_flow")
     rng = np.random.default_rng(22)
-    X, signs = _h1_data(rng, sizes=(5, 4), d=3)
-    W0, Z0, part = _units(rng, X, signs, balanced=False)
+    X, signs = _h1_data(rng, sizes=(5, 4), d=2)
+    W0, Z0, part = _units(rng, X, signs, per_class=(3, 4), balanced=False)
+    for k, sign in ((1, 1.0), (2, -1.0)):
+        units, points = part == k, np.flatnonzero(signs == sign)
+        assert module._mode_class(X, W0[None, units], Z0[None, units], points, 0)[0].kind == "gram"
     weights = np.full(len(signs), 1 / len(signs))
     t = np.linspace(0, 3, 4)
     for loss in ("squared", sp.exp(-derivations.margin)):

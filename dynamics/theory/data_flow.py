@@ -14,8 +14,10 @@ reaches or leaves its margin), the new pattern is chosen by the direction the en
 is recorded as a :class:`Switch`.  A pre-activation pushed back onto 0 from both sides *slides* (is held at 0,
 the limit of gradient descent flipping its indicator every step), and so does a point pushed back onto a
 hinge's margin.  :func:`class_modes` integrates the decoupled per-class modes of Lemma 3.1 (class k's units
-see only class k's points, all indicators 1), with the closed form :func:`dynamics.theory.balanced_logit.logit`
-used automatically where a class is one repeated point and its units are balanced.  Both integrate all classes and K initializations in one ``solve_ivp`` call per segment.
+see only class k's points, all indicators 1), each class in its smaller exact state (Gram-reduced,
+``(W^T Z, W^T W, Z^T Z)``, whatever the number of units, or its units' rows), with the closed form
+:func:`dynamics.theory.balanced_logit.logit` used automatically where a class is one repeated point and its
+units are balanced.  Both integrate all classes and K initializations in one ``solve_ivp`` call per segment.
 
 Examples
 --------
@@ -50,7 +52,7 @@ from .balanced_logit import CLOSED_FORM_LOSSES, logit as balanced_logit
 from .compiled import compile_expr
 
 __all__ = ["Switch", "DataFlowSolution", "ModeSolution", "data_flow", "class_modes", "FORMS", "SWITCH_KINDS",
-           "METHOD", "BALANCE_RTOL", "BOUNDARY_RTOL", "SETTLE_ROUNDS"]
+           "METHOD", "BALANCE_RTOL", "BOUNDARY_RTOL", "SETTLE_ROUNDS", "GRAM_STATE_RATIO"]
 
 #: Numerical forms of the flow: pre-activations ``Y`` (h, n) or weights ``W`` (h, d); "auto" picks the cheaper.
 FORMS = ("auto", "data", "weights")
@@ -950,7 +952,7 @@ class _ModeSystem:
         return u
 
 
-def _gram_modes(X, signs, weights, W0, Z0, modes, times, residual, rtol, atol):
+def _smooth_modes(X, signs, weights, W0, Z0, modes, times, residual, rtol, atol):
     """Logits (T, K, n) of the class modes ``modes`` ((units, points) pairs, both non-empty), other points 0.
 
     Each class in its cheaper exact form (:class:`_ModeClass`): Gram-reduced (proven by
@@ -1052,6 +1054,19 @@ def class_modes(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLik
     ------
     ValueError, TypeError
         Bad shapes or values, naming the parameter.
+    RuntimeError
+        An overflowing residual (the flow diverges on the requested times) or an integrator failure.
+
+    Notes
+    -----
+    For a loss without a stop margin each integrated class is held in its smaller exact state, in weight space
+    when d < n_k and in data space otherwise (m = d or n_k): Gram-reduced, ``(W^T Z, W^T W, Z^T Z)`` or
+    ``(u, Y^T Y, Z^T Z)``, m + m^2 + 1 numbers whatever the number of units
+    (:func:`derivations.data_coordinates.gram_reduction` proves that it closes), when that is at most
+    :data:`GRAM_STATE_RATIO` times the units' own h (m + 1); else the units' rows, with the logits and ``Z'``
+    formed through ``W^T Z`` and ``X^T r``.  Either way an evaluation costs a few products with the class's
+    points (n_k d, or n_k^2 in data space), never one per unit.  A loss with a stop margin (the hinge) keeps
+    the unit-by-unit integration with its margin events.
 
     Examples
     --------
@@ -1094,7 +1109,7 @@ def class_modes(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLik
             logits[:, :, points] = curve[:, :, None]
             continue
         per_class[k] = "modes"
-        if units.size and points.size and residual.stop is None:  # a smooth loss: the Gram-reduced mode
+        if units.size and points.size and residual.stop is None:  # no margin events: the reduced state
             reduced.append((units, points))
         elif units.size and points.size:  # a stop margin (events at the margin): unit by unit
             form = "weights" if d < points.size else "data"
@@ -1102,7 +1117,7 @@ def class_modes(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLik
             blocks.append(block)
             states.append(state)
     if reduced:
-        integrated = _gram_modes(X, signs, weights, W0, Z0, reduced, times, residual, rtol, atol)
+        integrated = _smooth_modes(X, signs, weights, W0, Z0, reduced, times, residual, rtol, atol)
         for _, points in reduced:
             logits[:, :, points] = integrated[:, :, points]
     if blocks:
