@@ -146,7 +146,9 @@ def _unit_by_unit_modes(X, signs, weights, W0, Z0, part, t):
 
 
 @pytest.mark.parametrize("kind", ["gram", "units"])
-@pytest.mark.parametrize("sizes, d", [((6, 7), 3), ((3, 4), 6)], ids=["weight space", "data space"])
+@pytest.mark.parametrize("sizes, d", [((6, 7), 3), ((3, 4), 6), ((5, 5), 3), ((3, 3), 6)],
+                         ids=["weight space", "data space", "weight space, classes batched",
+                              "data space, classes batched"])
 def test_gram_reduced_modes_equal_the_unit_by_unit_modes(sizes, d, kind, monkeypatch):
     """class_modes integrates (v, M, zeta) (d < n_k) or (u, P, zeta) ("gram"), or the units' own rows with the
     logits formed through W^T Z ("units"): equal to the unit-by-unit modes written here to 1e-9, with a unit of
@@ -155,14 +157,14 @@ def test_gram_reduced_modes_equal_the_unit_by_unit_modes(sizes, d, kind, monkeyp
     module = importlib.import_module("dynamics.theory.data_flow")
     monkeypatch.setattr(module, "GRAM_STATE_RATIO", np.inf if kind == "gram" else 0.0)
     chosen = []
-    real = module._mode_class
+    real = module._mode_state
 
     def recording(*args):
-        block, state = real(*args)
-        chosen.append(block)
-        return block, state
+        kind, form, state = real(*args)
+        chosen.append((kind, form))
+        return kind, form, state
 
-    monkeypatch.setattr(module, "_mode_class", recording)
+    monkeypatch.setattr(module, "_mode_state", recording)
     rng = np.random.default_rng(21)
     X, signs = _h1_data(rng, sizes=sizes, d=d)
     inits = [_units(rng, X, signs, per_class=(3, 2), balanced=False) for _ in range(2)]
@@ -175,7 +177,7 @@ def test_gram_reduced_modes_equal_the_unit_by_unit_modes(sizes, d, kind, monkeyp
     expected = _unit_by_unit_modes(X, signs, weights, W0, Z0, part, t)
     assert np.max(np.abs(modes.logits - expected)) <= 1e-9 * np.max(np.abs(expected))
     assert np.max(np.abs(expected[-1] - expected[0])) > 0.5  # the logits moved
-    assert {(c.kind, c.form) for c in chosen} == {(kind, "weights" if d < min(sizes) else "data")}
+    assert set(chosen) == {(kind, "weights" if d < min(sizes) else "data")}
     only = class_modes(X, signs, weights, W0, Z0, t, partition=[1, 1, 1, 0, 0], closed_form=False)
     assert np.all(only.logits[:, :, signs < 0] == 0)  # a class without units keeps logits 0
 
@@ -190,7 +192,7 @@ def test_gram_reduced_modes_equal_the_flow_for_other_losses():
     W0, Z0, part = _units(rng, X, signs, per_class=(3, 4), balanced=False)
     for k, sign in ((1, 1.0), (2, -1.0)):
         units, points = part == k, np.flatnonzero(signs == sign)
-        assert module._mode_class(X, W0[None, units], Z0[None, units], points, 0)[0].kind == "gram"
+        assert module._mode_state(X, W0[None, units], Z0[None, units], points)[0] == "gram"
     weights = np.full(len(signs), 1 / len(signs))
     t = np.linspace(0, 3, 4)
     for loss in ("squared", sp.exp(-derivations.margin)):

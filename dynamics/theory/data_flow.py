@@ -845,133 +845,156 @@ def data_flow(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLike,
 
 
 # ------------------------------------------------------------------------------------- the Gram-reduced modes
-@dataclass(frozen=True)
-class _ModeClass:
-    """One class mode's state in the stacked state of :class:`_ModeSystem`, from column ``at``.
-
-    ``form`` "weights" (d < n_k) or "data"; m = d or n_k.  ``kind`` "gram": ``[a (m) | B (m, m) | zeta]`` with
-    ``a = W^T Z, B = W^T W`` (weights) or ``a = u = Y^T Z, B = Y^T Y`` (data) moving as
-    :func:`derivations.data_coordinates.gram_rates`; B is held in full (exactly symmetric all along: its rate
-    ``g a^T + a g^T`` is, entry by entry), cheaper per evaluation than gathering and scattering a triangle.
-    ``kind`` "units": ``[rows (h, m) | Z (h)]``, the rows of W (or Y) of the class's h units, moving as
-    :func:`derivations.data_coordinates.matrix_rates` with all indicators 1; the logits and ``Z'`` are formed
-    through ``W^T Z`` and ``g = X^T r`` (cost n_k d + h d, never h n_k d).
-    """
-
-    kind: str
-    form: str
-    m: int
-    h: int
-    points: np.ndarray
-    X: np.ndarray        # (n_k, d)
-    XT: np.ndarray       # (d, n_k), contiguous
-    G: np.ndarray        # (n_k, n_k) in data space, else None
-    at: int
-
-    @property
-    def size(self):
-        return self.m + self.m * self.m + 1 if self.kind == "gram" else self.h * (self.m + 1)
-
-    def logits(self, state):
-        K, m, at = state.shape[0], self.m, self.at
-        if self.kind == "gram":
-            a = state[:, at:at + m]
-        else:
-            rows, Z = state[:, at:at + self.h * m].reshape(K, self.h, m), state[:, at + self.h * m:at + self.size]
-            a = np.matmul(Z[:, None, :], rows)[:, 0, :]  # W^T Z (weights) or Y^T Z = u (data)
-        return a @ self.XT if self.form == "weights" else a
-
-    def rates(self, state, r, out):
-        """Write the rates of this class's columns into ``out`` (K, columns), given its residuals r (K, n_k)."""
-        K, m, at = state.shape[0], self.m, self.at
-        # in weight space the drive is g = X^T r (and G = I), in data space r (and g = G r)
-        g = r @ self.X if self.form == "weights" else r @ self.G
-        if self.kind == "units":
-            rows, Z = state[:, at:at + self.h * m].reshape(K, self.h, m), state[:, at + self.h * m:at + self.size]
-            out[:, at:at + self.h * m] = (Z[:, :, None] * g[:, None, :]).reshape(K, self.h * m)
-            drive = g if self.form == "weights" else r
-            out[:, at + self.h * m:at + self.size] = np.matmul(rows, drive[:, :, None])[:, :, 0]
-            return
-        a, B, zeta = state[:, at:at + m], state[:, at + m:at + m + m * m].reshape(K, m, m), state[:, at + m + m * m]
-        drive = g if self.form == "weights" else r
-        out[:, at:at + m] = np.matmul(B, drive[:, :, None])[:, :, 0] + zeta[:, None] * g
-        outer = g[:, :, None] * a[:, None, :]
-        out[:, at + m:at + m + m * m] = (outer + np.swapaxes(outer, 1, 2)).reshape(K, m * m)
-        out[:, at + m + m * m] = 2.0 * np.einsum("km,km->k", a, drive)
-
-
 #: A class mode is integrated in its Gram-reduced form when that state (m + m^2 + 1 numbers, m = min(d, n_k))
 #: is at most this many times its units' own state (h (m + 1)): both forms cost the same products with the data
 #: per evaluation, so the smaller state (and its smaller products, m^2 against h m) is the cheaper one.
 GRAM_STATE_RATIO = 1.0
 
 
-def _mode_class(X, W, Z, points, at):
-    """The class mode of units (W, Z) (K, h, d), (K, h) on ``points``, and its initial state (K, size)."""
+def _mode_kind(h, m):
+    return "gram" if m + m * m + 1 <= GRAM_STATE_RATIO * h * (m + 1) else "units"
+
+
+@dataclass(frozen=True)
+class _ModeGroup:
+    """C class modes of one shape, batched, in the stacked state of :class:`_ModeSystem` (columns ``at`` on).
+
+    ``form`` "weights" (d < n_k) or "data"; m = d or n_k; every class of the group has n_k points and h units.
+    ``kind`` "gram", per class ``[a (m) | B (m, m) | zeta]``: ``a = W^T Z, B = W^T W`` (weights) or
+    ``a = u = Y^T Z, B = Y^T Y`` (data), ``zeta = Z^T Z``, moving as :func:`derivations.data_coordinates.gram_rates`;
+    B is held in full (exactly symmetric all along: its rate ``g a^T + a g^T`` is, entry by entry), cheaper per
+    evaluation than gathering and scattering a triangle.  ``kind`` "units", per class ``[rows (h, m) | Z (h)]``:
+    the rows of W (or Y), moving as :func:`derivations.data_coordinates.matrix_rates` with all indicators 1, the
+    logits and ``Z'`` formed through ``W^T Z`` and ``g = X^T r`` (cost n_k d + h d, never h n_k d).
+    """
+
+    kind: str
+    form: str
+    m: int
+    h: int
+    points: np.ndarray   # (C, n_k)
+    X: np.ndarray        # (C, n_k, d)
+    XT: np.ndarray       # (C, d, n_k)
+    G: np.ndarray        # (C, n_k, n_k) in data space, else None
+    at: int
+
+    @property
+    def per_class(self):
+        return self.m + self.m * self.m + 1 if self.kind == "gram" else self.h * (self.m + 1)
+
+    @property
+    def size(self):
+        return self.points.shape[0] * self.per_class
+
+    def _view(self, state):
+        return state[:, self.at:self.at + self.size].reshape(state.shape[0], self.points.shape[0], self.per_class)
+
+    def _first(self, view):
+        """``a`` (K, C, m): ``W^T Z`` (weights) or the logits (data)."""
+        if self.kind == "gram":
+            return view[..., :self.m]
+        rows = view[..., :self.h * self.m].reshape(view.shape[:2] + (self.h, self.m))
+        return np.matmul(view[..., None, self.h * self.m:], rows)[..., 0, :]
+
+    def logits(self, state):
+        """(K, C n_k): the logits of the group's points, class by class."""
+        a = self._first(self._view(state))
+        u = np.matmul(a[..., None, :], self.XT)[..., 0, :] if self.form == "weights" else a
+        return u.reshape(state.shape[0], -1)
+
+    def rates(self, state, r, out):
+        """Write the rates of the group's columns into ``out`` (K, columns), given its residuals (K, C n_k)."""
+        view, rate = self._view(state), self._view(out)
+        K, C, m, h = view.shape[0], view.shape[1], self.m, self.h
+        r = r.reshape(K, C, 1, -1)
+        # in weight space the drive is g = X^T r (and G = I), in data space r (and g = G r)
+        g = np.matmul(r, self.X if self.form == "weights" else self.G)[..., 0, :]  # (K, C, m)
+        drive = g if self.form == "weights" else r[..., 0, :]
+        if self.kind == "units":
+            rows, Z = view[..., :h * m].reshape(K, C, h, m), view[..., h * m:]
+            rate[..., :h * m] = (Z[..., :, None] * g[..., None, :]).reshape(K, C, h * m)
+            rate[..., h * m:] = np.matmul(rows, drive[..., None])[..., 0]
+            return
+        a, B, zeta = view[..., :m], view[..., m:m + m * m].reshape(K, C, m, m), view[..., m + m * m]
+        rate[..., :m] = np.matmul(B, drive[..., None])[..., 0] + zeta[..., None] * g
+        outer = g[..., :, None] * a[..., None, :]
+        rate[..., m:m + m * m] = (outer + np.swapaxes(outer, -1, -2)).reshape(K, C, m * m)
+        rate[..., m + m * m] = 2.0 * np.sum(a * drive, axis=-1)
+
+
+def _mode_state(X, W, Z, points):
+    """``(kind, form, state (K, per_class))`` of the class mode of units (W, Z) (K, h, d), (K, h) on ``points``."""
     Xk = X[points]
-    XT = np.ascontiguousarray(Xk.T)
     form = "weights" if X.shape[1] < points.size else "data"
-    rows = W if form == "weights" else _times(W, XT)  # (K, h, m): rows of W or of Y
+    rows = W if form == "weights" else _times(W, np.ascontiguousarray(Xk.T))  # (K, h, m): rows of W or of Y
     K, h, m = rows.shape
-    kind = "gram" if m + m * m + 1 <= GRAM_STATE_RATIO * h * (m + 1) else "units"
-    block = _ModeClass(kind=kind, form=form, m=m, h=h, points=points, X=Xk, XT=XT,
-                       G=Xk @ Xk.T if form == "data" else None, at=at)
+    kind = _mode_kind(h, m)
     if kind == "units":
-        return block, np.concatenate([rows.reshape(K, h * m), Z], axis=1)
+        return kind, form, np.concatenate([rows.reshape(K, h * m), Z], axis=1)
     B = np.einsum("khm,khl->kml", rows, rows)
     B = (B + np.swapaxes(B, 1, 2)) / 2  # exactly symmetric from the start
-    return block, np.concatenate([np.einsum("kh,khm->km", Z, rows), B.reshape(K, m * m),
-                                  np.sum(Z * Z, axis=1)[:, None]], axis=1)
+    return kind, form, np.concatenate([np.einsum("kh,khm->km", Z, rows), B.reshape(K, m * m),
+                                       np.sum(Z * Z, axis=1)[:, None]], axis=1)
 
 
 class _ModeSystem:
     """Every class mode of every run stacked in one state (K, columns), integrated in one ``solve_ivp``."""
 
-    def __init__(self, classes, K, residual, q, s):
-        self.classes, self.K, self.res = classes, K, residual
+    def __init__(self, groups, K, residual, q, s):
+        self.groups, self.K, self.res = groups, K, residual
         self.t_now = 0.0
-        # the residual of every class's points in one call (one compiled evaluation per right-hand side)
+        # the residual of every point in one call (one compiled evaluation per right-hand side)
         self.q, self.s = q, s
-        self.split = np.cumsum([c.points.size for c in classes])[:-1]
+        ends = np.cumsum([0] + [g.points.size for g in groups])
+        self.columns = [slice(a, b) for a, b in zip(ends[:-1], ends[1:])]
 
     def rhs(self, t, flat):
         self.t_now = t
         state = flat.reshape(self.K, -1)
         out = np.empty_like(state)
-        u = np.concatenate([c.logits(state) for c in self.classes], axis=1)
+        parts = [g.logits(state) for g in self.groups]
+        u = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
         pulls = _learning_pulls(self.res, self.q, self.s, u, t)
-        for c, r in zip(self.classes, np.split(pulls, self.split, axis=1)):
-            c.rates(state, r, out)
+        for group, columns in zip(self.groups, self.columns):
+            group.rates(state, pulls[:, columns], out)
         return out.ravel()
 
     def logits(self, flat, n):
         state = flat.reshape(self.K, -1)
         u = np.zeros((self.K, n))
-        for c in self.classes:
-            u[:, c.points] = c.logits(state)
+        for group in self.groups:
+            u[:, group.points.ravel()] = group.logits(state)
         return u
 
 
 def _smooth_modes(X, signs, weights, W0, Z0, modes, times, residual, rtol, atol):
     """Logits (T, K, n) of the class modes ``modes`` ((units, points) pairs, both non-empty), other points 0.
 
-    Each class in its cheaper exact form (:class:`_ModeClass`): Gram-reduced (proven by
+    Each class in its smaller exact state (:class:`_ModeGroup`): Gram-reduced (proven by
     :func:`derivations.data_coordinates.gram_reduction`; its size does not depend on the number of units) or
     unit by unit; per evaluation two products with the class's points (n_k d, weight space) or one with its
-    Gram matrix (n_k^2, data space), never one per unit.
+    Gram matrix (n_k^2, data space), never one per unit.  Classes of one shape are batched.
     """
     K, n = W0.shape[0], X.shape[0]
     logits = np.zeros((times.size, K, n))
     if not modes:
         return logits
-    classes, states, at = [], [], 0
+    shapes = {}
     for units, points in modes:
-        block, state = _mode_class(X, W0[:, units], Z0[:, units], points, at)
-        classes.append(block)
-        states.append(state)
-        at += block.size
-    every = np.concatenate([c.points for c in classes])
-    system = _ModeSystem(classes, K, residual, weights[every], signs[every])
+        kind, form, state = _mode_state(X, W0[:, units], Z0[:, units], points)
+        shapes.setdefault((kind, form, units.size, points.size), []).append((points, state))
+    groups, states, at = [], [], 0
+    for (kind, form, h, size), members in shapes.items():
+        points = np.stack([p for p, _ in members])
+        Xs = X[points]                                          # (C, n_k, d)
+        group = _ModeGroup(kind=kind, form=form, m=X.shape[1] if form == "weights" else size, h=h, points=points,
+                           X=Xs, XT=np.ascontiguousarray(np.swapaxes(Xs, 1, 2)),
+                           G=np.matmul(Xs, np.swapaxes(Xs, 1, 2)) if form == "data" else None, at=at)
+        groups.append(group)
+        states += [state for _, state in members]
+        at += group.size
+    every = np.concatenate([g.points.ravel() for g in groups])
+    system = _ModeSystem(groups, K, residual, weights[every], signs[every])
     start = np.concatenate(states, axis=1)
     # atol in units of each run's initial scale (largest |entry| of its state, at most 1), as _scaled_atol
     largest = np.max(np.abs(start), axis=1)
