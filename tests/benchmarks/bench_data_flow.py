@@ -12,6 +12,8 @@ Run from the repository root: ``PYTHONPATH=. python tests/benchmarks/bench_data_
 """
 from __future__ import annotations
 
+import contextlib
+import importlib
 import time
 
 import numpy as np
@@ -77,15 +79,23 @@ def bench_prediction_vs_gd(X, signs, W0, Z0, part, horizon):
     reference = data_flow(X, signs, weights, W0, Z0, t, rtol=REFERENCE_RTOL, atol=REFERENCE_RTOL * 1e-2).logits[:, 0]
     tight = class_modes(X, signs, weights, W0, Z0, t, partition=part, closed_form=False, rtol=REFERENCE_RTOL,
                         atol=REFERENCE_RTOL * 1e-2).logits[:, 0]
+    with gram_form():  # the Gram-reduced state (v, M, zeta): other variables, so an independent integration
+        reduced = class_modes(X, signs, weights, W0, Z0, t, partition=part, closed_form=False, rtol=REFERENCE_RTOL,
+                              atol=REFERENCE_RTOL * 1e-2).logits[:, 0]
     print(f"problem: n = {n} points, d = {X.shape[1]}, h = {W0.shape[0]} units, horizon t = {horizon:g}; "
-          f"logits reach {np.max(np.abs(reference)):.2f}; class_modes vs data_flow at rtol {REFERENCE_RTOL:g}: "
-          f"{relative(tight, reference):.1e}")
+          f"logits reach {np.max(np.abs(reference)):.2f}; at rtol {REFERENCE_RTOL:g}, against data_flow: "
+          f"class_modes {relative(tight, reference):.1e}, its Gram-reduced form {relative(reduced, reference):.1e}")
     for rtol in (1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 3e-7, 1e-7, 1e-8):  # the loosest tolerance within 1e-6
         modes_time, modes = timed(lambda: class_modes(X, signs, weights, W0, Z0, t, partition=part,
                                                       closed_form=False, rtol=rtol, atol=rtol * 1e-2))
         if relative(modes.logits[:, 0], reference) <= PREDICTION_REL:
             break
     flow_time, flow = timed(lambda: data_flow(X, signs, weights, W0, Z0, t, rtol=rtol, atol=rtol * 1e-2))
+    with gram_form():
+        gram_time, gram = timed(lambda: class_modes(X, signs, weights, W0, Z0, t, partition=part, closed_form=False,
+                                                    rtol=rtol, atol=rtol * 1e-2))
+    print(f"(the Gram-reduced form, d + d^2 + 1 numbers per class where the units hold h (d + 1), at that rtol: "
+          f"{gram_time:.3f} s, error {relative(gram.logits[:, 0], reference):.1e})")
     print(f"prediction to {PREDICTION_REL:g} (rtol {rtol:g}): class_modes {modes_time:.3f} s "
           f"(error {relative(modes.logits[:, 0], reference):.1e}), data_flow ({flow.form} form) {flow_time:.3f} s "
           f"(error {relative(flow.logits[:, 0], reference):.1e}, {len(flow.switches)} switches)")
@@ -122,6 +132,18 @@ def bench_batched(rng):
     print(f"{RUNS} initializations (n = {n}, h = {W0.shape[1]}): one solve_ivp call {one_time:.2f} s, {RUNS} calls "
           f"{loop_time:.2f} s -> {loop_time / one_time:.1f}x faster; max rel. difference "
           f"{relative(together.logits, separate):.1e}")
+
+
+@contextlib.contextmanager
+def gram_form():
+    """class_modes forced to the Gram-reduced state for every class (it picks the smaller state by default)."""
+    module = importlib.import_module("dynamics.theory.data_flow")
+    saved = module.GRAM_STATE_RATIO
+    module.GRAM_STATE_RATIO = np.inf
+    try:
+        yield
+    finally:
+        module.GRAM_STATE_RATIO = saved
 
 
 def class_units(rng, X, signs, units):
