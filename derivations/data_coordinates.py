@@ -11,6 +11,9 @@ loss expression.
 * :func:`matrix_rates` is its general matrix form, ``Y' = Z[:, None] * ((r * A) @ G)``,
   ``Z' = relu(Y) @ r``, which the models' claims prove equal to the derived flow;
 * :func:`class_mode` is one class's decoupled mode under H1-H3 (Lemma 3.1), with a class Gram matrix;
+* :func:`gram_rates` is its reduction to ``u = Y^T Z``, ``P = Y^T Y``, ``zeta = Z^T Z`` (or ``W^T Z``,
+  ``W^T W``, ``zeta`` in weight space), a closed flow whatever the number of units, which
+  :func:`gram_reduction` proves from :func:`class_mode`;
 * :func:`special_cases` states that ``two_layer``, ``wide`` and ``orthogonal_points`` are class modes.
 
 Examples

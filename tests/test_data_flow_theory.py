@@ -193,6 +193,8 @@ def test_gram_reduced_modes_equal_the_flow_for_other_losses():
     for k, sign in ((1, 1.0), (2, -1.0)):
         units, points = part == k, np.flatnonzero(signs == sign)
         assert module._mode_state(X, W0[None, units], Z0[None, units], points)[0] == "gram"
+        # products of two weights of 1e-170 are not normal floats: the units' rows are kept
+        assert module._mode_state(X, 1e-170 * W0[None, units], 1e-170 * Z0[None, units], points)[0] == "units"
     weights = np.full(len(signs), 1 / len(signs))
     t = np.linspace(0, 3, 4)
     for loss in ("squared", sp.exp(-derivations.margin)):

@@ -851,8 +851,14 @@ def data_flow(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLike,
 GRAM_STATE_RATIO = 1.0
 
 
-def _mode_kind(h, m):
-    return "gram" if m + m * m + 1 <= GRAM_STATE_RATIO * h * (m + 1) else "units"
+#: The Gram-reduced state holds products of two weights: it is used only while they stay normal floats with
+#: full precision (entries of the units' state above sqrt(tiny / eps) ~ 1e-146), else the units' rows are kept.
+GRAM_SMALLEST = float(np.sqrt(np.finfo(float).tiny / np.finfo(float).eps))
+
+
+def _mode_kind(h, m, largest):
+    """"gram" when its state is the smaller (within GRAM_STATE_RATIO) and its products stay normal, else "units"."""
+    return "gram" if m + m * m + 1 <= GRAM_STATE_RATIO * h * (m + 1) and largest >= GRAM_SMALLEST else "units"
 
 
 @dataclass(frozen=True)
@@ -928,7 +934,7 @@ def _mode_state(X, W, Z, points):
     form = "weights" if X.shape[1] < points.size else "data"
     rows = W if form == "weights" else _times(W, np.ascontiguousarray(Xk.T))  # (K, h, m): rows of W or of Y
     K, h, m = rows.shape
-    kind = _mode_kind(h, m)
+    kind = _mode_kind(h, m, min(float(np.max(np.abs(rows))), float(np.max(np.abs(Z)))))
     if kind == "units":
         return kind, form, np.concatenate([rows.reshape(K, h * m), Z], axis=1)
     B = np.einsum("khm,khl->kml", rows, rows)
