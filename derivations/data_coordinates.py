@@ -11,6 +11,9 @@ loss expression.
 * :func:`matrix_rates` is its general matrix form, ``Y' = Z[:, None] * ((r * A) @ G)``,
   ``Z' = relu(Y) @ r``, which the models' claims prove equal to the derived flow;
 * :func:`class_mode` is one class's decoupled mode under H1-H3 (Lemma 3.1), with a class Gram matrix;
+* :func:`gram_rates` is its reduction to ``u = Y^T Z``, ``P = Y^T Y``, ``zeta = Z^T Z`` (or ``W^T Z``,
+  ``W^T W``, ``zeta`` in weight space), a closed flow whatever the number of units, which
+  :func:`gram_reduction` proves from :func:`class_mode`;
 * :func:`special_cases` states that ``two_layer``, ``wide`` and ``orthogonal_points`` are class modes.
 
 Examples
@@ -35,8 +38,8 @@ from .losses import Loss, margin, resolve_loss
 from .model import FACTORY_CACHE_SIZE, ModeModel, frozen, named
 from .validation import require_int
 
-__all__ = ["residual", "WEIGHT", "SIGN", "LOGIT", "logits", "matrix_rates", "data_flow", "class_mode",
-           "special_cases", "MAX_UNITS", "MAX_POINTS"]
+__all__ = ["residual", "WEIGHT", "SIGN", "LOGIT", "logits", "matrix_rates", "gram_rates", "gram_reduction",
+           "data_flow", "class_mode", "special_cases", "MAX_UNITS", "MAX_POINTS"]
 
 #: The weight ``q_i`` of a point in the objective (``1/n`` for the mean loss).
 WEIGHT = sp.Symbol("q", positive=True)
@@ -610,3 +613,158 @@ def _map_flow(statement: str, mode: ModeModel, model: ModeModel, states: dict, p
     mapping = {**states, **parameters}
     return [identity(f"{statement}: d{y}/dt of {model.name} is d{x}/dt of class_mode",
                      mode.flow[x].subs(mapping, simultaneous=True) - model.flow[y]) for x, y in states.items()]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The Gram reduction of a class mode: a closed flow whose size does not depend on the number of units.
+
+def gram_rates(u: sp.Matrix, P: sp.Matrix, zeta: sp.Expr, G: sp.Matrix, r: sp.Matrix) -> tuple:
+    """The reduced flow of one class mode in data coordinates: ``u' = (P + zeta G) r``,
+    ``P' = G r u^T + u r^T G``, ``zeta' = 2 u . r``.
+
+    With every indicator 1 (a class mode, :func:`class_mode`) the logits ``u = Y^T Z``, the units' Gram matrix
+    in data coordinates ``P = Y^T Y`` and ``zeta = Z^T Z`` evolve alone: the flow closes in ``(u, P, zeta)``
+    whatever the number of units (:func:`gram_reduction` proves it).  In weight space, with ``v = W^T Z``,
+    ``M = W^T W`` and ``g = X^T r`` (so ``u = X v``, ``P = X M X^T``), the same flow reads ``v' = (M + zeta I) g``,
+    ``M' = g v^T + v g^T``, ``zeta' = 2 v . g``: :func:`gram_rates` with ``G = I`` and ``r = g``.
+
+    Parameters
+    ----------
+    u : sympy.Matrix, shape (n, 1)
+        Logits (or ``v`` in weight space, shape (d, 1)).
+    P : sympy.Matrix, shape (n, n)
+        ``Y^T Y`` (or ``M = W^T W``).
+    zeta : sympy.Expr
+        ``Z^T Z``.
+    G : sympy.Matrix, shape (n, n)
+        The class Gram matrix (the identity in weight space).
+    r : sympy.Matrix, shape (n, 1)
+        Point residuals :func:`residual` (or ``g = X^T r`` in weight space).
+
+    Returns
+    -------
+    (sympy.Matrix, sympy.Matrix, sympy.Expr)
+        ``u'``, ``P'`` and ``zeta'``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree (the message names the argument).
+
+    Examples
+    --------
+    >>> y, z, g, r = sp.symbols("y z g r")
+    >>> gram_rates(sp.Matrix([y * z]), sp.Matrix([[y**2]]), z**2, sp.Matrix([[g]]), sp.Matrix([r]))
+    (Matrix([[r*(g*z**2 + y**2)]]), Matrix([[2*g*r*y*z]]), 2*r*y*z)
+    """
+    n = u.rows
+    for name, shape, expected in (("u", u.shape, (n, 1)), ("P", P.shape, (n, n)), ("G", G.shape, (n, n)),
+                                  ("r", r.shape, (n, 1))):
+        if tuple(shape) != expected:
+            raise ValueError(f"{name} must have shape {expected} to match u of shape {(n, 1)}, got {tuple(shape)}")
+    Gr = G * r
+    return (P + zeta * G) * r, Gr * u.T + u * Gr.T, 2 * (u.T * r)[0, 0]
+
+
+def _rate(expr: sp.Expr, flow: dict) -> sp.Expr:
+    """``d expr / dt`` along ``flow`` (chain rule over the flow's state)."""
+    return sum(sp.diff(expr, x) * rate for x, rate in flow.items())
+
+
+@lru_cache(maxsize=FACTORY_CACHE_SIZE)
+def _gram_reduction(units: int, points: int, loss: Loss, sign: int) -> tuple:
+    mode = class_mode(units, points, loss, sign)
+    Y, Z, G, q, _, _ = _coordinates(units, points)
+    ones = sp.ones(units, points)
+    # each logit held as one symbol while the rates are formed (the residuals keep it whole), then put back: the
+    # claims are identities in Y, Z, G and q alone (a residual expanded in the logit, as the squared loss's, is
+    # then compared term by term)
+    held, symbols = {}, []
+    for i, u_i in enumerate(logits(Y, Z, ones)):
+        symbol = sp.Symbol(f"u_{i + 1}", real=True)
+        held[u_i], held[-u_i] = symbol, -symbol
+        symbols.append(symbol)
+    flow = {x: mode.flow[x].xreplace(held) for x in mode.state}
+    pull = residual(loss)
+    if loss.stop_margin is not None:  # derived on the learning piece: every point inside its margin
+        pull = _learning_branch(pull)
+    r = sp.Matrix(points, 1, lambda i, _: pull.subs({WEIGHT: q[i], SIGN: sign, LOGIT: symbols[i]}, simultaneous=True))
+    u, P, zeta = Y.T * Z, Y.T * Y, (Z.T * Z)[0, 0]
+    udot, Pdot, zdot = gram_rates(u, P, zeta, G, r)
+    where = " (inside the margin, s_i u_i < a)" if loss.stop_margin is not None else ""
+    size = f"class_mode({units}, {points}, sign {sign})"
+    back = {symbol: u[i] for i, symbol in enumerate(symbols)}  # a residual polynomial in u (squared loss)
+
+    def difference(expr, rate):
+        return (_rate(expr, flow) - rate).xreplace(back)
+
+    claims = [identity(f"{size}: u_{i + 1}' = ((P + zeta G) r)_{i + 1} with u = Y^T Z, P = Y^T Y, zeta = Z^T Z{where}",
+                       difference(u[i], udot[i])) for i in range(points)]
+    claims += [identity(f"{size}: P_{_index(i + 1, k + 1)}' = (G r u^T + u r^T G)_{_index(i + 1, k + 1)}{where}",
+                        difference(P[i, k], Pdot[i, k])) for i in range(points) for k in range(i, points)]
+    claims.append(identity(f"{size}: zeta' = 2 u . r{where}", difference(zeta, zdot)))
+    return tuple(claims)
+
+
+def _weight_reduction(units: int, dimension: int) -> tuple:
+    """Claims of the weight-space form: ``W' = Z g^T``, ``Z' = W g`` close in ``v = W^T Z``, ``M = W^T W``, ``zeta``."""
+    W = sp.Matrix(units, dimension, lambda j, c: sp.Symbol(f"W_{_index(j + 1, c + 1)}", real=True))
+    Z = sp.Matrix(units, 1, lambda j, _: sp.Symbol(f"Z_{j + 1}", real=True))
+    g = sp.Matrix(dimension, 1, lambda c, _: sp.Symbol(f"g_{c + 1}", real=True))
+    Wdot, Zdot = Z * g.T, W * g  # a class mode in weight space: w_j' = Z_j X^T r, Z_j' = w_j . X^T r (g = X^T r)
+    flow = {**{W[j, c]: Wdot[j, c] for j in range(units) for c in range(dimension)},
+            **{Z[j]: Zdot[j] for j in range(units)}}
+    v, M, zeta = W.T * Z, W.T * W, (Z.T * Z)[0, 0]
+    vdot, Mdot, zdot = gram_rates(v, M, zeta, sp.eye(dimension), g)
+    size = f"{units} units in dimension {dimension}"
+    claims = [identity(f"weight space, {size}: v_{c + 1}' = ((M + zeta I) g)_{c + 1} with v = W^T Z, M = W^T W",
+                       _rate(v[c], flow) - vdot[c]) for c in range(dimension)]
+    claims += [identity(f"weight space, {size}: M_{_index(c + 1, e + 1)}' = (g v^T + v g^T)_{_index(c + 1, e + 1)}",
+                        _rate(M[c, e], flow) - Mdot[c, e]) for c in range(dimension) for e in range(c, dimension)]
+    claims.append(identity(f"weight space, {size}: zeta' = 2 v . g", _rate(zeta, flow) - zdot))
+    return tuple(claims)
+
+
+def gram_reduction(units: int = 2, points: int = 2, loss: "str | sp.Expr | Loss" = "bce", sign: int = 1) -> tuple:
+    """Claims that a class mode closes in ``(u, P, zeta)`` (data space) and ``(v, M, zeta)`` (weight space).
+
+    The class mode :func:`class_mode` (derived from the real network) moves ``u = Y^T Z``, ``P = Y^T Y`` and
+    ``zeta = Z^T Z`` exactly as :func:`gram_rates` states, for any Gram matrix and any loss: a flow of size
+    ``n + n(n+1)/2 + 1`` whatever the number of units.  In weight space the class mode is ``W' = Z g^T``,
+    ``Z' = W g`` with ``g = X^T r`` (the gradient in the span of the data that :func:`class_mode` derives), and
+    ``v = W^T Z``, ``M = W^T W``, ``zeta`` move as :func:`gram_rates` with ``G = I`` and ``r = g`` (size
+    ``d + d(d+1)/2 + 1``); ``u = X v`` and ``P = X M X^T`` map one form onto the other.  The claims are at
+    explicit sizes (``units`` units, ``points`` points, dimension ``points`` in weight space); each is a
+    polynomial identity in the entries, the same for every size.
+
+    Parameters
+    ----------
+    units : int
+        h, from 1 to :data:`MAX_UNITS`.
+    points : int
+        n (and the dimension d of the weight-space claims), from 1 to :data:`MAX_POINTS`.
+    loss : {"bce", "hinge", "squared"} or sympy.Expr or Loss
+        As in :func:`derivations.resolve_loss` (a hinge-like loss on its learning piece).
+    sign : {1, -1}
+        The class's sign.
+
+    Returns
+    -------
+    tuple of Claim
+        Identity claims (prove them with :func:`derivations.prove`).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For ``units``, ``points``, ``loss`` or ``sign`` out of range or of the wrong type (naming it).
+
+    Examples
+    --------
+    >>> from derivations import prove
+    >>> claims = gram_reduction(2, 2, "bce")
+    >>> len(claims), all(prove(c).holds for c in claims)
+    (12, True)
+    """
+    units, points, loss = _require_loss_and_sizes(units, points, loss)
+    sign = _require_sign(sign)
+    return _gram_reduction(units, points, loss, sign) + _weight_reduction(units, points)

@@ -13,7 +13,8 @@ import sympy as sp
 
 import derivations
 from derivations import class_mode, data_flow, margin, matrix_rates, prove, residual, special_cases
-from derivations.data_coordinates import LOGIT, MAX_POINTS, MAX_UNITS, SIGN, WEIGHT, _coordinates, _map_flow
+from derivations.data_coordinates import (LOGIT, MAX_POINTS, MAX_UNITS, SIGN, WEIGHT, _coordinates, _map_flow,
+                                         gram_rates, gram_reduction)
 
 #: The losses every check runs on, with a numpy version of each written here (never derived).
 LOSSES = {
@@ -207,6 +208,41 @@ def test_models_prove_their_claims_and_print(build):
         re.findall(r"\\text\{([^}]*)\}", tex)))
 
 
+# -- the Gram reduction: a class mode closes in (u, P, zeta) / (v, M, zeta) whatever the number of units ------
+@pytest.mark.parametrize("units, points, loss, sign", [(2, 3, "bce", 1), (3, 2, "hinge", -1),
+                                                       (2, 2, "squared", -1), (2, 2, sp.exp(-margin), 1)])
+def test_class_mode_closes_in_gram_coordinates(units, points, loss, sign):
+    """Against class_mode's flow, derived from the real network (u = Y^T Z, P = Y^T Y, zeta = Z^T Z)."""
+    claims = gram_reduction(units, points, loss, sign)
+    tri = points * (points + 1) // 2
+    assert len(claims) == 2 * (points + tri + 1)
+    failed = [c.statement for c in claims if not prove(c).holds]
+    assert not failed, failed
+
+
+def test_a_wrong_gram_rate_is_refuted(monkeypatch):
+    """The claims can fail: P' without its transposed term, or zeta' without its factor 2."""
+    import derivations.data_coordinates as dc
+
+    def wrong(u, P, zeta, G, r):
+        udot, Pdot, zdot = gram_rates(u, P, zeta, G, r)
+        return udot, G * r * u.T, zdot / 2
+
+    monkeypatch.setattr(dc, "gram_rates", wrong)
+    claims = dc._gram_reduction.__wrapped__(2, 2, derivations.resolve_loss("bce"), 1)
+    verdict = {c.statement: prove(c).holds for c in claims}
+    assert all(held for statement, held in verdict.items() if "u_" in statement.split(":")[1][:4])
+    assert not any(held for statement, held in verdict.items() if "zeta' = 2" in statement or "P_12'" in statement)
+
+
+def test_gram_rates_by_hand():
+    """One unit on one point: u = y z, P = y^2, zeta = z^2 with y' = g z r, z' = y r (worked by hand)."""
+    y, z, g, r = sp.symbols("y z g r")
+    udot, Pdot, zdot = gram_rates(sp.Matrix([y * z]), sp.Matrix([[y**2]]), z**2, sp.Matrix([[g]]), sp.Matrix([r]))
+    assert sp.expand(udot[0] - (g * z * r * z + y * y * r)) == 0
+    assert sp.expand(Pdot[0] - 2 * y * g * z * r) == 0 and sp.expand(zdot - 2 * z * y * r) == 0
+
+
 def test_one_point_invariant_is_the_papers():
     Y11, Z1 = class_mode(1, 1).state
     G11, _ = class_mode(1, 1).parameters
@@ -226,6 +262,10 @@ def test_one_point_invariant_is_the_papers():
     (lambda: class_mode(1, 1, "bce", 0), ValueError, "sign must be 1"),
     (lambda: class_mode(1, 1, "bce", 1.0), TypeError, "sign must be the integer"),
     (lambda: special_cases(units=MAX_UNITS + 1), ValueError, "units"),
+    (lambda: gram_reduction(1, MAX_POINTS + 1), ValueError, "points"),
+    (lambda: gram_reduction(1, 1, "bce", 2), ValueError, "sign must be 1"),
+    (lambda: gram_rates(sp.zeros(2, 1), sp.zeros(2, 2), 1, sp.eye(3), sp.zeros(2, 1)), ValueError,
+     r"G must have shape \(2, 2\)"),
     (lambda: matrix_rates(*_coordinates(1, 2)[:2], sp.eye(3), *_coordinates(1, 2)[3:]), ValueError,
      r"G must have shape \(2, 2\)"),
 ])

@@ -118,6 +118,100 @@ def test_h1_many_initializations_in_one_call_equal_separate_calls():
     assert together.logits.shape == (9, 3, len(signs)) and together.Z.shape == (9, 3, 4)
 
 
+# ------------------------------------------------------------------------- the Gram-reduced modes of class_modes
+def _unit_by_unit_modes(X, signs, weights, W0, Z0, part, t):
+    """The class modes integrated unit by unit, written here: class k's units on class k's points, all
+    indicators 1, BCE residual r_i = q_i s_i / (1 + e^{s_i u_i}) by hand; W' = Z g^T, Z' = W g, g = X_k^T r."""
+    import scipy.integrate
+    K, h, d = W0.shape
+    logits = np.zeros((t.size, K, X.shape[0]))
+    for k, sign in ((1, 1.0), (2, -1.0)):
+        units, points = np.flatnonzero(part == k), np.flatnonzero(signs == sign)
+        if not (units.size and points.size):
+            continue
+        Xk, q = X[points], weights[points]
+        for run in range(K):
+            def rhs(_, state):
+                W, Z = state[:units.size * d].reshape(units.size, d), state[units.size * d:]
+                u = Z @ (W @ Xk.T)
+                g = (q * sign / (1 + np.exp(sign * u))) @ Xk
+                return np.concatenate([np.outer(Z, g).ravel(), W @ g])
+            start = np.concatenate([W0[run, units].ravel(), Z0[run, units]])
+            sol = scipy.integrate.solve_ivp(rhs, (0, t[-1]), start, method="DOP853", t_eval=t, rtol=1e-12,
+                                            atol=1e-14)
+            for m in range(t.size):
+                W, Z = sol.y[:units.size * d, m].reshape(units.size, d), sol.y[units.size * d:, m]
+                logits[m, run, points] = Z @ (W @ Xk.T)
+    return logits
+
+
+@pytest.mark.parametrize("kind", ["gram", "units"])
+@pytest.mark.parametrize("sizes, d", [((6, 7), 3), ((3, 4), 6), ((5, 5), 3), ((3, 3), 6)],
+                         ids=["weight space", "data space", "weight space, classes batched",
+                              "data space, classes batched"])
+def test_gram_reduced_modes_equal_the_unit_by_unit_modes(sizes, d, kind, monkeypatch):
+    """class_modes integrates (v, M, zeta) (d < n_k) or (u, P, zeta) ("gram"), or the units' own rows with the
+    logits formed through W^T Z ("units"): equal to the unit-by-unit modes written here to 1e-9, with a unit of
+    zero output weight, a unit serving no class, and two initializations in one call."""
+    import importlib
+    module = importlib.import_module("dynamics.theory.data_flow")
+    monkeypatch.setattr(module, "GRAM_STATE_RATIO", np.inf if kind == "gram" else 0.0)
+    chosen = []
+    real = module._mode_state
+
+    def recording(*args):
+        kind, form, state = real(*args)
+        chosen.append((kind, form))
+        return kind, form, state
+
+    monkeypatch.setattr(module, "_mode_state", recording)
+    rng = np.random.default_rng(21)
+    X, signs = _h1_data(rng, sizes=sizes, d=d)
+    inits = [_units(rng, X, signs, per_class=(3, 2), balanced=False) for _ in range(2)]
+    W0, Z0 = np.stack([i[0] for i in inits]), np.stack([i[1] for i in inits])
+    Z0[0, 1] = 0.0
+    part = np.array([1, 1, 0, 2, 2])
+    weights = rng.uniform(0.5, 1.5, size=len(signs)) / len(signs)
+    t = np.linspace(0, 6, 7)
+    modes = class_modes(X, signs, weights, W0, Z0, t, partition=part, closed_form=False, rtol=1e-12, atol=1e-14)
+    expected = _unit_by_unit_modes(X, signs, weights, W0, Z0, part, t)
+    assert np.max(np.abs(modes.logits - expected)) <= 1e-9 * np.max(np.abs(expected))
+    assert np.max(np.abs(expected[-1] - expected[0])) > 0.5  # the logits moved
+    assert set(chosen) == {(kind, "weights" if d < min(sizes) else "data")}
+    only = class_modes(X, signs, weights, W0, Z0, t, partition=[1, 1, 1, 0, 0], closed_form=False)
+    assert np.all(only.logits[:, :, signs < 0] == 0)  # a class without units keeps logits 0
+
+
+def test_gram_reduced_modes_equal_the_flow_for_other_losses():
+    """Squared and exponential losses: the reduced modes equal data_flow (unit by unit, no switch) to 1e-9.
+    More units than dimensions: both classes are Gram-reduced by default."""
+    import importlib
+    module = importlib.import_module("dynamics.theory.data_flow")
+    rng = np.random.default_rng(22)
+    X, signs = _h1_data(rng, sizes=(5, 4), d=2)
+    W0, Z0, part = _units(rng, X, signs, per_class=(3, 4), balanced=False)
+    for k, sign in ((1, 1.0), (2, -1.0)):
+        units, points = part == k, np.flatnonzero(signs == sign)
+        assert module._mode_state(X, W0[None, units], Z0[None, units], points)[0] == "gram"
+        # products of two weights of 1e-170 are not normal floats: the units' rows are kept
+        assert module._mode_state(X, 1e-170 * W0[None, units], 1e-170 * Z0[None, units], points)[0] == "units"
+    weights = np.full(len(signs), 1 / len(signs))
+    t = np.linspace(0, 3, 4)
+    for loss in ("squared", sp.exp(-derivations.margin)):
+        flow = data_flow(X, signs, weights, W0, Z0, t, loss=loss, rtol=1e-12, atol=1e-14)
+        modes = class_modes(X, signs, weights, W0, Z0, t, partition=part, loss=loss, rtol=1e-12, atol=1e-14)
+        assert flow.switches == ()
+        assert np.max(np.abs(modes.logits - flow.logits)) <= 1e-9 * np.max(np.abs(flow.logits))
+
+
+def test_gram_reduced_modes_refuse_an_overflowing_residual():
+    X, signs = np.array([[1.0, 0.3], [-1.0, 0.2]]), np.array([1.0, -1.0])
+    W0, Z0 = np.array([[30.0, 9.0], [-30.0, 6.0]]), np.array([30.0, -30.0])
+    with pytest.raises(RuntimeError, match="residual overflowed"):  # e^{-s u} with s u -> -inf: diverges
+        class_modes(X, signs, [0.5, 0.5], W0, -Z0, [0.0, 1.0], partition=[1, 2], loss=sp.exp(-derivations.margin),
+                    closed_form=False)
+
+
 # ------------------------------------------------------------------------------ outside H1: the switching flow
 def _violating_data():
     """Class 1 spans an obtuse angle; a class-2 point has positive inner product with class 1; random units."""

@@ -14,8 +14,10 @@ reaches or leaves its margin), the new pattern is chosen by the direction the en
 is recorded as a :class:`Switch`.  A pre-activation pushed back onto 0 from both sides *slides* (is held at 0,
 the limit of gradient descent flipping its indicator every step), and so does a point pushed back onto a
 hinge's margin.  :func:`class_modes` integrates the decoupled per-class modes of Lemma 3.1 (class k's units
-see only class k's points, all indicators 1), with the closed form :func:`dynamics.theory.balanced_logit.logit`
-used automatically where a class is one repeated point and its units are balanced.  Both integrate all classes and K initializations in one ``solve_ivp`` call per segment.
+see only class k's points, all indicators 1), each class in its smaller exact state (Gram-reduced,
+``(W^T Z, W^T W, Z^T Z)``, whatever the number of units, or its units' rows), with the closed form
+:func:`dynamics.theory.balanced_logit.logit` used automatically where a class is one repeated point and its
+units are balanced.  Both integrate all classes and K initializations in one ``solve_ivp`` call per segment.
 
 Examples
 --------
@@ -50,7 +52,7 @@ from .balanced_logit import CLOSED_FORM_LOSSES, logit as balanced_logit
 from .compiled import compile_expr
 
 __all__ = ["Switch", "DataFlowSolution", "ModeSolution", "data_flow", "class_modes", "FORMS", "SWITCH_KINDS",
-           "METHOD", "BALANCE_RTOL", "BOUNDARY_RTOL", "SETTLE_ROUNDS"]
+           "METHOD", "BALANCE_RTOL", "BOUNDARY_RTOL", "SETTLE_ROUNDS", "GRAM_STATE_RATIO"]
 
 #: Numerical forms of the flow: pre-activations ``Y`` (h, n) or weights ``W`` (h, d); "auto" picks the cheaper.
 FORMS = ("auto", "data", "weights")
@@ -81,6 +83,19 @@ SETTLE_ROUNDS = 8
 STALLED_EVENTS = 50
 #: Classes (sign +1 = class 1, -1 = class 2), as the contract numbers them.
 CLASS_SIGNS = {1: 1.0, 2: -1.0}
+
+
+def _learning_pulls(residual, q, s, u, t_now):
+    """The derived residual ``residual.function(q, s, u)`` on the learning piece (no margin mask), checked finite."""
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # e^{s u} -> inf gives a zero pull
+        r = residual.function(q, s, u)
+    if r.shape != u.shape:  # a residual that does not depend on u (the hinge's learning piece)
+        r = np.broadcast_to(r, u.shape)
+    if not np.isfinite(r).all():
+        raise RuntimeError(f"the loss's residual overflowed at flow time t = {t_now:.6g} (a logit reached "
+                           f"{float(np.max(np.abs(u))):.3g}): the flow diverges there; this predictor covers "
+                           "flows that stay finite on the requested times")
+    return r
 
 
 def _read_only(value):
@@ -325,15 +340,7 @@ class _System:
 
     def _learning_pulls(self, b, u):
         """The derived residual on the learning piece (no margin mask), checked finite."""
-        with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # e^{s u} -> inf gives a zero pull
-            r = self.res.function(b.q, b.s, u)
-        if r.shape != u.shape:  # a residual that does not depend on u (the hinge's learning piece)
-            r = np.broadcast_to(r, u.shape)
-        if not np.isfinite(r).all():
-            raise RuntimeError(f"the loss's residual overflowed at flow time t = {self.t_now:.6g} (a logit reached "
-                               f"{float(np.max(np.abs(u))):.3g}): the flow diverges there; this predictor covers "
-                               "flows that stay finite on the requested times")
-        return r
+        return _learning_pulls(self.res, b.q, b.s, u, self.t_now)
 
     def _pulls(self, b, P, Z, u, A, L, S, M):
         """Point residuals: learning points pull fully, stopped ones not, margin-sliding ones by their share."""
@@ -837,6 +844,183 @@ def data_flow(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLike,
     return DataFlowSolution(t=times, logits=logits, Z=Zs, switches=tuple(switches), form=form)
 
 
+# ------------------------------------------------------------------------------------- the Gram-reduced modes
+#: A class mode is integrated in its Gram-reduced form when that state (m + m^2 + 1 numbers, m = min(d, n_k))
+#: is at most this many times its units' own state (h (m + 1)): both forms cost the same products with the data
+#: per evaluation, so the smaller state (and its smaller products, m^2 against h m) is the cheaper one.
+GRAM_STATE_RATIO = 1.0
+
+
+#: The Gram-reduced state holds products of two weights: it is used only while they stay normal floats with
+#: full precision (entries of the units' state above sqrt(tiny / eps) ~ 1e-146), else the units' rows are kept.
+GRAM_SMALLEST = float(np.sqrt(np.finfo(float).tiny / np.finfo(float).eps))
+
+
+def _mode_kind(h, m, largest):
+    """"gram" when its state is the smaller (within GRAM_STATE_RATIO) and its products stay normal, else "units"."""
+    return "gram" if m + m * m + 1 <= GRAM_STATE_RATIO * h * (m + 1) and largest >= GRAM_SMALLEST else "units"
+
+
+@dataclass(frozen=True)
+class _ModeGroup:
+    """C class modes of one shape, batched, in the stacked state of :class:`_ModeSystem` (columns ``at`` on).
+
+    ``form`` "weights" (d < n_k) or "data"; m = d or n_k; every class of the group has n_k points and h units.
+    ``kind`` "gram", per class ``[a (m) | B (m, m) | zeta]``: ``a = W^T Z, B = W^T W`` (weights) or
+    ``a = u = Y^T Z, B = Y^T Y`` (data), ``zeta = Z^T Z``, moving as :func:`derivations.data_coordinates.gram_rates`;
+    B is held in full (exactly symmetric all along: its rate ``g a^T + a g^T`` is, entry by entry), cheaper per
+    evaluation than gathering and scattering a triangle.  ``kind`` "units", per class ``[rows (h, m) | Z (h)]``:
+    the rows of W (or Y), moving as :func:`derivations.data_coordinates.matrix_rates` with all indicators 1, the
+    logits and ``Z'`` formed through ``W^T Z`` and ``g = X^T r`` (cost n_k d + h d, never h n_k d).
+    """
+
+    kind: str
+    form: str
+    m: int
+    h: int
+    points: np.ndarray   # (C, n_k)
+    X: np.ndarray        # (C, n_k, d)
+    XT: np.ndarray       # (C, d, n_k)
+    G: np.ndarray        # (C, n_k, n_k) in data space, else None
+    at: int
+
+    @property
+    def per_class(self):
+        return self.m + self.m * self.m + 1 if self.kind == "gram" else self.h * (self.m + 1)
+
+    @property
+    def size(self):
+        return self.points.shape[0] * self.per_class
+
+    def _view(self, state):
+        return state[:, self.at:self.at + self.size].reshape(state.shape[0], self.points.shape[0], self.per_class)
+
+    def _first(self, view):
+        """``a`` (K, C, m): ``W^T Z`` (weights) or the logits (data)."""
+        if self.kind == "gram":
+            return view[..., :self.m]
+        rows = view[..., :self.h * self.m].reshape(view.shape[:2] + (self.h, self.m))
+        return np.matmul(view[..., None, self.h * self.m:], rows)[..., 0, :]
+
+    def logits(self, state):
+        """(K, C n_k): the logits of the group's points, class by class."""
+        a = self._first(self._view(state))
+        u = np.matmul(a[..., None, :], self.XT)[..., 0, :] if self.form == "weights" else a
+        return u.reshape(state.shape[0], -1)
+
+    def rates(self, state, r, out):
+        """Write the rates of the group's columns into ``out`` (K, columns), given its residuals (K, C n_k)."""
+        view, rate = self._view(state), self._view(out)
+        K, C, m, h = view.shape[0], view.shape[1], self.m, self.h
+        r = r.reshape(K, C, 1, -1)
+        # in weight space the drive is g = X^T r (and G = I), in data space r (and g = G r)
+        g = np.matmul(r, self.X if self.form == "weights" else self.G)[..., 0, :]  # (K, C, m)
+        drive = g if self.form == "weights" else r[..., 0, :]
+        if self.kind == "units":
+            rows, Z = view[..., :h * m].reshape(K, C, h, m), view[..., h * m:]
+            rate[..., :h * m] = (Z[..., :, None] * g[..., None, :]).reshape(K, C, h * m)
+            rate[..., h * m:] = np.matmul(rows, drive[..., None])[..., 0]
+            return
+        a, B, zeta = view[..., :m], view[..., m:m + m * m].reshape(K, C, m, m), view[..., m + m * m]
+        rate[..., :m] = np.matmul(B, drive[..., None])[..., 0] + zeta[..., None] * g
+        outer = g[..., :, None] * a[..., None, :]
+        rate[..., m:m + m * m] = (outer + np.swapaxes(outer, -1, -2)).reshape(K, C, m * m)
+        rate[..., m + m * m] = 2.0 * np.sum(a * drive, axis=-1)
+
+
+def _mode_state(X, W, Z, points):
+    """``(kind, form, state (K, per_class))`` of the class mode of units (W, Z) (K, h, d), (K, h) on ``points``."""
+    Xk = X[points]
+    form = "weights" if X.shape[1] < points.size else "data"
+    rows = W if form == "weights" else _times(W, np.ascontiguousarray(Xk.T))  # (K, h, m): rows of W or of Y
+    K, h, m = rows.shape
+    kind = _mode_kind(h, m, min(float(np.max(np.abs(rows))), float(np.max(np.abs(Z)))))
+    if kind == "units":
+        return kind, form, np.concatenate([rows.reshape(K, h * m), Z], axis=1)
+    B = np.einsum("khm,khl->kml", rows, rows)
+    B = (B + np.swapaxes(B, 1, 2)) / 2  # exactly symmetric from the start
+    return kind, form, np.concatenate([np.einsum("kh,khm->km", Z, rows), B.reshape(K, m * m),
+                                       np.sum(Z * Z, axis=1)[:, None]], axis=1)
+
+
+class _ModeSystem:
+    """Every class mode of every run stacked in one state (K, columns), integrated in one ``solve_ivp``."""
+
+    def __init__(self, groups, K, residual, q, s):
+        self.groups, self.K, self.res = groups, K, residual
+        self.t_now = 0.0
+        # the residual of every point in one call (one compiled evaluation per right-hand side)
+        self.q, self.s = q, s
+        ends = np.cumsum([0] + [g.points.size for g in groups])
+        self.columns = [slice(a, b) for a, b in zip(ends[:-1], ends[1:])]
+
+    def rhs(self, t, flat):
+        self.t_now = t
+        state = flat.reshape(self.K, -1)
+        out = np.empty_like(state)
+        parts = [g.logits(state) for g in self.groups]
+        u = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        pulls = _learning_pulls(self.res, self.q, self.s, u, t)
+        for group, columns in zip(self.groups, self.columns):
+            group.rates(state, pulls[:, columns], out)
+        return out.ravel()
+
+    def logits(self, flat, n):
+        state = flat.reshape(self.K, -1)
+        u = np.zeros((self.K, n))
+        for group in self.groups:
+            u[:, group.points.ravel()] = group.logits(state)
+        return u
+
+
+def _smooth_modes(X, signs, weights, W0, Z0, modes, times, residual, rtol, atol):
+    """Logits (T, K, n) of the class modes ``modes`` ((units, points) pairs, both non-empty), other points 0.
+
+    Each class in its smaller exact state (:class:`_ModeGroup`): Gram-reduced (proven by
+    :func:`derivations.data_coordinates.gram_reduction`; its size does not depend on the number of units) or
+    unit by unit; per evaluation two products with the class's points (n_k d, weight space) or one with its
+    Gram matrix (n_k^2, data space), never one per unit.  Classes of one shape are batched.
+    """
+    K, n = W0.shape[0], X.shape[0]
+    logits = np.zeros((times.size, K, n))
+    if not modes:
+        return logits
+    shapes = {}
+    for units, points in modes:
+        kind, form, state = _mode_state(X, W0[:, units], Z0[:, units], points)
+        shapes.setdefault((kind, form, units.size, points.size), []).append((points, state))
+    groups, states, at = [], [], 0
+    for (kind, form, h, size), members in shapes.items():
+        points = np.stack([p for p, _ in members])
+        Xs = X[points]                                          # (C, n_k, d)
+        group = _ModeGroup(kind=kind, form=form, m=X.shape[1] if form == "weights" else size, h=h, points=points,
+                           X=Xs, XT=np.ascontiguousarray(np.swapaxes(Xs, 1, 2)),
+                           G=np.matmul(Xs, np.swapaxes(Xs, 1, 2)) if form == "data" else None, at=at)
+        groups.append(group)
+        states += [state for _, state in members]
+        at += group.size
+    every = np.concatenate([g.points.ravel() for g in groups])
+    system = _ModeSystem(groups, K, residual, weights[every], signs[every])
+    start = np.concatenate(states, axis=1)
+    # atol in units of each run's initial scale (largest |entry| of its state, at most 1), as _scaled_atol
+    largest = np.max(np.abs(start), axis=1)
+    scale = atol * np.where(largest > 0, np.minimum(largest, 1.0), 1.0)
+    flat = start.ravel()
+    unique, where = np.unique(times, return_inverse=True)
+    out = np.empty((unique.size, K, n))
+    if unique[-1] <= 0:
+        out[:] = system.logits(flat, n)
+    else:
+        sol = scipy.integrate.solve_ivp(system.rhs, (0.0, float(unique[-1])), flat, method=METHOD, t_eval=unique,
+                                        rtol=rtol, atol=np.repeat(scale, start.shape[1]))
+        if sol.status != 0:
+            raise RuntimeError(f"the integrator failed: {sol.message}")
+        for m in range(unique.size):
+            out[m] = system.logits(sol.y[:, m], n)
+    logits[:] = out[where]
+    return logits
+
+
 def _check_partition(partition, h):
     if isinstance(partition, (str, bytes)):
         raise TypeError(f"partition must be an array of ints 0, 1, 2 (one per hidden unit), got {partition!r}")
@@ -899,6 +1083,19 @@ def class_modes(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLik
     ------
     ValueError, TypeError
         Bad shapes or values, naming the parameter.
+    RuntimeError
+        An overflowing residual (the flow diverges on the requested times) or an integrator failure.
+
+    Notes
+    -----
+    For a loss without a stop margin each integrated class is held in its smaller exact state, in weight space
+    when d < n_k and in data space otherwise (m = d or n_k): Gram-reduced, ``(W^T Z, W^T W, Z^T Z)`` or
+    ``(u, Y^T Y, Z^T Z)``, m + m^2 + 1 numbers whatever the number of units
+    (:func:`derivations.data_coordinates.gram_reduction` proves that it closes), when that is at most
+    :data:`GRAM_STATE_RATIO` times the units' own h (m + 1); else the units' rows, with the logits and ``Z'``
+    formed through ``W^T Z`` and ``X^T r``.  Either way an evaluation costs a few products with the class's
+    points (n_k d, or n_k^2 in data space), never one per unit.  A loss with a stop margin (the hinge) keeps
+    the unit-by-unit integration with its margin events.
 
     Examples
     --------
@@ -925,7 +1122,7 @@ def class_modes(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLik
     residual = _residual(resolved)
     K = W0.shape[0]
     logits = np.zeros((times.size, K, n))
-    per_class, blocks, states = {}, [], []
+    per_class, blocks, states, reduced = {}, [], [], []
     for k, sign in CLASS_SIGNS.items():
         units, points = np.flatnonzero(part == k), np.flatnonzero(signs == sign)
         closed = _closed_form_class(resolved, X, signs, weights, W0, Z0, units, points, sign) if closed_form else None
@@ -941,11 +1138,17 @@ def class_modes(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLik
             logits[:, :, points] = curve[:, :, None]
             continue
         per_class[k] = "modes"
-        if units.size and points.size:
+        if units.size and points.size and residual.stop is None:  # no margin events: the reduced state
+            reduced.append((units, points))
+        elif units.size and points.size:  # a stop margin (events at the margin): unit by unit
             form = "weights" if d < points.size else "data"
             block, state = _block(X, W0, Z0, signs, weights, units, points, form, switching=False)
             blocks.append(block)
             states.append(state)
+    if reduced:
+        integrated = _smooth_modes(X, signs, weights, W0, Z0, reduced, times, residual, rtol, atol)
+        for _, points in reduced:
+            logits[:, :, points] = integrated[:, :, points]
     if blocks:
         system = _System(blocks, K, residual)
         integrated, _, _ = _integrate(system, _System.pack(states), times, n, Z0, rtol, atol, max_switches=10 * n * K)
