@@ -14,7 +14,8 @@ n_1**2*p*z_1/(exp(y_1*z_1) + 1)
 True
 """
 from .claims import Claim, ClaimResult, identity, inequality, prove
-from .data_coordinates import class_mode, data_flow, matrix_rates, residual, special_cases
+from .data_coordinates import (class_mode, data_flow, gram_rates, gram_reduction, matrix_rates, residual,
+                               special_cases)
 from .deep import deep
 from .losses import LOSS_NAMES, Loss, margin, resolve_loss
 from .model import ClosedForm, ModeModel, Reduction
@@ -41,6 +42,6 @@ MODELS = {
 __all__ = [
     "two_layer", "deep", "wide", "orthogonal_points", "shared_neuron", "starvation", "multiclass",
     "MODELS", "ModeModel", "Reduction", "ClosedForm", "Claim", "ClaimResult", "identity", "inequality",
-    "prove", "residual", "data_flow", "class_mode", "matrix_rates", "special_cases", "Loss", "LOSS_NAMES",
-    "margin", "resolve_loss", "Named", "UnknownName",
+    "prove", "residual", "data_flow", "class_mode", "matrix_rates", "gram_rates", "gram_reduction", "special_cases",
+    "Loss", "LOSS_NAMES", "margin", "resolve_loss", "Named", "UnknownName",
 ]
