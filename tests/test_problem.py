@@ -67,10 +67,11 @@ def test_labels_any_two_values_are_mapped_and_said():
     assert Problem(X, np.where(labels == "yes", 1, 2)).label_mapping == "labels 1 -> class 1, 2 -> class 2 (kept)"
 
 
-def test_h1_data_in_general_position_gd_converges_to_the_prediction_linearly():
+@pytest.mark.parametrize("seed", [3, 13, 23])
+def test_h1_data_in_general_position_gd_converges_to_the_prediction_linearly(seed):
     """Several points per class (norms 0.5-1.8, 5 vs 3), three units per class: modes, slope 1, < 1e-3 relative."""
-    X, labels = _h1_data(3)
-    problem = Problem(X, labels, init="balanced", hidden=3, seed=2)
+    X, labels = _h1_data(seed)
+    problem = Problem(X, labels, init="balanced", hidden=3, seed=seed)
     report = problem.assumptions()
     assert report.holds and problem.W0.shape == (6, 4)
     comparisons = _errors(problem)
