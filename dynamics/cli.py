@@ -295,9 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
                              help="figure path stem, PNG and PDF (default ./comparison)")
             sim.add_argument("--out", type=_path, default=None, help="write the agreement JSON here (default: stdout)")
             sim.add_argument("--tolerance", type=_positive, default=COMPARE_TOLERANCE,
-                             help="largest |P_GD - P_theory| of the true class over the run for the verdict "
-                                  f"'agrees' (default {COMPARE_TOLERANCE:g}: GD at one learning rate is O(lr) "
-                                  "off the flow)")
+                             help="for the verdict 'agrees': the largest |P_GD - P_theory| of the true class "
+                                  "over the run (generated data), or with --data the largest |u_GD - u_theory| "
+                                  "relative to the run's largest |u_GD| (default "
+                                  f"{COMPARE_TOLERANCE:g}: GD at one learning rate is O(lr) off the flow)")
 
     chk = sub.add_parser("check", help="which of the assumptions H1-H3 hold on a data file and initialization",
                          description="The assumption report of the theory (H1: the data; H2, H3: the "
@@ -715,6 +716,7 @@ def _simulate(args) -> int:
         raise _UsageError(f"{PROG}: --format npz needs --out FILE (binary output cannot go to the terminal)")
     _settle_data_options(args)
     _check_output("--out", args.out)
+    _distinct_files(args, [("--out", args.out)])
     run = _data_run(args) if args.data else _generated_run(args)[1]
     if run.dead_step is not None:
         print(f"{PROG}: note: from step {run.dead_step} every unit of a class is inactive on all its points "
@@ -724,6 +726,28 @@ def _simulate(args) -> int:
     with _writing("--out"):
         write_table(columns, args.format, args.out)
     return 0
+
+
+def _distinct_files(args, outputs) -> None:
+    """Refuse an output that is one of the run's inputs (``--data``, ``--weights``) or another of its outputs:
+    writing it would destroy the data, or one output would replace the other."""
+    from .io import output_target
+
+    def key(path):
+        return os.path.realpath(os.path.abspath(path))
+
+    inputs = [(flag, getattr(args, name, None)) for flag, name in (("--data", "data"), ("--weights", "weights"))]
+    seen = {}
+    for flag, path in [(f, p) for f, p in inputs if p not in (None, "-")]:
+        seen.setdefault(key(path), flag)
+    for flag, path in outputs:
+        if path in (None, "-") or output_target(path) == "stream":  # a pipe or device is written through
+            continue
+        other = seen.get(key(path))
+        if other is not None:
+            raise _UsageError(f"{PROG}: argument {flag}: {path} is also the {other} file of this run; writing it "
+                              "would replace that file: choose another path")
+        seen[key(path)] = flag
 
 
 def _figure_paths(args) -> dict:
@@ -771,6 +795,7 @@ def _compare(args) -> int:
 
     _check_output("--out", args.out)
     figures = _figure_paths(args)
+    _distinct_files(args, [("--out", args.out), *(("--figure", path) for path in figures.values())])
     data, run = _generated_run(args)
     with _user_arguments():
         result = compare_two_layer(run, data, loss=args.loss, u0=args.u0, v0=args.v0)
@@ -814,6 +839,7 @@ def _compare_data(args) -> int:
 
     _check_output("--out", args.out)
     figures = _figure_paths(args)
+    _distinct_files(args, [("--out", args.out), *(("--figure", path) for path in figures.values())])
     data = _load_data(args)
     loss = _loss_spec(args)
     init_kwargs, init = _initialization(args, data)
@@ -840,10 +866,12 @@ def _compare_data(args) -> int:
         **_assumption_payload(report),
         "theory": comparison.theory,
         "agreement": agreement,
-        "verdict": {"agrees": bool(confidence_gap <= args.tolerance), "max_abs_confidence_error": confidence_gap,
+        "verdict": {"agrees": bool(comparison.max_rel_logit <= args.tolerance),
+                    "max_rel_logit": comparison.max_rel_logit, "max_abs_confidence_error": confidence_gap,
                     "tolerance": args.tolerance,
-                    "criterion": "largest |P_GD - P_theory| of the true class, over every point and every recorded "
-                                 "step, at most the tolerance"},
+                    "criterion": "largest |u_GD - u_theory| over every point and recorded step, relative to the "
+                                 "run's largest |u_GD| (max_rel_logit), at most the tolerance; the logits, not "
+                                 "sigmoid(u), which saturates for large logits and means nothing for other losses"},
         "figures": list(figures.values()),
     }
     drawn_note = ""

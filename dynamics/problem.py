@@ -157,8 +157,12 @@ class ProblemComparison:
         The logit agreement of each training point over the run.
     overall : Agreement
         The logit agreement over every point and record.
-    max_abs_logit, max_rel_logit : float
-        ``overall.max_abs`` and ``overall.max_rel``.
+    max_abs_logit : float
+        ``max |u_theory - u_GD|`` over every point and record (``overall.max_abs``).
+    max_rel_logit : float
+        ``max_abs_logit`` over the run's largest ``|u_GD|``: the error on the scale of the logits.  (A pointwise
+        relative error, ``overall.max_rel``, blows up where a logit passes near 0, as it does outside H1; it is
+        kept in ``overall`` and ``per_point``.)
     first_pattern_change : float or None
         The first recorded flow time at which the run's activation pattern differs from its initial one.
     first_switch : float or None
@@ -414,10 +418,12 @@ class Problem:
                           solution.theory, tuple(switches))
 
     def _partition(self) -> np.ndarray:
-        """The class each unit serves: by H2 where it holds, else by the sign of its output weight (H3)."""
+        """The class each unit serves: by H2 where it holds, else by the sign of its output weight (H3); a unit
+        inactive on every point serves none (it never moves: its gradient is 0)."""
         served = partition(self.W0, self.X, self.labels)
         by_sign = np.where(self.Z0 > 0, 1, np.where(self.Z0 < 0, 2, 0))
-        return np.where(served > 0, served, by_sign)
+        dead = ~np.any(self.W0 @ self.X.T > 0, axis=1)
+        return np.where(dead, 0, np.where(served > 0, served, by_sign))
 
     # ------------------------------------------------------------------------------------ the ground truth
     def train(self, *, lr: float, steps: int, record_every: int = 1, batch_size: int | None = None,
@@ -479,6 +485,9 @@ class Problem:
         if run.logits.ndim != 2 or run.logits.shape[1] != self.X.shape[0]:
             raise ValueError(f"run must have one logit per training point ({self.X.shape[0]}), got logits of "
                              f"shape {run.logits.shape}")
+        if run.W0 is not None and (run.W0.shape != self.W0.shape or not np.array_equal(run.W0, self.W0)):
+            raise ValueError("run was trained from other initial weights than this problem's W0; compare a run of "
+                             "this problem (Problem.train), or build the Problem with that run's W0 and Z0")
         prediction = self.predict(run.t, theory=theory)
         per_point = tuple(agreement(prediction.logits[:, i], run.logits[:, i]) for i in range(self.X.shape[0]))
         overall = agreement(prediction.logits, run.logits)
@@ -486,9 +495,11 @@ class Problem:
         changed = np.flatnonzero(np.any(patterns != patterns[0], axis=(1, 2)))
         first_change = float(run.t[changed[0]]) if changed.size else None
         first_switch = float(prediction.switches[0].time) if prediction.switches else None
+        scale = float(np.max(np.abs(run.logits)))
+        relative = overall.max_abs / scale if scale > 0 else (0.0 if overall.max_abs == 0 else float("inf"))
         return ProblemComparison(prediction.theory, _frozen(np.asarray(run.t, float)), prediction.logits,
                                  _frozen(np.asarray(run.logits, float)), per_point, overall, overall.max_abs,
-                                 overall.max_rel, first_change, first_switch, prediction.switches)
+                                 relative, first_change, first_switch, prediction.switches)
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:

@@ -217,3 +217,36 @@ def test_bad_calls_name_the_parameter():
         problem.predict([[0.0, 1.0]])
     with pytest.raises(TypeError, match="run"):
         problem.compare("run")
+
+
+def test_a_dead_unit_serves_no_class_in_the_decoupled_theory():
+    """A unit inactive on every point never moves (its gradient is 0): the modes leave it out, as GD does."""
+    X, labels = _h1_data(14)
+    X = np.column_stack([X, np.full(len(X), -0.1)])  # every point leans away from e5 (H1 still holds)
+    base = Problem(X, labels, init="balanced", hidden=2, seed=2)
+    W0 = np.vstack([base.W0, np.eye(X.shape[1])[-1]])  # w = e5: negative on every point
+    Z0 = np.append(base.Z0, 0.2)
+    problem = Problem(X, labels, W0=W0, Z0=Z0)
+    run = problem.train(lr=1e-3, steps=2000, record_every=100)
+    assert np.array_equal(run.preactivations[-1][:, -1], run.preactivations[0][:, -1])  # the unit stayed put
+    modes, exact = problem.compare(run, theory="modes"), problem.compare(run)
+    assert exact.theory == "data-coordinate flow"  # H2 fails (strictly: a unit serves no class)
+    assert modes.max_rel_logit < 1e-3 and exact.max_rel_logit < 1e-3
+
+
+def test_the_relative_error_is_on_the_scale_of_the_logits():
+    """max_rel_logit = max |error| / max |u_GD|: finite and meaningful when a logit passes through 0."""
+    X = np.array([[1.0, 0.1, 0.0], [0.7, 0.5, 0.1], [0.6, -0.2, 0.9], [0.3, 0.2, 1.2]])
+    problem = Problem(X, [1, 1, 2, 2], init="random", hidden=4, seed=3)
+    run = problem.train(lr=2e-3, steps=1500, record_every=50)
+    comparison = problem.compare(run)
+    assert comparison.max_rel_logit == pytest.approx(comparison.max_abs_logit / np.max(np.abs(run.logits)))
+    assert comparison.max_rel_logit < 1e-2
+
+
+def test_a_run_from_other_weights_is_refused():
+    X, labels = _h1_data(15)
+    problem = Problem(X, labels, init="balanced", hidden=2, seed=1)
+    other = Problem(X, labels, init="balanced", hidden=2, seed=2)
+    with pytest.raises(ValueError, match="W0"):
+        problem.compare(other.train(lr=0.01, steps=10))
