@@ -812,7 +812,7 @@ class LabelledData:
     classes : tuple
         ``(value of class 1, value of class 2)``: the labels as the file spelt them (int, float or str).
     mapping : str
-        How they were mapped, e.g. ``"labels 0 -> class 1, 1 -> class 2"``.
+        How they were mapped, e.g. ``"labels 1 -> class 1, 0 -> class 2"``.
     """
 
     X: np.ndarray
@@ -836,9 +836,9 @@ def load_labelled(path: str | os.PathLike) -> LabelledData:
         column is the row index, not a feature, and is dropped.  Blank lines
         and lines starting with ``#`` are skipped.
     Labels
-        Exactly two distinct values.  1 and 2 are kept; 0 and 1 become the
-        classes 1 and 2; any other two values (numbers, or strings in a CSV or
-        ``.npz``) are sorted (numbers by value, strings alphabetically) and the
+        Exactly two distinct values, mapped by :func:`binary_classes`: a label 1
+        is class 1 (1/2 kept; 0/1 and -1/+1 map 1 to class 1); any other two
+        values (numbers, or strings in a CSV or ``.npz``) are sorted and the
         first becomes class 1.  :attr:`LabelledData.mapping` says which way.
 
     Parameters
@@ -943,8 +943,10 @@ def _read_labelled_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
 def binary_classes(raw: ArrayLike, *, what: str = "labels") -> tuple[np.ndarray, tuple, str]:
     """Map labels of exactly two distinct values to the classes 1 and 2, and say how.
 
-    Labels 1/2 are kept; any other two values (numbers, or strings) are sorted (numbers by value, strings
-    alphabetically) and the first becomes class 1.
+    A label 1 (or True) is class 1, whose logits the network drives positive: 1/2 are kept, 0/1 and -1/+1 map
+    1 to class 1 (so with -1/+1 labels the sign ``s`` of the margin ``s u`` is the label itself).  Any other
+    two values (numbers, or strings) are sorted (numbers by value, strings alphabetically) and the first becomes
+    class 1.
 
     Parameters
     ----------
@@ -967,7 +969,7 @@ def binary_classes(raw: ArrayLike, *, what: str = "labels") -> tuple[np.ndarray,
     --------
     >>> labels, classes, mapping = binary_classes([0, 1, 1])
     >>> labels.tolist(), classes, mapping
-    ([1, 2, 2], (0, 1), 'labels 0 -> class 1, 1 -> class 2')
+    ([2, 1, 1], (1, 0), 'labels 1 -> class 1, 0 -> class 2')
     >>> binary_classes(["dog", "cat"])[2]
     "labels 'cat' -> class 1, 'dog' -> class 2"
     """
@@ -993,7 +995,9 @@ def binary_classes(raw: ArrayLike, *, what: str = "labels") -> tuple[np.ndarray,
                              "needs points of two classes")
         raise ValueError(f"{what} hold {len(distinct)} distinct values ({named}); binary classification "
                          "needs exactly two")
-    classes = tuple(distinct)  # sorted: 1, 2 stay; 0, 1 become 1, 2; otherwise the smaller (first) is class 1
+    classes = tuple(distinct)  # sorted: the smaller (first) is class 1 ...
+    if raw.dtype.kind != "U" and 1 in classes:  # ... except that a label 1 (or True) is always class 1
+        classes = (1, classes[0] if classes[1] == 1 else classes[1])
     labels = np.where(values == (classes[0] if raw.dtype.kind == "U" else float(classes[0])), 1, 2)
     kept = " (kept)" if classes == (1, 2) else ""
     return labels, classes, f"labels {classes[0]!r} -> class 1, {classes[1]!r} -> class 2{kept}"

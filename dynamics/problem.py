@@ -215,8 +215,9 @@ class Problem:
     X : array_like (n, d)
         The training points, one per row, finite.
     labels : array_like (n,)
-        Exactly two distinct values (numbers or strings): 1/2 are kept, otherwise the smaller value is class 1
-        (:attr:`label_mapping` says how; :func:`dynamics.io.binary_classes`).
+        Exactly two distinct values (numbers or strings): a label 1 is class 1 (1/2 kept, 0/1 and -1/+1 map 1 to
+        class 1), otherwise the smaller value is class 1 (:attr:`label_mapping` says how;
+        :func:`dynamics.io.binary_classes`).
     loss : str or sympy.Expr or derivations.Loss
         ``"bce"``, ``"hinge"``, ``"squared"``, or a sympy expression of :data:`derivations.margin` (e.g.
         ``sympy.exp(-derivations.margin)``, ``sympy.Max(0, 1 - derivations.margin)``).

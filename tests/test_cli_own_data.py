@@ -34,20 +34,20 @@ def test_csv_with_or_without_a_header(tmp_path, text):
 def test_the_file_pandas_writes_by_default(tmp_path):
     # pd.DataFrame({"a": [1.0, 2.0, -1.0], "b": [0.5, 0.0, 2.0], "y": [0, 0, 1]}).to_csv(path), byte for byte
     data = load_labelled(_write(tmp_path, "p.csv", ",a,b,y\n0,1.0,0.5,0\n1,2.0,0.0,0\n2,-1.0,2.0,1\n"))
-    assert data.X.tolist() == [[1.0, 0.5], [2.0, 0.0], [-1.0, 2.0]] and data.labels.tolist() == [1, 1, 2]
+    assert data.X.tolist() == [[1.0, 0.5], [2.0, 0.0], [-1.0, 2.0]] and data.labels.tolist() == [2, 2, 1]
 
 
 def test_zero_one_labels_and_strings_are_mapped_and_said(tmp_path):
     data = load_labelled(_write(tmp_path, "d.csv", "1,0\n2,1\n3,0\n"))
-    assert data.labels.tolist() == [1, 2, 1] and data.classes == (0, 1)
-    assert data.mapping == "labels 0 -> class 1, 1 -> class 2"
+    assert data.labels.tolist() == [2, 1, 2] and data.classes == (1, 0)  # a label 1 is class 1
+    assert data.mapping == "labels 1 -> class 1, 0 -> class 2"
     text = load_labelled(_write(tmp_path, "s.csv", "f,label\n1,spam\n2,eggs\n3,spam\n"))
     assert text.labels.tolist() == [2, 1, 2] and text.classes == ("eggs", "spam")  # sorted: eggs first
     assert text.mapping == "labels 'eggs' -> class 1, 'spam' -> class 2"
     headerless = load_labelled(_write(tmp_path, "h.csv", "1,2,cat\n3,4,dog\n"))  # string labels, no header
     assert headerless.X.tolist() == [[1.0, 2.0], [3.0, 4.0]] and headerless.classes == ("cat", "dog")
     negative = load_labelled(_write(tmp_path, "n.csv", "1,1\n2,-1\n"))
-    assert negative.labels.tolist() == [2, 1] and negative.classes == (-1, 1)
+    assert negative.labels.tolist() == [1, 2] and negative.classes == (1, -1)  # +1/-1: the sign is the label
 
 
 def test_npz_with_numbers_or_strings(tmp_path):
@@ -57,7 +57,7 @@ def test_npz_with_numbers_or_strings(tmp_path):
     np.savez(tmp_path / "b.npz", X=np.eye(2), labels=np.array(["up", "down"]))
     assert load_labelled(tmp_path / "b.npz").labels.tolist() == [2, 1]
     np.savez(tmp_path / "c.npz", X=np.eye(2), labels=np.array([0.0, 1.0]))
-    assert load_labelled(tmp_path / "c.npz").mapping == "labels 0 -> class 1, 1 -> class 2"
+    assert load_labelled(tmp_path / "c.npz").mapping == "labels 1 -> class 1, 0 -> class 2"
 
 
 @pytest.mark.parametrize("name, content, words", [
@@ -110,7 +110,7 @@ def run(capsys):
 
 #: H1 holds: inner products positive within each class, negative across (several points, different norms).
 GOOD_X = np.array([[1.0, 0.2, 0.0], [0.8, 0.5, 0.1], [1.5, 0.1, 0.3], [-1.0, -0.1, 0.0], [-0.5, -0.6, 0.2]])
-GOOD_LABELS = np.array([0, 0, 0, 1, 1])
+GOOD_LABELS = np.array([1, 1, 1, 0, 0])  # a label 1 is class 1
 #: H1 fails: point 0 (class 1) and point 2 (class 2) have the inner product 1*0.3 + 0.2*(-1) = 0.1 > 0.
 BAD_X = np.array([[1.0, 0.2], [0.6, 0.8], [0.3, -1.0], [-1.0, -0.5]])
 BAD_LABELS = np.array(["yes", "yes", "no", "no"])  # sorted: "no" is class 1
@@ -131,7 +131,7 @@ def test_check_reports_the_assumptions_as_json(files, run):
     assert payload["holds"] is True and set(payload["assumptions"]) == {"H1", "H2", "H3"}
     for entry in payload["assumptions"].values():
         assert {"holds", "margin", "violations"} <= set(entry) and entry["holds"] is True
-    assert payload["data"]["labels"] == "labels 0 -> class 1, 1 -> class 2" and payload["data"]["n"] == 5
+    assert payload["data"]["labels"] == "labels 1 -> class 1, 0 -> class 2" and payload["data"]["n"] == 5
     assert payload["init"]["scheme"] == "class_mean"
 
 
@@ -155,7 +155,7 @@ def test_compare_on_the_users_data_records_everything(files, run):
     assert out.returncode == 0, out.stderr
     payload = json.loads((files.folder / "a.json").read_text())
     parameters = payload["parameters"]
-    assert parameters["data"] == str(files.good) and parameters["labels"].startswith("labels 0 -> class 1")
+    assert parameters["data"] == str(files.good) and parameters["labels"].startswith("labels 1 -> class 1")
     assert parameters["loss"] == "bce" and parameters["loss_formula"] == "log(1 + exp(-m))"
     assert parameters["init"]["scheme"] == "class_mean" and parameters["lr"] == 0.05 and parameters["steps"] == 200
     assert parameters["seed"] == 0 and payload["holds"] is True and payload["theory"] in ("modes", "closed form")
@@ -182,14 +182,14 @@ def test_simulate_data_default_is_the_class_mean_start_on_the_mean_loss(files, r
     out = run("simulate", "--data", files.good, "--steps", "10", "--record-every", "10", "--format", "json")
     assert out.returncode == 0, out.stderr
     table = json.loads(out.stdout)
-    means = [GOOD_X[GOOD_LABELS == k].mean(axis=0) for k in (0, 1)]
+    means = [GOOD_X[GOOD_LABELS == k].mean(axis=0) for k in (1, 0)]
     W0 = np.array([0.1 * mean / np.linalg.norm(mean) for mean in means])
     u = np.maximum(GOOD_X @ W0.T, 0.0) @ np.array([0.1, -0.1])
-    signs = np.where(GOOD_LABELS == 0, 1.0, -1.0)
+    signs = np.where(GOOD_LABELS == 1, 1.0, -1.0)
     assert [table[f"u_{i}"][0] for i in range(5)] == pytest.approx(u.tolist(), rel=1e-14)
     assert table["loss"][0] == pytest.approx(np.mean(np.log1p(np.exp(-signs * u))), rel=1e-14)
     relabelled = files.folder / "relabelled.npz"
-    np.savez(relabelled, X=GOOD_X, labels=GOOD_LABELS + 1)  # the same data labelled 1/2: the same run, bit for bit
+    np.savez(relabelled, X=GOOD_X, labels=2 - GOOD_LABELS)  # the same data labelled 1/2: the same run, bit for bit
     again = run("simulate", "--data", relabelled, "--steps", "10", "--record-every", "10", "--format", "json")
     assert again.stdout == out.stdout
 
@@ -290,7 +290,7 @@ def test_simulate_trains_a_loss_formula_and_the_shipped_example_checks(files, ru
     assert out.returncode == 0, out.stderr
     table = json.loads(out.stdout)
     u = np.array([table[f"u_{i}"][0] for i in range(5)])
-    signs = np.where(GOOD_LABELS == 0, 1.0, -1.0)
+    signs = np.where(GOOD_LABELS == 1, 1.0, -1.0)
     assert table["loss"][0] == pytest.approx(np.mean(np.exp(-signs * u)), rel=1e-14)  # the typed loss, by hand
     example = Path(__file__).resolve().parents[1] / "examples" / "data" / "two_groups.csv"
     checked = run("check", "--data", example)
