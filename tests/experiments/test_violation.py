@@ -6,7 +6,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from dynamics.experiments.claims import TOLERANCES
-from dynamics.experiments.violation import EXPERIMENT, KINDS, claims, figures, run, violated_problem
+from dynamics.experiments.violation import (EXPERIMENT, HALVING_TOLERANCE, KINDS, claims, figures, run,
+                                           violated_problem)
 from dynamics.groundtruth.assumptions import check_binary
 
 
@@ -39,7 +40,8 @@ def test_the_problems_are_checked_independently():
 def test_claims_pass_at_quick_size(result):
     records = claims(result)
     assert [c.id for c in records] == ["violation_modes_exact_when_assumptions_hold", "violation_modes_drift",
-                                       "violation_exact_flow_agrees", "violation_within_class_without_switches"]
+                                       "violation_exact_flow_agrees", "violation_exact_flow_first_order",
+                                       "violation_within_class_without_switches"]
     assert all(c.passed for c in records), [(c.id, c.measured) for c in records]
     # the exact flow is at GD's own O(lr) gap everywhere; the decoupled modes far beyond it once H1 fails
     assert result.flow_error.max() <= TOLERANCES["gd_lr_absolute"]
@@ -51,6 +53,16 @@ def test_a_flow_that_ignored_the_switches_would_fail(result):
     """Replace the exact flow's errors by the modes' (a 'flow' that keeps the initial pattern): the claim fails."""
     wrong = dataclasses.replace(result, flow_error=result.modes_error)
     assert not {c.id: c for c in claims(wrong)}["violation_exact_flow_agrees"].passed
+
+
+def test_a_theory_with_an_error_of_its_own_fails_the_halving(result):
+    """The exact flow's gap halves with lr (ratios near 2); a theory off by a tenth of GD's gap on top of it would
+    not: its gaps would be 1.1 and 0.6 of GD's at lr, a ratio of 1.83."""
+    assert np.all(np.abs(result.halving_ratios / 2 - 1) <= HALVING_TOLERANCE)
+    own = 0.1 * result.flow_error[:, -1]
+    wrong = dataclasses.replace(result, flow_error=result.flow_error + own[:, None],
+                                flow_error_half_lr=result.flow_error_half_lr + own)
+    assert not {c.id: c for c in claims(wrong)}["violation_exact_flow_first_order"].passed
 
 
 def test_the_exact_flow_error_is_first_order_in_the_learning_rate():
