@@ -256,7 +256,7 @@ def figures(result: ViolationResult) -> dict[str, Figure]:
         ax.set(yscale="log", xlabel=STRENGTH_LABELS[kind], title=kind.replace("_", "-"))
     axes[0].set_ylabel(f"max |u_theory − u_GD| / max |u_GD|\n(GD at lr {result.lr:g})")
     axes[0].legend(fontsize=8)
-    fig.suptitle("the decoupled theory drifts when cross-class products or shared units break the assumptions "
+    fig.suptitle("the decoupled theory drifts when cross-class products or shared units break the assumptions\n"
                  "(negative within-class products alone, without a switch, do not); the exact flow never does")
     fig.tight_layout()
     return {"violation_error": fig}
