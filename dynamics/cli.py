@@ -223,8 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Print the equations sympy derives for MODEL.")
     derive.add_argument("model", choices=sorted(derivations.MODELS), metavar="MODEL",
                         help="one of: " + ", ".join(sorted(derivations.MODELS)))
-    derive.add_argument("--loss", default=None, choices=derivations.LOSS_NAMES,
-                        help="loss (default: bce; not for multiclass, whose loss is the softmax cross-entropy)")
+    derive.add_argument("--loss", default=None,
+                        help=f"loss: {', '.join(derivations.LOSS_NAMES)} or a formula in the margin m, e.g. "
+                             "'exp(-m)' (default: bce; not for multiclass, whose loss is the softmax cross-entropy)")
     derive.add_argument("--depth", type=int, default=None,
                         help=f"number of weight layers N, for 'deep' only: 2..{MAX_DEPTH} (default 3)")
     derive.add_argument("--neurons", type=int, default=None,
@@ -400,6 +401,7 @@ def _derive(args) -> int:
     }
     build = factories.get(args.model, lambda: derivations.MODELS[args.model](args.loss))
     _defaults_for_derive(args)
+    args.loss = _loss_spec(args)  # a built-in name, or the formula read by the whitelist parser
     with _user_arguments():
         model = build()
     lines = [model.latex() if args.latex else model.pretty()]

@@ -154,6 +154,9 @@ def loss_spec(text: str) -> "str | sp.Expr":
 
     if isinstance(text, str) and text.strip() in LOSS_NAMES:
         return text.strip()
+    if isinstance(text, str) and text.strip().isidentifier() and text.strip() not in ("m", "margin"):
+        raise ValueError(f"loss {text.strip()!r} is neither a built-in loss ({', '.join(LOSS_NAMES)}) nor a "
+                         "formula in the margin m (e.g. 'exp(-m)', 'max(0, 1 - m)')")
     return parse_loss(text)
 
 

@@ -77,7 +77,7 @@ def test_derive_text_latex_and_check(run):
     (("derive", "nonsense"), "invalid choice"),
     (("derive", "deep", "--depth", "1"), "depth must be between 2 and 32"),
     (("derive", "deep", "--depth", "x"), "invalid int value"),
-    (("derive", "two_layer", "--loss", "l1"), "invalid choice"),
+    (("derive", "two_layer", "--loss", "l1"), "neither a built-in loss"),
     (("frobnicate",), "invalid choice"),
 ])
 def test_bad_arguments_exit_2_with_one_line(run, args, words):

@@ -295,3 +295,36 @@ def test_simulate_trains_a_loss_formula_and_the_shipped_example_checks(files, ru
     example = Path(__file__).resolve().parents[1] / "examples" / "data" / "two_groups.csv"
     checked = run("check", "--data", example)
     assert checked.returncode == 0 and "labels 'A' -> class 1, 'B' -> class 2" in checked.stdout
+
+
+def test_derive_takes_a_loss_formula(run):
+    out = run("derive", "two_layer", "--loss", "exp(-m)")
+    assert out.returncode == 0, out.stderr
+    assert "exp(-y_1*z_1)" in out.stdout  # -l'(m) = exp(-m) at the class-1 margin y_1 z_1
+    refused = run("derive", "two_layer", "--loss", "__import__('os')")
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1 and not refused.stdout
+
+
+def test_an_output_that_is_an_input_or_another_output_is_refused(files, run):
+    data = files.folder / "copy.npz"
+    data.write_bytes(files.good.read_bytes())
+    before = data.read_bytes()
+    for args in (("compare", "--data", data, "--steps", "10", "--out", data),
+                 ("simulate", "--data", data, "--steps", "10", "--format", "npz", "--out", data),
+                 ("compare", "--data", data, "--steps", "10", "--out", files.folder / "x.png",
+                  "--figure", files.folder / "x")):
+        out = run(*args)
+        assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+        assert "replace" in out.stderr
+    assert data.read_bytes() == before and not (files.folder / "x.png").exists()
+
+
+def test_the_verdict_judges_the_logits_not_the_saturated_probabilities(files, run):
+    """At lr 5 the exponential loss's logits are 3% off the flow while sigmoid(u) agrees to 0.002 (it saturates):
+    the verdict must say no."""
+    out = run("compare", "--data", files.good, "--loss", "exp(-m)", "--lr", "5", "--steps", "100",
+              "--figure", files.folder / "big_lr")
+    assert out.returncode == 0, out.stderr
+    verdict = json.loads(out.stdout)["verdict"]
+    assert verdict["max_abs_confidence_error"] < 0.01 < verdict["max_rel_logit"]
+    assert verdict["agrees"] is False
