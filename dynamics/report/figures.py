@@ -18,7 +18,7 @@ from ..experiments.style import TIME_LABEL, markers, new_figure, series
 from ..io import write_bytes_atomic
 
 __all__ = ["save_figure", "comparison_figure", "point_comparison_figure", "FIGURE_DPI", "FORMATS",
-           "CLASS_COLOURS", "MAX_POINTS_DRAWN"]
+           "CLASS_COLOURS", "MAX_POINTS_DRAWN", "MAX_MARKERS"]
 
 #: Raster resolution of the PNG figures (print quality).
 FIGURE_DPI = 150
@@ -29,6 +29,8 @@ CLASS_COLOURS = {1: "tab:blue", 2: "tab:red"}
 #: At most this many points are drawn per class in a per-point figure (more curves are unreadable); the title
 #: says when some were left out.
 MAX_POINTS_DRAWN = 12
+#: At most about this many GD markers per curve (more hide the theory's line under them).
+MAX_MARKERS = 40
 
 
 def save_figure(fig: Figure, stem: str | Path) -> list[str]:
@@ -138,7 +140,8 @@ def point_comparison_figure(t: ArrayLike, theory: ArrayLike, measured: ArrayLike
         for rank, i in enumerate(shown):
             ax.plot(t, theory[:, i], color=colour, linewidth=1.2, label=f"theory, class {k}" if rank == 0 else None)
             ax.plot(t, measured[:, i], color=colour, marker="o", markerfacecolor="none", linestyle="none",
-                    markersize=4, label=f"GD, class {k}" if rank == 0 else None)
+                    markersize=4, markevery=max(1, t.size // MAX_MARKERS),
+                    label=f"GD, class {k}" if rank == 0 else None)
     note = f" ({left_out} points not drawn)" if left_out else ""
     ax.set(xlabel=TIME_LABEL, ylabel=ylabel, title=title + note)
     ax.legend(fontsize=8)
