@@ -314,6 +314,48 @@ def _times(stack, matrix):
     return (np.ascontiguousarray(stack).reshape(K * h, a) @ matrix).reshape(K, h, matrix.shape[1])
 
 
+def _inert(z, rest, pull, gram, off, tolerance):
+    """Boundary entries of one unit that stay off: gradient descent's ``relu'(0) = 0`` (bool, one per entry).
+
+    An entry at 0 that is off and whose rate ``z (rest_i + sum_i' share_i' G_i'i)`` stays within ``tolerance``
+    of 0 whatever the unit's other boundary entries (on, off or sliding, ``|share| <= |pull|``) do never moves
+    under gradient descent: with its indicator 0 nothing pushes it.  The largest such set, found by removing the
+    entries the others can push until none is left: every entry of a unit whose pre-activations are all 0 and
+    off (a zero row of W, or w orthogonal to every point: the unit is frozen, its Z entry too); an entry
+    orthogonal to the unit's active points and to its moving boundary points.
+    """
+    inert = off.copy()
+    while inert.any():
+        drive = np.abs(rest) + np.abs(pull[~inert]) @ np.abs(gram[~inert])
+        still = inert & (abs(z) * drive <= tolerance)
+        if np.array_equal(still, inert):
+            break
+        inert = still
+    return inert
+
+
+#: Rounds of gradient descent's rule (:func:`_descent_pattern`) tried before declaring no pattern settles.
+DESCENT_ROUNDS = 2 * MAX_BOUNDARY_PER_UNIT
+
+
+def _descent_pattern(z, rest, pull, gram, on, tolerance):
+    """On/off pattern of many boundary entries of one unit by gradient descent's own rule, or None.
+
+    Gradient descent moves each entry at 0 by its rate under the current pattern (``relu'(0) = 0``: inactive
+    until it has moved up): entries that move up turn on, those that move down turn off, those that do not move
+    keep their indicator; repeated until the pattern is consistent (on entries do not move down, off entries do
+    not move up).  None when it does not settle within DESCENT_ROUNDS rounds (sliding among that many entries
+    is not searched).
+    """
+    on = on.copy()
+    for _ in range(DESCENT_ROUNDS):
+        rate = z * (rest + np.where(on, pull, 0.0) @ gram)
+        if not (np.any(rate[on] < -tolerance[on]) or np.any(rate[~on] > tolerance[~on])):
+            return on
+        on = (rate > tolerance) | (on & (rate >= -tolerance))
+    return None
+
+
 class _System:
     """Blocks stacked into one flat state; the derived residual; the pattern logic at events."""
 
@@ -519,18 +561,16 @@ class _System:
         """On (1), off (0) or sliding (2) for every boundary pre-activation, unit by unit, consistently.
 
         Boundary entries are at 0, so they do not change any logit: given the pulls ``r``, each unit's boundary
-        entries are decided alone.  Every combination is tried (the current one first, then those with fewer
-        sliding entries): on must move up, off must not move up, a sliding share must lie in [0, 1].  An entry
-        whose sliding mode just ended (``ended``) does not slide again at once.
+        entries are decided alone.  Entries that are off and whose rate is 0 whatever the unit's other boundary
+        entries do stay off (:func:`_inert`: gradient descent's ``relu'(0) = 0``; a unit whose pre-activations
+        are all 0 and off is frozen).  For the others every combination is tried (the current one first, then
+        those with fewer sliding entries): on must move up, off must not move up, a sliding share must lie in
+        [0, 1].  An entry whose sliding mode just ended (``ended``) does not slide again at once.  More than
+        MAX_BOUNDARY_PER_UNIT of them are decided by gradient descent's own rule instead (:func:`_descent_pattern`).
         """
         A, S = A.copy(), S.copy()
         for k, j in zip(*np.nonzero(boundary.any(axis=2))):
             idx = np.flatnonzero(boundary[k, j])
-            if idx.size > MAX_BOUNDARY_PER_UNIT:
-                raise ValueError(
-                    f"at flow time t = {time:.6g} unit {int(b.units[j])} has {idx.size} pre-activations at 0 at once "
-                    f"(more than {MAX_BOUNDARY_PER_UNIT}): this degenerate pattern is outside what this predictor "
-                    "covers")
             columns = b.F[:, idx] if b.form == "data" else b.X @ b.X[idx].T  # G[:, boundary]
             others = A[k, j].copy()
             others[idx] = 0.0
@@ -539,6 +579,25 @@ class _System:
             # rates within this of 0 count as 0: a sliding mode ends with the rate exactly at 0 on its new side
             size = np.abs(others * r[k]) @ np.abs(columns) + np.abs(pull) @ np.abs(gram)
             tolerance = RATE_RTOL * abs(Z[k, j]) * size
+            inert = _inert(Z[k, j], rest, pull, gram, (A[k, j, idx] == 0) & ~S[k, j, idx], tolerance)
+            if inert.any():
+                A[k, j, idx[inert]], S[k, j, idx[inert]] = 0.0, False
+                keep = ~inert
+                idx, rest, pull, tolerance = idx[keep], rest[keep], pull[keep], tolerance[keep]
+                gram = gram[np.ix_(keep, keep)]
+                if not idx.size:
+                    continue
+            if idx.size > MAX_BOUNDARY_PER_UNIT:
+                on = _descent_pattern(Z[k, j], rest, pull, gram, A[k, j, idx] > 0, tolerance)
+                if on is None:
+                    raise ValueError(
+                        f"at flow time t = {time:.6g} unit {int(b.units[j])} has {idx.size} pre-activations at 0 "
+                        f"at once that move (more than {MAX_BOUNDARY_PER_UNIT}, whose on/off/sliding combinations "
+                        "are searched) and gradient descent's own rule (turn on what moves up) settles on no "
+                        "consistent on/off pattern for them: this degenerate pattern is outside what this "
+                        "predictor covers")
+                A[k, j, idx], S[k, j, idx] = on.astype(float), False
+                continue
             current = tuple(np.where(S[k, j, idx], 2, A[k, j, idx].astype(int)))
             options = sorted(itertools.product((1, 0, 2), repeat=idx.size), key=lambda c: (c != current, c.count(2)))
             for combo in options:
