@@ -864,13 +864,19 @@ def data_flow(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLike,
     descent, which flips the indicator every few steps there.  A point pushed back onto a hinge's margin by the
     other points slides the same way (a share of its residual holds ``s u`` at the margin).  Boundary entries
     are decided unit by unit (points at the margin run by run) over every on / off / sliding combination of at
-    most MAX_BOUNDARY_PER_UNIT entries reaching their surfaces at one instant.
+    most MAX_BOUNDARY_PER_UNIT entries reaching their surfaces at one instant.  As in gradient descent
+    (``relu'(0) = 0``), an entry exactly at 0 that is off and that nothing pushes stays off: a unit whose
+    pre-activations are all 0 (a zero row of W, or w orthogonal to every point) is frozen (its row and its Z
+    entry never move and it adds 0 to every logit), and is left out of the events and of the combination search.
+    More boundary entries of one unit that do move are decided by gradient descent's own rule: those moving up
+    turn on, until the pattern is consistent.
 
     Raises
     ------
     ValueError, TypeError
-        Bad shapes or values (naming the parameter); more than MAX_BOUNDARY_PER_UNIT entries of one unit (or
-        points) at their surfaces at once, or no consistent pattern for them.
+        Bad shapes or values (naming the parameter); more than MAX_BOUNDARY_PER_UNIT points at their margin at
+        once; no consistent pattern for the entries at their surfaces (for more than MAX_BOUNDARY_PER_UNIT
+        moving entries of one unit: none found by gradient descent's rule within DESCENT_ROUNDS rounds).
     RuntimeError
         More than ``max_switches`` events, an overflowing residual, or an integrator failure: outside what
         this predictor covers.
@@ -1110,6 +1116,24 @@ def _closed_form_class(loss, X, signs, weights, W0, Z0, units, points, sign):
     return np.sum(z * y, axis=1), norm, float(np.sum(weights[points]))
 
 
+def _live_units(X, W0, Z0, units, points):
+    """Class units that learn: a unit whose pre-activations on every point of its class are exactly 0 is frozen.
+
+    Gradient descent (``relu'(0) = 0``) never moves such a unit (a zero row of W, or w orthogonal to the class's
+    points) and it adds 0 to every logit, whereas the mode (indicators all 1) would grow it.  Dropped when frozen
+    in every run; in the runs where only some are frozen, their W rows and Z entries are set to 0 in place (a
+    unit at (0, 0) stays there in the mode and adds 0).
+    """
+    if not (units.size and points.size):
+        return units
+    frozen = np.all(_times(W0[:, units], np.ascontiguousarray(X[points].T)) == 0, axis=2)  # (K, h_k)
+    if frozen.any():
+        rows, outputs = W0[:, units], Z0[:, units]
+        rows[frozen], outputs[frozen] = 0.0, 0.0
+        W0[:, units], Z0[:, units] = rows, outputs
+    return units[~frozen.all(axis=0)]
+
+
 def class_modes(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLike, Z0: ArrayLike, t: ArrayLike, *,
                 partition: ArrayLike, loss: "str | sp.Expr | derivations.Loss" = "bce", closed_form: bool = True,
                 rtol: float = 1e-10, atol: float = 1e-12) -> ModeSolution:
@@ -1117,7 +1141,8 @@ def class_modes(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLik
 
     Exact when H1-H3 hold (the caller checks them, e.g. ``dynamics.Problem.assumptions``); then it equals
     :func:`data_flow`.  A point's logit is the sum over its class's units only; units with partition 0 serve no
-    class and stay put.
+    class and stay put, and so does a unit whose pre-activations on its class's points are all exactly 0 (a
+    zero row of W, or w orthogonal to them): gradient descent (``relu'(0) = 0``) never moves it.
 
     Parameters
     ----------
@@ -1182,8 +1207,10 @@ def class_modes(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLik
     K = W0.shape[0]
     logits = np.zeros((times.size, K, n))
     per_class, blocks, states, reduced = {}, [], [], []
+    W0, Z0 = W0.copy(), Z0.copy()
     for k, sign in CLASS_SIGNS.items():
         units, points = np.flatnonzero(part == k), np.flatnonzero(signs == sign)
+        units = _live_units(X, W0, Z0, units, points)
         closed = _closed_form_class(resolved, X, signs, weights, W0, Z0, units, points, sign) if closed_form else None
         if closed is not None:
             u0, norm, p = closed
