@@ -314,6 +314,48 @@ def _times(stack, matrix):
     return (np.ascontiguousarray(stack).reshape(K * h, a) @ matrix).reshape(K, h, matrix.shape[1])
 
 
+def _inert(z, rest, pull, gram, off, tolerance):
+    """Boundary entries of one unit that stay off: gradient descent's ``relu'(0) = 0`` (bool, one per entry).
+
+    An entry at 0 that is off and whose rate ``z (rest_i + sum_i' share_i' G_i'i)`` stays within ``tolerance``
+    of 0 whatever the unit's other boundary entries (on, off or sliding, ``|share| <= |pull|``) do never moves
+    under gradient descent: with its indicator 0 nothing pushes it.  The largest such set, found by removing the
+    entries the others can push until none is left: every entry of a unit whose pre-activations are all 0 and
+    off (a zero row of W, or w orthogonal to every point: the unit is frozen, its Z entry too); an entry
+    orthogonal to the unit's active points and to its moving boundary points.
+    """
+    inert = off.copy()
+    while inert.any():
+        drive = np.abs(rest) + np.abs(pull[~inert]) @ np.abs(gram[~inert])
+        still = inert & (abs(z) * drive <= tolerance)
+        if np.array_equal(still, inert):
+            break
+        inert = still
+    return inert
+
+
+#: Rounds of gradient descent's rule (:func:`_descent_pattern`) tried before declaring no pattern settles.
+DESCENT_ROUNDS = 2 * MAX_BOUNDARY_PER_UNIT
+
+
+def _descent_pattern(z, rest, pull, gram, on, tolerance):
+    """On/off pattern of many boundary entries of one unit by gradient descent's own rule, or None.
+
+    Gradient descent moves each entry at 0 by its rate under the current pattern (``relu'(0) = 0``: inactive
+    until it has moved up): entries that move up turn on, those that move down turn off, those that do not move
+    keep their indicator; repeated until the pattern is consistent (on entries do not move down, off entries do
+    not move up).  None when it does not settle within DESCENT_ROUNDS rounds (sliding among that many entries
+    is not searched).
+    """
+    on = on.copy()
+    for _ in range(DESCENT_ROUNDS):
+        rate = z * (rest + np.where(on, pull, 0.0) @ gram)
+        if not (np.any(rate[on] < -tolerance[on]) or np.any(rate[~on] > tolerance[~on])):
+            return on
+        on = (rate > tolerance) | (on & (rate >= -tolerance))
+    return None
+
+
 class _System:
     """Blocks stacked into one flat state; the derived residual; the pattern logic at events."""
 
@@ -519,18 +561,16 @@ class _System:
         """On (1), off (0) or sliding (2) for every boundary pre-activation, unit by unit, consistently.
 
         Boundary entries are at 0, so they do not change any logit: given the pulls ``r``, each unit's boundary
-        entries are decided alone.  Every combination is tried (the current one first, then those with fewer
-        sliding entries): on must move up, off must not move up, a sliding share must lie in [0, 1].  An entry
-        whose sliding mode just ended (``ended``) does not slide again at once.
+        entries are decided alone.  Entries that are off and whose rate is 0 whatever the unit's other boundary
+        entries do stay off (:func:`_inert`: gradient descent's ``relu'(0) = 0``; a unit whose pre-activations
+        are all 0 and off is frozen).  For the others every combination is tried (the current one first, then
+        those with fewer sliding entries): on must move up, off must not move up, a sliding share must lie in
+        [0, 1].  An entry whose sliding mode just ended (``ended``) does not slide again at once.  More than
+        MAX_BOUNDARY_PER_UNIT of them are decided by gradient descent's own rule instead (:func:`_descent_pattern`).
         """
         A, S = A.copy(), S.copy()
         for k, j in zip(*np.nonzero(boundary.any(axis=2))):
             idx = np.flatnonzero(boundary[k, j])
-            if idx.size > MAX_BOUNDARY_PER_UNIT:
-                raise ValueError(
-                    f"at flow time t = {time:.6g} unit {int(b.units[j])} has {idx.size} pre-activations at 0 at once "
-                    f"(more than {MAX_BOUNDARY_PER_UNIT}): this degenerate pattern is outside what this predictor "
-                    "covers")
             columns = b.F[:, idx] if b.form == "data" else b.X @ b.X[idx].T  # G[:, boundary]
             others = A[k, j].copy()
             others[idx] = 0.0
@@ -539,6 +579,25 @@ class _System:
             # rates within this of 0 count as 0: a sliding mode ends with the rate exactly at 0 on its new side
             size = np.abs(others * r[k]) @ np.abs(columns) + np.abs(pull) @ np.abs(gram)
             tolerance = RATE_RTOL * abs(Z[k, j]) * size
+            inert = _inert(Z[k, j], rest, pull, gram, (A[k, j, idx] == 0) & ~S[k, j, idx], tolerance)
+            if inert.any():
+                A[k, j, idx[inert]], S[k, j, idx[inert]] = 0.0, False
+                keep = ~inert
+                idx, rest, pull, tolerance = idx[keep], rest[keep], pull[keep], tolerance[keep]
+                gram = gram[np.ix_(keep, keep)]
+                if not idx.size:
+                    continue
+            if idx.size > MAX_BOUNDARY_PER_UNIT:
+                on = _descent_pattern(Z[k, j], rest, pull, gram, A[k, j, idx] > 0, tolerance)
+                if on is None:
+                    raise ValueError(
+                        f"at flow time t = {time:.6g} unit {int(b.units[j])} has {idx.size} pre-activations at 0 "
+                        f"at once that move (more than {MAX_BOUNDARY_PER_UNIT}, whose on/off/sliding combinations "
+                        "are searched) and gradient descent's own rule (turn on what moves up) settles on no "
+                        "consistent on/off pattern for them: this degenerate pattern is outside what this "
+                        "predictor covers")
+                A[k, j, idx], S[k, j, idx] = on.astype(float), False
+                continue
             current = tuple(np.where(S[k, j, idx], 2, A[k, j, idx].astype(int)))
             options = sorted(itertools.product((1, 0, 2), repeat=idx.size), key=lambda c: (c != current, c.count(2)))
             for combo in options:
@@ -805,13 +864,19 @@ def data_flow(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLike,
     descent, which flips the indicator every few steps there.  A point pushed back onto a hinge's margin by the
     other points slides the same way (a share of its residual holds ``s u`` at the margin).  Boundary entries
     are decided unit by unit (points at the margin run by run) over every on / off / sliding combination of at
-    most MAX_BOUNDARY_PER_UNIT entries reaching their surfaces at one instant.
+    most MAX_BOUNDARY_PER_UNIT entries reaching their surfaces at one instant.  As in gradient descent
+    (``relu'(0) = 0``), an entry exactly at 0 that is off and that nothing pushes stays off: a unit whose
+    pre-activations are all 0 (a zero row of W, or w orthogonal to every point) is frozen (its row and its Z
+    entry never move and it adds 0 to every logit), and is left out of the events and of the combination search.
+    More boundary entries of one unit that do move are decided by gradient descent's own rule: those moving up
+    turn on, until the pattern is consistent.
 
     Raises
     ------
     ValueError, TypeError
-        Bad shapes or values (naming the parameter); more than MAX_BOUNDARY_PER_UNIT entries of one unit (or
-        points) at their surfaces at once, or no consistent pattern for them.
+        Bad shapes or values (naming the parameter); more than MAX_BOUNDARY_PER_UNIT points at their margin at
+        once; no consistent pattern for the entries at their surfaces (for more than MAX_BOUNDARY_PER_UNIT
+        moving entries of one unit: none found by gradient descent's rule within DESCENT_ROUNDS rounds).
     RuntimeError
         More than ``max_switches`` events, an overflowing residual, or an integrator failure: outside what
         this predictor covers.
@@ -1051,6 +1116,24 @@ def _closed_form_class(loss, X, signs, weights, W0, Z0, units, points, sign):
     return np.sum(z * y, axis=1), norm, float(np.sum(weights[points]))
 
 
+def _live_units(X, W0, Z0, units, points):
+    """Class units that learn: a unit whose pre-activations on every point of its class are exactly 0 is frozen.
+
+    Gradient descent (``relu'(0) = 0``) never moves such a unit (a zero row of W, or w orthogonal to the class's
+    points) and it adds 0 to every logit, whereas the mode (indicators all 1) would grow it.  Dropped when frozen
+    in every run; in the runs where only some are frozen, their W rows and Z entries are set to 0 in place (a
+    unit at (0, 0) stays there in the mode and adds 0).
+    """
+    if not (units.size and points.size):
+        return units
+    frozen = np.all(_times(W0[:, units], np.ascontiguousarray(X[points].T)) == 0, axis=2)  # (K, h_k)
+    if frozen.any():
+        rows, outputs = W0[:, units], Z0[:, units]
+        rows[frozen], outputs[frozen] = 0.0, 0.0
+        W0[:, units], Z0[:, units] = rows, outputs
+    return units[~frozen.all(axis=0)]
+
+
 def class_modes(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLike, Z0: ArrayLike, t: ArrayLike, *,
                 partition: ArrayLike, loss: "str | sp.Expr | derivations.Loss" = "bce", closed_form: bool = True,
                 rtol: float = 1e-10, atol: float = 1e-12) -> ModeSolution:
@@ -1058,7 +1141,8 @@ def class_modes(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLik
 
     Exact when H1-H3 hold (the caller checks them, e.g. ``dynamics.Problem.assumptions``); then it equals
     :func:`data_flow`.  A point's logit is the sum over its class's units only; units with partition 0 serve no
-    class and stay put.
+    class and stay put, and so does a unit whose pre-activations on its class's points are all exactly 0 (a
+    zero row of W, or w orthogonal to them): gradient descent (``relu'(0) = 0``) never moves it.
 
     Parameters
     ----------
@@ -1123,8 +1207,10 @@ def class_modes(X: ArrayLike, signs: ArrayLike, weights: ArrayLike, W0: ArrayLik
     K = W0.shape[0]
     logits = np.zeros((times.size, K, n))
     per_class, blocks, states, reduced = {}, [], [], []
+    W0, Z0 = W0.copy(), Z0.copy()
     for k, sign in CLASS_SIGNS.items():
         units, points = np.flatnonzero(part == k), np.flatnonzero(signs == sign)
+        units = _live_units(X, W0, Z0, units, points)
         closed = _closed_form_class(resolved, X, signs, weights, W0, Z0, units, points, sign) if closed_form else None
         if closed is not None:
             u0, norm, p = closed
