@@ -250,3 +250,16 @@ def test_a_run_from_other_weights_is_refused():
     other = Problem(X, labels, init="balanced", hidden=2, seed=2)
     with pytest.raises(ValueError, match="W0"):
         problem.compare(other.train(lr=0.01, steps=10))
+
+
+def test_a_zero_unit_and_an_all_zero_start_match_gradient_descent():
+    """A unit with w = 0 never moves (relu'(0) = 0): both theories leave it out; an all-zero start stays at 0."""
+    X, labels = _h1_data(20)
+    base = Problem(X, labels, init="balanced", hidden=2, seed=1)
+    problem = Problem(X, labels, W0=np.vstack([base.W0, np.zeros(X.shape[1])]), Z0=np.append(base.Z0, 0.3))
+    run = problem.train(lr=1e-3, steps=2000, record_every=100)
+    for theory in ("auto", "modes"):
+        assert problem.compare(run, theory=theory).max_rel_logit < 1e-3
+    frozen = Problem(X, labels, W0=np.zeros_like(problem.W0), Z0=problem.Z0)
+    comparison = frozen.compare(frozen.train(lr=1e-3, steps=100, record_every=10))
+    assert comparison.max_abs_logit == 0.0 and np.all(comparison.theory_logits == 0.0)
