@@ -607,16 +607,18 @@ def special_cases(loss: "str | sp.Expr | Loss" = "bce", *, units: int = 2, point
     general = data_flow(2, 2, loss)
     Y, Z, G, q, s, A = _coordinates(2, 2)
     split = {A[0, 0]: 1, A[0, 1]: 0, A[1, 0]: 0, A[1, 1]: 1, s[0]: 1, s[1]: -1}
+    # Both flows in their held residuals r(q_i, s_i, u_i) (data_flow's and class_mode's put the same residual in
+    # their place): the maps reach the residuals' arguments, so each claim is an identity in the same objects.
+    held = _derive(2, 2, tuple(tuple(A.row(j)) for j in range(2)), s)
     for sign, point, unit in ((1, 0, 0), (-1, 1, 1)):
-        mode = class_mode(1, 1, loss, sign)
-        Ym, Zm = mode.state
-        Gm, qm = mode.parameters
+        Ym, Zm, Gm, qm = (x[0] for x in _coordinates(1, 1)[:4])
+        mode = _derive(1, 1, ((sp.Integer(1),),), (sp.Integer(sign),))
         for x, y in ((Y[unit, point], Ym), (Z[unit], Zm)):
             claims.append(identity(f"Lemma 3.1: in data_flow(2, 2) with unit {unit + 1} active on point {point + 1} "
                                    f"only (class {point + 1}), d{x}/dt is class_mode's (sign {sign}) for any G_12",
-                                   general.flow[x].subs(split).subs(
+                                   held[x].subs(split).subs(
                                        {Y[unit, point]: Ym, Z[unit]: Zm, G[point, point]: Gm, q[point]: qm},
-                                       simultaneous=True) - mode.flow[y]))
+                                       simultaneous=True) - mode[y]))
     if resolve_loss(loss).drive.is_nonnegative:  # -l' >= 0: every point pulls its logit towards its class
         # The pattern is kept (H1: G_12 <= 0 across classes; H3: Z_1 > 0 > Z_2): active entries and output
         # weights keep their signs, the cross-class entries stay inactive.
