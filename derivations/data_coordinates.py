@@ -7,7 +7,10 @@ matrix ``G = X X^T``.  What the loss contributes is one scalar per point, its *r
 loss expression.
 
 * :func:`data_flow` derives the flow from the real network at small explicit sizes (indicator symbols
-  ``a_ji`` for the activation pattern) and proves it closes in ``(Y, Z, G)``;
+  ``a_ji`` for the activation pattern) and proves it closes in ``(Y, Z, G)``; it is derived for any loss,
+  each point's residual held as one object ``r(q_i, s_i, u_i)``, and :func:`residual` then takes its place,
+  so every claim about the flow is an identity in those objects (true for every loss, custom ones included,
+  and proven without simplifying the loss);
 * :func:`matrix_rates` is its general matrix form, ``Y' = Z[:, None] * ((r * A) @ G)``,
   ``Z' = relu(Y) @ r``, which the models' claims prove equal to the derived flow;
 * :func:`class_mode` is one class's decoupled mode under H1-H3 (Lemma 3.1), with a class Gram matrix;
@@ -91,7 +94,8 @@ def residual(loss: "str | sp.Expr | Loss") -> sp.Expr:
 #: Largest number of hidden units of the symbolic derivations.  Reason: the flow has one coordinate per unit and
 #: point, and the claims one cross invariant per pair of units; 3 units show every cross-unit term while
 #: :func:`data_flow` and :func:`class_mode` derive and prove their claims in about 2 s at the largest sizes
-#: (measured).  Numerics use :func:`matrix_rates`'s general form, not these sizes.
+#: (measured: 1.8 s and 1.5 s for 3 units, 4 points, BCE).  Numerics use :func:`matrix_rates`'s general form,
+#: not these sizes.
 MAX_UNITS = 3
 #: Largest number of data points of the symbolic derivations.  Reason: the invariants carry the adjugate and
 #: determinant of the Gram matrix, whose sizes grow factorially (24 terms at 4 points); 4 points keep the
@@ -200,22 +204,61 @@ def matrix_rates(Y: sp.Matrix, Z: sp.Matrix, G: sp.Matrix, q: "Sequence[sp.Expr]
                                   ("q", (len(q),), (n,)), ("s", (len(s),), (n,))):
         if tuple(shape) != expected:
             raise ValueError(f"{name} must have shape {expected} to match Y of shape {(h, n)}, got {tuple(shape)}")
-    pull = residual(loss)
-    u = logits(Y, Z, A)
-    r = sp.Matrix(n, 1, lambda i, _: pull.subs({WEIGHT: q[i], SIGN: s[i], LOGIT: u[i]}, simultaneous=True))
+    return _matrix_form(Y, Z, G, A, _residuals(resolve_loss(loss), q, s, logits(Y, Z, A)))
+
+
+def _matrix_form(Y: sp.Matrix, Z: sp.Matrix, G: sp.Matrix, A: sp.Matrix, r: "Sequence[sp.Expr]") -> tuple:
+    """``(Z[:, None] * ((r * A) @ G), relu(Y) @ r)`` for given residuals ``r`` (checked shapes)."""
+    h, n = Y.shape
+    r = sp.Matrix(n, 1, list(r))
     RA = A.multiply_elementwise(sp.ones(h, 1) * r.T)  # (r * A)
     Ydot = sp.diag(*Z) * RA * G
     Zdot = A.multiply_elementwise(Y) * r
     return Ydot, Zdot
 
 
+#: The residual ``r(q, s, u) = -d/du [q l(s u)]`` of a point of weight ``q``, sign ``s`` and logit ``u``, held as
+#: one undefined function while the flow is derived (the loss not yet chosen).  The claims about the flow are
+#: identities in these objects, the same object on both sides: they hold for every loss and never ask sympy to
+#: simplify one (an exponential, a hyperbolic cosine, ... of a logit that sympy rewrote on one side only).
+_RESIDUAL = sp.Function("r")
+
+
+class _PointLoss(sp.Function):
+    """``P(q, s, u) = q l(s u)``, one point's term of the objective for any loss: ``dP/du = -r(q, s, u)``."""
+
+    nargs = 3
+
+    def fdiff(self, argindex=3):
+        if argindex != 3:  # q and s are constants: the flow differentiates by the weights only, through u
+            raise sp.ArgumentIndexError(self, argindex)
+        return -_RESIDUAL(*self.args)
+
+
+def _held_residuals(q: "Sequence[sp.Expr]", s: "Sequence[sp.Expr]", u: "Sequence[sp.Expr]") -> list:
+    """``[r(q_i, s_i, u_i)]``: each point's residual as one undefined function of its weight, sign and logit."""
+    return [_RESIDUAL(qi, si, ui) for qi, si, ui in zip(q, s, u)]
+
+
+def _residuals(loss: Loss, q: "Sequence[sp.Expr]", s: "Sequence[sp.Expr]", u: "Sequence[sp.Expr]",
+               learning: bool = False) -> list:
+    """Each point's :func:`residual` at ``(q_i, s_i, u_i)`` (its learning branch if ``learning``)."""
+    pull = residual(loss)
+    if learning and loss.stop_margin is not None:
+        pull = _learning_branch(pull)
+    return [pull.subs({WEIGHT: qi, SIGN: si, LOGIT: ui}, simultaneous=True) for qi, si, ui in zip(q, s, u)]
+
+
 @lru_cache(maxsize=FACTORY_CACHE_SIZE)
-def _derive(units: int, points: int, loss: Loss, active: tuple, signs: tuple) -> dict:
-    """Differentiate the real network's objective and project it onto data coordinates, proving closure.
+def _derive(units: int, points: int, active: tuple, signs: tuple) -> dict:
+    """Differentiate the real network's objective for any loss and project it onto data coordinates, proving closure.
 
     ``active`` ((h, n) nested tuple) holds the indicators and ``signs`` (n,) the class signs, as symbols or
     numbers.  The data vectors ``x_i`` and weights ``w_j`` are symbolic vectors of dimension
-    :data:`~derivations.gradient_flow.DIMENSION` (any d works: the proof below never uses d = n).
+    :data:`~derivations.gradient_flow.DIMENSION` (any d works: the proof below never uses d = n).  Each point's
+    term of the objective is ``P(q_i, s_i, u_i)`` with ``dP/du = -r``: the flow comes out in the held residuals
+    ``r(q_i, s_i, u_i)`` of :data:`_RESIDUAL` (a polynomial in them, the data coordinates and the parameters);
+    :func:`_instantiate` puts a loss's :func:`residual` in their place.
     """
     Y, Z, G, q, _, _ = _coordinates(units, points)
     xs = [vector(f"x{i + 1}") for i in range(points)]
@@ -223,11 +266,13 @@ def _derive(units: int, points: int, loss: Loss, active: tuple, signs: tuple) ->
     pre = {dot(ws[j], xs[i]): Y[j, i] for j in range(units) for i in range(points)}
     pre.update({-w_x: -y for w_x, y in pre.items()})  # sympy distributes a sign over a sum: -(a + b) = -a - b
     # u_i = sum_j Z_j relu(w_j . x_i), relu written on the activation pattern: relu(y) = a y, relu'(y) = a.
-    objective = sum(q[i] * loss.of(signs[i] * sum(Z[j] * active[j][i] * dot(ws[j], xs[i]) for j in range(units)))
+    objective = sum(_PointLoss(q[i], signs[i], sum(Z[j] * active[j][i] * dot(ws[j], xs[i]) for j in range(units)))
                     for i in range(points))
     raw = gradient_flow(objective, [c for w in ws for c in w] + list(Z))
     allowed = set(Y) | set(Z) | set(G) | set(q) | {x for x in signs if isinstance(x, sp.Symbol)} | {
         a for row in active for a in row if isinstance(a, sp.Symbol)}
+    A = sp.Matrix(units, points, lambda j, i: active[j][i])
+    held = set(_held_residuals(q, signs, logits(Y, Z, A)))
 
     weight_symbols = {c for w in ws for c in w}
 
@@ -245,15 +290,11 @@ def _derive(units: int, points: int, loss: Loss, active: tuple, signs: tuple) ->
         if stray:
             raise ArithmeticError(f"the flow of {what} is not closed in data coordinates: it still depends on "
                                   f"{sorted(map(str, stray))}")
+        astray = expr.atoms(sp.Function) - held
+        if astray:  # a residual away from a point's own weight, sign and logit
+            raise ArithmeticError(f"the flow of {what} depends on {sorted(map(str, astray))}, not on the residuals "
+                                  f"{sorted(map(str, held))}")
         return expr
-
-    logit = [sum(Z[j] * active[j][i] * Y[j, i] for j in range(units)) for i in range(points)]
-    held = {u: sp.Dummy(f"u{i + 1}", real=True) for i, u in enumerate(logit) if isinstance(u, sp.Add)}
-    held.update({-u: -v for u, v in list(held.items())})  # a class-2 sign distributed over the logit
-
-    def tidy(expr):  # simplify with each logit held as one symbol (small expressions: fast)
-        back = {v: u for u, v in held.items() if isinstance(v, sp.Dummy)}
-        return sp.factor_terms(sp.simplify(expr.xreplace(held))).xreplace(back)
 
     flow = {}
     for j in range(units):
@@ -261,15 +302,22 @@ def _derive(units: int, points: int, loss: Loss, active: tuple, signs: tuple) ->
         # w_j' lies in the span of the data: w_j' = sum_k c_k x_k, with c_k read off the first component ...
         weights = [closed(sp.diff(w_rate[0], xs[k][0]), f"w_{j + 1} along x_{k + 1}") for k in range(points)]
         for component, rate in enumerate(w_rate):  # ... and proven for every component
-            rest = sp.expand(rate - sum(c * x[component] for c, x in zip(weights, xs)), power_exp=False)
+            rest = sp.expand(rate - sum(c * x[component] for c, x in zip(weights, xs)))
             if rest != 0:
                 raise ArithmeticError(f"the gradient of w_{j + 1} is not in the span of the data")
-        weights = [tidy(c) for c in weights]
         for i in range(points):  # Y_ji' = x_i . w_j' = sum_k c_k (x_i . x_k) = sum_k c_k G_ki
             flow[Y[j, i]] = sum(c * G[k, i] for k, c in enumerate(weights))
     for j in range(units):
-        flow[Z[j]] = sp.Add(*map(tidy, sp.Add.make_args(closed(raw[Z[j]], f"Z_{j + 1}"))))
+        flow[Z[j]] = closed(raw[Z[j]], f"Z_{j + 1}")
     return flow
+
+
+def _instantiate(flow: dict, loss: Loss, q: "Sequence[sp.Expr]", s: "Sequence[sp.Expr]",
+                 u: "Sequence[sp.Expr]") -> dict:
+    """The flow of :func:`_derive` for ``loss``: each held residual becomes :func:`residual` at its point (on the
+    learning piece of a loss that stops at a margin), exactly as :func:`matrix_rates` evaluates it."""
+    put = dict(zip(_held_residuals(q, s, u), _residuals(loss, q, s, u, learning=True)))
+    return {x: rate.xreplace(put) for x, rate in flow.items()}
 
 
 def _unit_invariant(Y: sp.Matrix, Z: sp.Matrix, G: sp.Matrix, j: int, k: int,
@@ -290,24 +338,19 @@ def _unit_invariant(Y: sp.Matrix, Z: sp.Matrix, G: sp.Matrix, j: int, k: int,
 def _rates_claims(flow: dict, Y, Z, G, q, s, A, loss: Loss) -> list:
     """Claims that the derived flow equals :func:`matrix_rates` (inside the margin for a hinge-like loss).
 
-    Each logit ``sum_j Z_j a_ji Y_ji`` is held as a symbol ``u_i`` on both sides: the identity then holds
-    for any values of the logits, which implies it at the network's own (and sympy proves it ~30 times
-    faster: no exponential of a sum to expand).  A derived flow with a wrong logit keeps a sum that is not
-    replaced, and fails.
+    ``flow`` is :func:`_derive`'s, in the held residuals ``r(q_i, s_i, u_i)``; the matrix form takes the same
+    objects, so each claim is an identity in them (a polynomial one: proven at once, for every loss), and the
+    model's flow and :func:`matrix_rates` put the same :func:`residual` in their place.  A derived flow with a
+    wrong logit, weight or sign holds a residual that is not the matrix form's, and fails.
     """
-    Ydot, Zdot = matrix_rates(Y, Z, G, q, s, A, loss)
-    if loss.stop_margin is not None:  # every point inside its margin: each residual is its learning piece
-        Ydot, Zdot = (M.applyfunc(_learning_branch) for M in (Ydot, Zdot))
-    held = {}
-    for i, u in enumerate(logits(Y, Z, A)):
-        held[u], held[-u] = sp.Symbol(f"u_{i + 1}", real=True), -sp.Symbol(f"u_{i + 1}", real=True)
+    Ydot, Zdot = _matrix_form(Y, Z, G, A, _held_residuals(q, s, logits(Y, Z, A)))
     h, n = Y.shape
     where = " (inside the margin, s_i u_i < a)" if loss.stop_margin is not None else ""
     claims = [identity(f"Y_{_index(j + 1, i + 1)}' = Z_{j + 1} sum_k r_k a_{j + 1}k G_k{i + 1}: row {j + 1} "
-                       f"of Z[:, None] * ((r * A) @ G){where}", (flow[Y[j, i]] - Ydot[j, i]).xreplace(held))
+                       f"of Z[:, None] * ((r * A) @ G){where}", flow[Y[j, i]] - Ydot[j, i])
               for j in range(h) for i in range(n)]
     claims += [identity(f"Z_{j + 1}' = sum_i r_i relu(Y_{j + 1}i): entry {j + 1} of relu(Y) @ r{where}",
-                        (flow[Z[j]] - Zdot[j]).xreplace(held)) for j in range(h)]
+                        flow[Z[j]] - Zdot[j]) for j in range(h)]
     return claims
 
 
@@ -324,28 +367,28 @@ def _require_loss_and_sizes(units: object, points: object, loss: object) -> tupl
 @lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _data_flow(units: int, points: int, loss: Loss) -> ModeModel:
     Y, Z, G, q, s, A = _coordinates(units, points)
-    active = tuple(tuple(A.row(j)) for j in range(units))
-    flow = _derive(units, points, loss, active, s)
+    held = _derive(units, points, tuple(tuple(A.row(j)) for j in range(units)), s)  # in the held residuals
     state = tuple(Y) + tuple(Z)
     invariants = [(f"unit_{j + 1}", f"unit {j + 1}", _unit_invariant(Y, Z, G, j, j)) for j in range(units)]
-    claims = _rates_claims(flow, Y, Z, G, q, s, A, loss)
-    # The invariant on an active block: unit 1 inactive off a proper block B keeps Y_1B^T G_BB^{-1} Y_1B - Z_1^2.
+    claims = _rates_claims(held, Y, Z, G, q, s, A, loss)
+    # The invariant on an active block: unit 1 inactive off a proper block B keeps Y_1B^T G_BB^{-1} Y_1B - Z_1^2
+    # (proven for any residuals, so for every loss).
     for size in range(1, points):
         block = list(range(size))
         off = {A[0, i]: 0 for i in range(size, points)}
         invariant = _unit_invariant(Y, Z, G, 0, 0, block)
-        rate = sum(sp.diff(invariant, x) * flow[x].subs(off) for x in state)
+        rate = sum(sp.diff(invariant, x) * held[x].subs(off) for x in state)
         claims.append(identity(f"unit 1 active only on points 1..{size} (a_1i = 0 beyond): "
                                f"Y_1B^T G_BB^-1 Y_1B - Z_1^2 on that block B is conserved", rate))
     if units > 1:  # units with one activation pattern keep their cross term
         same = {A[1, i]: A[0, i] for i in range(points)}
         cross = _unit_invariant(Y, Z, G, 0, 1)
-        rate = sum(sp.diff(cross, x) * flow[x].subs(same) for x in state)
+        rate = sum(sp.diff(cross, x) * held[x].subs(same) for x in state)
         claims.append(identity("units 1 and 2 with the same activation pattern (a_2i = a_1i): "
                                "Y_1^T G^-1 Y_2 - Z_1 Z_2 is conserved", rate))
     return ModeModel(
         name="data_flow", loss=loss, state=state, parameters=_upper(G) + q + s + tuple(A),
-        flow=frozen(flow),
+        flow=frozen(_instantiate(held, loss, q, s, logits(Y, Z, A))),
         logits=named("logit", [(f"point_{i + 1}", f"point {i + 1}", u) for i, u in enumerate(logits(Y, Z, A))]),
         invariants=named("invariant", invariants), claims=tuple(claims),
         source="any dataset, in data coordinates Y = W X^T, G = X X^T (generalises Lemma 3.1)",
@@ -360,7 +403,10 @@ def data_flow(units: int = 2, points: int = 3, loss: "str | sp.Expr | Loss" = "b
     written on its activation pattern, ``relu(w_j . x_i) = a_ji (w_j . x_i)`` with an indicator symbol
     ``a_ji`` (0 or 1; the derivative of the ReLU is ``a_ji``).  The gradient of ``w_j`` lies in the span
     of the data, so the flow closes in ``Y_ji = w_j . x_i``, ``Z_j`` and the Gram entries
-    ``G_ik = x_i . x_k`` (the derivation raises if it did not).  It holds on each activation pattern,
+    ``G_ik = x_i . x_k`` (the derivation raises if it did not).  The chain rule runs for any loss: each
+    point's ``-d/du_i [q_i l(s_i u_i)]`` stays one object ``r(q_i, s_i, u_i)`` (the claims are identities in
+    these objects), then :func:`residual` of ``loss`` takes its place, evaluated as :func:`matrix_rates`
+    evaluates it.  It holds on each activation pattern,
     i.e. until some ``Y_ji`` crosses 0.  For a loss that stops at a margin (the hinge) it is derived on
     the learning piece: every point inside its margin (``s_i u_i < a``); :func:`matrix_rates` with
     :func:`residual` also covers points beyond it.
@@ -424,19 +470,19 @@ def _require_sign(sign: object) -> int:
 def _class_mode(units: int, points: int, loss: Loss, sign: int) -> ModeModel:
     Y, Z, G, q, s, A = _coordinates(units, points)
     ones, signs = sp.ones(units, points), (sp.Integer(sign),) * points
-    flow = _derive(units, points, loss, tuple(tuple(ones.row(j)) for j in range(units)), signs)
+    held = _derive(units, points, tuple(tuple(ones.row(j)) for j in range(units)), signs)  # in the held residuals
     state = tuple(Y) + tuple(Z)
     invariants = [(f"unit_{j + 1}", f"unit {j + 1}", _unit_invariant(Y, Z, G, j, j)) for j in range(units)]
     invariants += [(f"units_{j + 1}_{k + 1}", f"units {j + 1} and {k + 1}", _unit_invariant(Y, Z, G, j, k))
                    for j in range(units) for k in range(j + 1, units)]
-    claims = _rates_claims(flow, Y, Z, G, q, signs, ones, loss)
-    general = _derive(units, points, loss, tuple(tuple(A.row(j)) for j in range(units)), s)
+    claims = _rates_claims(held, Y, Z, G, q, signs, ones, loss)
+    # data_flow's, in its held residuals r(q_i, s_i, u_i): the restriction reaches their arguments too, so each
+    # claim is an identity in the same objects on both sides (for every loss)
+    general = _derive(units, points, tuple(tuple(A.row(j)) for j in range(units)), s)
     restrict = {**{a: 1 for a in A}, **{si: sign for si in s}}
-    held = {}  # each logit held as a symbol, as in the claims of _rates_claims
-    for i, u in enumerate(logits(Y, Z, ones)):
-        held[u], held[-u] = sp.Symbol(f"u_{i + 1}", real=True), -sp.Symbol(f"u_{i + 1}", real=True)
     claims += [identity(f"{x}' is data_flow's with every a_ji = 1 and s_i = {sign}",
-                        (flow[x] - general[x].subs(restrict)).xreplace(held)) for x in state]
+                        held[x] - general[x].subs(restrict)) for x in state]
+    flow = _instantiate(held, loss, q, signs, logits(Y, Z, ones))
     return ModeModel(
         name="class_mode", loss=loss, state=state, parameters=_upper(G) + q, flow=frozen(flow),
         logits=named("logit", [(f"point_{i + 1}", f"point {i + 1}", u) for i, u in enumerate(logits(Y, Z, ones))]),
@@ -568,16 +614,18 @@ def special_cases(loss: "str | sp.Expr | Loss" = "bce", *, units: int = 2, point
     general = data_flow(2, 2, loss)
     Y, Z, G, q, s, A = _coordinates(2, 2)
     split = {A[0, 0]: 1, A[0, 1]: 0, A[1, 0]: 0, A[1, 1]: 1, s[0]: 1, s[1]: -1}
+    # Both flows in their held residuals r(q_i, s_i, u_i) (data_flow's and class_mode's put the same residual in
+    # their place): the maps reach the residuals' arguments, so each claim is an identity in the same objects.
+    held = _derive(2, 2, tuple(tuple(A.row(j)) for j in range(2)), s)
     for sign, point, unit in ((1, 0, 0), (-1, 1, 1)):
-        mode = class_mode(1, 1, loss, sign)
-        Ym, Zm = mode.state
-        Gm, qm = mode.parameters
+        Ym, Zm, Gm, qm = (x[0] for x in _coordinates(1, 1)[:4])
+        mode = _derive(1, 1, ((sp.Integer(1),),), (sp.Integer(sign),))
         for x, y in ((Y[unit, point], Ym), (Z[unit], Zm)):
             claims.append(identity(f"Lemma 3.1: in data_flow(2, 2) with unit {unit + 1} active on point {point + 1} "
                                    f"only (class {point + 1}), d{x}/dt is class_mode's (sign {sign}) for any G_12",
-                                   general.flow[x].subs(split).subs(
+                                   held[x].subs(split).subs(
                                        {Y[unit, point]: Ym, Z[unit]: Zm, G[point, point]: Gm, q[point]: qm},
-                                       simultaneous=True) - mode.flow[y]))
+                                       simultaneous=True) - mode[y]))
     if resolve_loss(loss).drive.is_nonnegative:  # -l' >= 0: every point pulls its logit towards its class
         # The pattern is kept (H1: G_12 <= 0 across classes; H3: Z_1 > 0 > Z_2): active entries and output
         # weights keep their signs, the cross-class entries stay inactive.
@@ -673,30 +721,19 @@ def _rate(expr: sp.Expr, flow: dict) -> sp.Expr:
 
 @lru_cache(maxsize=FACTORY_CACHE_SIZE)
 def _gram_reduction(units: int, points: int, loss: Loss, sign: int) -> tuple:
-    mode = class_mode(units, points, loss, sign)
     Y, Z, G, q, _, _ = _coordinates(units, points)
-    ones = sp.ones(units, points)
-    # each logit held as one symbol while the rates are formed (the residuals keep it whole), then put back: the
-    # claims are identities in Y, Z, G and q alone (a residual expanded in the logit, as the squared loss's, is
-    # then compared term by term)
-    held, symbols = {}, []
-    for i, u_i in enumerate(logits(Y, Z, ones)):
-        symbol = sp.Symbol(f"u_{i + 1}", real=True)
-        held[u_i], held[-u_i] = symbol, -symbol
-        symbols.append(symbol)
-    flow = {x: mode.flow[x].xreplace(held) for x in mode.state}
-    pull = residual(loss)
-    if loss.stop_margin is not None:  # derived on the learning piece: every point inside its margin
-        pull = _learning_branch(pull)
-    r = sp.Matrix(points, 1, lambda i, _: pull.subs({WEIGHT: q[i], SIGN: sign, LOGIT: symbols[i]}, simultaneous=True))
+    ones, signs = sp.ones(units, points), (sp.Integer(sign),) * points
+    # class_mode's flow in its held residuals r(q_i, s, u_i), and gram_rates with the same objects: each claim is a
+    # polynomial identity in them, Y, Z, G and q (for every loss: class_mode puts the loss's residual in their place)
+    flow = _derive(units, points, tuple(tuple(ones.row(j)) for j in range(units)), signs)
+    r = sp.Matrix(_held_residuals(q, signs, logits(Y, Z, ones)))
     u, P, zeta = Y.T * Z, Y.T * Y, (Z.T * Z)[0, 0]
     udot, Pdot, zdot = gram_rates(u, P, zeta, G, r)
     where = " (inside the margin, s_i u_i < a)" if loss.stop_margin is not None else ""
     size = f"class_mode({units}, {points}, sign {sign})"
-    back = {symbol: u[i] for i, symbol in enumerate(symbols)}  # a residual polynomial in u (squared loss)
 
     def difference(expr, rate):
-        return (_rate(expr, flow) - rate).xreplace(back)
+        return _rate(expr, flow) - rate
 
     claims = [identity(f"{size}: u_{i + 1}' = ((P + zeta G) r)_{i + 1} with u = Y^T Z, P = Y^T Y, zeta = Z^T Z{where}",
                        difference(u[i], udot[i])) for i in range(points)]
@@ -728,8 +765,9 @@ def _weight_reduction(units: int, dimension: int) -> tuple:
 def gram_reduction(units: int = 2, points: int = 2, loss: "str | sp.Expr | Loss" = "bce", sign: int = 1) -> tuple:
     """Claims that a class mode closes in ``(u, P, zeta)`` (data space) and ``(v, M, zeta)`` (weight space).
 
-    The class mode :func:`class_mode` (derived from the real network) moves ``u = Y^T Z``, ``P = Y^T Y`` and
-    ``zeta = Z^T Z`` exactly as :func:`gram_rates` states, for any Gram matrix and any loss: a flow of size
+    The class mode :func:`class_mode` (derived from the real network; compared in its held residuals
+    ``r(q_i, s, u_i)``, the same objects in :func:`gram_rates`, so the claims hold for every loss) moves
+    ``u = Y^T Z``, ``P = Y^T Y`` and ``zeta = Z^T Z`` exactly as :func:`gram_rates` states, for any Gram matrix and any loss: a flow of size
     ``n + n(n+1)/2 + 1`` whatever the number of units.  In weight space the class mode is ``W' = Z g^T``,
     ``Z' = W g`` with ``g = X^T r`` (the gradient in the span of the data that :func:`class_mode` derives), and
     ``v = W^T Z``, ``M = W^T W``, ``zeta`` move as :func:`gram_rates` with ``G = I`` and ``r = g`` (size
