@@ -8,6 +8,9 @@ The package is a house of rooms, each importing only the floors below it:
 - :mod:`dynamics.groundtruth` trains real networks with numpy gradient descent,
   written independently of the derivations and the theory;
 - :mod:`dynamics.agreement` turns a theory curve and a run into error numbers;
+- :class:`dynamics.Problem` (:mod:`dynamics.problem`) is the user's own data, loss and initialization: its
+  assumptions, the theory's prediction (decoupled modes, closed form, or the exact flow in data coordinates),
+  gradient descent on the real network, and their agreement;
 - :mod:`dynamics.experiments` holds the paper's phenomena (result, sizes, figures,
   claims) and :mod:`dynamics.report` writes them; :mod:`dynamics.io` reads and
   writes every file; :mod:`dynamics.cli` is the ``learning-dynamics`` command.
