@@ -881,7 +881,8 @@ def _compare_data(args) -> int:
         drawn_note = f"the figure draws at most {MAX_POINTS_DRAWN} evenly spaced points per class"
         payload["figure_note"] = drawn_note
     title = f"{args.loss}: {comparison.theory} (lines) vs GD lr={args.lr:g} (markers)"
-    figure = point_comparison_figure(run.t, theory, measured, data.labels, title=title)
+    figure = point_comparison_figure(run.t, theory, measured, data.labels, title=title,
+                                     switch_times=[switch.time for switch in comparison.switches])
     _write_comparison(args, payload, figure, figures)
     return 0
 

@@ -101,7 +101,7 @@ def comparison_figure(t_theory: ArrayLike, theory: ArrayLike, t_measured: ArrayL
 
 
 def point_comparison_figure(t: ArrayLike, theory: ArrayLike, measured: ArrayLike, classes: ArrayLike, *,
-                            title: str = "", ylabel: str = "logit u") -> Figure:
+                            title: str = "", ylabel: str = "logit u", switch_times: ArrayLike = ()) -> Figure:
     """Theory (lines) against a run (markers) for every training point, coloured by class.
 
     Parameters
@@ -114,11 +114,13 @@ def point_comparison_figure(t: ArrayLike, theory: ArrayLike, measured: ArrayLike
         1 or 2 per point (the colour, :data:`CLASS_COLOURS`).
     title, ylabel : str
         Title and y-axis label.
+    switch_times : array_like, optional
+        Times of the theory's activation switches, drawn as dotted vertical lines (one legend entry).
 
     Returns
     -------
     matplotlib.figure.Figure
-        One axes; the legend has one theory and one GD entry per class.  With more than
+        One axes; the legend has one theory and one GD entry per class (and one for the switches).  With more than
         :data:`MAX_POINTS_DRAWN` points in a class, evenly spaced ones are drawn and the title says how many.
 
     Examples
@@ -142,6 +144,9 @@ def point_comparison_figure(t: ArrayLike, theory: ArrayLike, measured: ArrayLike
             ax.plot(t, measured[:, i], color=colour, marker="o", markerfacecolor="none", linestyle="none",
                     markersize=4, markevery=max(1, t.size // MAX_MARKERS),
                     label=f"GD, class {k}" if rank == 0 else None)
+    for rank, when in enumerate(np.unique(np.asarray(switch_times, dtype=float))):
+        ax.axvline(when, color="0.5", linestyle=":", linewidth=0.9,
+                   label="activation switch (theory)" if rank == 0 else None)
     note = f" ({left_out} points not drawn)" if left_out else ""
     ax.set(xlabel=TIME_LABEL, ylabel=ylabel, title=title + note)
     ax.legend(fontsize=8)
