@@ -331,14 +331,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_init_arguments(parser, *, data_only: bool) -> None:
     """The initialization options of simulate / compare / check (``data_only``: --init and the rest need --data)."""
+    from .validation import MAX_HIDDEN
+
     where = "with --data: " if data_only else ""
     parser.add_argument("--init", default=None, choices=INIT_SCHEMES,
                         help=f"{where}initialization: class_mean (one unit per class along its class mean, the "
                              "default), balanced (units made of class points, balanced, aiming at the logits "
                              "--u0/--v0), random (--hidden small random units, seeded by --seed)")
-    parser.add_argument("--hidden", type=_count(1), default=None,
+    parser.add_argument("--hidden", type=_count(1, MAX_HIDDEN), default=None,
                         help=f"{where}units per class for --init balanced (default 1); hidden units for --init "
-                             "random")
+                             f"random; at most {MAX_HIDDEN:,}")
     parser.add_argument("--u0", type=_logit, default=None,
                         help=f"initial class-1 logit of the balanced initialization, in (0, {MAX_ABS_LOGIT:g}] "
                              "(default 0.1)")
@@ -735,8 +737,12 @@ def _distinct_files(args, outputs) -> None:
     writing it would destroy the data, or one output would replace the other."""
     from .io import output_target
 
-    def key(path):
-        return os.path.realpath(os.path.abspath(path))
+    def key(path):  # the file itself (device, inode) when it exists, so hard links are the same file
+        try:
+            found = os.stat(path)
+        except OSError:
+            return ("path", os.path.realpath(os.path.abspath(path)))
+        return ("file", found.st_dev, found.st_ino)
 
     inputs = [(flag, getattr(args, name, None)) for flag, name in (("--data", "data"), ("--weights", "weights"))]
     seen = {}

@@ -776,10 +776,11 @@ def _npz_arrays(path: Path, kind: str, names: tuple) -> tuple:
     ValueError naming the file and what is wrong (not an archive, unreadable, empty, an array missing)."""
     wanted = " and ".join(repr(name) for name in names)
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not hasattr(archive, "files"):
-                raise ValueError(f"{kind} file {path} is a single .npy array, not an .npz archive with arrays "
-                                 f"{wanted}")
+        archive = np.load(path, allow_pickle=False)
+        if not hasattr(archive, "files"):  # a plain .npy array (np.load gives the array itself)
+            raise ValueError(f"{kind} file {path} is a single .npy array, not an .npz archive with arrays "
+                             f"{wanted}")
+        with archive:
             if any(name not in archive for name in names):
                 raise ValueError(f"{kind} file {path} must hold arrays named {wanted} (found {sorted(archive.files)})")
             return tuple(archive[name] for name in names)

@@ -48,9 +48,10 @@ from .groundtruth.losses import LOSSES, NetworkLoss, expression_loss
 from .groundtruth.training import TrainingRun, train
 from .io import binary_classes
 from .theory.data_flow import class_modes, data_flow
-from .validation import as_finite_array
+from .validation import MAX_HIDDEN, as_finite_array
 
-__all__ = ["Problem", "ProblemAssumptions", "Prediction", "ProblemComparison", "INITS", "THEORIES"]
+__all__ = ["Problem", "ProblemAssumptions", "Prediction", "ProblemComparison", "INITS", "THEORIES", "MAX_HIDDEN",
+           "DATA_SCALE_RANGE"]
 
 #: Named initialization schemes, used when ``W0``/``Z0`` are not given.
 INITS = ("balanced", "class_mean", "random")
@@ -62,6 +63,12 @@ DEFAULT_U0 = (0.1, -0.1)
 DEFAULT_RANDOM_UNITS = 4
 #: Default standard deviation of the random initialization's weights.
 DEFAULT_RANDOM_SCALE = 0.1
+#: The largest |entry| of X must lie in this range: inside it, Gram entries, logits and their products with
+#: small initial weights stay normal floats; outside, rescale the data (the dynamics only change time scale).
+DATA_SCALE_RANGE = (1e-100, 1e100)
+#: A run matches this problem when its initial logits and initial objective equal the problem's to this
+#: relative tolerance (both are computed from the same numbers: only summation order can differ).
+RUN_MATCH_RTOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -286,6 +293,10 @@ class Problem:
         X = as_finite_array("X", X)
         if X.ndim != 2 or X.shape[0] < 2 or X.shape[1] == 0:
             raise ValueError(f"X must be an (n, d) data matrix with at least two points, got shape {X.shape}")
+        scale = float(np.max(np.abs(X)))
+        if not DATA_SCALE_RANGE[0] <= scale <= DATA_SCALE_RANGE[1]:
+            raise ValueError(f"X must have its largest |entry| in [{DATA_SCALE_RANGE[0]:g}, {DATA_SCALE_RANGE[1]:g}], "
+                             f"got {scale:.3g}; rescale the data (scaling X by c only rescales time by c^2)")
         mapped, classes, mapping = binary_classes(labels)
         if mapped.shape != (X.shape[0],):
             raise ValueError(f"labels must have one entry per row of X ({X.shape[0]}), got {mapped.shape[0]}")
@@ -460,6 +471,21 @@ class Problem:
         return train(self.X, self.labels, self.W0, self.Z0, loss=self.network_loss, lr=lr, steps=steps,
                      record_every=record_every, weights=weights, batch_size=batch_size, rng=rng)
 
+    def _check_run(self, run: TrainingRun) -> None:
+        """Refuse a run of another problem: other initial weights, data (its initial logits), or labels, loss or
+        point weights (its initial objective)."""
+        if run.W0 is None or not _same(run.W0, self.W0) or not _same(run.Z_history[0], self.Z0):
+            raise ValueError("run was trained from other initial weights than this problem's W0, Z0; compare a run "
+                             "of this problem (Problem.train), or build the Problem with that run's W0 and Z0")
+        logits = np.maximum(self.X @ self.W0.T, 0.0) @ self.Z0
+        if not _same(run.logits[0], logits):
+            raise ValueError("run was trained on other data than this problem's X (its initial logits differ)")
+        values, _ = self.network_loss(self.signs * logits)
+        objective = float(np.mean(values)) if self.mean_loss else float(self.weights @ values)
+        if not _same(run.losses[0], objective):
+            raise ValueError("run was trained with other labels, loss or point weights than this problem (its "
+                             "initial objective differs); compare a run of this problem (Problem.train)")
+
     def compare(self, run: TrainingRun, *, theory: str = "auto") -> ProblemComparison:
         """The theory's logits at the run's recorded times against the run's, per point and overall.
 
@@ -479,16 +505,15 @@ class Problem:
         TypeError
             If ``run`` is not a :class:`~dynamics.groundtruth.training.TrainingRun`.
         ValueError
-            If the run's logits do not have one column per training point.
+            If the run's logits do not have one column per training point, or the run is not of this problem:
+            other initial weights, data (initial logits), labels, loss or point weights (initial objective).
         """
         if not isinstance(run, TrainingRun):
             raise TypeError(f"run must be a TrainingRun (from Problem.train), not {type(run).__name__}")
         if run.logits.ndim != 2 or run.logits.shape[1] != self.X.shape[0]:
             raise ValueError(f"run must have one logit per training point ({self.X.shape[0]}), got logits of "
                              f"shape {run.logits.shape}")
-        if run.W0 is not None and (run.W0.shape != self.W0.shape or not np.array_equal(run.W0, self.W0)):
-            raise ValueError("run was trained from other initial weights than this problem's W0; compare a run of "
-                             "this problem (Problem.train), or build the Problem with that run's W0 and Z0")
+        self._check_run(run)
         prediction = self.predict(run.t, theory=theory)
         per_point = tuple(agreement(prediction.logits[:, i], run.logits[:, i]) for i in range(self.X.shape[0]))
         overall = agreement(prediction.logits, run.logits)
@@ -501,6 +526,11 @@ class Problem:
         return ProblemComparison(prediction.theory, _frozen(np.asarray(run.t, float)), prediction.logits,
                                  _frozen(np.asarray(run.logits, float)), per_point, overall, overall.max_abs,
                                  relative, first_change, first_switch, prediction.switches)
+
+
+def _same(a, b) -> bool:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=RUN_MATCH_RTOL, atol=0.0))
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -540,8 +570,8 @@ def _initial_weights(X, labels, W0, Z0, init, hidden, u0, seed):
         raise ValueError(f"init={scheme!r} is not valid; choose one of {', '.join(map(repr, INITS))} "
                          "(or pass W0 and Z0)")
     if hidden is not None and (isinstance(hidden, bool) or not isinstance(hidden, (int, np.integer))
-                               or hidden < 1):
-        raise ValueError(f"hidden must be a whole number >= 1, got {hidden!r}")
+                               or not 1 <= hidden <= MAX_HIDDEN):
+        raise ValueError(f"hidden must be a whole number in [1, {MAX_HIDDEN:,}], got {hidden!r}")
     if scheme != "balanced" and u0 is not None:
         raise ValueError(f"u0 sets the balanced initialization's logits; it does not apply to init={scheme!r}")
     rng = np.random.default_rng(0 if seed is None else seed)

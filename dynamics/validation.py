@@ -9,7 +9,12 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["as_finite_array", "require_positive", "require_frequency", "require_choice"]
+__all__ = ["as_finite_array", "require_positive", "require_frequency", "require_choice", "MAX_HIDDEN"]
+
+#: Most hidden units an initialization scheme builds (per class for "balanced"), in the library and on the
+#: command line: far above what the theory's questions need, and a bound on memory (a million units of a
+#: thousand features would be 8 GB).
+MAX_HIDDEN = 10_000
 
 
 def _is_text_or_flag(value) -> bool:

@@ -1,5 +1,6 @@
 """A user's own data: reading labelled files (io.load_labelled) and the commands check / compare --data."""
 import json
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -328,3 +329,21 @@ def test_the_verdict_judges_the_logits_not_the_saturated_probabilities(files, ru
     verdict = json.loads(out.stdout)["verdict"]
     assert verdict["max_abs_confidence_error"] < 0.01 < verdict["max_rel_logit"]
     assert verdict["agrees"] is False
+
+
+def test_a_hard_link_to_the_data_is_the_data(files, run):
+    data = files.folder / "linked.npz"
+    data.write_bytes(files.good.read_bytes())
+    os.link(data, files.folder / "other_name.npz")
+    out = run("compare", "--data", files.folder / "other_name.npz", "--steps", "10", "--out", data)
+    assert out.returncode == 2 and "replace" in out.stderr
+    assert data.read_bytes() == files.good.read_bytes()
+
+
+def test_a_plain_npy_named_npz_and_too_many_units_are_usage_errors(files, run):
+    np.save(files.folder / "plain.npy", np.zeros(3))
+    (files.folder / "plain.npz").write_bytes((files.folder / "plain.npy").read_bytes())
+    for args, flag in ((("check", "--data", files.folder / "plain.npz"), "--data"),
+                       (("check", "--data", files.good, "--init", "balanced", "--hidden", "100000000"), "--hidden")):
+        out = run(*args)
+        assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1 and flag in out.stderr, out.stderr

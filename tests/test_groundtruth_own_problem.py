@@ -156,9 +156,9 @@ def test_the_built_in_losses_written_as_expressions_train_like_the_built_ins(nam
     (M * sp.Symbol("t"), ValueError, "exactly one free symbol (the margin), it has 2: ['margin', 't']"),
     (sp.Function("f")(M), ValueError, "loss=f(margin) cannot be trained: it calls undefined functions"),
     (M - M + 2, ValueError, "loss=2 cannot be trained"),
-    (sp.log(M), ValueError, "loss=log(margin) cannot be trained: it is not a finite real number at the margin -1"),
-    (sp.Piecewise((1 - M, M < 1)), ValueError, "it is not a finite real number at the margin 2"),
-    (1 / M, ValueError, "loss=1/margin cannot be trained: it is not a finite real number at the margin 0"),
+    (sp.log(M), ValueError, "loss=log(margin) cannot be trained: it is not a finite float at the margin -1"),
+    (sp.Piecewise((1 - M, M < 1)), ValueError, "it is not a finite float at the margin 2"),
+    (1 / M, ValueError, "loss=1/margin cannot be trained: it is not a finite float at the margin 0"),
     (M > 1, TypeError, "loss must be a loss name or a sympy expression of the margin, got StrictGreaterThan"),
     ("margin", TypeError, "loss must be a loss name or a sympy expression"),
 ])

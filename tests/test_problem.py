@@ -263,3 +263,29 @@ def test_a_zero_unit_and_an_all_zero_start_match_gradient_descent():
     frozen = Problem(X, labels, W0=np.zeros_like(problem.W0), Z0=problem.Z0)
     comparison = frozen.compare(frozen.train(lr=1e-3, steps=100, record_every=10))
     assert comparison.max_abs_logit == 0.0 and np.all(comparison.theory_logits == 0.0)
+
+
+def test_a_run_of_another_problem_is_refused():
+    """Other data, labels, loss or point weights from the same initial weights: each is caught (initial logits or
+    initial objective), while the problem's own runs, full batch or SGD, are accepted."""
+    X, labels = _h1_data(16)
+    problem = Problem(X, labels, init="balanced", hidden=2, seed=1)
+    run = problem.train(lr=1e-3, steps=100, record_every=50)
+    assert problem.compare(run).max_rel_logit < 1e-2
+    assert problem.compare(problem.train(lr=1e-3, steps=100, batch_size=3, seed=2)).max_rel_logit < 1e-1
+    same = {"W0": problem.W0, "Z0": problem.Z0}
+    for other, words in ((Problem(1.5 * X, labels, **same), "data"),
+                         (Problem(X, labels[::-1].copy(), **same), "labels, loss"),
+                         (Problem(X, labels, loss="hinge", **same), "labels, loss"),
+                         (Problem(X, labels, weights=np.arange(1.0, len(X) + 1), **same), "point weights")):
+        with pytest.raises(ValueError, match=words):
+            other.compare(run)
+
+
+def test_sizes_beyond_the_limits_are_refused_clearly():
+    X, labels = _h1_data(17)
+    with pytest.raises(ValueError, match="hidden"):
+        Problem(X, labels, init="balanced", hidden=10**7)
+    with pytest.raises(ValueError, match="rescale"):
+        Problem(X * 1e150, labels)
+    assert Problem(X * 1e-90, labels).assumptions().holds  # tiny but inside the range: fine

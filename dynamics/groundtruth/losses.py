@@ -162,8 +162,9 @@ def _expression_loss(expr):
     for what, values in zip(("it", f"its derivative {sp.sstr(slope)}"), probes):
         if not np.all(np.isfinite(values)):
             at = float(_PROBE_MARGINS[~np.isfinite(values)][0])
-            raise _refuse_expression(expr, f"{what} is not a finite real number at the margin {at:g} (a loss "
-                                           f"must be defined at every real margin)")
+            raise _refuse_expression(expr, f"{what} is not a finite float at the margin {at:g}: undefined there, "
+                                           "or beyond the float range (a loss must be defined, and fit a float, "
+                                           "at every ordinary margin)")
     if stop is None:
         slope_of = raw_slope_of
     else:
