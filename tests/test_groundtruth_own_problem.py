@@ -325,3 +325,20 @@ def test_a_custom_loss_trains_from_a_data_balanced_init_with_weights():
                 weights=q)
     signs = np.where(labels == 1, 1.0, -1.0)
     assert run.dead_step is None and np.all(signs * run.logits[-1] > signs * run.logits[0])
+
+
+def test_h2_says_why_a_unit_fails_and_violations_come_most_violated_first():
+    from dynamics.groundtruth.assumptions import check_h1, check_h2
+
+    X = np.array([[1.0, 0.0], [0.8, 0.6], [-0.1, 1.0], [0.5, 1.0]])  # point 3 (class 2) leans on class 1
+    labels = np.array([1, 1, 2, 2])
+    W0 = np.array([[1.0, 1.0],     # active on all four points: both classes
+                   [0.0, -1.0],    # active on none
+                   [1.0, -0.2]])   # active on points 0, 1, 3: both classes
+    report = check_h2(X, labels, W0)
+    texts = "\n".join(report.failures)
+    assert "unit 0 is active on points of both classes (active on 2 of 2 class-1 points, 2 of 2 class-2" in texts
+    assert "unit 1 is not active on every point of its class (active on 0 of 2 class-1 points, 0 of 2" in texts
+    h1 = check_h1(X, labels)
+    cosines = [float(text.split("cosine ")[1].split(" ")[0]) for text in h1.failures]
+    assert cosines == sorted(cosines, reverse=True) and len(cosines) >= 2  # the worst cross-class pair first

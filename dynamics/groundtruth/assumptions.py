@@ -153,9 +153,12 @@ def _z_scaled(Z0):
     return Z0 / top if top > 0 else np.zeros_like(Z0)
 
 
-def _pairs(mask, cos, prefix, need):
+def _pairs(mask, cos, slack, prefix, need):
+    """The offending pairs, the most violated (smallest slack) first."""
     rows, cols = np.nonzero(np.triu(mask))
-    return tuple(f"{prefix} ({i}, {j}) have cosine {cos[i, j]:.3g} (need {need})" for i, j in zip(rows, cols))
+    order = np.argsort(slack[rows, cols], kind="stable")
+    return tuple(f"{prefix} ({rows[k]}, {cols[k]}) have cosine {cos[rows[k], cols[k]]:.3g} (need {need})"
+                 for k in order)
 
 
 # ------------------------------------------------------------------------------------------------ H1 / H4
@@ -170,8 +173,8 @@ def _gram_check(name, X, labels, orthogonal_within):
     bad = np.where(strict, slack <= 0, slack < 0)
     bad_within, bad_across = bad & same, bad & ~same
     relation = "x.x' >= 0, x.x > 0" if orthogonal_within else "x.x' > 0"
-    failures = _pairs(bad_within, cos, "same-class points", relation)
-    failures += _pairs(bad_across, cos, "cross-class points", "x.x' <= 0")
+    failures = _pairs(bad_within, cos, slack, "same-class points", relation)
+    failures += _pairs(bad_across, cos, slack, "cross-class points", "x.x' <= 0")
     return AssumptionReport(name, not failures, failures, float(slack.min()))
 
 
@@ -300,8 +303,18 @@ def check_h2(X: ArrayLike, labels: ArrayLike, W0: ArrayLike) -> AssumptionReport
     X, labels = _data(X, labels, binary=True)
     W0 = _weights(W0, X.shape[1])
     part, unit_slack, class_slack = _h2(X, labels, W0)
-    failures = tuple(f"unit {i} is active on points of both classes or on none of a class (slack {unit_slack[i]:.3g})"
-                     for i in np.flatnonzero(part == 0))
+    active = _unit_rows(X) @ _unit_rows(W0).T > RELATIVE_TOLERANCE  # (n, h), the tolerance of H2
+    counts = {k: active[labels == k].sum(axis=0) for k in BINARY_LABELS}
+    sizes = {k: int(np.sum(labels == k)) for k in BINARY_LABELS}
+
+    def why(i):
+        on = ", ".join(f"{counts[k][i]} of {sizes[k]} class-{k} points" for k in BINARY_LABELS if sizes[k])
+        kind = ("is active on points of both classes" if all(counts[k][i] for k in BINARY_LABELS if sizes[k])
+                else "is not active on every point of its class")
+        return f"unit {i} {kind} (active on {on}; slack {unit_slack[i]:.3g})"
+
+    broken = np.flatnonzero(part == 0)
+    failures = tuple(why(i) for i in broken[np.argsort(unit_slack[broken], kind="stable")])
     failures += tuple(f"no unit serves class {k}" for k in class_slack if not np.any(part == k))
     margin = min(float(unit_slack.min()), *class_slack.values())
     return AssumptionReport("H2", not failures, failures, margin)
