@@ -115,7 +115,8 @@ def test_notebook_executes(path, tmp_path, monkeypatch):
         pytest.skip("no 'python3' Jupyter kernel is installed (ipykernel provides it)")
     nb = _read(path)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))  # no history or profile written to the home
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))  # no history or profile written to the home,
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))  # nor a connection file
     work = tmp_path / "work"
     work.mkdir()
     NotebookClient(nb, kernel_name=KERNELSPEC["name"], timeout=CELL_TIMEOUT,
