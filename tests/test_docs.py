@@ -17,7 +17,9 @@ import ast
 import re
 from pathlib import Path
 
+import derivations
 import pytest
+from matplotlib.mathtext import MathTextParser
 
 from dynamics.experiments import claims as claims_module
 from dynamics.experiments import identities
@@ -185,6 +187,68 @@ def test_display_math_is_balanced(document):
     for block in blocks:
         assert block.count("{") == block.count("}"), block
         assert block.count("\\left") == block.count("\\right"), block
+
+
+#: What MathJax (GitHub, Jupyter) reads but matplotlib's mathtext spells differently or lacks: each is rewritten
+#: before mathtext parses a formula, so that mathtext can check everything else (braces, commands, sub/superscripts).
+MATHJAX_ONLY = ((re.compile(r"\\tag\{[^}]*\}"), ""), (re.compile(r"\\[tdc]frac\b"), r"\\frac"),
+                (re.compile(r"\\(le|ge)\b"), r"\\\1q"), (re.compile(r"\\[bB]ig\b"), ""),
+                (re.compile(r"\\overset\{[^}]*\}\{([^}]*)\}"), r"\1"))
+
+
+def formulas(document: str, *, inline: bool = True) -> list[str]:
+    """The display (``$$...$$``) formulas of a Markdown document, then (if ``inline``) its inline (``$...$``) ones."""
+    display = re.findall(r"\$\$(.*?)\$\$", document, flags=re.S)
+    if not inline:
+        return display
+    return display + re.findall(r"(?<!\$)\$([^$\n]+?)\$(?!\$)", re.sub(r"\$\$.*?\$\$", "", document, flags=re.S))
+
+
+def unparsable(formula_list: list[str]) -> list[str]:
+    """The formulas matplotlib's mathtext cannot parse (after :data:`MATHJAX_ONLY`)."""
+    parser, bad = MathTextParser("path"), []
+    for formula in formula_list:
+        text = " ".join(formula.split())
+        for pattern, replacement in MATHJAX_ONLY:
+            text = pattern.sub(replacement, text)
+        try:
+            parser.parse(f"${text}$")
+        except ValueError:
+            bad.append(formula)
+    return bad
+
+
+def test_every_equation_parses(document):
+    found = formulas(document, inline=False)
+    assert len(found) > 20
+    assert not unparsable(found)
+
+
+@pytest.mark.slow
+def test_every_inline_formula_parses(document):  # some 300 formulas: seconds of mathtext
+    found = formulas(document)
+    assert len(found) > 100
+    assert not unparsable(found)
+
+
+def test_the_formula_checker_catches_a_typo():
+    assert unparsable([r"\frac{a}{b}", r"\frac{a}{b", r"\sigmaa(u)", r"u \le 1"]) == [r"\frac{a}{b", r"\sigmaa(u)"]
+
+
+def test_every_derivation_is_named(document):
+    unnamed = [name for name in derivations.MODELS if f"derivations.{name}(" not in document]
+    assert not unnamed
+
+
+@pytest.mark.slow
+def test_every_reduction_and_quantity_of_the_paper_models_is_named(document):
+    models = [derivations.two_layer("bce"), derivations.two_layer("hinge"), derivations.deep(4),
+              derivations.deep(3, "hinge"), derivations.shared_neuron(), derivations.starvation(),
+              derivations.wide(2), derivations.orthogonal_points(3)]
+    unnamed = [(m.name, r.name) for m in models for r in m.reductions if f"`{r.name}`" not in document
+               and f"`{r.name.split(' (')[0]}`" not in document]
+    unnamed += [(m.name, q) for m in models for q in m.quantities if f'quantity("{q}")' not in document]
+    assert not unnamed
 
 
 # --- (c) every claim of every experiment points to its theory ---------------------------------------------------
