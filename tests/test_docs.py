@@ -7,7 +7,9 @@ claim of ``reproduce`` point into it.  These tests read the repository's text fi
   no citation uses that restatement's "§" section numbers;
 - every ``docs/theory.md#anchor`` cited anywhere, and every ``#anchor`` link inside the document, resolves;
 - every claim of every experiment points to an anchor that resolves;
-- every erratum names a test that exists.
+- every erratum names a test that exists;
+- every formula of the document parses (matplotlib's mathtext), and every derivation, reduction and quantity
+  the toolkit derives is named in it.
 
 Each checker is a small function of text, also run on a broken input to show it can fail.
 """
