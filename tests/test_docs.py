@@ -128,22 +128,32 @@ def test_the_theory_document_is_in_the_repository():
     assert THEORY_DOCUMENT == "docs/theory.md"
 
 
+def outside_tests(texts: dict[Path, str]) -> dict[Path, str]:
+    """The texts of code, README, docs and examples: tests may name scratch files, or forbidden names to forbid
+    them (the anchors tests cite are still checked, below)."""
+    return {f: text for f, text in texts.items() if ROOT / "tests" not in f.parents}
+
+
 def test_no_cited_markdown_file_is_missing(texts):
     paths, names = repository_names()
-    tests = ROOT / "tests"  # tests may name scratch files of their own; what they cite is checked below
-    missing = {f.relative_to(ROOT).as_posix(): m for f, text in texts.items()
-               if tests not in f.parents and (m := missing_markdown_files(text, paths, names))}
+    missing = {f.relative_to(ROOT).as_posix(): m for f, text in outside_tests(texts).items()
+               if (m := missing_markdown_files(text, paths, names))}
     assert not missing
 
 
 def test_the_private_restatement_is_never_cited(texts):
-    citing = [f.relative_to(ROOT).as_posix() for f, text in texts.items() if PRIVATE_RESTATEMENT in text]
+    citing = [f.relative_to(ROOT).as_posix() for f, text in outside_tests(texts).items() if PRIVATE_RESTATEMENT in text]
     assert not citing
 
 
 def test_no_citation_uses_section_signs(texts):
-    citing = [f.relative_to(ROOT).as_posix() for f, text in texts.items() if SECTION_SIGN in text]
+    citing = [f.relative_to(ROOT).as_posix() for f, text in outside_tests(texts).items() if SECTION_SIGN in text]
     assert not citing
+
+
+def test_code_readme_docs_and_examples_are_scanned(texts):
+    scanned = {f.relative_to(ROOT).parts[0] for f in outside_tests(texts)}
+    assert {"README.md", "dynamics", "derivations", "docs", "examples"} <= scanned
 
 
 def test_the_file_checker_catches_a_missing_file():
