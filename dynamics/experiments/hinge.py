@@ -277,8 +277,8 @@ def claims(result: HingeResult) -> list[ClaimRecord]:
     bce_increase = bool(np.all(np.diff(result.bce_times, axis=1) > 0))
     last = number_key(result.confidences[-1])
     fig9 = ClaimRecord(
-        "hinge_fig9", "§8, Theorem 5.1, Fig. 9", "hinge stopping times (asinh(2n/c) - theta0)/(2 p n) from theta0 = "
-        "0, against the time GD reaches the margin",
+        "hinge_fig9", "Sec. 5, Theorem 5.1, Fig. 9",
+        "hinge stopping times (asinh(2n/c) - theta0)/(2 p n) from theta0 = 0, against the time GD reaches the margin",
         {"closed_form": dict(zip(keys, map(float, result.fig9_stop))),
          "integrated_flow": dict(zip(keys, map(float, result.fig9_flow_stop)))},
         {"richardson": dict(zip(keys, map(float, result.fig9_gd_stop))),
@@ -289,7 +289,7 @@ def claims(result: HingeResult) -> list[ClaimRecord]:
         f"{TOLERANCES['gd_time']:g} (a theory 1% off in its time scale shows 1e-2); the closed form equals the "
         f"flow's time within {TOLERANCES['quadrature']:g} (relative)")
     versus = ClaimRecord(
-        "hinge_vs_bce_time", "§8, Fig. 5 Right", "time to confidence: BCE diverges as confidence -> 1, hinge stays "
+        "hinge_vs_bce_time", "Sec. 5, Fig. 5 Right", "time to confidence: BCE diverges as confidence -> 1, hinge stays "
         "finite",
         {f"bce_time_at_{last}": float(result.bce_times[0, -1]),
          f"hinge_time_at_{last}": float(result.hinge_times[0, -1]), "bce_times_increase": bce_increase},
@@ -299,7 +299,7 @@ def claims(result: HingeResult) -> list[ClaimRecord]:
         f"time to {last} divided by the BCE time (the error shown) must be below {HINGE_BCE_RATIO:g} (GD stopping "
         "times of the hinge are checked by hinge_fig9)")
     many = ClaimRecord(
-        "hinge_many_points", "§8, App. C.2",
+        "hinge_many_points", "Sec. 5, App. C.2",
         "many points inside the margin act as one point X = sum x_i: predicted logits vs GD",
         "u_t(x) = z_t (y_t X.x/||X||^2 + w0_perp.x)",
         {"richardson_time_shift": result.many_points_time_error,

@@ -257,7 +257,7 @@ def claims(result: Lemma31Result) -> list[ClaimRecord]:
     changed, signs = int(sat.pattern_changes.sum()), int(sat.sign_changes.sum())
     cross = int(sat.cross_class_updates.sum())
     passed = sat.total == CHANGES_ALLOWED and bool(np.all(sat.assumptions_hold))
-    return [ClaimRecord("lemma31_finite_lr", "§2, Lemma 3.1",
+    return [ClaimRecord("lemma31_finite_lr", "Sec. 3.1, Lemma 3.1",
                         f"under H1-H3, at a finite learning rate ({result.lr:g}), activation patterns and signs of Z "
                         "never change and class k's updates touch only the units of I_k", {"changes": CHANGES_ALLOWED},
                         {"pattern_changes": changed, "sign_changes": signs, "cross_class_updates": cross,
@@ -267,5 +267,6 @@ def claims(result: Lemma31Result) -> list[ClaimRecord]:
                         "outside I_k must be 0")]
 
 
-EXPERIMENT = Experiment(name="lemma31", title="Lemma 3.1 at a finite learning rate: fixed patterns and signs (§3)",
+EXPERIMENT = Experiment(name="lemma31",
+                        title="Lemma 3.1 at a finite learning rate: fixed patterns and signs (Sec. 3.1)",
                         order=90, sizes=SIZES, run=run, figures=figures, claims=claims)

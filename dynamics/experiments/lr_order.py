@@ -206,7 +206,7 @@ def claims(result: LrOrderResult) -> list[ClaimRecord]:
     slopes = dict(zip(result.models, map(float, result.slopes)))
     worst = max(abs(s - 1) for s in slopes.values())
     lrs = result.lrs[0]
-    return [ClaimRecord("gd_vs_theory_order", "§1 (gradient flow = lr -> 0)",
+    return [ClaimRecord("gd_vs_theory_order", "Sec. 3.1 (gradient flow = lr -> 0)",
                         "the gap between GD and the theory shrinks linearly in the learning rate (log-log slope 1)",
                         {k: 1.0 for k in slopes}, slopes, worst, worst <= TOLERANCES["order_slope"], "measured",
                         TOLERANCES["order_slope"], "log-log slope of |GD - theory| at the final time against the "

@@ -179,7 +179,8 @@ def figures(result: PhaseDiagramResult) -> dict[str, Figure]:
     fig, axes = style.new_figure(1, 2, figsize=(11, 4.5), sharey=True)
     extent = (result.z0[0], result.z0[-1], result.y0[0], result.y0[-1])
     cmap = matplotlib.colormaps["Greys"].resampled(len(REGIONS))
-    for ax, codes, title in ((axes[0], result.theory, "theory (§5)"), (axes[1], result.measured, "gradient descent")):
+    for ax, codes, title in ((axes[0], result.theory, "theory (Sec. 3.3)"),
+                             (axes[1], result.measured, "gradient descent")):
         im = ax.imshow(codes, origin="lower", extent=extent, cmap=cmap, vmin=-0.5, vmax=len(REGIONS) - 0.5,
                        aspect="auto")
         z = np.linspace(result.z0[0], result.z0[-1], 50)
@@ -210,7 +211,7 @@ def claims(result: PhaseDiagramResult) -> list[ClaimRecord]:
         ``phase_diagram_agreement``.
     """
     return [ClaimRecord(
-        "phase_diagram_agreement", "§5, Fig. 2 Left",
+        "phase_diagram_agreement", "Sec. 3.3, Fig. 2 Left",
         "regions frozen/success/stalls/dies predicted by theory match a batched GD sweep",
         {"grid_points_counted": result.counted, "boundary_band": BOUNDARY_BAND},
         {"agreement_fraction": result.agreement}, 1 - result.agreement, result.agreement >= TOLERANCES["phase"],

@@ -302,7 +302,7 @@ def claims(result: StarvationResult) -> list[ClaimRecord]:
     err = max(abs(round(derived[c][lam], TABLE1_DECIMALS) - PRINTED_TABLE1[c][lam])
               for c in result.table1_confidences for lam in result.table1_lambdas)
     table = ClaimRecord(
-        "table1", "§9, Table 1", "bound (7) sigma(lambda log((1-delta)/delta)), to the printed precision",
+        "table1", "Sec. 6, Table 1", "bound (7) sigma(lambda log((1-delta)/delta)), to the printed precision",
         {"derived": {number_key(c): {number_key(lam): derived[c][lam] for lam in result.table1_lambdas}
                      for c in result.table1_confidences},
          "printed": {number_key(c): {number_key(lam): PRINTED_TABLE1[c][lam] for lam in result.table1_lambdas}
@@ -317,7 +317,7 @@ def claims(result: StarvationResult) -> list[ClaimRecord]:
     passed = (result.gd_time_error <= TOLERANCES["gd_time"] and under_d2
               and result.gd_probability_error <= TOLERANCES["starvation_probability"])
     fair = ClaimRecord(
-        "starvation_fair_init", "§9, Theorem 6.1 / D.2, Fig. 6",
+        "starvation_fair_init", "Sec. 6, Theorem 6.1 / Theorem D.2, Fig. 6",
         f"P_t*((0, x2)) at 1-delta = {result.confidence:g} from ({', '.join(f'{v:g}' for v in result.fair_init)}): "
         "ODE (8) vs GD on the real network; it stays under the D.2 bound; bound (7) does not hold from this init for "
         f"lambda in {broken} (it needs alpha0 >= beta0/lambda)",
@@ -329,7 +329,7 @@ def claims(result: StarvationResult) -> list[ClaimRecord]:
         "under the D.2 bound")
     excess = float(np.max(result.ode_satisfying - result.bound_7))
     satisfying = ClaimRecord(
-        "starvation_bound7_satisfying_init", "§9, Theorem 6.1",
+        "starvation_bound7_satisfying_init", "Sec. 6, Theorem 6.1",
         "from alpha0 >= beta0/lambda the ODE value stays under bound (7)",
         {k: {"bound_7": float(b), "ode": float(o)} for k, b, o in zip(keys, result.bound_7, result.ode_satisfying)},
         None, max(0.0, excess), excess <= ODE_BOUND_SLACK, "theory", ODE_BOUND_SLACK,
