@@ -107,7 +107,9 @@ def test_a_seeded_cheap_experiment_differs_from_the_default_repeats_and_passes(n
     assert [c.id for c in experiment.claims(seeded) if not c.passed] == []
 
 
-def test_reproduce_records_the_seed_and_seeds_an_experiment_alike_in_any_selection(tmp_path):
+def test_reproduce_records_the_seed_and_seeds_an_experiment_alike_in_any_selection(tmp_path, monkeypatch):
+    from dynamics.report import reproduction
+    monkeypatch.setattr(reproduction, "save_figure", lambda fig, stem: [])  # figures are test_redraw.py's
     reproduce(tmp_path / "one", quick=True, quiet=True, only=["lemma31"], seed=2)
     reproduce(tmp_path / "two", quick=True, quiet=True, only=["multiclass", "lemma31"], seed=2)
     one, two = (json.loads((tmp_path / f / "report.json").read_text())["parameters"] for f in ("one", "two"))
