@@ -105,6 +105,8 @@ def _markdown(records, parameters, elapsed, figures) -> str:
     for r in measured + theory:
         lines += _claim_section(r)
     lines += ["## Figures", ""] + [f"![{Path(f).stem}]({f})" for f in figures if f.endswith(".png")] + [""]
+    lines += [f"The data behind each figure is the experiment's result in `{DATA_FOLDER}/<experiment>.npz` + "
+              "`.json` (`dynamics.load`); `dynamics.report.redraw(folder, stem)` draws a figure again from it.", ""]
     lines += ["## Parameters and versions", "", "```json", json.dumps(parameters, indent=2), "```", ""]
     return "\n".join(lines)
 
