@@ -1,0 +1,145 @@
+"""What the figures of hinge, starvation, corollary_ratio and multiclass hold (issue 12), checked on the artists.
+
+Not pixels: legend texts, which series are lines (theory) and which hollow markers (gradient descent), axis limits
+against the data, and that every label is mathtext (no raw ``P_{t*}``) and renders.  The data a figure gained for
+this (the GD overlay of Fig. 9, the dense theory curve of Corollary 3.3) is checked against values worked by hand.
+"""
+import re
+
+import matplotlib.colors
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from dynamics.experiments import corollary_ratio, hinge, multiclass, starvation
+
+#: Smallest legend font a printed figure can be read at (points).
+MIN_LEGEND_SIZE = 8
+#: Two series told apart in grey-scale differ at least this much in luminance (0 black, 1 white).
+MIN_GREY_STEP = 0.1
+
+
+def _legend_texts(ax):
+    legend = ax.get_legend()
+    return [] if legend is None else [text.get_text() for text in legend.get_texts()]
+
+
+def _all_texts(fig):
+    """Every title, axis label, tick-free text and legend entry of the figure."""
+    texts = []
+    for ax in fig.axes:
+        texts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel(), *_legend_texts(ax)]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts.append(legend.get_title().get_text())
+        texts += [text.get_text() for text in ax.texts]
+    return [text for text in texts if text]
+
+
+def _outside_math(text):
+    return re.sub(r"\$[^$]*\$", "", text)
+
+
+def _assert_publishable(fig):
+    """Mathtext everywhere it is needed, no snake_case, legends readable, and the figure renders."""
+    for text in _all_texts(fig):
+        plain = _outside_math(text)
+        assert not re.search(r"[_^{}]", plain), f"raw subscript/superscript outside mathtext: {text!r}"
+        assert text.count("$") % 2 == 0, text
+        assert "norm" not in plain, f"'norm' where ||x|| is meant: {text!r}"
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is not None:
+            assert all(t.get_fontsize() >= MIN_LEGEND_SIZE for t in legend.get_texts())
+    FigureCanvasAgg(fig).draw()  # every mathtext string parses
+
+
+def _grey(colour):
+    r, g, b = matplotlib.colors.to_rgb(colour)
+    return 0.299 * r + 0.587 * g + 0.114 * b
+
+
+def _is_gd(line):
+    """A gradient-descent series: hollow markers, no connecting line."""
+    return line.get_linestyle() == "None" and line.get_marker() not in ("None", None, "") and (
+        line.get_markerfacecolor() == "none")
+
+
+def _is_theory(line):
+    return line.get_linestyle() != "None" and line.get_marker() in ("None", None, "")
+
+
+def _assert_theory_and_gd_apart(ax):
+    """Theory lines and GD markers differ in shape (grey-scale) and in colour."""
+    theory, gd = [l for l in ax.lines if _is_theory(l)], [l for l in ax.lines if _is_gd(l)]
+    assert theory and gd
+    gd_colours = {matplotlib.colors.to_hex(l.get_markeredgecolor()) for l in gd}
+    assert gd_colours.isdisjoint({matplotlib.colors.to_hex(l.get_color()) for l in theory})
+
+
+# ---- fig5_fig9_hinge ------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def hinge_result():
+    return hinge.EXPERIMENT.result("quick")
+
+
+@pytest.fixture(scope="module")
+def hinge_fig(hinge_result):
+    return hinge.figures(hinge_result)["fig5_fig9_hinge"]
+
+
+def test_hinge_fig5_encodes_p_by_colour_and_loss_by_line_style(hinge_fig, hinge_result):
+    ax = hinge_fig.axes[0]
+    texts = _legend_texts(ax)
+    assert texts[:2] == [r"BCE, confidence $\sigma(u)$", r"hinge, confidence $u$"]
+    assert texts[2:] == [f"$p = {p:g}$" for p in hinge_result.frequencies]
+    curves = [l for l in ax.lines if _is_theory(l)]
+    assert len(curves) == 2 * len(hinge_result.frequencies)
+    bce, hinge_lines = curves[0::2], curves[1::2]
+    assert {l.get_linestyle() for l in bce} == {"-"} and {l.get_linestyle() for l in hinge_lines} == {"--"}
+    greys = sorted(_grey(l.get_color()) for l in bce)
+    assert np.all(np.diff(greys) >= MIN_GREY_STEP)  # the frequencies read apart in grey-scale
+    assert ax.get_yscale() == "log"
+
+
+def test_hinge_fig9_overlays_gradient_descent(hinge_fig, hinge_result):
+    ax_y, ax_u = hinge_fig.axes[1], hinge_fig.axes[2]
+    for ax, gd in ((ax_y, hinge_result.fig9_gd_y), (ax_u, hinge_result.fig9_gd_u)):
+        _assert_theory_and_gd_apart(ax)
+        overlay = [l for l in ax.lines if _is_gd(l) and l.get_marker() == hinge.GD_MARKER]
+        assert len(overlay) == len(hinge_result.fig9_settings)
+        for line, values in zip(overlay, gd):
+            assert np.array_equal(line.get_ydata(), values)
+    texts = _legend_texts(ax_y)
+    assert texts[:4] == [rf"$c = {c:g},\ \|x\| = {n:g}$" for c, n in hinge_result.fig9_settings]
+    assert any("gradient descent" in t for t in texts) and any("theory" in t for t in texts)
+    assert any("margin" in t for t in _legend_texts(ax_u)) and any("stopping time" in t for t in _legend_texts(ax_u))
+    # the time axis is fitted: every stopping time shown, and no long empty tail after the last one
+    assert max(hinge_result.fig9_stop) < ax_u.get_xlim()[1] <= 1.25 * max(hinge_result.fig9_stop)
+
+
+def test_hinge_fig9_gd_overlay_follows_theorem_5_1_worked_by_hand(hinge_result):
+    """From theta0 = 0 and p = 1: u_t = min(1, c/(2||x||) sinh(2||x|| t)), y_t = sqrt(c) cosh(||x|| t) until the
+    stop; GD at lr is within O(lr) of it (a few 1e-3 at lr = 0.004)."""
+    t = hinge_result.fig9_gd_t
+    assert t[0] == 0 and t[-1] > max(hinge_result.fig9_stop)
+    for i, (c, norm) in enumerate(hinge_result.fig9_settings):
+        u = c / (2 * norm) * np.sinh(2 * norm * t)
+        inside = u < 0.99
+        assert np.allclose(hinge_result.fig9_gd_u[i][inside], u[inside], rtol=0.03)
+        assert np.all(np.abs(hinge_result.fig9_gd_u[i][~inside] - 1) < 0.03)  # resting on the margin
+        y = np.sqrt(c) * np.cosh(norm * np.minimum(t, hinge_result.fig9_stop[i]))
+        assert np.allclose(hinge_result.fig9_gd_y[i], y, rtol=0.02)
+
+
+def test_hinge_many_points_panel_shows_prediction_and_gd(hinge_fig, hinge_result):
+    ax = hinge_fig.axes[3]
+    _assert_theory_and_gd_apart(ax)
+    n = hinge_result.many_points_theory.shape[1]
+    assert len([l for l in ax.lines if _is_theory(l)]) == len([l for l in ax.lines if _is_gd(l)]) == n
+    assert ax.get_xlim() == (0.0, hinge_result.many_points_t[-1])
+
+
+def test_hinge_figure_is_publishable(hinge_fig):
+    _assert_publishable(hinge_fig)
