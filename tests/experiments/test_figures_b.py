@@ -143,3 +143,60 @@ def test_hinge_many_points_panel_shows_prediction_and_gd(hinge_fig, hinge_result
 
 def test_hinge_figure_is_publishable(hinge_fig):
     _assert_publishable(hinge_fig)
+
+
+# ---- fig6_table1_starvation -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def starvation_result():
+    return starvation.EXPERIMENT.result("quick")
+
+
+@pytest.fixture(scope="module")
+def starvation_fig(starvation_result):
+    return starvation.figures(starvation_result)["fig6_table1_starvation"]
+
+
+def test_starvation_labels_are_mathtext(starvation_fig):
+    texts = _all_texts(starvation_fig)
+    assert not any("P_{t*}" in t or "P_t*" in t for t in texts)  # the raw forms the issue saw
+    assert any(r"$P_{t^*}((0, x_2))$" in t for t in texts)
+    _assert_publishable(starvation_fig)
+
+
+def test_starvation_curves_reach_table1_and_show_the_printed_entries(starvation_fig, starvation_result):
+    """The curves run to Table 1's last row (0.9999) and pass through the printed entries (2 decimals)."""
+    r = starvation_result
+    assert r.curve_confidences[-1] == pytest.approx(0.9999, abs=1e-12) and r.curve_confidences[0] > 0.5
+    on_curve = {0.99: [np.interp(0.99, r.curve_confidences, curve) for curve in r.curve_bound_7],
+                0.9999: r.curve_bound_7[:, -1]}
+    for c, values in on_curve.items():
+        printed = np.array([starvation.PRINTED_TABLE1[c][lam] for lam in r.lambdas])
+        # printed to 2 decimals (0.005), plus the linear interpolation between curve samples (< 1e-3)
+        assert np.all(np.abs(np.asarray(values) - printed) <= 0.005 + 1e-3), (c, values, printed)
+    ax = starvation_fig.axes[0]
+    crosses = [l for l in ax.lines if l.get_marker() == starvation.PRINTED_MARKER]
+    assert sorted(np.concatenate([l.get_ydata() for l in crosses]).tolist()) == sorted(
+        v for c in r.table1_confidences for v in starvation.PRINTED_TABLE1[c].values())
+    assert _legend_texts(ax) == [rf"$\lambda = {lam:g}$" for lam in r.lambdas] + [
+        rf"$1 - \delta = {r.confidence:g}$, as in (c)", "Table 1 as printed"]
+
+
+def test_starvation_values_panel_tells_bounds_values_and_gd_apart(starvation_fig, starvation_result):
+    r = starvation_result
+    ax = starvation_fig.axes[2]
+    bars = ax.patches
+    assert len(bars) == 4 * len(r.lambdas)
+    heights = np.array([b.get_y() + b.get_height() for b in bars]).reshape(4, -1)
+    assert np.allclose(heights, [r.bound_7, r.ode_satisfying, r.bound_d2, r.ode_fair])
+    assert all(b.get_y() == starvation.CHANCE for b in bars)  # bars rise from chance, not from a cut axis
+    hatched = np.array([bool(b.get_hatch()) for b in bars]).reshape(4, -1)
+    assert hatched[[0, 2]].all() and not hatched[[1, 3]].any()  # bounds hatched, values filled: grey-scale safe
+    gd = [l for l in ax.lines if _is_gd(l)]
+    assert len(gd) == 1 and np.array_equal(gd[0].get_ydata(), r.gd_fair)
+    bar_colours = {matplotlib.colors.to_hex(b.get_facecolor()) for b in bars}
+    assert matplotlib.colors.to_hex(gd[0].get_markeredgecolor()) not in bar_colours
+    texts = _legend_texts(ax)
+    assert len(texts) == 5 and "bound (7)" in texts and "bound (D.2), fair init" in texts and "GD" in texts[-1]
+    broken = [f"{lam:g}" for lam, ok in zip(r.lambdas, r.bound_7_holds_fair) if not ok]
+    assert broken and any(", ".join(broken) in t.get_text() for t in ax.texts)
