@@ -200,3 +200,62 @@ def test_starvation_values_panel_tells_bounds_values_and_gd_apart(starvation_fig
     assert len(texts) == 5 and "bound (7)" in texts and "bound (D.2), fair init" in texts and "GD" in texts[-1]
     broken = [f"{lam:g}" for lam, ok in zip(r.lambdas, r.bound_7_holds_fair) if not ok]
     assert broken and any(", ".join(broken) in t.get_text() for t in ax.texts)
+
+
+# ---- cor33_ratio ----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def corollary_result():
+    return corollary_ratio.EXPERIMENT.result("quick")
+
+
+@pytest.fixture(scope="module")
+def corollary_fig(corollary_result):
+    return corollary_ratio.figures(corollary_result)["cor33_ratio"]
+
+
+def _mpmath_ratio(delta, n1, n2, p1, u0, v0):
+    """t2*/t1* worked from eq. (15) with mpmath: t_k = [log(L/a) + Ei(L) - Ei(a)] / (2 ||x_k|| p_k), a = |logit0|,
+    L = log((1 - delta)/delta)."""
+    import mpmath
+    mpmath.mp.dps = 40
+    L = mpmath.log((1 - mpmath.mpf(delta)) / mpmath.mpf(delta))
+
+    def time(a, norm, p):
+        a = mpmath.mpf(a)
+        return (mpmath.log(L / a) + mpmath.ei(L) - mpmath.ei(a)) / (2 * mpmath.mpf(norm) * mpmath.mpf(p))
+    return float(time(abs(v0), n2, 1 - mpmath.mpf(p1)) / time(u0, n1, p1))
+
+
+def test_corollary_curve_reaches_small_delta_and_matches_mpmath(corollary_result):
+    r = corollary_result
+    assert r.curve_deltas[0] == max(r.deltas) and r.curve_deltas[-1] <= 1e-6 < min(r.deltas)
+    for i, (n1, n2, p1) in enumerate(r.grid):
+        for j in (0, len(r.curve_deltas) // 2, -1):
+            hand = _mpmath_ratio(r.curve_deltas[j], n1, n2, p1, r.u0, r.v0)
+            assert r.curve_exact[i, j] == pytest.approx(hand, rel=1e-9)
+        # the approach to the delta -> 0 limit is visible: within 1e-3 of it at the smallest delta drawn
+        assert abs(r.curve_exact[i, -1] / r.approximate[i, 0] - 1) < 1e-3
+        assert abs(r.exact[i, 0] / r.approximate[i, 0] - 1) > 0.1  # ... and far from it where GD is measured
+    assert (r.u0, r.v0) == (0.05, -0.5)
+
+
+def test_corollary_figure_labels_every_line(corollary_fig, corollary_result):
+    r = corollary_result
+    ax = corollary_fig.axes[0]
+    texts = _legend_texts(ax)
+    assert texts[:len(r.grid)] == [rf"$\|x_1\| = {a:g},\ \|x_2\| = {b:g},\ p_1 = {p:g}$" for a, b, p in r.grid]
+    assert any("exact" in t for t in texts) and any("gradient descent" in t for t in texts)
+    assert any(r"$\delta \to 0$ limit" in t for t in texts)
+    title = ax.get_title()
+    assert f"$u_0 = {r.u0:g}$" in title and f"$v_0 = {r.v0:g}$" in title
+    _assert_theory_and_gd_apart(ax)
+    gd = [l for l in ax.lines if _is_gd(l)]
+    assert len(gd) == len(r.grid) and all(np.array_equal(l.get_ydata(), m) for l, m in zip(gd, r.measured))
+    limits = [l for l in ax.lines if l.get_linestyle() == ":"]
+    assert sorted(l.get_ydata()[0] for l in limits) == sorted(r.approximate[:, 0])
+    curves = [l for l in ax.lines if _is_theory(l) and l.get_linestyle() != ":"]
+    assert len(curves) == len(r.grid)  # no exact curve shares the limits' dotted style
+    low, high = ax.get_xlim()
+    assert low <= r.curve_deltas[-1] and high > max(r.deltas) and ax.get_xscale() == "log"
+    _assert_publishable(corollary_fig)
