@@ -259,3 +259,48 @@ def test_corollary_figure_labels_every_line(corollary_fig, corollary_result):
     low, high = ax.get_xlim()
     assert low <= r.curve_deltas[-1] and high > max(r.deltas) and ax.get_xscale() == "log"
     _assert_publishable(corollary_fig)
+
+
+# ---- lemma_a1_multiclass --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def multiclass_result():
+    return multiclass.EXPERIMENT.result("quick")
+
+
+@pytest.fixture(scope="module")
+def multiclass_fig(multiclass_result):
+    return multiclass.figures(multiclass_result)["lemma_a1_multiclass"]
+
+
+def test_multiclass_time_axis_ends_where_learning_ends(multiclass_fig, multiclass_result):
+    """The axis ends after the slowest class is within 5% of its final confidence, not at the end of the run."""
+    r = multiclass_result
+    low, high = multiclass_fig.axes[0].get_xlim()
+    slowest = r.confidences[:, np.argmin(r.norms)]  # class 1: the smallest norm and the fewest points
+    covered = (slowest - slowest[0]) / (slowest[-1] - slowest[0])
+    assert low == 0 and high < 0.5 * r.t[-1]
+    assert covered[np.searchsorted(r.t, high)] >= 0.95  # ... but only once every class has learned
+    assert np.all(r.confidences[np.searchsorted(r.t, high)] > 0.9)
+
+
+def test_multiclass_legend_numbers_classes_from_one_and_explains_every_series(multiclass_fig, multiclass_result):
+    r = multiclass_result
+    ax = multiclass_fig.axes[0]
+    texts = _legend_texts(ax)
+    assert [t.split(":")[0] for t in texts[:r.classes]] == [f"class {k}" for k in range(1, r.classes + 1)]
+    assert not any("class 0" in t for t in _all_texts(multiclass_fig))
+    frequencies = np.array(r.per_class) / sum(r.per_class)
+    for k in range(r.classes):
+        assert rf"$p_{k + 1} = {frequencies[k]:.2g}$" in texts[k]
+    assert any("together" in t for t in texts) and any("alone" in t for t in texts) and any("chance" in t for t in texts)
+    _assert_theory_and_gd_apart(ax)  # joint runs as lines, the runs alone as hollow black markers
+    alone = [l for l in ax.lines if _is_gd(l)]
+    assert len(alone) == r.classes
+    for k, line in enumerate(alone):  # the markers are the runs alone, at their own records
+        rows = np.searchsorted(r.t, line.get_xdata())
+        assert np.array_equal(line.get_ydata(), r.alone_confidences[rows, k])
+        assert line.get_xdata().size >= 10 and np.sum(line.get_xdata() < 10) >= 5  # the fast classes' rise shows
+    chance = [l for l in ax.lines if l.get_linestyle() == ":"]
+    assert len(chance) == 1 and chance[0].get_ydata()[0] == pytest.approx(1 / r.classes)
+    _assert_publishable(multiclass_fig)
