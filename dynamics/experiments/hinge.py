@@ -233,6 +233,7 @@ def run(*, frequencies: tuple[float, ...] = (1.0, 0.8, 0.2), lr: float = 0.002, 
         pair, chain = _fig9_gd(c, norm, horizon, lr)
         gd_stops.append(pair)
         every = max(1, (chain.t.size - 1) // FIG9_GD_MARKERS)
+        gd_t = chain.t[::every].copy()  # the same for every setting: one lr, one horizon
         gd_ys.append(chain.preactivations[::every, 0, 0])
         gd_us.append(chain.logits[::every, 0])
     gd_stops = np.array(gd_stops)
@@ -242,7 +243,7 @@ def run(*, frequencies: tuple[float, ...] = (1.0, 0.8, 0.2), lr: float = 0.002, 
         fig9_settings=FIG9_SETTINGS, fig9_t=FIG9_TIMES, fig9_y=np.array(ys), fig9_u=np.array(us),
         fig9_stop=np.array(stops), fig9_flow_stop=np.array(flow_stops),
         fig9_gd_stop=richardson(gd_stops[:, 0], gd_stops[:, 1]), fig9_gd_stop_raw=gd_stops[:, 0],
-        fig9_gd_t=chain.t[::every], fig9_gd_y=np.array(gd_ys), fig9_gd_u=np.array(gd_us),
+        fig9_gd_t=gd_t, fig9_gd_y=np.array(gd_ys), fig9_gd_u=np.array(gd_us),
         many_points_error=err, many_points_time_error=shift, many_points_t=t_inside,
         many_points_theory=predicted, many_points_gd=measured, lr=lr, u0=U0)
 
@@ -308,7 +309,7 @@ def _draw_fig9(ax_y, ax_u, result: HingeResult) -> None:
 
 def _draw_many_points(ax, result: HingeResult) -> None:
     """App. C.2: every point's logit, predicted from the one aggregate point (lines) and by GD (markers)."""
-    colour = _colours(3)[1]
+    colour = _colours(3)[1]  # a mid shade: the twelve thin lines stay visible under the markers
     n = result.many_points_theory.shape[1]
     ax.plot(result.many_points_t, result.many_points_theory, color=colour, linewidth=1.0)
     ax.plot(result.many_points_t, result.many_points_gd, marker=GD_MARKER, markerfacecolor="none",
