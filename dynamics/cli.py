@@ -816,6 +816,17 @@ def _original_labels(data) -> "np.ndarray":
     return np.asarray([_json_value(data.classes[k - 1]) for k in data.labels])
 
 
+def _json_with_table(meta: dict, table: dict) -> str:
+    """``meta`` as indented JSON, then ``"table"``: each column's list on one line (a table of thousands of rows
+    stays a few lines long); NaN or an infinity is refused (``ValueError``)."""
+    import json
+
+    head = json.dumps(meta, indent=2, allow_nan=False)
+    columns = ",\n".join(f"    {json.dumps(name)}: {json.dumps(values, allow_nan=False)}"
+                          for name, values in table.items())
+    return head[:-2] + ',\n  "table": {\n' + columns + "\n  }\n}\n"
+
+
 def _sidecar(out) -> "str | None":
     """The JSON file that holds the parameters of a CSV or NPZ written to ``out`` (None for a stream)."""
     from pathlib import Path
@@ -873,8 +884,7 @@ def _simulate(args) -> int:
             if args.format == "npz":
                 write_table(arrays, "npz", args.out)
             elif args.format == "json":
-                payload = {**meta, "table": {k: np.asarray(v).tolist() for k, v in columns.items()}}
-                text = json.dumps(payload, indent=1, allow_nan=False) + "\n"
+                text = _json_with_table(meta, {k: np.asarray(v).tolist() for k, v in columns.items()})
                 if args.out in (None, "-"):
                     _emit(text)
                 else:
@@ -933,7 +943,8 @@ def _write_comparison(args, payload: dict, figure, figures: dict) -> None:
     from .report.figures import save_figure
 
     try:
-        text = json.dumps(payload, indent=2, allow_nan=False) + "\n"
+        rest = {key: value for key, value in payload.items() if key != "table"}
+        text = _json_with_table(rest, payload["table"])
     except ValueError:
         raise RuntimeError("the agreement holds NaN or an infinity; nothing was written") from None
     with scratch_folder() as scratch:
