@@ -42,7 +42,7 @@ from collections.abc import Sequence
 __all__ = ["main", "build_parser", "MAX_POINTS", "MAX_DEEP_POINTS", "MAX_STEPS", "MAX_RECORDED_VALUES",
            "MAX_DATA_VALUES", "MAX_WORK", "MAX_ABS_LOGIT",
            "NORM_RANGE", "MAX_T_MAX", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED",
-           "EXIT_BROKEN_PIPE"]
+           "EXIT_BROKEN_PIPE", "TABLE_COLUMNS", "NPZ_ARRAYS"]
 
 PROG = "learning-dynamics"
 EXIT_FAILURE = 1
@@ -319,7 +319,12 @@ def build_parser() -> argparse.ArgumentParser:
         sim.add_argument("--record-every", type=_count(1), default=10, help="record every k steps (default 10)")
         sim.add_argument("--seed", type=_count(0), default=0, help="random seed (default 0)")
         if name == "simulate":
-            sim.add_argument("--format", default="csv", choices=("csv", "json", "npz"))
+            sim.add_argument("--format", default="csv", choices=("csv", "json", "npz"),
+                             help="csv: one row per recorded step and point (step, t, point, class, label, logit, "
+                                  "p_true_class for the cross-entropy or signed_margin otherwise, mean_loss); json: "
+                                  "the parameters and that table; npz: 2-D arrays (logits[T, n], time[T], "
+                                  "classes[n], labels[n], X, W0, Z0, W, Z, ...).  A CSV or NPZ file gets its "
+                                  "parameters in a JSON file of the same name (run.csv -> run.json)  (default csv)")
             sim.add_argument("--out", type=_path, default=None, help="output file (default: stdout; required for npz)")
         else:
             sim.add_argument("--batch-size", type=_count(1), default=None,
@@ -328,7 +333,10 @@ def build_parser() -> argparse.ArgumentParser:
             sim.add_argument("--format", default="json", choices=("json",), help="output format (JSON only)")
             sim.add_argument("--figure", type=_path, default="comparison",
                              help="figure path stem, PNG and PDF (default ./comparison)")
-            sim.add_argument("--out", type=_path, default=None, help="write the agreement JSON here (default: stdout)")
+            sim.add_argument("--out", type=_path, default=None,
+                             help="write the agreement JSON here (default: stdout); it holds every parameter, the "
+                                  "verdict and a table with one row per recorded step and point (logit, and "
+                                  "p_true_class or signed_margin, by gradient descent and by the theory)")
             sim.add_argument("--tolerance", type=_positive, default=COMPARE_TOLERANCE,
                              help="for the verdict 'agrees': the largest |P_GD - P_theory| of the true class "
                                   "over the run (generated data), or with --data the largest |u_GD - u_theory| "
