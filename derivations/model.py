@@ -612,29 +612,44 @@ class ModeModel:
     def latex(self) -> str:
         """The model's equations as a LaTeX ``align*`` block, ready for a paper.
 
+        Labels are words in ``\\text{...}`` and formulas in math mode (``\\text{layer}\\ z^{(1)}``); an index
+        symbol such as the layer weight ``z^1`` prints as ``z^{(1)}``, never as a power; a flow that is a
+        common factor times a sum of per-point terms prints as the sum of those terms (the two-term form of the
+        starvation flow, eq. (8)); a sigmoid prints as ``\\sigma(...)``, as the paper writes the bounds (7)
+        and (D.2).  Every line renders with matplotlib's mathtext.
+
         Returns
         -------
         str
             One line per flow equation, invariant, reduced ODE (with its closed form when known) and
             quantity, labelled by their display labels.
+
+        Examples
+        --------
+        >>> from derivations import deep
+        >>> print(deep(3).latex().splitlines()[5])
+        \\text{layer}\\ z^{(1)}\\colon\\ - z^{2} + \\left(z^{(1)}\\right)^{2} &= \\mathrm{const} \\\\
         """
         names = {sym: _tex_index(sym.name) for sym in (*self.state, *self.parameters) if "^" in sym.name}
 
         def tex(expr):
-            return sp.latex(expr, symbol_names=names)
+            sigmoid = _sigmoid_argument(expr)
+            if sigmoid is not None:
+                return rf"\sigma\left({tex(sigmoid)}\right)"
+            return sp.latex(_paper_form(expr), symbol_names=names)
 
         lines = [rf"\dot{{{tex(s)}}} &= {tex(self.flow[s])}" for s in self.state]
         for _, name, inv in self.invariants.labelled_items():
-            lines.append(rf"\text{{{_tex_text(name)}}}\colon\ {tex(inv)} &= \mathrm{{const}}")
+            lines.append(rf"{_tex_label(name)}\colon\ {tex(inv)} &= \mathrm{{const}}")
         for r in self.reductions:
             q = tex(r.variable)
-            lines.append(rf"\text{{{_tex_text(r.label)}}}\colon\ \dot{{{q}}} &= {tex(r.rhs)}")
+            lines.append(rf"{_tex_label(r.label)}\colon\ \dot{{{q}}} &= {tex(r.rhs)}")
             if r.closed_form is not None:
                 lines.append(rf"t({q}) &= {tex(r.closed_form.time)}")
                 if r.closed_form.value is not None:
                     lines.append(rf"{q}(t) &= {tex(r.closed_form.value)}")
         for _, name, q in self.quantities.labelled_items():
-            lines.append(rf"\text{{{_tex_text(name)}}} &= {tex(q)}")
+            lines.append(rf"{_tex_label(name)} &= {tex(q)}")
         return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
 
     def _repr_latex_(self) -> str:
@@ -649,24 +664,25 @@ class ModeModel:
             Several lines: the name, loss and source, the flow, the invariants, each reduction with its
             closed form (or a note that it has none) and the quantities, with labels and identifiers.
         """
+        sstr = _plain
         out = [f"{self.name} ({self.loss.description}) — {self.source}", "flow:"]
-        out += [f"  d{s}/dt = {sp.sstr(self.flow[s])}" for s in self.state]
+        out += [f"  d{s}/dt = {sstr(self.flow[s])}" for s in self.state]
         if self.invariants:
             out.append("invariants:")
-            out += [f"  {label} [{k}]: {sp.sstr(v)}" for k, label, v in self.invariants.labelled_items()]
+            out += [f"  {label} [{k}]: {sstr(v)}" for k, label, v in self.invariants.labelled_items()]
         for r in self.reductions:
-            out.append(f"reduction '{r.label}' [{r.key}]: d{r.variable}/dt = {sp.sstr(r.rhs)}")
+            out.append(f"reduction '{r.label}' [{r.key}]: d{r.variable}/dt = {sstr(r.rhs)}")
             if r.description:
                 out.append(f"  ({r.description})")
             if r.closed_form is not None:
-                out.append(f"  t({r.variable}) = {sp.sstr(r.closed_form.time)}")
+                out.append(f"  t({r.variable}) = {sstr(r.closed_form.time)}")
                 if r.closed_form.value is not None:
-                    out.append(f"  {r.variable}(t) = {sp.sstr(r.closed_form.value)}")
+                    out.append(f"  {r.variable}(t) = {sstr(r.closed_form.value)}")
             else:
                 out.append("  no closed form (integrate numerically)")
         if self.quantities:
             out.append("quantities:")
-            out += [f"  {label} [{k}] = {sp.sstr(v)}" for k, label, v in self.quantities.labelled_items()]
+            out += [f"  {label} [{k}] = {sstr(v)}" for k, label, v in self.quantities.labelled_items()]
         return "\n".join(out)
 
     def __repr__(self) -> str:
@@ -684,24 +700,139 @@ def _tex_index(name: str) -> str:
     return rf"{base}^{{({index})}}"
 
 
-def _tex_text(label: str) -> str:
-    """A display label for ``\\text{...}``: words as text (``_`` escaped), formula tokens (with ``^``) in math mode.
+#: Greek letters the labels spell out (``"fixed point alpha"``): printed as ``\alpha``, in math mode.
+_GREEK = frozenset({"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
+                    "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega"})
+#: Operators of the labels' formulas and their LaTeX.
+_TEX_OPERATORS = {"!=": r"\neq", "<=": r"\leq", ">=": r"\geq"}
+#: A label word that is prose: letters (hyphenated words too), at least two, not a Greek letter; a trailing comma.
+_PROSE_WORD = re.compile(r"[A-Za-z]{2,}(?:-[A-Za-z]+)*,?")
+#: An equation reference of the paper, kept in the label's text: ``(7)``, ``(19)``, ``(D.2)``, ``(A.6)``.
+_EQUATION_REFERENCE = re.compile(r"\((?:[A-Z]\.)?\d+(?:\.\d+)?\)")
+#: One token of a label's formula: an operator, a superscript (``^2``, ``^(1)``), a subscript (``_i``), a name
+#: with an optional number (``n1`` is n_1), or any one character.
+_FORMULA_TOKEN = re.compile(r"!=|<=|>=|\^\([^)]*\)|\^[A-Za-z0-9]+|_[A-Za-z0-9*]+|[A-Za-z]+\d*|.")
 
-    ``"layer z^(1)"`` -> ``layer $z^{(1)}$``; ``"(y^2 > n^2 z^2)"`` -> ``($y^{2}$ > $n^{2}$ $z^{2}$)``: no ``^``
-    is left in text mode, where LaTeX refuses it.
+
+def _tex_label(label: str) -> str:
+    r"""A display label in math mode: its prose in ``\text{...}``, its formulas as math, joined by ``\ ``.
+
+    ``"layer z^(1)"`` -> ``\text{layer}\ z^{(1)}``; ``"hyperbolic class 1 (y^2 > n^2 z^2)"`` ->
+    ``\text{hyperbolic class 1}\ (y^{2} > n^{2} z^{2})``; ``"bound (D.2)"`` stays text.  Nothing mathematical is
+    left inside ``\text{}`` (where LaTeX refuses ``^`` and ``_``, and a formula would be set in roman type).
     """
-    words = []
-    for word in label.split(" "):
-        if "^" not in word:
-            words.append(word.replace("_", r"\_"))
-            continue
-        core = word.strip("()")
-        lead, trail = word[: len(word) - len(word.lstrip("("))], word[len(word.rstrip(")")):]
-        if core.count("(") != core.count(")"):  # "z^(1)" keeps its own parentheses
-            core, trail = core + ")", trail[1:]
-        math = re.sub(r"\^(\([^)]*\)|[A-Za-z0-9]+)", r"^{\1}", core)
-        words.append(f"{lead}${math}${trail}")
-    return " ".join(words)
+    runs = []  # [kind, [pieces]] with kind "text" or "math"
+    for word in _label_words(label):
+        if _EQUATION_REFERENCE.fullmatch(word) or word.isdigit():
+            kind = runs[-1][0] if runs else "text"  # "class 1", "bound (7)": with the words before
+            piece = word
+        elif word.startswith("(") and word.endswith(")") and all(
+                _PROSE_WORD.fullmatch(w) for w in word[1:-1].split()):
+            kind, piece = "text", word  # "(stalls)"
+        elif _PROSE_WORD.fullmatch(word) and word.rstrip(",").lower() not in _GREEK | {"sum"}:
+            kind, piece = "text", word
+        else:
+            kind, piece = "math", _tex_formula(word)
+        if runs and runs[-1][0] == kind:
+            runs[-1][1].append(piece)
+        else:
+            runs.append([kind, [piece]])
+    return r"\ ".join(r"\text{%s}" % _tex_escape(" ".join(pieces)) if kind == "text" else " ".join(pieces)
+                      for kind, pieces in runs)
+
+
+def _label_words(label: str) -> list:
+    """The words of a label, a parenthesised group counting as one word (``"(y^2 > n^2 z^2)"``)."""
+    words, current, depth = [], "", 0
+    for char in label:
+        depth += (char == "(") - (char == ")")
+        if char == " " and depth == 0:
+            if current:
+                words.append(current)
+            current = ""
+        else:
+            current += char
+    return words + ([current] if current else [])
+
+
+def _tex_formula(text: str) -> str:
+    """LaTeX (math mode) of a formula written in a label: ``alpha^2/n1^2`` -> ``\\alpha^{2}/n_{1}^{2}``."""
+    out = []
+    for token in _FORMULA_TOKEN.findall(text):
+        if token in _TEX_OPERATORS:
+            out.append(_TEX_OPERATORS[token])
+        elif token.startswith("^"):
+            out.append("^{%s}" % (token[1:] if token[1] == "(" else _tex_formula(token[1:])))
+        elif token.startswith("_"):
+            out.append("_{%s}" % _tex_formula(token[1:]))
+        elif token.isalpha() and token.lower() in _GREEK:
+            out.append("\\" + token)
+        elif token == "sum":
+            out.append(r"\sum")
+        elif re.fullmatch(r"[A-Za-z]+\d+", token):
+            name, index = re.fullmatch(r"([A-Za-z]+?)(\d+)", token).groups()
+            out.append(("\\" + name if name in _GREEK else name) + "_{%s}" % index)
+        else:
+            out.append(token)
+    text = ""
+    for piece in out:  # a command followed by a letter needs a space: "\alpha z", not "\alphaz"
+        text += " " + piece if re.search(r"\\[A-Za-z]+$", text) and piece[:1].isalpha() else piece
+    return text
+
+
+def _tex_escape(text: str) -> str:
+    """Text for ``\\text{...}``: the characters LaTeX treats as commands escaped."""
+    return re.sub(r"([&%$#_{}])", r"\\\1", text)
+
+
+def _paper_form(expr):
+    """``expr`` written as the paper writes a flow: a common factor multiplied into a sum of fractions.
+
+    ``z (lambda/(1+e^a) + (1-lambda)/(1+e^b))`` -> ``lambda z/(1+e^a) + (1-lambda) z/(1+e^b)``, the two-term form
+    of eq. (8) (one term per kind of training point); a single fraction over a product whose terms each cancel
+    a factor, ``(a (1+e^b) + c (1+e^a)) / ((1+e^a)(1+e^b))``, likewise becomes ``a/(1+e^a) + c/(1+e^b)`` (the
+    shared neuron of Theorem 3.4).  Any other expression is returned as it is.  The value is the same; only the
+    printing changes.
+    """
+    if not isinstance(expr, sp.Mul):
+        return expr
+    numer, denom = sp.fraction(expr)
+    if isinstance(numer, sp.Add) and isinstance(denom, sp.Mul):  # one fraction over a product: a term per factor
+        terms = [term / denom for term in numer.args]
+        if all(len(sp.Mul.make_args(sp.fraction(term)[1])) < len(denom.args) for term in terms):
+            return sp.Add(*terms)
+    sums = [f for f in expr.args if isinstance(f, sp.Add) and all(sp.denom(term) != 1 for term in f.args)]
+    if len(sums) != 1:
+        return expr
+    others = sp.Mul(*[f for f in expr.args if f is not sums[0]])
+    return sp.Add(*[others * term for term in sums[0].args])
+
+
+def _sigmoid_argument(expr):
+    """``a`` when ``expr`` is the sigmoid ``1/(1 + e^{-a})`` (printed ``\\sigma(a)``, as the paper's bounds), else None."""
+    if not (isinstance(expr, sp.Pow) and expr.exp == -1 and isinstance(expr.base, sp.Add)):
+        return None
+    terms = expr.base.args
+    if len(terms) != 2 or sp.S.One not in terms:
+        return None
+    exponential = terms[0] if terms[1] == 1 else terms[1]
+    if not isinstance(exponential, sp.exp):
+        return None
+    return -exponential.args[0]
+
+
+class _PlainPrinter(sp.printing.str.StrPrinter):
+    """:func:`sympy.sstr`, but a symbol named with ``*`` (``z_*``) in parentheses: ``(z_*)*x``, not ``z_**x``,
+    which reads as a power."""
+
+    def _print_Symbol(self, expr):
+        name = super()._print_Symbol(expr)
+        return f"({name})" if "*" in name else name
+
+
+def _plain(expr) -> str:
+    """The plain-text form of an expression in :meth:`ModeModel.pretty`."""
+    return _PlainPrinter().doprint(expr)
 
 
 @lru_cache(maxsize=AT_CACHE_SIZE)

@@ -13,7 +13,9 @@ The package is a house of rooms, each importing only the floors below it:
   gradient descent on the real network, and their agreement;
 - :mod:`dynamics.experiments` holds the paper's phenomena (result, sizes, figures,
   claims) and :mod:`dynamics.report` writes them; :mod:`dynamics.io` reads and
-  writes every file; :mod:`dynamics.cli` is the ``learning-dynamics`` command.
+  writes every file; :mod:`dynamics.cli` is the ``learning-dynamics`` command;
+- ``dynamics.plots`` is the plotting module :mod:`dynamics.report.figures` (loaded on first use, so that
+  ``import dynamics`` never imports matplotlib): ``dynamics.plots.comparison_figure(...)``.
 
 The names below are the public surface: the theory's and the ground truth's main functions, and
 :func:`save` / :func:`load` (:mod:`dynamics.archive`), which keep any result in ``.npz`` + ``.json`` files.
@@ -55,11 +57,14 @@ __all__ = [
 #: so importing the package stays light and never touches matplotlib's figure machinery or the report.
 _ON_FIRST_USE = ("experiments", "report", "io", "cli", "validation", "progress")
 
+#: Short names of modules deeper in the house, also loaded on first use: ``dynamics.plots`` is the figures module.
+_ALIASES = {"plots": "report.figures"}
+
 
 def __getattr__(name: str):
     """Load a room of :data:`_ON_FIRST_USE` when it is first asked for (PEP 562)."""
-    if name in _ON_FIRST_USE:
+    if name in _ON_FIRST_USE or name in _ALIASES:
         import importlib
 
-        return importlib.import_module(f"{__name__}.{name}")
+        return importlib.import_module(f"{__name__}.{_ALIASES.get(name, name)}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -42,7 +42,7 @@ from collections.abc import Sequence
 __all__ = ["main", "build_parser", "MAX_POINTS", "MAX_DEEP_POINTS", "MAX_STEPS", "MAX_RECORDED_VALUES",
            "MAX_DATA_VALUES", "MAX_WORK", "MAX_ABS_LOGIT",
            "NORM_RANGE", "MAX_T_MAX", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED",
-           "EXIT_BROKEN_PIPE"]
+           "EXIT_BROKEN_PIPE", "TABLE_COLUMNS", "NPZ_ARRAYS"]
 
 PROG = "learning-dynamics"
 EXIT_FAILURE = 1
@@ -95,6 +95,40 @@ CLASS_MEAN_NORM = 0.1
 
 #: Initialization schemes of a run on the user's data (``dynamics.Problem``'s ``init``); the first is the default.
 INIT_SCHEMES = ("class_mean", "balanced", "random")
+
+#: The columns of the tidy tables of ``simulate`` and ``compare`` (CSV, or ``"table"`` in their JSON): one row per
+#: (recorded step, data point), rows in time order and, within a step, in point order.  ``compare`` has the logit
+#: and its probability or margin twice, suffixed ``_gd`` (gradient descent) and ``_theory``.
+TABLE_COLUMNS = {
+    "step": "gradient-descent step of the record (0 = the initialization)",
+    "t": "flow time, learning rate x step",
+    "point": "index of the data point (its row in the data, from 0)",
+    "class": "the point's class, 1 or 2 (the paper's numbering: class 1 has s = +1, class 2 has s = -1)",
+    "label": "the point's label as the data file spells it (on generated data, the class)",
+    "logit": "the network's output u(x) on the point",
+    "p_true_class": "probability of the point's own class, sigmoid(s u) (cross-entropy loss only)",
+    "signed_margin": "signed margin s u of the point (losses without a probability: hinge, squared, formulas); "
+                     "learning on the point stops at 1 for the hinge",
+    "mean_loss": "the run's mean loss at this step (the same on each point's row)",
+}
+
+#: The arrays of ``simulate --format npz`` (T recorded steps, n points, h hidden units, d input dimension); the
+#: parameters are in the JSON sidecar of the same name.
+NPZ_ARRAYS = {
+    "step": "(T,) gradient-descent step of each record",
+    "time": "(T,) flow time, learning rate x step",
+    "logits": "(T, n) the network's output u on each point",
+    "p_true_class": "(T, n) probability of each point's own class, sigmoid(s u) (cross-entropy loss only)",
+    "signed_margin": "(T, n) signed margin s u (losses without a probability)",
+    "mean_loss": "(T,) the run's mean loss",
+    "classes": "(n,) class of each point, 1 or 2",
+    "labels": "(n,) label of each point as the data file spells it (on generated data, the class)",
+    "X": "(n, d) the data points",
+    "W0": "(h, d) initial first-layer weights",
+    "Z0": "(h,) initial output weights",
+    "W": "(h, d) final first-layer weights",
+    "Z": "(h,) final output weights",
+}
 
 #: The losses of a run on generated data (whose theory is the closed form of one repeated point per class).
 _GENERATED_LOSSES = {"simulate": ("bce", "hinge", "squared"), "compare": ("bce", "hinge")}
@@ -285,7 +319,12 @@ def build_parser() -> argparse.ArgumentParser:
         sim.add_argument("--record-every", type=_count(1), default=10, help="record every k steps (default 10)")
         sim.add_argument("--seed", type=_count(0), default=0, help="random seed (default 0)")
         if name == "simulate":
-            sim.add_argument("--format", default="csv", choices=("csv", "json", "npz"))
+            sim.add_argument("--format", default="csv", choices=("csv", "json", "npz"),
+                             help="csv: one row per recorded step and point (step, t, point, class, label, logit, "
+                                  "p_true_class for the cross-entropy or signed_margin otherwise, mean_loss); json: "
+                                  "the parameters and that table; npz: 2-D arrays (logits[T, n], time[T], "
+                                  "classes[n], labels[n], X, W0, Z0, W, Z, ...).  A CSV or NPZ file gets its "
+                                  "parameters in a JSON file of the same name (run.csv -> run.json)  (default csv)")
             sim.add_argument("--out", type=_path, default=None, help="output file (default: stdout; required for npz)")
         else:
             sim.add_argument("--batch-size", type=_count(1), default=None,
@@ -294,7 +333,10 @@ def build_parser() -> argparse.ArgumentParser:
             sim.add_argument("--format", default="json", choices=("json",), help="output format (JSON only)")
             sim.add_argument("--figure", type=_path, default="comparison",
                              help="figure path stem, PNG and PDF (default ./comparison)")
-            sim.add_argument("--out", type=_path, default=None, help="write the agreement JSON here (default: stdout)")
+            sim.add_argument("--out", type=_path, default=None,
+                             help="write the agreement JSON here (default: stdout); it holds every parameter, the "
+                                  "verdict and a table with one row per recorded step and point (logit, and "
+                                  "p_true_class or signed_margin, by gradient descent and by the theory)")
             sim.add_argument("--tolerance", type=_positive, default=COMPARE_TOLERANCE,
                              help="for the verdict 'agrees': the largest |P_GD - P_theory| of the true class "
                                   "over the run (generated data), or with --data the largest |u_GD - u_theory| "
@@ -697,38 +739,171 @@ def _some(items, count: int = 3) -> str:
 
 
 def _data_run(args):
-    """The --data run of ``simulate``: gradient descent through ``dynamics.Problem`` (default init class_mean)."""
+    """The --data run of ``simulate``: gradient descent through ``dynamics.Problem`` (default init class_mean).
+
+    Returns ``(data, run, parameters)``: the :class:`dynamics.io.LabelledData`, the run and every parameter of it
+    (for the JSON).
+    """
     from .groundtruth.training import train
 
     data = _load_data(args)
     loss = _loss_spec(args)
-    init_kwargs, _ = _initialization(args, data)
+    init_kwargs, init = _initialization(args, data)
     problem = _problem(args, data, loss, init_kwargs)
+    init.update(problem.parameters)  # what the scheme used, defaults included
     if data.classes != (1, 2):  # every argument checked: say how the labels were read (columns: file order)
         print(f"{PROG}: note: {args.data}: {data.mapping}", file=sys.stderr)
     # the Problem's data, initial weights and network loss, trained on the mean loss (weights=None): Problem.train
     # passes explicit point weights 1/n, whose sum rounds the recorded loss differently in the last bit
     with _user_arguments():
-        return train(problem.X, problem.labels, problem.W0, problem.Z0, loss=problem.network_loss, lr=args.lr,
-                     steps=args.steps, record_every=args.record_every)
+        run = train(problem.X, problem.labels, problem.W0, problem.Z0, loss=problem.network_loss, lr=args.lr,
+                    steps=args.steps, record_every=args.record_every)
+    parameters = {"data": str(args.data), "labels": data.mapping, "loss": args.loss,
+                  "loss_formula": _loss_formula(loss), "init": init, "lr": args.lr, "steps": args.steps,
+                  "record_every": args.record_every, "seed": args.seed}
+    return data, run, parameters
+
+
+def _generated_parameters(args) -> dict:
+    """Every parameter of a run on generated data (enough to redo it)."""
+    return {"loss": args.loss, "norms": list(args.norms), "p": args.p, "u0": args.u0, "v0": args.v0, "lr": args.lr,
+            "steps": args.steps, "record_every": args.record_every, "n_points": args.n_points,
+            "dimension": args.dimension, "seed": args.seed,
+            "data": "generated: one repeated point per class, balanced initialization"}
+
+
+def _software() -> dict:
+    """The versions that produced an output (so that a kept result says what made it)."""
+    import platform
+
+    import numpy
+    import scipy
+    import sympy
+
+    from . import __version__
+
+    return {"learning-dynamics": __version__, "python": platform.python_version(), "numpy": numpy.__version__,
+            "scipy": scipy.__version__, "sympy": sympy.__version__}
+
+
+def _has_probability(loss) -> bool:
+    """Whether the loss's network output is a probability (the cross-entropy: P = sigmoid(u)); else the tables
+    report the signed margin."""
+    import derivations
+
+    return derivations.resolve_loss(loss).name == "bce"
+
+
+def _tidy_columns(t, steps, classes, labels, logits: dict, *, probability: bool) -> dict:
+    """The tidy table: one row per (record, point), in time order and then point order (see :data:`TABLE_COLUMNS`).
+
+    ``logits`` maps a column name (``"logit"``, or ``"logit_gd"`` and ``"logit_theory"``) to an ``(R, n)`` array;
+    each gets its true-class probability (or signed margin) column, named alike.
+    """
+    import numpy as np
+    from scipy.special import expit
+
+    classes = np.asarray(classes)
+    records, n = np.shape(next(iter(logits.values())))
+    columns = {"step": np.repeat(np.asarray(steps), n), "t": np.repeat(np.asarray(t, dtype=float), n),
+               "point": np.tile(np.arange(n), records), "class": np.tile(classes, records),
+               "label": np.tile(np.asarray(labels), records)}
+    signs = np.where(classes == 1, 1.0, -1.0)
+    columns.update({name: np.asarray(u, dtype=float).ravel() for name, u in logits.items()})
+    derived = "p_true_class" if probability else "signed_margin"
+    for name, u in logits.items():
+        margin = signs * np.asarray(u, dtype=float)
+        columns[name.replace("logit", derived)] = (expit(margin) if probability else margin).ravel()
+    return columns
+
+
+def _original_labels(data) -> "np.ndarray":
+    """Each point's label as the data file spells it (``data.classes`` holds the values of class 1 and 2)."""
+    import numpy as np
+
+    return np.asarray([_json_value(data.classes[k - 1]) for k in data.labels])
+
+
+def _json_with_table(meta: dict, table: dict) -> str:
+    """``meta`` as indented JSON, then ``"table"``: each column's list on one line (a table of thousands of rows
+    stays a few lines long); NaN or an infinity is refused (``ValueError``)."""
+    import json
+
+    head = json.dumps(meta, indent=2, allow_nan=False)
+    columns = ",\n".join(f"    {json.dumps(name)}: {json.dumps(values, allow_nan=False)}"
+                          for name, values in table.items())
+    return head[:-2] + ',\n  "table": {\n' + columns + "\n  }\n}\n"
+
+
+def _sidecar(out) -> "str | None":
+    """The JSON file that holds the parameters of a CSV or NPZ written to ``out`` (None for a stream)."""
+    from pathlib import Path
+
+    from .io import output_target
+
+    if out in (None, "-") or output_target(out) == "stream":
+        return None
+    return str(Path(out).with_suffix(".json"))
 
 
 def _simulate(args) -> int:
-    from .io import write_table
+    import json
+
+    import numpy as np
+
+    from .io import table_text, write_table, write_text_atomic
 
     if args.format == "npz" and args.out in (None, "-"):
         raise _UsageError(f"{PROG}: --format npz needs --out FILE (binary output cannot go to the terminal)")
     _settle_data_options(args)
     _check_output("--out", args.out)
-    _distinct_files(args, [("--out", args.out)])
-    run = _data_run(args) if args.data else _generated_run(args)[1]
+    sidecar = _sidecar(args.out) if args.format != "json" else None
+    _distinct_files(args, [("--out", args.out), ("--out (its parameters, JSON)", sidecar)])
+    if args.data:
+        data, run, parameters = _data_run(args)
+        X, classes, labels = data.X, data.labels, _original_labels(data)
+        loss, description = _loss_spec(args), _data_description(args, data)
+    else:
+        generated, run = _generated_run(args)
+        X, classes, labels = generated.X, generated.labels, generated.labels
+        loss, parameters, description = args.loss, _generated_parameters(args), None
     if run.dead_step is not None:
         print(f"{PROG}: note: from step {run.dead_step} every unit of a class is inactive on all its points "
               "(dead ReLUs): its logits stay 0 from then on; a smaller --lr avoids it", file=sys.stderr)
-    columns = {"t": run.t, "loss": run.losses}
-    columns.update({f"u_{i}": run.logits[:, i] for i in range(run.logits.shape[1])})
-    with _writing("--out"):
-        write_table(columns, args.format, args.out)
+    probability = _has_probability(loss)
+    columns = _tidy_columns(run.t, run.steps, classes, labels, {"logit": run.logits}, probability=probability)
+    columns["mean_loss"] = np.repeat(run.losses, run.logits.shape[1])
+    meta = {"parameters": parameters, **({"data": description} if description else {}),
+            "dead_step": run.dead_step, "software": _software()}
+    if args.format == "npz":
+        derived = "p_true_class" if probability else "signed_margin"
+        meta["arrays"] = {k: v for k, v in NPZ_ARRAYS.items()
+                          if k not in ("p_true_class", "signed_margin") or k == derived}
+        arrays = {"step": run.steps, "time": run.t, "logits": run.logits,
+                  derived: columns[derived].reshape(run.logits.shape), "mean_loss": run.losses,
+                  "classes": classes, "labels": labels, "X": X, "W0": run.W0, "Z0": run.Z_history[0], "W": run.W,
+                  "Z": run.Z}
+        table = None
+    else:
+        meta["columns"] = {k: TABLE_COLUMNS[k] for k in columns}
+        table = table_text(columns, args.format)  # refuses NaN; one row per (record, point)
+    with _created_only_on_success([args.out, sidecar]):
+        with _writing("--out"):
+            if args.format == "npz":
+                write_table(arrays, "npz", args.out)
+            elif args.format == "json":
+                text = _json_with_table(meta, {k: np.asarray(v).tolist() for k, v in columns.items()})
+                if args.out in (None, "-"):
+                    _emit(text)
+                else:
+                    write_text_atomic(args.out, text)
+            elif args.out in (None, "-"):
+                _emit(table)
+            else:
+                write_text_atomic(args.out, table)
+            if sidecar is not None:
+                meta["table_file"] = os.path.basename(args.out)
+                write_text_atomic(sidecar, json.dumps(meta, indent=2, allow_nan=False) + "\n")
     return 0
 
 
@@ -776,7 +951,8 @@ def _write_comparison(args, payload: dict, figure, figures: dict) -> None:
     from .report.figures import save_figure
 
     try:
-        text = json.dumps(payload, indent=2, allow_nan=False) + "\n"
+        rest = {key: value for key, value in payload.items() if key != "table"}
+        text = _json_with_table(rest, payload["table"])
     except ValueError:
         raise RuntimeError("the agreement holds NaN or an infinity; nothing was written") from None
     with scratch_folder() as scratch:
@@ -808,10 +984,12 @@ def _compare(args) -> int:
     with _user_arguments():
         result = compare_two_layer(run, data, loss=args.loss, u0=args.u0, v0=args.v0)
     worst = max(result.confidences[k].max_abs for k in (1, 2))
-    payload = {"parameters": {"loss": args.loss, "norms": list(args.norms), "p": args.p, "u0": args.u0,
-                              "v0": args.v0, "lr": args.lr, "steps": args.steps, "record_every": args.record_every,
-                              "n_points": args.n_points, "dimension": args.dimension, "seed": args.seed,
-                              "data": "generated: one repeated point per class, balanced initialization"},
+    import numpy as np
+
+    theory = np.column_stack([result.theory_logits[k] for k in data.labels])  # each point follows its class's mode
+    table = _tidy_columns(run.t, run.steps, data.labels, data.labels, {"logit_gd": run.logits, "logit_theory": theory},
+                          probability=_has_probability(args.loss))
+    payload = {"parameters": _generated_parameters(args),
                "verdict": {"agrees": bool(worst <= args.tolerance), "max_abs_confidence_error": worst,
                            "tolerance": args.tolerance,
                            "criterion": "largest |P_GD - P_theory| of the true class, over both classes and every "
@@ -819,12 +997,26 @@ def _compare(args) -> int:
                "time_map": result.time_map,
                "logits": {f"class {k}": result.logits[k].as_dict() for k in (1, 2)},
                "confidences": {f"class {k}": result.confidences[k].as_dict() for k in (1, 2)},
-               "figures": list(figures.values())}
+               "figures": list(figures.values()), "software": _software(), **_table_payload(table)}
     figure = comparison_figure(run.t, [result.theory_logits[1], result.theory_logits[2]], run.t,
                                [result.measured_logits[1], result.measured_logits[2]],
                                title=f"{args.loss}: theory (lines) vs GD lr={args.lr:g} (markers)")
     _write_comparison(args, payload, figure, figures)
     return 0
+
+
+def _table_payload(columns: dict) -> dict:
+    """``{"columns": descriptions, "table": lists}`` of a tidy table of ``compare`` (theory and GD, row per point)."""
+    import numpy as np
+
+    def describe(name):
+        base, _, who = name.rpartition("_")
+        if who in ("gd", "theory") and base in TABLE_COLUMNS:
+            return TABLE_COLUMNS[base] + (", by gradient descent" if who == "gd" else ", by the theory")
+        return TABLE_COLUMNS[name]
+
+    return {"columns": {name: describe(name) for name in columns},
+            "table": {name: np.asarray(values).tolist() for name, values in columns.items()}}
 
 
 def _decoupled_modes_error(problem, run) -> dict:
@@ -881,6 +1073,10 @@ def _compare_data(args) -> int:
                                  "run's largest |u_GD| (max_rel_logit), at most the tolerance; the logits, not "
                                  "sigmoid(u), which saturates for large logits and means nothing for other losses"},
         "figures": list(figures.values()),
+        "software": _software(),
+        **_table_payload(_tidy_columns(run.t, run.steps, data.labels, _original_labels(data),
+                                       {"logit_gd": measured, "logit_theory": theory},
+                                       probability=_has_probability(loss))),
     }
     drawn_note = ""
     if any(int((data.labels == k).sum()) > MAX_POINTS_DRAWN for k in (1, 2)):

@@ -1063,30 +1063,55 @@ def table_text(columns: Mapping[str, ArrayLike], fmt: str) -> str:
     Parameters
     ----------
     columns : mapping of str to array_like
-        The table, one 1-d column per name.
+        The table, one 1-d column per name.  A column of floats is written as ``repr(float(x))`` (every digit,
+        so that the text reads back to the same number), a column of integers or booleans as integers, any
+        other column (labels spelt as text) as ``str(x)``.
     fmt : str
         ``"json"`` for a JSON object of lists; any other value gives CSV (a
-        header row, then each value as ``repr(float(x))``; rows end in ``\\r\\n``,
-        the :mod:`csv` default).
+        header row, then one row per index; rows end in ``\\r\\n``, the :mod:`csv` default).
 
     Returns
     -------
     str
         The text, ending in a newline.
 
+    Raises
+    ------
+    ValueError
+        A numeric column holds NaN or an infinity (never written).
+
     Examples
     --------
-    >>> table_text({"t": [0, 1], "u": [0.5, 2]}, "csv").splitlines()
+    >>> table_text({"t": [0.0, 1.0], "u": [0.5, 2.0]}, "csv").splitlines()
     ['t,u', '0.0,0.5', '1.0,2.0']
+    >>> table_text({"point": [0, 1], "label": ["cat", "dog"]}, "csv").splitlines()
+    ['point,label', '0,cat', '1,dog']
     """
+    arrays = {name: np.asarray(values) for name, values in columns.items()}
+    _refuse_nonfinite(arrays)
     if fmt == "json":
-        return json.dumps({k: np.asarray(v).tolist() for k, v in columns.items()}, indent=1) + "\n"
+        return json.dumps({k: v.tolist() for k, v in arrays.items()}, indent=1) + "\n"
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for row in zip(*(np.asarray(v) for v in columns.values())):
-        writer.writerow([repr(float(x)) for x in row])
+    writer.writerow(arrays)
+    cells = [_cells(values) for values in arrays.values()]
+    writer.writerows(zip(*cells))
     return buffer.getvalue()
+
+
+def _cells(values: np.ndarray) -> list:
+    """The CSV cells of one column: floats with every digit, integers as integers, anything else as text."""
+    if values.dtype.kind == "f":
+        return [repr(float(x)) for x in values]
+    if values.dtype.kind in "iub":
+        return [str(int(x)) for x in values]
+    return [str(x) for x in values]
+
+
+def _refuse_nonfinite(arrays: Mapping[str, np.ndarray]) -> None:
+    for name, values in arrays.items():
+        if np.issubdtype(values.dtype, np.number) and not np.all(np.isfinite(values)):
+            raise ValueError(f"refusing to write the table: column {name!r} holds NaN or an infinity")
 
 
 def write_table(columns: Mapping[str, ArrayLike], fmt: str, out: str | os.PathLike | None) -> None:
@@ -1119,10 +1144,7 @@ def write_table(columns: Mapping[str, ArrayLike], fmt: str, out: str | os.PathLi
     t,u
     0.0,1.5
     """
-    for name, values in columns.items():
-        values = np.asarray(values)
-        if np.issubdtype(values.dtype, np.number) and not np.all(np.isfinite(values)):
-            raise ValueError(f"refusing to write the table: column {name!r} holds NaN or an infinity")
+    _refuse_nonfinite({name: np.asarray(values) for name, values in columns.items()})
     if fmt == "npz":
         if out in (None, "-"):
             raise ValueError("format npz needs an output file (binary output cannot go to the terminal)")

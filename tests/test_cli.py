@@ -149,14 +149,14 @@ def test_simulate_generated_and_from_files(tmp_path, run):
     import numpy as np
     out = run("simulate", "--steps", "20", "--record-every", "10")
     rows = list(csv.DictReader(out.stdout.splitlines()))
-    assert out.returncode == 0 and len(rows) == 3 and "u_9" in rows[0]
+    assert out.returncode == 0 and len(rows) == 3 * 10 and rows[-1]["point"] == "9"  # one row per (record, point)
     X = np.array([[1.0, 0.0], [0.9, 0.1], [-1.0, 0.0]])
     labels = np.array([1, 1, 2])
     np.savez(tmp_path / "d.npz", X=X, labels=labels)
     npz = tmp_path / "run.npz"
     assert run("simulate", "--data", str(tmp_path / "d.npz"), "--steps", "5", "--format", "npz",
                "--out", str(npz)).returncode == 0
-    assert np.load(npz)["u_0"].shape == (2,)
+    assert np.load(npz)["logits"].shape == (2, 3)  # (records, points)
     np.savetxt(tmp_path / "d.csv", np.column_stack([X, labels]), delimiter=",")
     assert run("simulate", "--data", str(tmp_path / "d.csv"), "--steps", "5", "--format", "json").returncode == 0
 
@@ -218,7 +218,8 @@ def test_simulate_a_class_with_zero_mean_starts_with_a_live_unit(tmp_path, run):
     X = np.array([[2.0, 0.0], [-2.0, 0.0], [0.0, -1.0]])  # class 1 has mean 0: its unit follows its first point
     np.savez(tmp_path / "d.npz", X=X, labels=np.array([1, 1, 2]))
     out = run("simulate", "--data", tmp_path / "d.npz", "--steps", "10", "--record-every", "10", "--format", "json")
-    u = json.loads(out.stdout)["u_0"]
+    table = json.loads(out.stdout)["table"]
+    u = [value for value, point in zip(table["logit"], table["point"]) if point == 0]
     # hand value at t = 0: Z0 = 0.1, W0 = 0.1 (1, 0), so u = 0.1 * relu(0.1 * 2) = 0.02
     assert out.returncode == 0 and u[0] == pytest.approx(0.02, rel=1e-15) and u[1] > u[0]
 

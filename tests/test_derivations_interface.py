@@ -6,6 +6,7 @@ import pytest
 import sympy as sp
 
 import derivations
+from derivations.model import _paper_form
 
 
 #: Models whose LaTeX is checked, built when their test runs (never at collection).
@@ -23,8 +24,10 @@ def test_latex_is_balanced_and_complete(build):
     assert tex.startswith("\\begin{align*}") and tex.rstrip().endswith("\\end{align*}")
     assert tex.count("{") == tex.count("}")
     names = {s: s.name.split("^")[0] + "^{(" + s.name.split("^")[1] + ")}" for s in m.state if "^" in s.name}
-    for s in m.state:  # every flow equation, with index symbols (z^1) printed as indices (z^{(1)})
-        assert f"\\dot{{{sp.latex(s, symbol_names=names)}}} &= {sp.latex(m.flow[s], symbol_names=names)}" in tex
+    for s in m.state:  # every flow equation, with index symbols (z^1) printed as indices (z^{(1)}), in the paper's
+        # form (a common factor multiplied into a sum: eq. (8); the value is checked in test_latex.py)
+        flow = _paper_form(m.flow[s])
+        assert f"\\dot{{{sp.latex(s, symbol_names=names)}}} &= {sp.latex(flow, symbol_names=names)}" in tex
     assert m._repr_latex_().startswith("$$")
     assert m.name in repr(m)
 

@@ -342,3 +342,72 @@ def test_dev_stdout_to_a_reader_closing_the_pipe_early_ends_quietly():
     proc.stdout.close()  # like '| head -1'
     stderr = proc.stderr.read()
     assert proc.wait(timeout=60) in (0, 141) and stderr == ""
+
+
+# --------------------------------------------------------------------------- file modes, closed pipes, warnings
+
+@pytest.fixture
+def umask_022():
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def _modes(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): stat.S_IMODE(p.lstat().st_mode) for p in sorted(folder.rglob("*"))}
+
+
+def test_under_umask_022_every_output_is_readable_by_others(tmp_path, capsys, umask_022, fast_reproduce):
+    """CSV, JSON, NPZ, PNG, PDF and a report folder: files 0644, folders 0755, as ``open`` or ``mkdir`` would
+    make them (the atomic writer's temporary file starts owner-only; the result must not)."""
+    out = tmp_path / "out"
+    for argv in (("simulate", "--steps", "2", "--out", out / "s.csv"),
+                 ("simulate", "--steps", "2", "--format", "json", "--out", out / "j.json"),
+                 ("simulate", "--steps", "2", "--format", "npz", "--out", out / "n.npz"),
+                 ("compare", "--steps", "2", "--out", out / "c.json", "--figure", out / "figs" / "c"),
+                 ("predict", "--points", "2", "--out", out / "p.csv")):
+        assert cli(capsys, *argv)[0] == 0
+    reproduction.reproduce(out / "report", quiet=True)
+    modes = _modes(out)
+    expected = {"s.csv", "s.json", "j.json", "n.npz", "n.json", "c.json", "figs/c.png", "figs/c.pdf", "p.csv",
+                "report/report.json", "report/report.md", "report/figures/fake.png", "report/figures/fake.pdf"}
+    assert expected <= set(modes)
+    for name, mode in modes.items():
+        assert mode == (0o755 if (out / name).is_dir() else 0o644), (name, oct(mode))
+
+
+@pytest.mark.parametrize("argv, first", [
+    (("derive", "wide", "--latex"), "\\begin{align*}"),
+    (("simulate", "--steps", "5000", "--record-every", "1"), "step,t,point,class,label,logit,p_true_class,mean_loss"),
+])
+def test_a_reader_taking_one_line_ends_the_command_quietly(argv, first):
+    """``... | head -1``: the reader goes away after one line; the command ends with 0 or 141 and says nothing
+    (the simulate table is about 4 MB, far more than a pipe holds)."""
+    proc = spawn("-m", "dynamics.cli", *argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline().strip() == first
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=120) in (0, 141) and stderr == ""
+
+
+def test_deep_logit_at_a_huge_time_is_silent_under_warnings_as_errors():
+    """``dynamics.logit([0, 1e6], u0=1e-8, depth=3)`` once warned 'invalid value encountered in divide'; the
+    value at t = 0 is u0, and the logit grows."""
+    import warnings
+
+    import numpy as np
+
+    import dynamics
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        u = dynamics.logit([0, 1e6], u0=1e-8, depth=3)
+    assert u[0] == 1e-8 and np.all(np.isfinite(u)) and u[1] > u[0]
+
+
+def test_plots_is_the_figures_module_loaded_on_first_use():
+    import dynamics
+    import dynamics.report.figures as figures
+
+    assert dynamics.plots is figures and callable(dynamics.plots.comparison_figure)
+    assert "plots" in dynamics.__doc__  # documented where the package is described
