@@ -38,6 +38,7 @@ import re
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 __all__ = ["main", "build_parser", "MAX_POINTS", "MAX_DEEP_POINTS", "MAX_STEPS", "MAX_RECORDED_VALUES",
            "MAX_DATA_VALUES", "MAX_WORK", "MAX_ABS_LOGIT",
@@ -368,6 +369,20 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--only", nargs="+", metavar="EXPERIMENT", default=None,
                      help="run only these experiments, e.g. --only depth hinge (a name that is not one lists "
                           "them all)")
+    rep.add_argument("--seed", type=_count(0), default=None,
+                     help="seed every experiment that draws randomness from this one number (each experiment gets "
+                          "its own stream, keyed by its name); default: the built-in seeds of the report")
+
+    red = sub.add_parser("redraw", help="draw a report's figures again from the data it saved (nothing reruns)",
+                         description="Load the results a report saved (data/<experiment>.npz + .json) and draw the "
+                                     "named figures again with the experiments' current figure code, into a new "
+                                     "folder: restyle a figure without rerunning gradient descent.")
+    red.add_argument("report", type=_path, help="a folder written by 'learning-dynamics reproduce'")
+    red.add_argument("figures", nargs="+", metavar="FIGURE",
+                     help="figure stems (e.g. fig4_depth) or experiment names (e.g. depth, for all its figures)")
+    red.add_argument("--out", type=_path, required=True,
+                     help="folder for the redrawn PNG and PDF files (not the report itself; existing files there "
+                          "are never replaced)")
     return parser
 
 
@@ -1126,7 +1141,8 @@ def _reproduce(args) -> int:
     with _user_arguments():  # the selection is checked before anything runs
         selected_experiments(args.only)
     try:
-        payload = reproduce(out, quick=args.quick, force=args.force, quiet=args.quiet, only=args.only)
+        payload = reproduce(out, quick=args.quick, force=args.force, quiet=args.quiet, only=args.only,
+                            seed=args.seed)
     except OutputFolderError as exc:
         remedy = "; pass --force to replace it or choose another --out" if exc.needs_force else ""
         raise _UsageError(f"{PROG}: argument --out: {exc.problem.replace('(even with force)', '(even with --force)')}"
@@ -1135,6 +1151,32 @@ def _reproduce(args) -> int:
     passed = sum(c["passed"] for c in claims)
     _emit(f"{passed}/{len(claims)} claims passed in {payload['elapsed_seconds']:.1f} s; report: {out}/report.md\n")
     return 0 if passed == len(claims) else EXIT_FAILURE
+
+
+def _redraw(args) -> int:
+    from .report.figures import FORMATS, save_figure
+    from .report.redraw import redraw
+
+    report, out = Path(args.report), Path(args.out)
+    if out.exists() and report.exists() and out.resolve() == report.resolve():
+        raise _UsageError(f"{PROG}: argument --out: is the report folder itself; redraw into another folder so the "
+                          "report's own figures stay as it recorded them")
+    drawn = {}
+    with _user_arguments():
+        if not (report / "report.json").is_file():
+            raise FileNotFoundError(f"report {str(report)!r} is not a folder written by 'learning-dynamics "
+                                    "reproduce' (no report.json)")
+        for stem in args.figures:
+            drawn.update(redraw(report, stem))
+    existing = [str(out / f"{stem}.{ext}") for stem in drawn for ext in FORMATS if (out / f"{stem}.{ext}").exists()]
+    if existing:
+        raise _UsageError(f"{PROG}: argument --out: {existing[0]} exists; redraw never replaces a file, choose "
+                          "another --out")
+    with _writing("--out"):
+        for stem, fig in drawn.items():
+            save_figure(fig, out / stem)
+    _emit(f"redrew {len(drawn)} figure(s) from {report}: " + ", ".join(sorted(drawn)) + f"; into {out}\n")
+    return 0
 
 
 @contextlib.contextmanager
@@ -1288,7 +1330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         command = args.command
         commands = {"derive": _derive, "predict": _predict, "simulate": _simulate, "compare": _compare,
-                    "check": _check, "reproduce": _reproduce}
+                    "check": _check, "reproduce": _reproduce, "redraw": _redraw}
         return commands[args.command](args)
     except (KeyboardInterrupt, _Interrupted) as exc:
         print(f"{PROG}: interrupted", file=sys.stderr)
