@@ -11,12 +11,25 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-__all__ = ["LINESTYLES", "MARKERS", "TIME_LABEL", "series", "markers", "new_figure"]
+__all__ = ["LINESTYLES", "MARKERS", "TIME_LABEL", "series", "markers", "new_figure", "COLORS", "CLASS_COLORS",
+           "GD_COLOR", "LEGEND_FONTSIZE", "MARKER_TARGET", "theory_line", "gd_markers", "theory_gd_handles",
+           "light"]
 
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1, 1, 1, 1, 1)))
 MARKERS = ("o", "s", "^", "D", "v", "P")
 #: Axis label of every flow-time axis.
 TIME_LABEL = "flow time t (learning rate × steps)"
+#: Okabe-Ito palette: distinguishable with colour-vision deficiencies; theory series cycle through it.
+COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+#: Colour of each class, in the paper's numbering (class 1 blue, class 2 vermillion).
+CLASS_COLORS = {1: COLORS[0], 2: COLORS[1]}
+#: Gradient descent is drawn in black hollow markers, theory in coloured lines: told apart in colour and in
+#: grey-scale (a line against markers).
+GD_COLOR = "black"
+#: Smallest legend font of the figures (points): a 6 pt legend is unreadable in print.
+LEGEND_FONTSIZE = 8
+#: Gradient-descent markers per series at most: denser markers merge into a band that hides the theory line.
+MARKER_TARGET = 25
 
 
 def series(i: int) -> dict[str, Any]:
@@ -91,3 +104,93 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] =
     """
     fig = Figure(figsize=figsize)
     return fig, fig.subplots(nrows, ncols, **subplot_kw)
+
+
+def theory_line(i: int) -> dict[str, Any]:
+    """Line keywords of the ``i``-th theory series in colour (palette colour and dash pattern).
+
+    The dash pattern changes with the colour, so the series stay apart in grey-scale too; gradient descent is
+    drawn with :func:`gd_markers` (black hollow markers), so theory and GD differ in colour and in kind.
+
+    Parameters
+    ----------
+    i : int
+        Index of the series; colours cycle through :data:`COLORS`, dashes through :data:`LINESTYLES`.
+
+    Returns
+    -------
+    dict
+        ``color``, ``linestyle`` and ``linewidth`` keywords for ``Axes.plot``.
+
+    Examples
+    --------
+    >>> theory_line(1)["linestyle"], theory_line(1)["color"] == COLORS[1]
+    ('--', True)
+    """
+    return {"color": COLORS[i % len(COLORS)], "linestyle": LINESTYLES[i % len(LINESTYLES)], "linewidth": 1.6}
+
+
+def gd_markers(i: int, n: int | None = None) -> dict[str, Any]:
+    """Marker keywords of the ``i``-th gradient-descent series: black hollow markers, thinned to be read.
+
+    Parameters
+    ----------
+    i : int
+        Index of the series; shapes cycle through :data:`MARKERS`.
+    n : int, optional
+        Number of recorded points of the series; when given, ``markevery`` keeps at most about
+        :data:`MARKER_TARGET` of them (the data stay whole in the artist).
+
+    Returns
+    -------
+    dict
+        Keywords for ``Axes.plot``: hollow marker, no line, :data:`GD_COLOR`, and ``markevery`` when ``n`` is given.
+
+    Examples
+    --------
+    >>> gd_markers(0, 101)["markevery"], gd_markers(0)["markerfacecolor"]
+    (5, 'none')
+    """
+    keywords = {"marker": MARKERS[i % len(MARKERS)], "markerfacecolor": "none", "linestyle": "none",
+                "color": GD_COLOR, "markersize": 5, "markeredgewidth": 0.9}
+    if n is not None:
+        keywords["markevery"] = max(1, -(-int(n) // MARKER_TARGET))
+    return keywords
+
+
+def theory_gd_handles(lr: float | None = None) -> list:
+    """Legend proxies saying how to read a figure: lines are theory, hollow markers gradient descent.
+
+    Parameters
+    ----------
+    lr : float, optional
+        Learning rate of the gradient descent shown, named in its entry.
+
+    Returns
+    -------
+    list of matplotlib.lines.Line2D
+        Two unplotted artists, for ``ax.legend(handles=...)`` next to the series' own entries.
+
+    Examples
+    --------
+    >>> [h.get_label() for h in theory_gd_handles(0.1)]
+    ['theory (lines)', 'gradient descent, lr = 0.1 (hollow markers)']
+    """
+    from matplotlib.lines import Line2D
+
+    where = "" if lr is None else f", lr = {lr:g}"
+    return [Line2D([], [], color="0.35", linestyle="-", label="theory (lines)"),
+            Line2D([], [], label=f"gradient descent{where} (hollow markers)", **gd_markers(0))]
+
+
+def light(color: str, amount: float = 0.7) -> tuple:
+    """``color`` blended towards white by ``amount`` (0: unchanged, 1: white), for filled regions.
+
+    Examples
+    --------
+    >>> light("black", 0.5)
+    (0.5, 0.5, 0.5)
+    """
+    from matplotlib.colors import to_rgb
+
+    return tuple(float(c + (1 - c) * amount) for c in to_rgb(color))
