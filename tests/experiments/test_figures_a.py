@@ -1,0 +1,140 @@
+"""What the figures of developer-5's experiments hold (legends, limits, artists), read as a reviewer would.
+
+Each figure is checked for what it must show, not for pixels: every line and marker explained by a legend,
+mathtext rather than raw ``P_{t*}``-style names, no snake_case outcome names, axes fitted to where things happen,
+gradient descent as black hollow markers thinned to be read, theory as coloured lines.  Where a figure paints
+something the data do not hold directly (the basins of Fig. 3), it is checked against gradient descent on the
+real network.
+"""
+import re
+
+import numpy as np
+import pytest
+from matplotlib.collections import PolyCollection
+from mpl_toolkits.mplot3d.art3d import Poly3DCollection
+
+from dynamics.experiments import shared_neuron, style
+from dynamics.groundtruth.initialization import shared_neuron_init
+from dynamics.groundtruth.training import train
+from dynamics.theory.shared_neuron import classify
+
+#: Visible GD markers per series at most (MARKER_TARGET, plus the first and last records).
+MAX_VISIBLE_MARKERS = style.MARKER_TARGET + 2
+
+
+def _texts(fig):
+    """Every text of a figure: titles, axis labels, tick labels, legend entries, suptitle."""
+    out = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+    return [t for t in out if t]
+
+
+def _legend_texts(fig):
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend()] + list(fig.legends)
+    return [t.get_text() for legend in legends for t in legend.get_texts()]
+
+
+def _visible_markers(line):
+    """Markers a line draws: its points thinned by ``markevery`` (an int stride, or None for all)."""
+    n = len(line.get_xdata())
+    every = line.get_markevery()
+    return n if every is None else len(range(0, n, every))
+
+
+def _gd_lines(ax):
+    """The gradient-descent series of an axes: black hollow markers without a line."""
+    return [ln for ln in ax.lines if ln.get_linestyle() == "None" and ln.get_markerfacecolor() == "none"
+            and ln.get_color() == style.GD_COLOR and len(ln.get_xdata()) > 1]
+
+
+def _no_raw_names(fig):
+    """No snake_case identifiers and no raw TeX outside mathtext in any text of the figure."""
+    for text in _texts(fig):
+        plain = re.sub(r"\$[^$]*\$", "", text)
+        assert not re.search(r"[a-z]+_[a-z]+", plain), text
+        assert "_{" not in plain and "^{" not in plain, text
+
+
+# ---------------------------------------------------------------- fig3_shared_neuron
+
+@pytest.fixture(scope="module")
+def sn_result():
+    return shared_neuron.EXPERIMENT.result("quick")
+
+
+@pytest.fixture(scope="module")
+def sn_fig(sn_result):
+    return shared_neuron.figures(sn_result)["fig3_shared_neuron"]
+
+
+def test_fig3_sheet_surface_separatrix_and_outcome_colours(sn_result, sn_fig):
+    ax3 = sn_fig.axes[0]
+    assert ax3.name == "3d"
+    assert any(isinstance(c, Poly3DCollection) for c in ax3.collections)  # the sheet c = 1, painted by basin
+    # trajectories spread over both basins and drawn in the colour of how they end
+    assert set(sn_result.positive_outcomes) == {"beta_dies", "alpha_dies"}
+    colours = {o: shared_neuron.OUTCOME_STYLE[o][1] for o in sn_result.positive_outcomes}
+    for ax in sn_fig.axes[:2]:
+        drawn = [ln for ln in ax.lines if len(ln.get_xdata()) == len(sn_result.worked_t)]
+        assert [ln.get_color() for ln in drawn] == [colours[o] for o in sn_result.positive_outcomes]
+        assert len({ln.get_linestyle() for ln in drawn}) == 2  # outcomes apart in grey-scale too
+    legend = _legend_texts(sn_fig)
+    for needed in ("β dies", "α dies", "separatrix", "fixed point", "basin where β dies", "basin where α dies",
+                   "initialization", "gradient descent"):
+        assert any(needed in text for text in legend), needed
+    _no_raw_names(sn_fig)
+
+
+def test_fig3_separatrix_dense_on_the_level_and_reaching_both_edges(sn_result):
+    curve = sn_result.separatrix
+    level = curve[:, 0] ** 2 + curve[:, 1] ** 2 - curve[:, 2] ** 2
+    assert np.max(np.abs(level - shared_neuron.C_POSITIVE)) < 1e-9
+    assert np.all(np.diff(curve[:, 2]) >= 0)
+    steps = np.linalg.norm(np.diff(curve, axis=0), axis=1)
+    assert steps.max() < 0.02  # no kinks: the coarse trace had gaps of 0.4 at its ends
+    bottom, top = curve[0], curve[-1]
+    assert bottom[1] == pytest.approx(0, abs=1e-6) and top[0] == pytest.approx(0, abs=1e-6)  # beta = 0, alpha = 0
+
+
+@pytest.mark.parametrize("z0, offset", [(1.0, -12.0), (1.0, 12.0), (-0.8, -12.0), (-0.8, 12.0)])
+def test_fig3_painted_basins_match_gradient_descent(sn_result, z0, offset):
+    """A point painted in one basin ends there when the real shared-neuron network is trained from it."""
+    zs, angles = shared_neuron._separatrix_angle(sn_result.separatrix)
+    angle = np.radians(np.interp(z0, zs, angles) + offset)
+    radius = np.sqrt(shared_neuron.C_POSITIVE + z0**2)
+    alpha0, beta0 = radius * np.cos(angle), radius * np.sin(angle)
+    painted_beta = bool(shared_neuron._beta_side(sn_result.separatrix, alpha0, beta0, z0))
+    x1, x2 = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    w = shared_neuron_init(x1, x2, alpha0=alpha0, beta0=beta0, z0=z0)
+    run = train(np.vstack([x1, x2]), np.array([1, 2]), w.W0, w.Z0, lr=0.05, steps=1600, record_every=1600)
+    ends = classify(run.preactivations[-1, 0, 0], run.preactivations[-1, 1, 0])
+    assert ends == ("beta_dies" if painted_beta else "alpha_dies")
+    assert painted_beta == (offset < 0)  # smaller angle (larger alpha) is the side where beta dies
+
+
+def test_fig3_starts_painted_in_the_basin_they_end_in(sn_result):
+    for traj, outcome in zip(sn_result.positive_trajectories, sn_result.positive_outcomes):
+        beta_side = bool(shared_neuron._beta_side(sn_result.separatrix, *traj[0]))
+        assert outcome == ("beta_dies" if beta_side else "alpha_dies")
+
+
+def test_fig3_negative_c_and_worked_panels(sn_result, sn_fig):
+    axn, worked = sn_fig.axes[2], sn_fig.axes[3:]
+    # Fig. 7: beta_t of every c < 0 start, theory and GD, on a window that ends soon after the last death
+    deaths = [t[np.flatnonzero(traj[:, 1] <= 0)[0]] for traj, t in
+              [(tr, sn_result.worked_t) for tr in sn_result.negative_trajectories]
+              + [(gd, sn_result.negative_gd_t) for gd in sn_result.negative_gd]]
+    right = axn.get_xlim()[1]
+    assert max(deaths) < right <= shared_neuron.DEATH_MARGIN * max(deaths) + 1e-9
+    assert len(_gd_lines(axn)) == len(sn_result.negative_gd) >= 3
+    assert all(np.all(np.asarray(ln.get_xdata()) <= right) for ln in _gd_lines(axn))
+    # Fig. 3 Right: alpha_t, beta_t and both probabilities, by ODE (4) (coloured lines) and GD (hollow markers)
+    assert len(worked) == len(sn_result.worked_theory) == 3
+    for ax, init in zip(worked, sn_result.worked_theory):
+        gd = _gd_lines(ax)
+        assert len(gd) == 4 and len([ln for ln in ax.lines if ln.get_linestyle() != "None"]) == 4
+        assert all(_visible_markers(ln) <= MAX_VISIBLE_MARKERS for ln in gd)
+        assert np.allclose(gd[0].get_ydata(), sn_result.worked_gd[init][:, 0])  # alpha of GD, not resampled
+        assert shared_neuron.OUTCOME_STYLE[sn_result.outcomes_theory[init]][0] in ax.get_title()
+    legend = _legend_texts(sn_fig)
+    for quantity in ("$\\alpha_t$", "$\\beta_t$", "$P_t(x_1 \\in D_1)$", "$P_t(x_2 \\in D_2)$"):
+        assert sum(quantity in text for text in legend) == 2  # once for ODE (4), once for GD
