@@ -34,10 +34,11 @@ def _legend_texts(fig):
 
 
 def _visible_markers(line):
-    """Markers a line draws: its points thinned by ``markevery`` (an int stride, or None for all)."""
-    n = len(line.get_xdata())
-    every = line.get_markevery()
-    return n if every is None else len(range(0, n, every))
+    """Markers a line draws inside its axes' x-limits: its points thinned by ``markevery`` (int stride or None)."""
+    x = np.asarray(line.get_xdata(), float)
+    low, high = sorted(line.axes.get_xlim())
+    drawn = x[::line.get_markevery() or 1]
+    return int(np.sum((drawn >= low) & (drawn <= high)))
 
 
 def _gd_lines(ax):
@@ -138,3 +139,39 @@ def test_fig3_negative_c_and_worked_panels(sn_result, sn_fig):
     legend = _legend_texts(sn_fig)
     for quantity in ("$\\alpha_t$", "$\\beta_t$", "$P_t(x_1 \\in D_1)$", "$P_t(x_2 \\in D_2)$"):
         assert sum(quantity in text for text in legend) == 2  # once for ODE (4), once for GD
+
+
+# ---------------------------------------------------------------- fig2_sigmoidal
+
+@pytest.fixture(scope="module")
+def sig_result():
+    from dynamics.experiments import sigmoidal
+    return sigmoidal.EXPERIMENT.result("quick")
+
+
+def test_fig2_sigmoidal_legends_dashes_and_fitted_time_axis(sig_result):
+    from dynamics.experiments import sigmoidal
+    fig = sigmoidal.figures(sig_result)["fig2_sigmoidal"]
+    left, middle, right = fig.axes
+    for ax in (left, middle):
+        theory = [ln for ln in ax.lines if ln.get_linestyle() != "None"]
+        gd = _gd_lines(ax)
+        assert len(theory) == len(gd) == len(sig_result.settings)
+        # every setting told apart by colour and by dash (c = 0.1 against c = 0 included), GD by marker shape
+        assert len({ln.get_color() for ln in theory}) == len({ln.get_linestyle() for ln in theory}) == len(theory)
+        assert len({ln.get_marker() for ln in gd}) == len(gd)
+        assert all(_visible_markers(ln) <= MAX_VISIBLE_MARKERS for ln in gd)
+        # each legend entry of a setting holds its line and its markers (a tuple handle)
+        handles = ax.get_legend().legend_handles
+        texts = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert len(handles) == len(sig_result.settings) + 2 and any("gradient descent" in t for t in texts)
+        # the time axis ends soon after every setting has learnt, well before the horizon
+        end = ax.get_xlim()[1]
+        at_end = np.array([np.interp(end, sig_result.t, p) for p in sig_result.theory_p])
+        assert np.all(at_end >= sigmoidal.FIT_LEVEL) and end <= 0.85 * sig_result.t[-1]
+        before = end / sigmoidal.FIT_MARGIN - (sig_result.t[1] - sig_result.t[0])
+        assert np.any([np.interp(before, sig_result.t, p) < sigmoidal.FIT_LEVEL for p in sig_result.theory_p])
+    legend = [t.get_text() for t in right.get_legend().get_texts()]
+    assert len(legend) == 1 + len(sig_result.collapse_settings) and "master curve" in legend[0]
+    assert "0.0e+00" not in right.get_title()
+    _no_raw_names(fig)
