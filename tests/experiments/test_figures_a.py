@@ -175,3 +175,38 @@ def test_fig2_sigmoidal_legends_dashes_and_fitted_time_axis(sig_result):
     assert len(legend) == 1 + len(sig_result.collapse_settings) and "master curve" in legend[0]
     assert "0.0e+00" not in right.get_title()
     _no_raw_names(fig)
+
+
+# ---------------------------------------------------------------- fig2_phase_diagram
+
+def test_fig2_phase_diagram_lines_explained_and_flow_arrows():
+    from matplotlib.colors import to_rgb
+    from matplotlib.text import Annotation
+
+    from dynamics.experiments import phase_diagram
+    result = phase_diagram.EXPERIMENT.result("quick")
+    fig = phase_diagram.figures(result)["fig2_phase_diagram"]
+    theory_ax, gd_ax = fig.axes[:2]
+    legend = _legend_texts(fig)
+    assert any("asymptote" in t and "\\|x\\| z_0" in t for t in legend)
+    assert any("stalls" in t and "-\\|x\\| z_0" in t for t in legend)
+    assert any("trajectories" in t and "arrows" in t for t in legend)
+    for ax in (theory_ax, gd_ax):
+        lines = [ln for ln in ax.lines if len(ln.get_xdata()) == 50]
+        slopes = sorted(np.polyfit(ln.get_xdata(), ln.get_ydata(), 1)[0] for ln in lines)
+        assert np.allclose(slopes, [-result.norm, result.norm])
+        # dash patterns apart (custom patterns all report "--" through get_linestyle)
+        assert lines[0]._unscaled_dash_pattern != lines[1]._unscaled_dash_pattern
+        # drawn above the regions, in a colour far from every region's (the stall line was lost on the "dies" edge)
+        assert all(ln.get_zorder() > ax.images[0].get_zorder() for ln in lines)
+        for ln in lines:
+            gap = [abs(np.mean(to_rgb(ln.get_color())) - np.mean(to_rgb(c))) for c in phase_diagram.REGION_COLORS]
+            assert min(gap) > 0.35
+    arrows = [a for a in theory_ax.texts if isinstance(a, Annotation) and a.arrow_patch is not None]
+    visible = [(z, y) for z, y in result.flow_lines if np.any((np.abs(z) <= 1) & (np.abs(y) <= 1))]
+    assert len(arrows) == len(visible) == len(result.flow_lines)
+    for arrow in arrows:  # each arrow points the way its trajectory runs, inside the axes
+        (z1, y1), (z0, y0) = arrow.xy, arrow.xyann
+        assert -1 <= z1 <= 1 and -1 <= y1 <= 1 and (z1, y1) != (z0, y0)
+    assert "§" not in "".join(_texts(fig))
+    _no_raw_names(fig)
