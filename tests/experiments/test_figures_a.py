@@ -210,3 +210,39 @@ def test_fig2_phase_diagram_lines_explained_and_flow_arrows():
         assert -1 <= z1 <= 1 and -1 <= y1 <= 1 and (z1, y1) != (z0, y0)
     assert "§" not in "".join(_texts(fig))
     _no_raw_names(fig)
+
+
+# ---------------------------------------------------------------- fig4_depth
+
+def test_fig4_depth_gd_in_legends_integer_depth_ticks_and_titles():
+    from dynamics.experiments import depth
+    result = depth.EXPERIMENT.result("quick")
+    fig = depth.figures(result)["fig4_depth"]
+    axes = fig.axes
+    for ax in axes[:2]:
+        gd = _gd_lines(ax)
+        assert len(gd) == len(result.settings)
+        assert all(_visible_markers(ln) <= MAX_VISIBLE_MARKERS for ln in gd)
+        handles = ax.get_legend().legend_handles
+        texts = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert any("gradient descent" in t for t in texts)
+        assert len(handles) == len(result.settings) + 2  # one entry per chain (its line and its markers) + notes
+    gd_order = _gd_lines(axes[2])
+    assert len(gd_order) == len(result.order_u0)
+    legend = [t.get_text() for t in axes[2].get_legend().get_texts()]
+    assert sum(t.startswith("GD") for t in legend) == len(result.order_u0)
+    for u0 in (result.u0, result.small_u0):
+        assert any(f"u_0 = {u0:g}" in t for t in legend)
+    for ax in axes[2:]:
+        ticks = ax.get_xticks()
+        assert np.array_equal(ticks, np.round(ticks)) and len(ticks) <= depth.MAX_DEPTH_TICKS
+    assert set(axes[2].get_xticks()) <= set(result.depths.tolist())
+    assert all(ax.get_title().strip() not in ("Fig. 4", "") for ax in axes)
+    _no_raw_names(fig)
+
+
+def test_depth_ticks_thinned_to_integers_at_full_depths():
+    from dynamics.experiments import depth
+    fig, ax = style.new_figure()
+    depth._depth_ticks(ax, range(2, 17))
+    assert ax.get_xticks().tolist() == list(range(2, 17, 2)) and ax.get_xlim() == (1.5, 16.5)
