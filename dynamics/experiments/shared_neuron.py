@@ -268,6 +268,8 @@ OUTCOME_STYLE = {"beta_dies": ("β dies: class 1 takes the neuron", style.CLASS_
 SHEET_SAMPLES = 41
 #: Basins are filled in their outcome's colour blended this far towards white (lines stay readable on them).
 BASIN_LIGHTNESS = 0.72
+#: Degrees left blank beside the unrolled sheet, so that runs along its edges (a dead ReLU) stay visible.
+EDGE_MARGIN = 3.0
 #: The c < 0 panel ends this factor past the last death of beta (theory or GD).
 DEATH_MARGIN = 1.3
 #: Fig. 3 Right quantities, in the order of their columns: (label, colour, dash).
@@ -326,9 +328,11 @@ def _draw_sheet_panels(result: SharedNeuronResult, ax3, ax2) -> None:
                      rstride=1, cstride=1)
     zs, angles = _separatrix_angle(result.separatrix)
     z_fill = np.linspace(*z_range, 10 * SHEET_SAMPLES)  # one polygon per basin: no seams between pieces
-    ax2.set_facecolor(style.light(OUTCOME_STYLE["alpha_dies"][1], BASIN_LIGHTNESS))
-    ax2.fill_betweenx(z_fill, 0, np.interp(z_fill, zs, angles),
-                      color=style.light(OUTCOME_STYLE["beta_dies"][1], BASIN_LIGHTNESS), linewidth=0)
+    border = np.interp(z_fill, zs, angles)
+    ax2.fill_betweenx(z_fill, 0, border, color=style.light(OUTCOME_STYLE["beta_dies"][1], BASIN_LIGHTNESS),
+                      linewidth=0)
+    ax2.fill_betweenx(z_fill, border, 90, color=style.light(OUTCOME_STYLE["alpha_dies"][1], BASIN_LIGHTNESS),
+                      linewidth=0)
     for traj, outcome in zip(result.positive_trajectories, result.positive_outcomes):
         line = _outcome_line(outcome)
         ax3.plot(*traj.T, **line, zorder=3)
@@ -345,9 +349,9 @@ def _draw_sheet_panels(result: SharedNeuronResult, ax3, ax2) -> None:
     ax3.set(xlabel="$\\alpha = w \\cdot x_1$", ylabel="$\\beta = w \\cdot x_2$", zlabel="$z$",
             xlim=(0, alpha.max()), ylim=(0, beta.max()), zlim=z_range,
             title=f"Fig. 3 Left: ODE (4) on the sheet $c = {C_POSITIVE:g}$")
-    ax2.set(xlim=(0, 90), ylim=z_range, xticks=(0, 45, 90), ylabel="$z$",
+    ax2.set(xlim=(-EDGE_MARGIN, 90 + EDGE_MARGIN), ylim=z_range, xticks=(0, 45, 90), ylabel="$z$",
             xlabel="angle $\\arctan(\\beta/\\alpha)$ on the sheet (degrees)",
-            title="the same sheet unrolled")
+            title=f"the sheet $c = {C_POSITIVE:g}$ unrolled: a dead ReLU is an edge")
     ax2.set_xticklabels(["0°\n($\\beta = 0$)", "45°\n($\\alpha = \\beta$)", "90°\n($\\alpha = 0$)"])
     present = [o for o in OUTCOME_STYLE if o in result.positive_outcomes]
     handles = [Line2D([], [], label=f"ODE (4), {OUTCOME_STYLE[o][0]}", **_outcome_line(o)) for o in present]
