@@ -4,6 +4,14 @@ Figures are built on :class:`matplotlib.figure.Figure` directly, never through
 ``pyplot``: drawing selects no backend and leaves no global figure behind, so a
 notebook keeps its inline figures and a server stays headless.  Line styles and
 marker shapes differ between series, so the figures read in grey-scale too.
+
+Theory and gradient descent differ in colour *and* in kind: :func:`theory_line` draws
+a theory series as a coloured line (Okabe-Ito palette, one dash pattern per series),
+:func:`gd_markers` a gradient-descent series as black hollow markers, thinned to about
+:data:`MARKER_TARGET` so that they do not merge into a band;
+:func:`theory_gd_handles` adds the two legend entries that say so.  Classes keep the
+paper's numbering and colours (:data:`CLASS_COLORS`).  The older grey :func:`series`
+and :func:`markers` stay for the figures that use them.
 """
 from __future__ import annotations
 
