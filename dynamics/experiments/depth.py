@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
+from matplotlib.lines import Line2D
 from scipy.special import expit
 
 import derivations
@@ -316,8 +318,6 @@ def figures(result: DepthResult) -> dict[str, Figure]:
     dict of str to matplotlib.figure.Figure
         ``{"fig4_depth": Figure}``, drawn without pyplot (no backend is selected).
     """
-    from matplotlib.legend_handler import HandlerTuple
-    from matplotlib.lines import Line2D
 
     fig, axes = style.new_figure(1, 4, figsize=(19, 5.2))
     fig.set_layout_engine("constrained")

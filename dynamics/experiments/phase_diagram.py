@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import matplotlib
 import numpy as np
 from numpy.typing import ArrayLike
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 import derivations
 
@@ -206,8 +207,6 @@ def figures(result: PhaseDiagramResult) -> dict[str, Figure]:
     dict of str to matplotlib.figure.Figure
         ``{"fig2_phase_diagram": Figure}``, drawn without pyplot (no backend is selected).
     """
-    from matplotlib.colors import ListedColormap
-    from matplotlib.lines import Line2D
 
     fig, axes = style.new_figure(1, 2, figsize=(11.5, 5.4), sharey=True)
     fig.set_layout_engine("constrained")
@@ -229,7 +228,7 @@ def figures(result: PhaseDiagramResult) -> dict[str, Figure]:
     cbar.ax.set_yticklabels(REGIONS)
     handles = [Line2D([], [], color=FLOW_COLOR, linewidth=1.0, marker=">", markersize=5,
                       label="theory trajectories $(z_t, y_t)$, arrows along time"),
-               Line2D([], [], label=f"$y_0 = \\|x\\| z_0$: asymptote of the learning hyperbolas", **ASYMPTOTE_LINE),
+               Line2D([], [], label="$y_0 = \\|x\\| z_0$: asymptote of the learning hyperbolas", **ASYMPTOTE_LINE),
                Line2D([], [], label="$y_0 = -\\|x\\| z_0$: the unit stalls (border of success and death)",
                       **STALL_LINE)]
     fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=style.LEGEND_FONTSIZE, frameon=False)

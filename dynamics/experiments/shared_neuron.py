@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.integrate
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from scipy.special import expit
 
 import derivations
@@ -318,8 +320,6 @@ def _outcome_line(outcome: str) -> dict:
 
 def _draw_sheet_panels(result: SharedNeuronResult, ax3, ax2) -> None:
     """Fig. 3 Left: the sheet c > 0 in 3-D and unrolled, basins filled, separatrix, trajectories by outcome."""
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
     states = np.vstack(result.positive_trajectories + (result.separatrix,))
     z_range = (float(states[:, 2].min()), float(states[:, 2].max()))
@@ -413,7 +413,6 @@ def _draw_worked(result: SharedNeuronResult, axes) -> list:
                title=f"$(\\alpha_0, \\beta_0, z_0) = ({init[0]:g}, {init[1]:g}, {init[2]:g})$\n"
                      f"{OUTCOME_STYLE[outcome][0]} ({gd_says})")
     axes[0].set_ylabel("pre-activation, probability")
-    from matplotlib.lines import Line2D
     handles = [Line2D([], [], color=c, linestyle=d, linewidth=1.6, label=f"ODE (4): {label}")
                for label, c, d in _WORKED_QUANTITIES]
     handles += [Line2D([], [], label=f"GD (lr = {result.lr:g}): {label}", **style.gd_markers(k))

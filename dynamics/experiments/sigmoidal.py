@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
 from scipy.special import expit
 
 import derivations
@@ -243,7 +244,6 @@ def figures(result: SigmoidalResult) -> dict[str, Figure]:
     dict of str to matplotlib.figure.Figure
         ``{"fig2_sigmoidal": Figure}``, drawn without pyplot (no backend is selected).
     """
-    from matplotlib.legend_handler import HandlerTuple
 
     fig, axes = style.new_figure(1, 3, figsize=(15, 4.6))
     fig.set_layout_engine("constrained")

@@ -10,7 +10,6 @@ import re
 
 import numpy as np
 import pytest
-from matplotlib.collections import PolyCollection
 from mpl_toolkits.mplot3d.art3d import Poly3DCollection
 
 from dynamics.experiments import shared_neuron, style
