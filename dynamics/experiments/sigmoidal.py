@@ -261,6 +261,8 @@ def figures(result: SigmoidalResult) -> dict[str, Figure]:
                 title="hidden pre-activation (eq. 12)")
     axes[1].set(xlabel=style.TIME_LABEL, ylabel="$P_t(x \\in D_1)$", xlim=(0, end),
                 title="sigmoidal learning $\\sigma(\\bar u(\\|x\\| p t))$")
+    for ax in axes[:2]:
+        style.fit_y(ax)
     notes = style.theory_gd_handles(result.lr)
     for ax in axes[:2]:
         ax.legend(handles=pairs + notes, labels=labels + [h.get_label() for h in notes],
@@ -268,13 +270,15 @@ def figures(result: SigmoidalResult) -> dict[str, Figure]:
                   loc="lower right")
     master, = axes[2].plot(result.master_t, result.master_p, color=MASTER_COLOR, linewidth=2.2)
     handles, names = [master], ["master curve $\\sigma(\\bar u(s))$ (theory)"]
-    for i, (c, norm, p) in enumerate(result.settings):
-        if c == 0:
-            keep = result.gd_t * norm * p <= result.master_t[-1]
-            marks, = axes[2].plot(result.gd_t[keep] * norm * p, result.gd_p[i][keep],
-                                  **style.gd_markers(i, int(keep.sum())))
-            handles.append(marks)
-            names.append(f"GD, $\\|x\\| = {norm:g}$, $p = {p:g}$, rescaled")
+    collapsed = [i for i, (c, _, _) in enumerate(result.settings) if c == 0]
+    for k, i in enumerate(collapsed):  # the runs fall on the same points: nested marker sizes keep each visible
+        _, norm, p = result.settings[i]
+        keep = result.gd_t * norm * p <= result.master_t[-1]
+        marks, = axes[2].plot(result.gd_t[keep] * norm * p, result.gd_p[i][keep],
+                              **{**style.gd_markers(i, int(keep.sum())),
+                                 "markersize": style.NESTED_MARKER_SIZES[k % len(style.NESTED_MARKER_SIZES)]})
+        handles.append(marks)
+        names.append(f"GD, $\\|x\\| = {norm:g}$, $p = {p:g}$, rescaled")
     axes[2].set(xlabel="rescaled time $s = \\|x\\|\\, p\\, t$", ylabel="$P_s(x \\in D_1)$",
                 xlim=(0, result.master_t[-1]),
                 title=f"collapse of GD: largest time shift {max(result.gd_collapse_error):.1e} (Richardson)")

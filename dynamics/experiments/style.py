@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 __all__ = ["LINESTYLES", "MARKERS", "TIME_LABEL", "series", "markers", "new_figure", "COLORS", "CLASS_COLORS",
            "GD_COLOR", "LEGEND_FONTSIZE", "MARKER_TARGET", "theory_line", "gd_markers", "theory_gd_handles",
-           "light"]
+           "light", "fit_y", "NESTED_MARKER_SIZES"]
 
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1, 1, 1, 1, 1)))
 MARKERS = ("o", "s", "^", "D", "v", "P")
@@ -38,6 +38,10 @@ GD_COLOR = "black"
 LEGEND_FONTSIZE = 8
 #: Gradient-descent markers per series at most: denser markers merge into a band that hides the theory line.
 MARKER_TARGET = 25
+#: Sizes of hollow markers of series that fall on the same points (a collapse): nested, each stays visible.
+NESTED_MARKER_SIZES = (10.0, 7.0, 4.5, 2.5)
+#: Room left above and below the data by :func:`fit_y`, as a fraction of their range.
+Y_MARGIN = 0.05
 
 
 def series(i: int) -> dict[str, Any]:
@@ -202,3 +206,39 @@ def light(color: str, amount: float = 0.7) -> tuple:
     from matplotlib.colors import to_rgb
 
     return tuple(float(c + (1 - c) * amount) for c in to_rgb(color))
+
+
+def fit_y(ax, margin: float = Y_MARGIN) -> None:
+    """Fit the y-axis of ``ax`` to the data of its lines inside its current x-limits (after ``set_xlim``).
+
+    Autoscaling counts every point of a line, also those past the x-limits; after the time axis has been cut to
+    where things happen, the y-axis must follow it.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    margin : float
+        Room above and below, as a fraction of the data's range.
+
+    Examples
+    --------
+    >>> fig, ax = new_figure()
+    >>> _ = ax.plot([0, 1, 2, 10], [0, 1, 2, 50]); _ = ax.set_xlim(0, 2); fit_y(ax)
+    >>> tuple(round(float(v), 2) for v in ax.get_ylim())
+    (-0.1, 2.1)
+    """
+    import numpy as np
+
+    low, high = sorted(ax.get_xlim())
+    values = []
+    for line in ax.lines:
+        x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        if x.shape != y.shape:
+            continue
+        inside = (x >= low) & (x <= high) & np.isfinite(y)
+        values.append(y[inside])
+    values = np.concatenate(values) if values else np.empty(0)
+    if values.size:
+        bottom, top = float(values.min()), float(values.max())
+        pad = margin * (top - bottom) if top > bottom else max(abs(top), 1.0) * margin
+        ax.set_ylim(bottom - pad, top + pad)

@@ -245,3 +245,15 @@ def test_depth_ticks_thinned_to_integers_at_full_depths():
     fig, ax = style.new_figure()
     depth._depth_ticks(ax, range(2, 17))
     assert ax.get_xticks().tolist() == list(range(2, 17, 2)) and ax.get_xlim() == (1.5, 16.5)
+
+
+def test_fig2_sigmoidal_y_axes_follow_the_time_window_and_collapse_markers_nest(sig_result):
+    from dynamics.experiments import sigmoidal
+    fig = sigmoidal.figures(sig_result)["fig2_sigmoidal"]
+    left, _, right = fig.axes
+    end = left.get_xlim()[1]
+    inside = sig_result.t <= end
+    top = max(sig_result.theory_y[:, inside].max(), sig_result.gd_y[:, sig_result.gd_t <= end].max())
+    assert top < left.get_ylim()[1] <= top + 0.1 * (top - left.get_ylim()[0])
+    sizes = [ln.get_markersize() for ln in _gd_lines(right)]
+    assert len(sizes) == len(sig_result.collapse_settings) and len(set(sizes)) == len(sizes)
