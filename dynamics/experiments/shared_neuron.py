@@ -268,8 +268,12 @@ OUTCOME_STYLE = {"beta_dies": ("β dies: class 1 takes the neuron", style.CLASS_
                  "undecided": ("undecided at the horizon", "0.55", "-.")}
 #: Samples per direction of the drawn sheet c = C_POSITIVE.
 SHEET_SAMPLES = 41
-#: Basins are filled in their outcome's colour blended this far towards white (lines stay readable on them).
-BASIN_LIGHTNESS = 0.72
+#: Basins are filled in their outcome's colour blended this far towards white (lines stay readable on them); the
+#: two lightnesses differ, and the basin where alpha dies is hatched too, so that they differ in grey-scale.
+BASIN_LIGHTNESS = {"beta_dies": 0.86, "alpha_dies": 0.7}
+BASIN_HATCH = {"beta_dies": None, "alpha_dies": "//"}
+#: Hatch lines are the basin's colour blended this far towards white: visible, yet lighter than trajectories.
+HATCH_LIGHTNESS = 0.4
 #: Degrees left blank beside the unrolled sheet, so that runs along its edges (a dead ReLU) stay visible.
 EDGE_MARGIN = 3.0
 #: The c < 0 panel ends this factor past the last death of beta (theory or GD).
@@ -307,10 +311,22 @@ def _sheet(result: SharedNeuronResult, z_range: tuple[float, float]):
     radius = np.sqrt(C_POSITIVE + z**2)
     alpha, beta = radius * np.cos(angle), radius * np.sin(angle)
     colors = np.empty(z.shape + (4,))
-    colors[...] = (*style.light(OUTCOME_STYLE["alpha_dies"][1], BASIN_LIGHTNESS), 1.0)
-    colors[_beta_side(result.separatrix, alpha, beta, z)] = (*style.light(OUTCOME_STYLE["beta_dies"][1],
-                                                                            BASIN_LIGHTNESS), 1.0)
+    colors[...] = (*_basin_color("alpha_dies"), 1.0)
+    colors[_beta_side(result.separatrix, alpha, beta, z)] = (*_basin_color("beta_dies"), 1.0)
     return alpha, beta, z, colors
+
+
+def _basin_color(outcome: str) -> tuple:
+    return style.light(OUTCOME_STYLE[outcome][1], BASIN_LIGHTNESS[outcome])
+
+
+def _basin_fill(outcome: str) -> dict:
+    """Keywords of a filled basin (``fill_betweenx``, legend ``Patch``): colour, and hatch where there is one."""
+    hatch = BASIN_HATCH[outcome]
+    keywords = {"facecolor": _basin_color(outcome), "linewidth": 0}
+    if hatch:
+        keywords.update(hatch=hatch, edgecolor=style.light(OUTCOME_STYLE[outcome][1], HATCH_LIGHTNESS))
+    return keywords
 
 
 def _outcome_line(outcome: str) -> dict:
@@ -329,10 +345,8 @@ def _draw_sheet_panels(result: SharedNeuronResult, ax3, ax2) -> None:
     zs, angles = _separatrix_angle(result.separatrix)
     z_fill = np.linspace(*z_range, 10 * SHEET_SAMPLES)  # one polygon per basin: no seams between pieces
     border = np.interp(z_fill, zs, angles)
-    ax2.fill_betweenx(z_fill, 0, border, color=style.light(OUTCOME_STYLE["beta_dies"][1], BASIN_LIGHTNESS),
-                      linewidth=0)
-    ax2.fill_betweenx(z_fill, border, 90, color=style.light(OUTCOME_STYLE["alpha_dies"][1], BASIN_LIGHTNESS),
-                      linewidth=0)
+    ax2.fill_betweenx(z_fill, 0, border, **_basin_fill("beta_dies"))
+    ax2.fill_betweenx(z_fill, border, 90, **_basin_fill("alpha_dies"))
     for traj, outcome in zip(result.positive_trajectories, result.positive_outcomes):
         line = _outcome_line(outcome)
         ax3.plot(*traj.T, **line, zorder=3)
@@ -359,9 +373,8 @@ def _draw_sheet_panels(result: SharedNeuronResult, ax3, ax2) -> None:
                 Line2D([], [], color="black", linewidth=2.4, label=f"separatrix $C_{{{C_POSITIVE:g}}}$"),
                 Line2D([], [], marker="*", color="black", linestyle="none", markersize=12,
                        label="fixed point $(\\alpha^*, \\beta^*, 0)$"),
-                Patch(color=style.light(OUTCOME_STYLE["beta_dies"][1], BASIN_LIGHTNESS), label="basin where β dies"),
-                Patch(color=style.light(OUTCOME_STYLE["alpha_dies"][1], BASIN_LIGHTNESS),
-                      label="basin where α dies")]
+                Patch(label="basin where β dies", **_basin_fill("beta_dies")),
+                Patch(label="basin where α dies", **_basin_fill("alpha_dies"))]
     ax2.legend(handles=handles, fontsize=style.LEGEND_FONTSIZE, loc="upper center", bbox_to_anchor=(0.5, -0.22),
                ncol=2, frameon=False)
 
@@ -373,21 +386,26 @@ def _first_zero(t: np.ndarray, values: np.ndarray) -> float:
 
 
 def _draw_negative(result: SharedNeuronResult, ax) -> None:
-    """Fig. 7: beta_t for c < 0, ODE (4) against GD: it reaches 0 in finite time."""
+    """Fig. 7: beta_t for c < 0, ODE (4) against GD: it reaches 0 in finite time.
+
+    Lines take the colour of their outcome, as in the other panels (all blue when beta dies everywhere), and differ
+    by dash pattern; GD markers by shape.
+    """
     pairs = list(zip(result.negative_trajectories, result.negative_gd))
     end = DEATH_MARGIN * max(max(_first_zero(result.worked_t, traj[:, 1]), _first_zero(result.negative_gd_t, gd[:, 1]))
                              for traj, gd in pairs)
     shown = result.negative_gd_t <= end  # markers thinned over the window drawn, not over the whole run
     for i, (traj, gd) in enumerate(pairs):
         alpha0, beta0, z0 = traj[0]
+        line = {**style.theory_line(i), "color": OUTCOME_STYLE[result.negative_outcomes[i]][1]}  # colour: outcome
         ax.plot(result.worked_t, traj[:, 1], label=f"$\\alpha_0 = {alpha0:g}$, $\\beta_0 = {beta0:g}$, "
-                f"$z_0 = {z0:.3g}$", **style.theory_line(i))
+                f"$z_0 = {z0:.3g}$", **line)
         ax.plot(result.negative_gd_t[shown], gd[shown, 1], **style.gd_markers(i, int(shown.sum())))
     ax.axhline(0, color="0.5", linewidth=0.6)
     dead = sum(o == "beta_dies" for o in result.negative_outcomes_gd)
     ax.set(xlim=(0, end), xlabel=style.TIME_LABEL, ylabel="$\\beta_t = w_t \\cdot x_2$",
            title=f"Fig. 7: $c = {C_NEGATIVE:g} < 0$, β reaches 0 in finite time\n"
-                 f"(GD: β dies in {dead} of {len(result.negative_outcomes_gd)})")
+                 f"(blue: β dies; GD: β dies in {dead} of {len(result.negative_outcomes_gd)})")
     ax.legend(handles=ax.get_legend_handles_labels()[0] + style.theory_gd_handles(result.lr),
               fontsize=style.LEGEND_FONTSIZE)
 

@@ -127,6 +127,10 @@ def test_fig3_negative_c_and_worked_panels(sn_result, sn_fig):
     assert max(deaths) < right <= shared_neuron.DEATH_MARGIN * max(deaths) + 1e-9
     assert len(_gd_lines(axn)) == len(sn_result.negative_gd) >= 3
     assert all(np.all(np.asarray(ln.get_xdata()) <= right) for ln in _gd_lines(axn))
+    theory = [ln for ln in axn.lines if len(ln.get_xdata()) == len(sn_result.worked_t)]
+    assert [ln.get_color() for ln in theory] == [shared_neuron.OUTCOME_STYLE[o][1]
+                                                 for o in sn_result.negative_outcomes]  # colour: how it ends
+    assert len({ln._unscaled_dash_pattern for ln in theory}) == len(theory)
     # Fig. 3 Right: alpha_t, beta_t and both probabilities, by ODE (4) (coloured lines) and GD (hollow markers)
     assert len(worked) == len(sn_result.worked_theory) == 3
     for ax, init in zip(worked, sn_result.worked_theory):
