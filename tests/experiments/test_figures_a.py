@@ -77,6 +77,11 @@ def test_fig3_sheet_surface_separatrix_and_outcome_colours(sn_result, sn_fig):
         drawn = [ln for ln in ax.lines if len(ln.get_xdata()) == len(sn_result.worked_t)]
         assert [ln.get_color() for ln in drawn] == [colours[o] for o in sn_result.positive_outcomes]
         assert len({ln.get_linestyle() for ln in drawn}) == 2  # outcomes apart in grey-scale too
+    # the two basins of the unrolled sheet differ in grey-scale: in lightness, and one is hatched
+    fills = sn_fig.axes[1].collections
+    assert len(fills) == 2
+    lightness = [float(np.dot(f.get_facecolor()[0][:3], (0.299, 0.587, 0.114))) for f in fills]
+    assert abs(lightness[0] - lightness[1]) > 0.05 and sum(bool(f.get_hatch()) for f in fills) == 1
     legend = _legend_texts(sn_fig)
     for needed in ("β dies", "α dies", "separatrix", "fixed point", "basin where β dies", "basin where α dies",
                    "initialization", "gradient descent"):
