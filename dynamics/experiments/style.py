@@ -17,7 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 __all__ = ["LINESTYLES", "MARKERS", "TIME_LABEL", "series", "markers", "new_figure", "COLORS", "CLASS_COLORS",
            "GD_COLOR", "LEGEND_FONTSIZE", "MARKER_TARGET", "theory_line", "gd_markers", "theory_gd_handles",
@@ -188,8 +191,6 @@ def theory_gd_handles(lr: float | None = None) -> list:
     >>> [h.get_label() for h in theory_gd_handles(0.1)]
     ['theory (lines)', 'gradient descent, lr = 0.1 (hollow markers)']
     """
-    from matplotlib.lines import Line2D
-
     where = "" if lr is None else f", lr = {lr:g}"
     return [Line2D([], [], color="0.35", linestyle="-", label="theory (lines)"),
             Line2D([], [], label=f"gradient descent{where} (hollow markers)", **gd_markers(0))]
@@ -203,8 +204,6 @@ def light(color: str, amount: float = 0.7) -> tuple:
     >>> light("black", 0.5)
     (0.5, 0.5, 0.5)
     """
-    from matplotlib.colors import to_rgb
-
     return tuple(float(c + (1 - c) * amount) for c in to_rgb(color))
 
 
@@ -227,8 +226,6 @@ def fit_y(ax, margin: float = Y_MARGIN) -> None:
     >>> tuple(round(float(v), 2) for v in ax.get_ylim())
     (-0.1, 2.1)
     """
-    import numpy as np
-
     low, high = sorted(ax.get_xlim())
     values = []
     for line in ax.lines:
