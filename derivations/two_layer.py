@@ -20,7 +20,7 @@ __all__ = ["two_layer", "STATE"]
 y1, z1, y2, z2 = sp.symbols("y_1 z_1 y_2 z_2", real=True)
 #: State of :func:`two_layer`: (y_1, z_1) for class 1, (y_2, z_2) for class 2.
 STATE = (y1, z1, y2, z2)
-#: A negative class-1 logit (the stalling, anti-balanced branch of §5).
+#: A negative class-1 logit (the stalling, anti-balanced branch of Sec. 3.3).
 u_neg, u0_neg = sp.symbols("u_- u_-0", negative=True)
 
 
@@ -69,7 +69,7 @@ def _learning_piece(piece: sp.Expr, is_bce: bool):
                    "c = n^2 z0^2 - y0^2 > 0: App. A.3", closed_form=hinge_like),
         _reduction(flow, "anti_balanced_class_1", "anti-balanced class 1 (stalls)", u_neg,
                    {y1: sp.sqrt(-n1 * u_neg), z1: -sp.sqrt(-u_neg / n1)}, z1 * y1, u_neg, u0_neg,
-                   "y0 = -n z0 > 0: u -> 0^- (§5)"),
+                   "y0 = -n z0 > 0: u -> 0^- (Sec. 3.3)"),
     ]
     invariants = named("invariant", [("class_1", "class 1", y1**2 - n1**2 * z1**2),
                                      ("class_2", "class 2", y2**2 - n2**2 * z2**2)])
@@ -177,7 +177,7 @@ def two_layer(loss: str | sp.Expr | Loss = "bce") -> ModeModel:
         ``(n_1, n_2, p)`` (``p`` a fraction); invariants ``class_1``
         (``y_1^2 - n_1^2 z_1^2``) and ``class_2``; reductions:
         balanced class 1 (eq. 14), balanced class 2 (its mirror), the two
-        hyperbolic charts (App. A.3) and the stalling branch (§5), with identifiers
+        hyperbolic charts (App. A.3) and the stalling branch (Sec. 3.3), with identifiers
         ``balanced_class_1``, ``balanced_class_2``, ``hyperbolic_class_1_y_dominant``,
         ``hyperbolic_class_1_z_dominant``, ``anti_balanced_class_1``.  Logits
         ``class_1``, ``class_2``.  Quantities: ``growth_bound`` (19) and

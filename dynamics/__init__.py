@@ -15,7 +15,8 @@ The package is a house of rooms, each importing only the floors below it:
   claims) and :mod:`dynamics.report` writes them; :mod:`dynamics.io` reads and
   writes every file; :mod:`dynamics.cli` is the ``learning-dynamics`` command.
 
-The names below are the public surface: the theory's and the ground truth's main functions.
+The names below are the public surface: the theory's and the ground truth's main functions, and
+:func:`save` / :func:`load` (:mod:`dynamics.archive`), which keep any result in ``.npz`` + ``.json`` files.
 
 Examples
 --------
@@ -35,6 +36,7 @@ from .theory import (ConvergenceRatio, DepthCrossover, ModeMapRun, ReducedTrajec
                      StarvedConfidence, Trajectory, bound_7, bound_d2, convergence_time_ratio, depth_crossover,
                      growth_bound, integrate, iterate_mode_map, logit, shared_neuron_outcome, solve_reduction,
                      starved_confidence, starved_confidences, table1, time_to_confidence)
+from .archive import load, save
 
 __all__ = [
     "__version__", "logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "integrate",
@@ -46,6 +48,7 @@ __all__ = [
     "SoftmaxRun", "TrainingDiverged", "iterate_mode_map", "ModeMapRun", "agreement", "Agreement",
     "compare_two_layer", "ClassAgreement", "assumptions", "AssumptionError", "AssumptionReport", "data",
     "initialization", "theory", "groundtruth", "Problem", "ProblemAssumptions", "Prediction", "ProblemComparison",
+    "save", "load",
 ]
 
 #: Rooms loaded on first use (``dynamics.experiments.get("depth")`` works after a bare ``import dynamics``),

@@ -1,6 +1,7 @@
 """A tour of the symbolic models, as a researcher would use them in IPython or Jupyter.
 
-Run it, or paste the blocks into a notebook (where each model displays as LaTeX).
+Run it, or paste the blocks into a notebook (where each model displays as LaTeX); the notebook
+examples/derivation_tour.ipynb is this tour as a notebook, with the equations rendered.
 """
 from _common import arguments
 

@@ -163,7 +163,7 @@ def test_reproduce_writes_a_manifest_of_its_files(tmp_path, fast_reproduce):
     reproduction.reproduce(out, quiet=True)
     manifest = json.loads((out / files.RUN_MARKER).read_text())
     assert set(manifest["entries"]) == {"report.json", "report.md", "figures", "figures/fake.png",
-                                        "figures/fake.pdf"}
+                                        "figures/fake.pdf", "data", "data/fake.npz", "data/fake.json"}
     figure = manifest["entries"]["figures/fake.png"]
     assert figure["sha256"] == hashlib.sha256(b"figure .png").hexdigest()
     assert json.loads((out / "report.json").read_text())["figures"] == ["figures/fake.png", "figures/fake.pdf"]
@@ -256,8 +256,8 @@ def test_a_report_written_before_manifests_is_replaced_by_its_known_files(tmp_pa
     (out / "figures" / "a.png").write_bytes(b"png")
     (out / "report.json").write_text(json.dumps({"figures": ["figures/a.png"]}))
     reproduction.reproduce(out, quiet=True, force=True)
-    assert sorted(snapshot(out)) == [files.RUN_MARKER, "figures", "figures/fake.pdf", "figures/fake.png",
-                                     "report.json", "report.md"]
+    assert sorted(snapshot(out)) == [files.RUN_MARKER, "data", "data/fake.json", "data/fake.npz", "figures",
+                                     "figures/fake.pdf", "figures/fake.png", "report.json", "report.md"]
 
 
 @pytest.mark.parametrize("failure", [KeyboardInterrupt, RuntimeError])

@@ -230,7 +230,7 @@ def claims(result: CorollaryResult) -> list[ClaimRecord]:
     passed = (err <= TOLERANCES["gd_time"] and formula_err <= TOLERANCES["quadrature"]
               and result.closed_form_error <= CLOSED_FORM_TOLERANCE)
     return [ClaimRecord(
-        "cor33_ratio", "§4, Corollary 3.3",
+        "cor33_ratio", "Sec. 3.2, Corollary 3.3",
         "t2*/t1* from the closed forms equals the corollary's formula and matches GD", theory, measured, err, passed,
         "measured", TOLERANCES["gd_time"],
         "hitting times t1*, t2* of P >= 1 - delta on each class: GD at lr and lr/2 (checked at every "

@@ -401,7 +401,7 @@ def claims(result: DepthResult) -> list[ClaimRecord]:
                                            result.gd_final_extrapolated)}
     err = max(result.gd_time_error)
     logits = ClaimRecord(
-        "deep_logits", "§7, eq. (5), Fig. 4",
+        "deep_logits", "Sec. 4, eq. (5), Fig. 4",
         "u(10) from u0 = 0.1 by quadrature inversion of eq. (5) equals the integrated flow and is matched by GD on "
         "real deep chains", theory, measured, err,
         err <= TOLERANCES["gd_time"] and result.quadrature_error <= TOLERANCES["quadrature"], "measured",
@@ -427,7 +427,7 @@ def _order_claim(result: DepthResult) -> ClaimRecord:
     order_ok = bool(np.array_equal(deeper_faster_gd, deeper_faster_theory)
                     and np.array_equal(deeper_faster_theory, [False, True]))
     return ClaimRecord(
-        "depth_order", "§7, eq. (5), Fig. 4",
+        "depth_order", "Sec. 4, eq. (5), Fig. 4",
         f"a deeper chain reaches P = {result.confidence:g} sooner only from initial logits above the crossover u0* "
         f"(N = {shallow} vs {deep_}, ||x|| = {result.order_norm:g}: u0* = {result.order_crossover:.3g}); from below "
         f"it is slower",

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from . import style
 from .claims import ClaimRecord
-from .registry import Experiment
+from .registry import Experiment, redraw
 from ..groundtruth.assumptions import check_binary, check_h2, partition, require
 from ..groundtruth.data import cone_points
 from ..groundtruth.initialization import cone_init
@@ -112,16 +112,25 @@ class Lemma31Result:
     init_noise: float
 
 
-def _counts(seeds, noise, *, losses, n_per_class, dimension, half_angle, lr, steps, record_every, enforce):
-    """Train every (seed, loss) from cone data and ``cone_init(noise=noise)``; count what moved."""
+def _counts(seeds, noise, *, losses, n_per_class, dimension, half_angle, lr, steps, record_every, enforce,
+            retry=False):
+    """Train every (seed, loss) from cone data and ``cone_init(noise=noise)``; count what moved.
+
+    ``enforce``: refuse a dataset breaking H1-H3; with ``retry``, draw it again from its stream first."""
     patterns, signs, cross, margins, holds, h2 = [], [], [], [], [], []
     t = None
     for seed in seeds:
         rng = np.random.default_rng(seed)
-        data = cone_points(rng, n_per_class=n_per_class, dimension=dimension, half_angle=half_angle)
-        init = cone_init(rng, data, noise=noise)
+
+        def draw(rng=rng):
+            data = cone_points(rng, n_per_class=n_per_class, dimension=dimension, half_angle=half_angle)
+            init = cone_init(rng, data, noise=noise)
+            return data, init, check_binary(data.X, data.labels, init.W0, init.Z0)
+
+        # under a chosen seed, a dataset that breaks H1-H3 is drawn again from the same stream
+        data, init, reports = redraw(draw, lambda drawn: all(r.holds for r in drawn[2]),
+                                     what="cone data satisfying H1-H3") if enforce and retry else draw()
         W0, Z0 = init.W0, init.Z0
-        reports = check_binary(data.X, data.labels, W0, Z0)
         if enforce:
             require(*reports)
         holds.append(all(r.holds for r in reports))
@@ -149,7 +158,7 @@ def _counts(seeds, noise, *, losses, n_per_class, dimension, half_angle, lr, ste
 def run(*, datasets: int, losses: Sequence[str] = ("bce", "hinge"), n_per_class: tuple[int, int] = (10, 10),
         dimension: int = 6,
         half_angle: float = 0.4, init_noise: float = INIT_NOISE, lr: float = 0.5, steps: int = 300,
-        record_every: int = 10) -> Lemma31Result:
+        record_every: int = 10, seed: int | None = None) -> Lemma31Result:
     """Gradient descent on random cone data under H1-H3: count pattern changes, sign changes, cross-class updates.
 
     Parameters
@@ -170,6 +179,10 @@ def run(*, datasets: int, losses: Sequence[str] = ("bce", "hinge"), n_per_class:
         Learning rate (finite: the lemma is stated for the flow).
     steps, record_every : int
         Gradient-descent steps, and the record spacing of the pattern and sign counts.
+    seed : int, optional
+        None: the datasets are seeds 0..datasets-1 and the control seed 0 (numpy ``default_rng``).  An int:
+        one stream per dataset and one for the control, spawned from ``numpy.random.SeedSequence(seed)``;
+        a dataset breaking H1-H3 is then drawn again from its stream rather than refused.
 
     Returns
     -------
@@ -179,12 +192,17 @@ def run(*, datasets: int, losses: Sequence[str] = ("bce", "hinge"), n_per_class:
     Raises
     ------
     dynamics.groundtruth.assumptions.AssumptionError
-        If a dataset or its initialization violates H1-H3 (the control is exempt: it breaks H2 on purpose).
+        If a dataset or its initialization violates H1-H3 (the control is exempt: it breaks H2 on purpose),
+        with ``seed=None``.
+    RuntimeError
+        With an int ``seed``, if no draw in :data:`~dynamics.experiments.registry.MAX_REDRAWS` satisfies H1-H3.
     """
     common = dict(losses=tuple(losses), n_per_class=tuple(n_per_class), dimension=dimension, half_angle=half_angle,
                   lr=lr, steps=steps, record_every=record_every)
-    satisfying, t = _counts(range(datasets), init_noise, enforce=True, **common)
-    control, _ = _counts((0,), CONTROL_NOISE, enforce=False, **common)
+    streams = (tuple(range(datasets)) + (0,) if seed is None
+               else tuple(np.random.SeedSequence(seed).spawn(datasets + 1)))
+    satisfying, t = _counts(streams[:datasets], init_noise, enforce=True, retry=seed is not None, **common)
+    control, _ = _counts(streams[datasets:], CONTROL_NOISE, enforce=False, **common)
     return Lemma31Result(losses=tuple(losses), t=t, satisfying=satisfying, control=control, lr=float(lr),
                          steps=int(steps), n_per_class=tuple(n_per_class), dimension=int(dimension),
                          half_angle=float(half_angle), init_noise=float(init_noise))
@@ -257,7 +275,7 @@ def claims(result: Lemma31Result) -> list[ClaimRecord]:
     changed, signs = int(sat.pattern_changes.sum()), int(sat.sign_changes.sum())
     cross = int(sat.cross_class_updates.sum())
     passed = sat.total == CHANGES_ALLOWED and bool(np.all(sat.assumptions_hold))
-    return [ClaimRecord("lemma31_finite_lr", "§2, Lemma 3.1",
+    return [ClaimRecord("lemma31_finite_lr", "Sec. 3.1, Lemma 3.1",
                         f"under H1-H3, at a finite learning rate ({result.lr:g}), activation patterns and signs of Z "
                         "never change and class k's updates touch only the units of I_k", {"changes": CHANGES_ALLOWED},
                         {"pattern_changes": changed, "sign_changes": signs, "cross_class_updates": cross,
@@ -267,5 +285,6 @@ def claims(result: Lemma31Result) -> list[ClaimRecord]:
                         "outside I_k must be 0")]
 
 
-EXPERIMENT = Experiment(name="lemma31", title="Lemma 3.1 at a finite learning rate: fixed patterns and signs (§3)",
+EXPERIMENT = Experiment(name="lemma31",
+                        title="Lemma 3.1 at a finite learning rate: fixed patterns and signs (Sec. 3.1)",
                         order=90, sizes=SIZES, run=run, figures=figures, claims=claims)

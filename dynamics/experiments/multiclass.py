@@ -220,7 +220,7 @@ def claims(result: MulticlassResult) -> list[ClaimRecord]:
     """
     alone_equals_joint = result.alone_vs_joint <= TOLERANCES["exact"]
     passed = result.patterns_fixed and result.signs_preserved and result.rows_untouched and alone_equals_joint
-    return [ClaimRecord("multiclass_lemma_a1", "§10, Lemma A.1",
+    return [ClaimRecord("multiclass_lemma_a1", "App. A.2, Lemma A.1",
                         "softmax network under H4-H6: patterns fixed, signs of Z kept, rows j != k untouched by "
                         "class k, and each class learns exactly as it would alone",
                         {"patterns_fixed": True, "signs_preserved": True, "rows_untouched": True,

@@ -252,7 +252,7 @@ def claims(result: PhaseDiagramResult) -> list[ClaimRecord]:
         ``phase_diagram_agreement``.
     """
     return [ClaimRecord(
-        "phase_diagram_agreement", "§5, Fig. 2 Left",
+        "phase_diagram_agreement", "Sec. 3.3, Fig. 2 Left",
         "regions frozen/success/stalls/dies predicted by theory match a batched GD sweep",
         {"grid_points_counted": result.counted, "boundary_band": BOUNDARY_BAND},
         {"agreement_fraction": result.agreement}, 1 - result.agreement, result.agreement >= TOLERANCES["phase"],

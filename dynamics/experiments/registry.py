@@ -7,6 +7,13 @@ function that draws its figures and the function that states its claims.
 Adding an experiment is adding one such module (and its test); the registry
 discovers it, and ``learning-dynamics reproduce`` reports it.
 
+Seeds: an experiment draws randomness if and only if its ``run`` takes a ``seed``
+parameter, whose default is the built-in seed of the report.  ``result(size, seed=k)``
+replaces that default by :func:`experiment_seed` ``(name, k)``: a seed drawn from
+``numpy.random.SeedSequence`` keyed by the experiment's name, so experiments never
+share a stream and the seed one gets does not depend on which others run.  A draw an
+experiment cannot use is drawn again from the same stream (:func:`redraw`), never refused.
+
 Examples
 --------
 >>> from dynamics.experiments import registry
@@ -29,13 +36,119 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["Experiment", "SIZES", "get", "all_experiments", "freeze"]
+__all__ = ["Experiment", "SIZES", "get", "all_experiments", "freeze", "experiment_seed", "check_seed", "redraw",
+           "MAX_REDRAWS"]
 
 #: The sizes every experiment defines: ``"quick"`` for a fast look (``reproduce --quick``, the tests, and the
 #: examples' ``--size quick``) and ``"full"`` for the report (and the examples' default).
 SIZES = ("quick", "full")
 
 _T = TypeVar("_T")
+
+#: How many times :func:`redraw` draws before giving up: a usable draw is a likely event (each experiment's
+#: draws are usable for most seeds), so failing this many times in a row means the experiment is misconfigured.
+MAX_REDRAWS = 100
+
+
+def check_seed(seed: Any) -> int | None:
+    """``seed`` itself when it is None or an int >= 0; a clear error otherwise.
+
+    Parameters
+    ----------
+    seed : int or None
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    TypeError
+        ``seed`` is not an int (a bool or a float is refused).
+    ValueError
+        ``seed`` is negative.
+
+    Examples
+    --------
+    >>> check_seed(3), check_seed(None)
+    (3, None)
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int >= 0 or None, got {seed!r} ({type(seed).__name__})")
+    if seed < 0:
+        raise ValueError(f"seed must be an int >= 0 or None, got {seed}")
+    return int(seed)
+
+
+def experiment_seed(name: str, seed: int) -> int:
+    """The seed the experiment ``name`` runs with when the report is seeded with ``seed``.
+
+    Drawn from ``numpy.random.SeedSequence`` with the entropy ``seed`` and the experiment's
+    name (its UTF-8 bytes): the same for the same pair on every machine and in every selection
+    of experiments, and unrelated between experiments.
+
+    Parameters
+    ----------
+    name : str
+        The experiment's name.
+    seed : int
+        The report's seed, >= 0.
+
+    Returns
+    -------
+    int
+        A 64-bit seed for the experiment's ``run(seed=...)``.
+
+    Examples
+    --------
+    >>> experiment_seed("hinge", 1) == experiment_seed("hinge", 1) != experiment_seed("sigmoidal", 1)
+    True
+    """
+    seed = check_seed(seed)
+    if seed is None:
+        raise TypeError("seed must be an int >= 0, got None")
+    sequence = np.random.SeedSequence([seed, *name.encode("utf-8")])
+    return int(sequence.generate_state(1, dtype=np.uint64)[0])
+
+
+def redraw(draw: Callable[[], _T], usable: Callable[[_T], bool], *, what: str) -> _T:
+    """Call ``draw()`` until ``usable`` accepts its value (at most :data:`MAX_REDRAWS` times).
+
+    ``draw`` takes from one seeded stream, so the draw that is kept depends on the seed only:
+    a seed whose first draw is usable gives exactly that draw.
+
+    Parameters
+    ----------
+    draw : callable
+        Makes one random draw (from a generator it closes over).
+    usable : callable
+        True for a draw the experiment can use.
+    what : str
+        What is drawn and what it needs, for the error message.
+
+    Returns
+    -------
+    object
+        The first usable draw.
+
+    Raises
+    ------
+    RuntimeError
+        No usable draw in :data:`MAX_REDRAWS` attempts.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> float(redraw(rng.random, lambda x: x > 0.5, what="a number above 1/2")) > 0.5
+    True
+    """
+    for _ in range(MAX_REDRAWS):
+        value = draw()
+        if usable(value):
+            return value
+    raise RuntimeError(f"no usable draw of {what} in {MAX_REDRAWS} attempts")
 
 
 def freeze(value: _T) -> _T:
@@ -92,6 +205,7 @@ class Experiment:
         ``{"quick": {...}, "full": {...}}``: the keyword arguments of ``run`` at each size.
     run : callable
         ``run(**sizes[size]) -> result``: a frozen dataclass of theory, measurements and parameters.
+        A ``run`` that draws randomness takes ``seed`` (see :attr:`seeded`).
     figures : callable
         ``figures(result) -> {stem: matplotlib.figure.Figure}``; drawn without pyplot, so
         no backend is selected and nothing global changes.  Saving is the report's step.
@@ -118,8 +232,30 @@ class Experiment:
                                                             for k, v in self.sizes.items()}))
         _check_sizes_against_run(self.name, self.sizes, self.run)
 
-    def result(self, size: str = "full") -> Any:
-        """The result at ``size`` (``"quick"`` or ``"full"``), computed once per size and shared (read-only).
+    @property
+    def seeded(self) -> bool:
+        """True when the experiment draws randomness: its ``run`` takes a ``seed``."""
+        return "seed" in inspect.signature(self.run).parameters
+
+    def run_seed(self, seed: int | None) -> int | None:
+        """The ``seed`` passed to ``run`` when the report is seeded with ``seed``.
+
+        Parameters
+        ----------
+        seed : int or None
+            The report's seed; None keeps the built-in one.
+
+        Returns
+        -------
+        int or None
+            None (the built-in seed, or an experiment that draws nothing), else
+            :func:`experiment_seed` ``(name, seed)``.
+        """
+        seed = check_seed(seed)
+        return None if seed is None or not self.seeded else experiment_seed(self.name, seed)
+
+    def result(self, size: str = "full", seed: int | None = None) -> Any:
+        """The result at ``size`` (``"quick"`` or ``"full"``), computed once per (size, seed) and shared (read-only).
 
         Every experiment is seeded, so the shared result is the one a fresh run
         would give; call :attr:`run` directly for other parameters.
@@ -128,6 +264,9 @@ class Experiment:
         ----------
         size : {"quick", "full"}
             Which of :attr:`sizes` to run at.
+        seed : int >= 0, optional
+            None: the built-in seed.  An int: the run's randomness is drawn from
+            :meth:`run_seed` ``(seed)`` (an experiment that draws nothing gives its one result).
 
         Returns
         -------
@@ -137,14 +276,19 @@ class Experiment:
         Raises
         ------
         ValueError
-            If ``size`` is not one of :attr:`sizes`.
+            If ``size`` is not one of :attr:`sizes`, or ``seed`` is negative.
+        TypeError
+            If ``seed`` is not an int.
         """
         if size not in self.sizes:
             raise ValueError(f"size={size!r} is not valid; choose one of {', '.join(map(repr, self.sizes))}")
+        run_seed = self.run_seed(seed)
+        key = (size, run_seed)
         with self._lock:
-            if size not in self._cache:
-                self._cache[size] = freeze(self.run(**self.sizes[size]))
-            return self._cache[size]
+            if key not in self._cache:
+                extra = {} if run_seed is None else {"seed": run_seed}
+                self._cache[key] = freeze(self.run(**self.sizes[size], **extra))
+            return self._cache[key]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -159,6 +303,9 @@ def _check_sizes_against_run(name: str, sizes: Mapping[str, Mapping[str, Any]], 
     parameter of the ``"full"`` size is that size's value (so ``run()`` is the report's run, never a copy
     that drifts)."""
     parameters = inspect.signature(run).parameters
+    if any("seed" in values for values in sizes.values()):
+        raise ValueError(f"experiment {name!r}: a size sets 'seed'; the seed is the run's default or "
+                         "Experiment.result(seed=...), never a size")
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
     for size, values in sizes.items():
         for key in values:

@@ -492,7 +492,7 @@ def claims(result: SharedNeuronResult) -> list[ClaimRecord]:
     stated = {_init_key(i): o for i, o in WORKED_INITS.items()}
     both_negative = result.negative_outcomes + result.negative_outcomes_gd
     return [
-        ClaimRecord("thm34_worked_inits", "§6, Theorem 3.4, Fig. 3",
+        ClaimRecord("thm34_worked_inits", "Sec. 3.4, Theorem 3.4, Fig. 3",
                     "the worked initializations end as the paper states, in theory (ODE (4)) and in GD on a real "
                     "network with a shared neuron", theory,
                     {"outcomes": measured, "richardson_time_shift": result.gd_time_error,
@@ -501,7 +501,7 @@ def claims(result: SharedNeuronResult) -> list[ClaimRecord]:
                     "measured", TOLERANCES["gd_time"],
                     "outcomes (which ReLU dies) of ODE (4) and of GD equal the paper's; and "
                     + gd_time_criterion("the states (alpha, beta, z) of every worked init")),
-        ClaimRecord("thm34_negative_c", "§6, Fig. 7", "for c < 0 every trajectory ends with beta = 0",
+        ClaimRecord("thm34_negative_c", "Sec. 3.4, App. A.8, Fig. 7", "for c < 0 every trajectory ends with beta = 0",
                     {"outcomes": list(result.negative_outcomes)}, {"outcomes": list(result.negative_outcomes_gd)},
                     float(sum(o != "beta_dies" for o in both_negative)), all(o == "beta_dies" for o in both_negative),
                     "measured", 0.0,

@@ -252,7 +252,7 @@ def claims(result: ShortcutResult) -> list[ClaimRecord]:
     """
     gap = abs(result.rare_only_confidence - result.theory_confidence)
     return [ClaimRecord(
-        "shortcut_synthetic", "§9, Table 2 analogue",
+        "shortcut_synthetic", "Sec. 6, Table 2 analogue",
         "a rare but equally predictive feature alone gets little confidence once the frequent one is learned; "
         "ODE (8) from the same initialization predicts the size",
         {"ode_confidence": result.theory_confidence, "bound_7": result.bound_7, "init": list(result.init)},

@@ -302,7 +302,7 @@ def claims(result: SigmoidalResult) -> list[ClaimRecord]:
     collapse = max(result.gd_collapse_error)
     worst = max(result.gd_time_error)
     return [
-        ClaimRecord("norm_frequency_collapse", "§3, eq. (3)/(17), Fig. 2 Right",
+        ClaimRecord("norm_frequency_collapse", "Sec. 3.2, eq. (3)/(17), Fig. 2 Right",
                     "P_t = sigma(u_bar(||x|| p t)): GD runs at different (||x||, p), rescaled to s = ||x|| p t, "
                     "fall on one master curve",
                     {"master_curve": "derived flow at ||x|| = p = 1, integrated",
@@ -316,7 +316,7 @@ def claims(result: SigmoidalResult) -> list[ClaimRecord]:
                     gd_time_criterion("each balanced GD run rescaled to s = ||x|| p t")
                     + f"; and the closed-form master curve vs the 4-D flow integrated at each (||x||, p) and "
                     f"rescaled within {TOLERANCES['collapse']:g} (relative)"),
-        ClaimRecord("sigmoidal_gd_agreement", "§3, Fig. 2 Right",
+        ClaimRecord("sigmoidal_gd_agreement", "Sec. 3.2, Fig. 2 Right",
                     "GD on the real network follows the derived flow for each (c, ||x||, p)",
                     {str(s): "derived flow (12), integrated" for s in result.settings},
                     {str(s): {"richardson_time_shift": e, "single_lr_time_shift": r, "single_lr_max_abs_P": a.max_abs}

@@ -33,8 +33,12 @@ from .registry import Experiment
 from .sharpness import halved_lrs, richardson
 
 __all__ = ["StarvationResult", "run", "figures", "claims", "EXPERIMENT", "SIZES", "measured_starved_confidence",
+           "DATA_SEED",
            "LAMBDAS", "FAIR_INIT", "PRINTED_TABLE1", "TABLE1_DECIMALS", "ODE_BOUND_SLACK", "CURVE_CONFIDENCES"]
 
+#: Seed of the random directions of the features x1, x2 in the GD data (numpy ``default_rng``); the numbers
+#: do not depend on the directions beyond rounding (the network sees only inner products).
+DATA_SEED = 0
 #: Fractions lambda of the points carrying x2 (Table 1's columns).
 LAMBDAS = (0.5, 0.2, 0.1, 0.01)
 #: (alpha0, beta0, z0) of the "fair" initialization of Fig. 6: equal weight on both features.  It breaks the
@@ -129,7 +133,7 @@ class StarvationResult:
 
 def measured_starved_confidence(lam: float, confidence: float, *, init: tuple[float, float, float] = FAIR_INIT,
                                 lr: float = 0.05, n_points: int | None = None,
-                                max_steps: int = 200_000) -> tuple[float, float]:
+                                max_steps: int = 200_000, seed: int = DATA_SEED) -> tuple[float, float]:
     """GD on the real two-feature network until P >= confidence on (x1, 0): ``(t*, P on (0, x2))``.
 
     ``t*`` is in the time of ODE (8), which is class 1's own flow: GD flow time (lr x steps) times the
@@ -153,6 +157,8 @@ def measured_starved_confidence(lam: float, confidence: float, *, init: tuple[fl
         Number of data points; by default ``2 ceil(2 / lam)`` for ``lam < 0.5``, else 8.
     max_steps : int
         Give up after this many steps (checked in chunks of :data:`CHUNK` steps).
+    seed : int
+        Seed of the features' random directions (numpy ``default_rng``).
 
     Returns
     -------
@@ -167,7 +173,7 @@ def measured_starved_confidence(lam: float, confidence: float, *, init: tuple[fl
         If the hard point starts above ``confidence``, or does not reach it within ``max_steps`` steps.
     """
     n_points = n_points or (int(np.ceil(2 / lam)) * 2 if lam < 0.5 else 8)
-    data = starvation_data(np.random.default_rng(0), lam=lam, n_points=n_points)
+    data = starvation_data(np.random.default_rng(seed), lam=lam, n_points=n_points)
     x1, x2 = data.features  # the two class-1 features as input vectors
     alpha0, beta0, z0 = init
     W, Z = np.vstack([alpha0 * x1 + beta0 * x2, 0.1 * data.X[-1]]), np.array([z0, -0.1])
@@ -193,7 +199,8 @@ def measured_starved_confidence(lam: float, confidence: float, *, init: tuple[fl
     raise RuntimeError(f"GD did not reach confidence {confidence} on (x1, 0) within {max_steps} steps")
 
 
-def run(*, lambdas: tuple[float, ...] = LAMBDAS, confidence: float = 0.99, lr: float = 0.05) -> StarvationResult:
+def run(*, lambdas: tuple[float, ...] = LAMBDAS, confidence: float = 0.99, lr: float = 0.05,
+        seed: int = DATA_SEED) -> StarvationResult:
     """Table 1, bounds (7) and (D.2), ODE (8) and Richardson GD for each lambda.
 
     Parameters
@@ -204,6 +211,8 @@ def run(*, lambdas: tuple[float, ...] = LAMBDAS, confidence: float = 0.99, lr: f
         Stopping confidence 1 - delta of (x1, 0), in (0.5, 1).
     lr : float
         Learning rate of the coarse GD runs (> 0); the fine runs use ``lr / 2``.
+    seed : int
+        Seed of the GD data's feature directions (:data:`DATA_SEED`).
 
     Returns
     -------
@@ -224,7 +233,7 @@ def run(*, lambdas: tuple[float, ...] = LAMBDAS, confidence: float = 0.99, lr: f
     fair = [starved_confidence(confidence, lam, alpha0=alpha0, beta0=beta0, z0=z0) for lam in lambdas]
     a_sat, z_sat = SATISFYING_ALPHA0_Z0
     satisfying = [starved_confidence(confidence, lam, alpha0=a_sat, beta0=a_sat * lam, z0=z_sat) for lam in lambdas]
-    pairs = np.array([[measured_starved_confidence(lam, confidence, lr=eta) for eta in halved_lrs(lr)]
+    pairs = np.array([[measured_starved_confidence(lam, confidence, lr=eta, seed=seed) for eta in halved_lrs(lr)]
                       for lam in lambdas])  # (lambdas, lr and lr/2, (t*, P))
     gd = richardson(pairs[:, 0, 1], pairs[:, 1, 1])
     gd_t = richardson(pairs[:, 0, 0], pairs[:, 1, 0])
@@ -302,7 +311,7 @@ def claims(result: StarvationResult) -> list[ClaimRecord]:
     err = max(abs(round(derived[c][lam], TABLE1_DECIMALS) - PRINTED_TABLE1[c][lam])
               for c in result.table1_confidences for lam in result.table1_lambdas)
     table = ClaimRecord(
-        "table1", "§9, Table 1", "bound (7) sigma(lambda log((1-delta)/delta)), to the printed precision",
+        "table1", "Sec. 6, Table 1", "bound (7) sigma(lambda log((1-delta)/delta)), to the printed precision",
         {"derived": {number_key(c): {number_key(lam): derived[c][lam] for lam in result.table1_lambdas}
                      for c in result.table1_confidences},
          "printed": {number_key(c): {number_key(lam): PRINTED_TABLE1[c][lam] for lam in result.table1_lambdas}
@@ -317,7 +326,7 @@ def claims(result: StarvationResult) -> list[ClaimRecord]:
     passed = (result.gd_time_error <= TOLERANCES["gd_time"] and under_d2
               and result.gd_probability_error <= TOLERANCES["starvation_probability"])
     fair = ClaimRecord(
-        "starvation_fair_init", "§9, Theorem 6.1 / D.2, Fig. 6",
+        "starvation_fair_init", "Sec. 6, Theorem 6.1 / Theorem D.2, Fig. 6",
         f"P_t*((0, x2)) at 1-delta = {result.confidence:g} from ({', '.join(f'{v:g}' for v in result.fair_init)}): "
         "ODE (8) vs GD on the real network; it stays under the D.2 bound; bound (7) does not hold from this init for "
         f"lambda in {broken} (it needs alpha0 >= beta0/lambda)",
@@ -329,7 +338,7 @@ def claims(result: StarvationResult) -> list[ClaimRecord]:
         "under the D.2 bound")
     excess = float(np.max(result.ode_satisfying - result.bound_7))
     satisfying = ClaimRecord(
-        "starvation_bound7_satisfying_init", "§9, Theorem 6.1",
+        "starvation_bound7_satisfying_init", "Sec. 6, Theorem 6.1",
         "from alpha0 >= beta0/lambda the ODE value stays under bound (7)",
         {k: {"bound_7": float(b), "ode": float(o)} for k, b, o in zip(keys, result.bound_7, result.ode_satisfying)},
         None, max(0.0, excess), excess <= ODE_BOUND_SLACK, "theory", ODE_BOUND_SLACK,

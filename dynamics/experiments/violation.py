@@ -188,7 +188,8 @@ class ViolationResult:
 
 
 def run(*, strengths: Sequence[Sequence[float]] = ((0.0, 0.1, 0.2, 0.3, 0.4), (0.0, 5.0, 10.0, 15.0, 20.0),
-                                                    (0.0, 1 / 6, 2 / 6, 3 / 6, 4 / 6))) -> ViolationResult:
+                                                    (0.0, 1 / 6, 2 / 6, 3 / 6, 4 / 6)),
+        seed: int = SEED) -> ViolationResult:
     """Measure both theories against gradient descent at each strength of each kind of violation.
 
     Parameters
@@ -196,6 +197,8 @@ def run(*, strengths: Sequence[Sequence[float]] = ((0.0, 0.1, 0.2, 0.3, 0.4), (0
     strengths : sequence of 3 sequences of float
         The requested strengths of each kind (as in :func:`violated_problem`), the same number for each; the
         first of each should be 0 (the assumptions hold).
+    seed : int
+        Seed of the problems' data (as in :func:`violated_problem`).
 
     Returns
     -------
@@ -214,7 +217,7 @@ def run(*, strengths: Sequence[Sequence[float]] = ((0.0, 0.1, 0.2, 0.3, 0.4), (0
     for kind, values in zip(KINDS, grid):
         row = []
         for value in values:
-            problem = violated_problem(kind, value)
+            problem = violated_problem(kind, value, seed=seed)
             modes, flow, switches = _measure(problem)
             row.append((_strength_measured(kind, problem), problem.assumptions().holds, modes, flow, switches))
         rows.append(row)

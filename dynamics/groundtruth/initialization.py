@@ -568,7 +568,7 @@ def small_random_init(rng: np.random.Generator, *, hidden: int, dimension: int, 
 
 
 def shared_neuron_init(x1: ArrayLike, x2: ArrayLike, *, alpha0: float, beta0: float, z0: float) -> Initialization:
-    """One unit with ``w.x1 = alpha0`` and ``w.x2 = beta0`` (x1 ⊥ x2): H2 deliberately broken (§6).
+    """One unit with ``w.x1 = alpha0`` and ``w.x2 = beta0`` (x1 ⊥ x2): H2 deliberately broken (Sec. 3.4).
 
     Parameters
     ----------

@@ -2,53 +2,48 @@
 
 Each experiment of :mod:`dynamics.experiments` (its registry) gives a frozen
 result, its figures and its claims (:class:`ClaimRecord`); this module saves the
-figures and writes ``report.json`` (schema in the README) and a readable ``report.md``.
+figures, each experiment's result as ``data/<experiment>.npz`` + ``.json``
+(:mod:`dynamics.archive`, so :func:`redraw` can draw any figure again without
+rerunning), and writes ``report.json`` (schema in the README) and a readable ``report.md``.
 """
 from __future__ import annotations
 
+import inspect
 import json
-import platform
 
 import numpy as np
 import time
 from dataclasses import asdict
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Sequence
 
+from ..archive import package_versions, save
 from ..experiments.claims import ClaimRecord
-from ..experiments.registry import all_experiments
+from ..experiments.registry import all_experiments, check_seed
 from ..io import report_folder, write_json_atomic, write_text_atomic
 from ..progress import progress
 from .figures import save_figure
 
-__all__ = ["reproduce", "selected_experiments", "DEFAULT_OUT", "package_versions", "ClaimRecord"]
+__all__ = ["reproduce", "selected_experiments", "DEFAULT_OUT", "DATA_FOLDER", "BUILT_IN_SEEDS",
+           "package_versions", "ClaimRecord"]
 
 #: Default output folder of ``learning-dynamics reproduce``.
 DEFAULT_OUT = "learning-dynamics-report"
+#: Folder of the report holding each experiment's result (``<experiment>.npz`` + ``.json``).
+DATA_FOLDER = "data"
+#: What ``report.json`` says of the seeds when none is chosen (each experiment's built-in seed).
+BUILT_IN_SEEDS = "fixed per experiment (numpy default_rng)"
 
 
-def package_versions() -> dict[str, str]:
-    """Versions of the packages a run depends on.
-
-    Returns
-    -------
-    dict of str to str
-        ``python`` and each of learning-dynamics, sympy, scipy, numpy and
-        matplotlib, with ``"not installed"`` for a package not found.
-
-    Examples
-    --------
-    >>> sorted(package_versions())
-    ['learning-dynamics', 'matplotlib', 'numpy', 'python', 'scipy', 'sympy']
-    """
-    out = {"python": platform.python_version()}
-    for name in ("learning-dynamics", "sympy", "scipy", "numpy", "matplotlib"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+def _run_seed(experiment, seed: int | None) -> int | None:
+    """The seed ``experiment.run`` actually gets: its built-in default, or the one derived from ``seed``."""
+    if not experiment.seeded:
+        return None
+    chosen = experiment.run_seed(seed)
+    if chosen is not None:
+        return chosen
+    default = inspect.signature(experiment.run).parameters["seed"].default
+    return None if default is inspect.Parameter.empty else default
 
 
 def _jsonable(value):
@@ -110,13 +105,19 @@ def _markdown(records, parameters, elapsed, figures) -> str:
     for r in measured + theory:
         lines += _claim_section(r)
     lines += ["## Figures", ""] + [f"![{Path(f).stem}]({f})" for f in figures if f.endswith(".png")] + [""]
+    lines += [f"The data behind each figure is the experiment's result in `{DATA_FOLDER}/<experiment>.npz` + "
+              "`.json` (`dynamics.load`); `dynamics.report.redraw(folder, stem)` draws a figure again from it.", ""]
     lines += ["## Parameters and versions", "", "```json", json.dumps(parameters, indent=2), "```", ""]
     return "\n".join(lines)
 
 
 def reproduce(out: str | Path = DEFAULT_OUT, *, quick: bool = False, force: bool = False,
-              quiet: bool = False, only: Sequence[str] | None = None) -> dict[str, Any]:
-    """Run every claim and write ``report.json``, ``report.md`` and the figures into the folder ``out``.
+              quiet: bool = False, only: Sequence[str] | None = None, seed: int | None = None) -> dict[str, Any]:
+    """Run every claim and write ``report.json``, ``report.md``, the figures and their data into the folder ``out``.
+
+    Each experiment's result is saved as ``data/<experiment>.npz`` + ``.json`` (:func:`dynamics.archive.save`,
+    with the size and seeds as parameters); ``report.json``'s ``"figure_data"`` maps each figure's stem to
+    its experiment, its files and that data, from which :func:`dynamics.report.redraw` draws it again.
 
     The report is built in a temporary sibling folder and moved into place only
     when complete (:func:`dynamics.io.report_folder`): an error or an
@@ -137,6 +138,10 @@ def reproduce(out: str | Path = DEFAULT_OUT, *, quick: bool = False, force: bool
     only : sequence of str, optional
         Run only these experiments (names of :func:`dynamics.experiments.all_experiments`, e.g.
         ``("depth", "hinge")``), in report order; all of them by default.  The report records the selection.
+    seed : int >= 0, optional
+        None keeps every experiment's built-in seed (the report's numbers).  An int seeds every experiment
+        that draws randomness with :func:`dynamics.experiments.registry.experiment_seed` ``(name, seed)``:
+        the same whatever ``only`` selects.  The report records it.
 
     Returns
     -------
@@ -146,35 +151,52 @@ def reproduce(out: str | Path = DEFAULT_OUT, *, quick: bool = False, force: bool
     Raises
     ------
     ValueError
-        ``only`` names an experiment that does not exist, or none.
+        ``only`` names an experiment that does not exist, or none; ``seed`` is negative.
+    TypeError
+        ``seed`` is not an int.
     dynamics.io.OutputFolderError
         ``out`` is a link, a file, a folder of other files, or a report and ``force`` is false.
     """
     from .. import __version__
 
     selected = selected_experiments(only)
+    seed = check_seed(seed)
     started = time.time()
     run_id = f"learning-dynamics {__version__} at {time.strftime('%Y-%m-%dT%H:%M:%S')}"
     with report_folder(out, force=force, run_id=run_id) as build:
-        records, figures = [], []
+        records, figures, figure_data, run_seeds = [], [], {}, {}
         figure_dir = build / "figures"
         size = "quick" if quick else "full"
         with progress(selected, quiet=quiet, desc="reproduce", unit="experiment") as bar:  # cleared on Ctrl-C
             for experiment in bar:
                 bar.set_postfix_str(experiment.name)
-                result = experiment.result(size)
+                result = experiment.result(size, seed=seed)
                 records += experiment.claims(result)
+                run_seeds[experiment.name] = _run_seed(experiment, seed)
+                data = _save_data(experiment, result, build, size=size, seed=seed, run_seed=run_seeds[experiment.name])
                 for stem, fig in experiment.figures(result).items():
-                    figures += [Path(f).relative_to(build).as_posix() for f in save_figure(fig, figure_dir / stem)]
+                    files = [Path(f).relative_to(build).as_posix() for f in save_figure(fig, figure_dir / stem)]
+                    figures += files
+                    figure_data[stem] = {"experiment": experiment.name, "files": files, "data": data}
         elapsed = time.time() - started
         parameters = {"quick": quick, "only": None if only is None else [e.name for e in selected],
                       "versions": package_versions(),
-                      "seeds": "fixed per experiment (numpy default_rng)"}
+                      "seeds": BUILT_IN_SEEDS if seed is None else
+                      f"numpy SeedSequence([{seed}, *name.encode()]) per experiment", "seed": seed,
+                      "experiment_seeds": run_seeds}
         payload = {"version": __version__, "claims": [_jsonable(asdict(r)) for r in records], "figures": figures,
-                   "parameters": parameters, "elapsed_seconds": round(elapsed, 3)}
+                   "figure_data": figure_data, "parameters": parameters, "elapsed_seconds": round(elapsed, 3)}
         write_json_atomic(build / "report.json", payload, nonfinite="string")
         write_text_atomic(build / "report.md", _markdown(records, parameters, elapsed, figures))
     return payload
+
+
+def _save_data(experiment, result, build: Path, *, size: str, seed: int | None, run_seed: int | None) -> str:
+    """Save ``result`` as ``data/<experiment>.npz`` + ``.json`` in the report; return the ``.json``'s report path."""
+    parameters = {"experiment": experiment.name, "size": size, "run": dict(experiment.sizes[size]),
+                  "report_seed": seed, "seed": run_seed}
+    written = save(result, build / DATA_FOLDER / experiment.name, parameters=parameters)
+    return Path(written[1]).relative_to(build).as_posix()
 
 
 def selected_experiments(only: Sequence[str] | None = None) -> tuple:
