@@ -266,8 +266,8 @@ OUTCOME_STYLE = {"beta_dies": ("β dies: class 1 takes the neuron", style.CLASS_
                  "alpha_dies": ("α dies: class 2 takes the neuron", style.CLASS_COLORS[2], "--"),
                  "both_dead": ("α and β die: the neuron is lost", "0.3", ":"),
                  "undecided": ("undecided at the horizon", "0.55", "-.")}
-#: Samples per direction of the drawn sheet c = C_POSITIVE.
-SHEET_SAMPLES = 41
+#: Samples per direction of the drawn sheet c = C_POSITIVE, and its opacity (the trajectories behind it show).
+SHEET_SAMPLES, SHEET_ALPHA = 41, 0.6
 #: Basins are filled in their outcome's colour blended this far towards white (lines stay readable on them); the
 #: two lightnesses differ, and the basin where alpha dies is hatched too, so that they differ in grey-scale.
 BASIN_LIGHTNESS = {"beta_dies": 0.86, "alpha_dies": 0.7}
@@ -340,7 +340,7 @@ def _draw_sheet_panels(result: SharedNeuronResult, ax3, ax2) -> None:
     states = np.vstack(result.positive_trajectories + (result.separatrix,))
     z_range = (float(states[:, 2].min()), float(states[:, 2].max()))
     alpha, beta, z, colors = _sheet(result, z_range)
-    ax3.plot_surface(alpha, beta, z, facecolors=colors, shade=False, linewidth=0, antialiased=False, alpha=0.45,
+    ax3.plot_surface(alpha, beta, z, facecolors=colors, shade=False, linewidth=0, antialiased=False, alpha=SHEET_ALPHA,
                      rstride=1, cstride=1)
     zs, angles = _separatrix_angle(result.separatrix)
     z_fill = np.linspace(*z_range, 10 * SHEET_SAMPLES)  # one polygon per basin: no seams between pieces
