@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -199,6 +200,18 @@ def theory_gd_handles(lr: float | None = None) -> list:
 def light(color: str, amount: float = 0.7) -> tuple:
     """``color`` blended towards white by ``amount`` (0: unchanged, 1: white), for filled regions.
 
+    Parameters
+    ----------
+    color : str
+        Any matplotlib colour.
+    amount : float
+        How far towards white, in [0, 1].
+
+    Returns
+    -------
+    tuple of float
+        The blended colour, ``(r, g, b)`` in [0, 1].
+
     Examples
     --------
     >>> light("black", 0.5)
@@ -207,7 +220,7 @@ def light(color: str, amount: float = 0.7) -> tuple:
     return tuple(float(c + (1 - c) * amount) for c in to_rgb(color))
 
 
-def fit_y(ax, margin: float = Y_MARGIN) -> None:
+def fit_y(ax: Axes, margin: float = Y_MARGIN) -> None:
     """Fit the y-axis of ``ax`` to the data of its lines inside its current x-limits (after ``set_xlim``).
 
     Autoscaling counts every point of a line, also those past the x-limits; after the time axis has been cut to
