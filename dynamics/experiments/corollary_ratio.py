@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from scipy.special import expit
 
 import derivations
@@ -51,6 +53,18 @@ N_POINTS, DIMENSION = 20, 4
 #: FLOW_SAMPLES grid (relative error ~1e-6), so that is the bound, not integration error.
 CLOSED_FORM_TOLERANCE = 1e-6
 
+#: The figure's closed-form curve runs from the largest delta down to this one (or the smallest measured, if
+#: smaller), on this many log-spaced points: at 1e-6 the ratio is within 1e-4 of its delta -> 0 limit, so the
+#: approach the corollary describes is visible (gradient descent there would need ~1e5 times longer runs).
+CURVE_SMALLEST_DELTA, CURVE_POINTS = 1e-6, 120
+#: Figure style: the lightest viridis shade used (lighter ones vanish on white), a legend size readable in print,
+#: gradient descent as hollow black markers (a colour no theory line has), the delta -> 0 limits dotted.
+LIGHTEST = 0.8
+LEGEND_SIZE = 8
+GD_MARKER, GD_COLOUR, GD_MARKER_SIZE = "o", "black", 6
+LIMIT_STYLE = ":"
+#: The delta axis ends this factor past the largest delta, so that its markers are not cut by the frame.
+DELTA_MARGIN = 1.25
 #: CLOSED_FORM_TOLERANCE as the report's criterion has always printed it ("1e-6", not "1e-06").
 _CLOSED_FORM_TEXT = f"{CLOSED_FORM_TOLERANCE:.0e}".replace("e-0", "e-")
 
@@ -84,6 +98,13 @@ class CorollaryResult:
         Closed-form times (the corollary's t1*, t2*) against the flow's hitting times.
     lr : float
         The coarser learning rate of the Richardson pair.
+    curve_deltas : ndarray, shape (M,)
+        Log-spaced deltas of the figure's closed-form curve, from ``max(deltas)`` down to
+        ``min(CURVE_SMALLEST_DELTA, min(deltas))``.
+    curve_exact : ndarray, shape (S, M)
+        The exact t2*/t1* (closed-form times) on ``curve_deltas``.
+    u0, v0 : float
+        Initial logits of class 1 and class 2 (balanced modes).
     """
 
     grid: tuple
@@ -99,6 +120,10 @@ class CorollaryResult:
     raw_time_error: float
     closed_form_error: float
     lr: float
+    curve_deltas: np.ndarray
+    curve_exact: np.ndarray
+    u0: float = U0
+    v0: float = V0
 
 
 def _flow_hitting_times(n1, n2, p1, levels, horizon):
@@ -166,6 +191,9 @@ def run(grid: tuple[tuple[float, float, float], ...] = DEFAULT_GRID, deltas: tup
             times.append(np.array([[first_crossing(gd.t, c, 1 - d) for d in deltas] for c in (c1, c2)]))
         raw_times.append(times[0])
         gd_times.append(2 * times[1] - times[0])
+    curve_deltas = np.geomspace(np.max(deltas), min(CURVE_SMALLEST_DELTA, np.min(deltas)), CURVE_POINTS)
+    curve = [convergence_time_ratio(curve_deltas, norm1=n1, norm2=n2, p1=p1, u0=U0, v0=V0).exact
+             for n1, n2, p1 in grid]
     gd_times, flow_times, raw_times = np.array(gd_times), np.array(flow_times), np.array(raw_times)
     measured = gd_times[:, 1] / gd_times[:, 0]
     flow_ratio = flow_times[:, 1] / flow_times[:, 0]
@@ -175,11 +203,17 @@ def run(grid: tuple[tuple[float, float, float], ...] = DEFAULT_GRID, deltas: tup
         max_relative_error=relative_discrepancy(measured, flow_ratio),
         time_error=relative_discrepancy(gd_times, flow_times),
         raw_time_error=relative_discrepancy(raw_times, flow_times),
-        closed_form_error=float(max(closed)), lr=lr)
+        closed_form_error=float(max(closed)), lr=lr, curve_deltas=curve_deltas, curve_exact=np.array(curve),
+        u0=U0, v0=V0)
+
+
+def _colours(n: int) -> np.ndarray:
+    """``n`` colours from dark to light along viridis: they tell ordered series apart in grey-scale too."""
+    return matplotlib.colormaps["viridis"](np.linspace(0.0, LIGHTEST, n))
 
 
 def figures(result: CorollaryResult) -> dict[str, Figure]:
-    """Draw t2*/t1* against delta: exact (lines), GD (markers) and the delta -> 0 limit (dotted).
+    """Draw t2*/t1* against delta: exact closed form (lines), GD (hollow markers), the delta -> 0 limit (dotted).
 
     Parameters
     ----------
@@ -191,15 +225,29 @@ def figures(result: CorollaryResult) -> dict[str, Figure]:
     dict of str to matplotlib.figure.Figure
         ``{"cor33_ratio": Figure}``, drawn without pyplot (no backend is selected).
     """
-    fig, ax = style.new_figure(figsize=(6, 4))
+    fig, ax = style.new_figure(figsize=(10, 4.8))
+    fig.set_layout_engine("constrained")
+    colours = _colours(len(result.grid))
+    styles = [s for s in style.LINESTYLES if s != LIMIT_STYLE]  # dotted is the limits' style
+    gd = {"marker": GD_MARKER, "markerfacecolor": "none", "markeredgecolor": GD_COLOUR, "linestyle": "none",
+          "markersize": GD_MARKER_SIZE, "markeredgewidth": 1.0}
     for i, (n1, n2, p1) in enumerate(result.grid):
-        label = f"‖x1‖={n1:g}, ‖x2‖={n2:g}, p1={p1:g}"
-        ax.plot(result.deltas, result.exact[i], label=f"exact: {label}", **style.series(i))
-        ax.plot(result.deltas, result.measured[i], **style.markers(i))
-        ax.axhline(result.approximate[i][0], color="grey", linewidth=0.6, linestyle=":")
-    ax.set(xscale="log", xlabel="allowed error δ", ylabel="t2*/t1*",
-           title="Corollary 3.3: lines exact, markers GD, dotted (‖x1‖/‖x2‖)(p1/(1−p1))")
-    ax.legend(fontsize=7)
+        ax.plot(result.curve_deltas, result.curve_exact[i], color=colours[i], linestyle=styles[i % len(styles)],
+                label=rf"$\|x_1\| = {n1:g},\ \|x_2\| = {n2:g},\ p_1 = {p1:g}$")
+        ax.axhline(result.approximate[i][0], color=colours[i], linewidth=0.9, linestyle=LIMIT_STYLE)
+        ax.plot(result.deltas, result.measured[i], **gd)
+    handles, _ = ax.get_legend_handles_labels()
+    handles += [Line2D([], [], color="black", label="exact ratio of the closed-form times"),
+                Line2D([], [], label=f"gradient descent (lr = {result.lr:g} and {result.lr / 2:g}, extrapolated)",
+                       **gd),
+                Line2D([], [], color="black", linewidth=0.9, linestyle=LIMIT_STYLE,
+                       label=r"$\delta \to 0$ limit $(\|x_1\|/\|x_2\|)\,p_1/(1 - p_1)$")]
+    ax.legend(handles=handles, fontsize=LEGEND_SIZE, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    ax.set(xscale="log", xlim=(result.curve_deltas[-1], DELTA_MARGIN * result.curve_deltas[0]),
+           ylim=(0.0, 1.1 * max(np.max(result.approximate), np.max(result.curve_exact))),
+           xlabel=r"allowed error $\delta$ (the time $t_k^*$ to reach $P \geq 1 - \delta$ on class $k$)",
+           ylabel=r"$t_2^* / t_1^*$",
+           title=rf"Corollary 3.3 from $u_0 = {result.u0:g}$, $v_0 = {result.v0:g}$ (class 2 starts ahead)")
     return {"cor33_ratio": fig}
 
 

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 import derivations
 
@@ -46,9 +48,12 @@ FIG9_SETTINGS = ((0.01, 0.7), (0.01, 1.5), (0.2, 0.7), (0.2, 1.5))
 U0 = 0.01
 #: Fig. 5 Right: at confidence 0.999 the hinge must be more than 10 times faster than BCE (measured ratio ~0.03).
 HINGE_BCE_RATIO = 0.1
-#: Fig. 9 gradient descent runs this far past the closed-form stopping time, so that it reaches the margin (GD is
-#: late by O(lr), far less than 20%) and the crossing is recorded.
+#: Fig. 9 gradient descent runs this far past the latest closed-form stopping time, so that every setting reaches
+#: the margin (GD is late by O(lr), far less than 20%), the crossing is recorded, and the figure shows GD resting
+#: on the margin afterwards.
 FIG9_OVERSHOOT = 1.2
+#: Gradient-descent records of each Fig. 9 run kept for the figure's overlay (one marker each).
+FIG9_GD_MARKERS = 30
 #: Flow time of the App. C.2 runs (the points stay inside the margin until about then) and their number of records.
 MANY_POINTS_HORIZON = 3.0
 MANY_POINTS_RECORDS = 30
@@ -57,6 +62,12 @@ CONFIDENCES = np.linspace(0.51, 0.999, 80)
 #: Flow times of the Fig. 9 curves (every setting has reached the margin by 6.5).
 FIG9_TIMES = np.linspace(0, 6.5, 261)
 CONFIDENCES.flags.writeable = FIG9_TIMES.flags.writeable = False
+#: Figure style: the losses' line styles, gradient descent as hollow black markers (a colour no theory line has),
+#: the lightest viridis shade used (lighter ones vanish on white), and a legend size readable in print.
+BCE_STYLE, HINGE_STYLE = "-", "--"
+GD_MARKER, GD_COLOUR, GD_MARKER_SIZE, STOP_MARKER = "o", "black", 4, "x"
+LIGHTEST = 0.8
+LEGEND_SIZE = 8
 
 #: Keyword arguments of :func:`run` at each size (the report's, the examples' and the tests').
 SIZES = {"quick": {"lr": 0.004}, "full": {"lr": 0.002}}
@@ -88,6 +99,10 @@ class HingeResult:
         The time GD on the real network reaches the margin, Richardson (lr, lr/2), crossing checked every step.
     fig9_gd_stop_raw : ndarray, shape (S,)
         The same at ``lr`` alone.
+    fig9_gd_t : ndarray, shape (K,)
+        Flow times of the gradient-descent records kept for the figure (every setting runs as long, at ``lr``).
+    fig9_gd_y, fig9_gd_u : ndarray, shape (S, K)
+        ``y_t = w_t . x`` and the logit ``u_t`` of gradient descent at ``lr`` on those records.
     many_points_error : float
         GD at ``lr`` vs the C.2 prediction on every point's logit while inside the margin (max abs).
     many_points_time_error : float
@@ -98,6 +113,8 @@ class HingeResult:
         Predicted and GD (at ``lr``) logits of every point on those records.
     lr : float
         Learning rate of the coarse GD runs (the fine ones use ``lr / 2``).
+    u0 : float
+        Initial logit of the Fig. 5 Right times to confidence.
     """
 
     confidences: np.ndarray
@@ -112,24 +129,31 @@ class HingeResult:
     fig9_flow_stop: np.ndarray
     fig9_gd_stop: np.ndarray
     fig9_gd_stop_raw: np.ndarray
+    fig9_gd_t: np.ndarray
+    fig9_gd_y: np.ndarray
+    fig9_gd_u: np.ndarray
     many_points_error: float
     many_points_time_error: float
     many_points_t: np.ndarray
     many_points_theory: np.ndarray
     many_points_gd: np.ndarray
     lr: float
+    u0: float = U0
 
 
-def _fig9_gd_stop(c, norm, stop, lr) -> list:
-    """Times GD on the real one-point network (theta0 = 0: w = sqrt(c) x / ||x||^2, z = 0, hinge) reaches the
-    margin u = 1, at lr and lr/2, checked at every step and interpolated."""
+def _fig9_gd(c, norm, horizon, lr):
+    """GD on the real one-point network (theta0 = 0: w = sqrt(c) x / ||x||^2, z = 0, hinge) for ``horizon``.
+
+    Returns the times it reaches the margin u = 1 at lr and lr/2 (checked at every step, interpolated), and the
+    run at ``lr`` (its records give the figure's overlay)."""
     x = np.array([norm, 0.0, 0.0])
-    stops = []
+    stops, chains = [], []
     for eta in halved_lrs(lr):
         chain = train(x[None], np.array([1]), (np.sqrt(c) * x / norm**2)[None], np.array([0.0]), loss="hinge",
-                      lr=eta, steps=int(round(FIG9_OVERSHOOT * stop / eta)))
+                      lr=eta, steps=int(round(horizon / eta)))
         stops.append(first_crossing(chain.t, chain.logits[:, 0], 1.0))
-    return stops
+        chains.append(chain)
+    return stops, chains[0]
 
 
 def _many_points(model, lr, rng):
@@ -197,18 +221,24 @@ def run(*, frequencies: tuple[float, ...] = (1.0, 0.8, 0.2), lr: float = 0.002, 
     bce = np.array([time_to_confidence(CONFIDENCES, u0=U0, p=p) for p in frequencies])
     hinge = np.array([time_to_confidence(CONFIDENCES, loss="hinge", u0=U0, p=p) for p in frequencies])
     model = derivations.two_layer("hinge")
-    ys, us, stops, flow_stops, gd_stops = [], [], [], [], []
+    ys, us, flow_stops, gd_stops, gd_ys, gd_us = [], [], [], [], [], []
+    stops = [float(hinge_stopping_time(c, 0.0, norm=norm, p=1.0)) for c, norm in FIG9_SETTINGS]
+    horizon = FIG9_OVERSHOOT * max(stops)  # one horizon: every setting's GD records share their times
     for c, norm in FIG9_SETTINGS:
         y0 = np.sqrt(c)  # theta0 = 0: y = sqrt(c) cosh(0), z = 0
         parameters = {"n_1": norm, "n_2": norm, "p": 1.0}
         traj = integrate(model, [y0, 0.0, y0, 0.0], FIG9_TIMES, parameters=parameters)
         ys.append(traj.states[:, 0, 0])
         us.append(traj.logits["class_1"][:, 0])
-        stops.append(float(hinge_stopping_time(c, 0.0, norm=norm, p=1.0)))
         hit = integrate(model, [y0, 0.0, y0, 0.0], [0.0, FIG9_TIMES[-1]], parameters=parameters,
                         targets={"class_1": 1.0})
         flow_stops.append(float(hit.hitting_times["class_1"][0]))
-        gd_stops.append(_fig9_gd_stop(c, norm, stops[-1], lr))
+        pair, chain = _fig9_gd(c, norm, horizon, lr)
+        gd_stops.append(pair)
+        every = max(1, (chain.t.size - 1) // FIG9_GD_MARKERS)
+        gd_t = chain.t[::every].copy()  # the same for every setting: one lr, one horizon
+        gd_ys.append(chain.preactivations[::every, 0, 0])
+        gd_us.append(chain.logits[::every, 0])
     gd_stops = np.array(gd_stops)
     err, shift, t_inside, predicted, measured = _many_points(model, lr, rng)
     return HingeResult(
@@ -216,16 +246,92 @@ def run(*, frequencies: tuple[float, ...] = (1.0, 0.8, 0.2), lr: float = 0.002, 
         fig9_settings=FIG9_SETTINGS, fig9_t=FIG9_TIMES, fig9_y=np.array(ys), fig9_u=np.array(us),
         fig9_stop=np.array(stops), fig9_flow_stop=np.array(flow_stops),
         fig9_gd_stop=richardson(gd_stops[:, 0], gd_stops[:, 1]), fig9_gd_stop_raw=gd_stops[:, 0],
+        fig9_gd_t=gd_t, fig9_gd_y=np.array(gd_ys), fig9_gd_u=np.array(gd_us),
         many_points_error=err, many_points_time_error=shift, many_points_t=t_inside,
-        many_points_theory=predicted, many_points_gd=measured, lr=lr)
+        many_points_theory=predicted, many_points_gd=measured, lr=lr, u0=U0)
 
 
 def _fig9_key(c, norm) -> str:
     return f"c={number_key(c)},norm={number_key(norm)}"
 
 
+def _colours(n: int) -> np.ndarray:
+    """``n`` colours from dark to light along viridis: they tell ordered series apart in grey-scale too."""
+    return matplotlib.colormaps["viridis"](np.linspace(0.0, LIGHTEST, n))
+
+
+def _setting_label(c: float, norm: float) -> str:
+    return rf"$c = {c:g},\ \|x\| = {norm:g}$"
+
+
+def _draw_times_to_confidence(ax, result: HingeResult) -> None:
+    """Fig. 5 Right: the frequency p by colour, the loss by line style."""
+    colours = _colours(len(result.frequencies))
+    for i, p in enumerate(result.frequencies):
+        ax.plot(result.confidences, result.bce_times[i], color=colours[i], linestyle=BCE_STYLE)
+        ax.plot(result.confidences, result.hinge_times[i], color=colours[i], linestyle=HINGE_STYLE)
+    handles = [Line2D([], [], color="black", linestyle=BCE_STYLE, label=r"BCE, confidence $\sigma(u)$"),
+               Line2D([], [], color="black", linestyle=HINGE_STYLE, label=r"hinge, confidence $u$")]
+    handles += [Line2D([], [], color=colours[i], linewidth=3, label=f"$p = {p:g}$")
+                for i, p in enumerate(result.frequencies)]
+    ax.legend(handles=handles, fontsize=LEGEND_SIZE, loc="upper left")
+    ax.set(xlabel="confidence reached", ylabel="flow time to reach it (log scale)", yscale="log",
+           xlim=(result.confidences[0], 1.0),
+           title=f"(a) Fig. 5 Right: BCE's time diverges as confidence → 1 ($u_0 = {result.u0:g}$)")
+
+
+def _draw_fig9(ax_y, ax_u, result: HingeResult) -> None:
+    """Fig. 9: y_t and u_t of the integrated flow (lines), gradient descent (hollow markers), stopping times."""
+    colours = _colours(len(result.fig9_settings))
+    gd = {"marker": GD_MARKER, "markerfacecolor": "none", "markeredgecolor": GD_COLOUR, "linestyle": "none",
+          "markersize": GD_MARKER_SIZE, "markeredgewidth": 0.8}
+    for i, (c, norm) in enumerate(result.fig9_settings):
+        line = {"color": colours[i], "linestyle": style.LINESTYLES[i % len(style.LINESTYLES)]}
+        ax_y.plot(result.fig9_t, result.fig9_y[i], label=_setting_label(c, norm), **line)
+        ax_u.plot(result.fig9_t, result.fig9_u[i], **line)
+        ax_y.plot(result.fig9_gd_t, result.fig9_gd_y[i], **gd)
+        ax_u.plot(result.fig9_gd_t, result.fig9_gd_u[i], **gd)
+        ax_u.axvline(result.fig9_stop[i], color=colours[i], linewidth=0.8, linestyle=":")
+    ax_u.plot(result.fig9_gd_stop, np.ones_like(result.fig9_gd_stop), linestyle="none", marker=STOP_MARKER,
+              color=GD_COLOUR, markersize=2 * GD_MARKER_SIZE)
+    handles, _ = ax_y.get_legend_handles_labels()
+    handles += [Line2D([], [], color="black", label="integrated flow (theory)"),
+                Line2D([], [], label=f"gradient descent, lr = {result.lr:g}", **gd)]
+    ax_y.legend(handles=handles, fontsize=LEGEND_SIZE, loc="lower right")
+    ax_u.legend(handles=[
+        Line2D([], [], color="black", linewidth=0.8, linestyle=":", label="stopping time, Theorem 5.1"),
+        Line2D([], [], color=GD_COLOUR, linestyle="none", marker=STOP_MARKER, markersize=2 * GD_MARKER_SIZE,
+               label="GD reaches the margin\n(lr and lr/2, extrapolated)")],
+        fontsize=LEGEND_SIZE, loc="lower right", title="lines and markers as in (b)", title_fontsize=LEGEND_SIZE)
+    horizon = (0.0, float(result.fig9_gd_t[-1]))
+    ax_y.set(xlabel=style.TIME_LABEL, ylabel=r"$y_t = w_t \cdot x$", xlim=horizon,
+             title=r"(b) Fig. 9: $y_t$ from $\theta_0 = 0$, $p = 1$")
+    ax_u.set(xlabel=style.TIME_LABEL, ylabel=r"logit $u_t$ (learning stops at $u = 1$)", xlim=horizon,
+             title=r"(c) Fig. 9: $u_t$ and the stopping times")
+
+
+def _draw_many_points(ax, result: HingeResult) -> None:
+    """App. C.2: every point's logit, predicted from the one aggregate point (lines) and by GD (markers)."""
+    colour = _colours(3)[1]  # a mid shade: the twelve thin lines stay visible under the markers
+    n = result.many_points_theory.shape[1]
+    ax.plot(result.many_points_t, result.many_points_theory, color=colour, linewidth=1.0)
+    ax.plot(result.many_points_t, result.many_points_gd, marker=GD_MARKER, markerfacecolor="none",
+            markeredgecolor=GD_COLOUR, linestyle="none", markersize=GD_MARKER_SIZE, markeredgewidth=0.8)
+    ax.legend(handles=[
+        Line2D([], [], color=colour, label=r"prediction from one point $X = \sum_i x_i$"),
+        Line2D([], [], marker=GD_MARKER, markerfacecolor="none", markeredgecolor=GD_COLOUR, linestyle="none",
+               markersize=GD_MARKER_SIZE, label=f"gradient descent, lr = {result.lr:g}")],
+        fontsize=LEGEND_SIZE, loc="upper left")
+    ax.set(xlabel=style.TIME_LABEL, ylabel=r"logit $u_t(x_i)$, all inside the margin",
+           xlim=(0.0, float(result.many_points_t[-1])),
+           title=f"(d) App. C.2: {n} class-1 points act as one")
+
+
 def figures(result: HingeResult) -> dict[str, Figure]:
-    """Draw Fig. 5 Right (times to confidence) and Fig. 9 (y_t, u_t and the stopping times).
+    """Draw Fig. 5 Right (times to confidence), Fig. 9 (y_t, u_t, stopping times) and App. C.2 (many points).
+
+    Theory is drawn as lines, gradient descent on the real network as hollow black markers; in (a) the
+    frequency p is the colour and the loss the line style.
 
     Parameters
     ----------
@@ -237,24 +343,11 @@ def figures(result: HingeResult) -> dict[str, Figure]:
     dict of str to matplotlib.figure.Figure
         ``{"fig5_fig9_hinge": Figure}``, drawn without pyplot (no backend is selected).
     """
-    fig, axes = style.new_figure(1, 3, figsize=(13, 3.8))
-    for i, p in enumerate(result.frequencies):
-        axes[0].plot(result.confidences, result.bce_times[i], label=f"BCE, p={p:g}", **style.series(2 * i))
-        axes[0].plot(result.confidences, result.hinge_times[i], label=f"hinge, p={p:g}", **style.series(2 * i + 1))
-    axes[0].set(xlabel="confidence (σ(u) for BCE, u for hinge)", ylabel="time to reach it", yscale="log",
-                title="Fig. 5 Right: BCE diverges as confidence → 1")
-    for i, (c, norm) in enumerate(result.fig9_settings):
-        key = _fig9_key(c, norm)
-        axes[1].plot(result.fig9_t, result.fig9_y[i], label=f"y_t {key}", **style.series(i))
-        axes[2].plot(result.fig9_t, result.fig9_u[i], label=f"u_t {key}", **style.series(i))
-        axes[2].axvline(result.fig9_stop[i], color="grey", linewidth=0.5)
-        axes[2].plot([result.fig9_gd_stop[i]], [1.0], label="GD reaches the margin" if i == 0 else None,
-                     **style.markers(i))
-    axes[1].set(xlabel=style.TIME_LABEL, ylabel="y_t", title="Fig. 9 (θ0 = 0, p = 1)")
-    axes[2].set(xlabel=style.TIME_LABEL, ylabel="u_t (capped at 1)",
-                title="hinge logits; grey: stopping times, markers: GD")
-    for ax in axes:
-        ax.legend(fontsize=6)
+    fig, axes = style.new_figure(2, 2, figsize=(11, 8))
+    fig.set_layout_engine("constrained")
+    _draw_times_to_confidence(axes[0, 0], result)
+    _draw_fig9(axes[0, 1], axes[1, 0], result)
+    _draw_many_points(axes[1, 1], result)
     return {"fig5_fig9_hinge": fig}
 
 

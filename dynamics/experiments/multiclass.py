@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from scipy.special import softmax
 
 from . import style
@@ -26,8 +28,18 @@ from ..groundtruth.training import softmax_class_gradients, train_softmax
 
 __all__ = ["MulticlassResult", "run", "figures", "claims", "SIZES", "EXPERIMENT", "RECORDS"]
 
-#: About this many records per run (every ``steps // RECORDS`` steps): enough for smooth curves.
-RECORDS = 60
+#: About this many records per run (every ``steps // RECORDS`` steps): smooth curves even for the fastest class,
+#: which rises within a few dozen steps.
+RECORDS = 300
+#: The time axis ends this factor past the time every class has covered RISE_SHOWN of its rise in confidence.
+RISE_SHOWN, WINDOW_MARGIN = 0.95, 1.2
+#: About this many markers of the classes trained alone, log-spaced in time so that the fast classes' rise shows.
+ALONE_MARKERS = 25
+#: Figure style: the lightest viridis shade used (lighter ones vanish on white), a legend size readable in print,
+#: the runs of each class alone as hollow black markers (a colour no line has).
+LIGHTEST = 0.8
+LEGEND_SIZE = 8
+ALONE_MARKER, ALONE_COLOUR, ALONE_MARKER_SIZE = "o", "black", 5
 #: Output weights at initialization: a positive diagonal and a small negative off-diagonal (H6).
 Z0_DIAGONAL, Z0_OFF_DIAGONAL = 0.2, -0.05
 
@@ -166,10 +178,22 @@ def run(*, classes: int, steps: int, per_class: Sequence[int] = (1, 2, 3, 4),
 SIZES = {"quick": {"classes": 4, "steps": 600}, "full": {"classes": 4, "steps": 600}}
 
 
-def figures(result: MulticlassResult) -> dict[str, Figure]:
-    """Draw each class's confidence trained with all classes (lines) and alone (markers).
+def _colours(n: int) -> np.ndarray:
+    """``n`` colours from dark to light along viridis: they tell ordered series apart in grey-scale too."""
+    return matplotlib.colormaps["viridis"](np.linspace(0.0, LIGHTEST, n))
 
-    Classes are numbered 1..C.
+
+def _window(result: MulticlassResult) -> float:
+    """End of the time axis: WINDOW_MARGIN times the time by which every class covered RISE_SHOWN of its rise."""
+    start, end = result.confidences[0], result.confidences[-1]
+    risen = result.confidences >= start + RISE_SHOWN * (end - start)
+    return WINDOW_MARGIN * float(max(result.t[np.argmax(risen[:, k])] for k in range(result.classes)))
+
+
+def figures(result: MulticlassResult) -> dict[str, Figure]:
+    """Draw each class's confidence trained with all classes (lines) and alone (hollow markers).
+
+    Classes are numbered 1..C, as in the paper; the time axis ends shortly after the slowest class has learned.
 
     Parameters
     ----------
@@ -186,17 +210,32 @@ def figures(result: MulticlassResult) -> dict[str, Figure]:
     >>> list(figures(run(classes=2, steps=10)))
     ['lemma_a1_multiclass']
     """
-    fig, ax = style.new_figure(figsize=(7, 4.2))
+    fig, ax = style.new_figure(figsize=(10, 4.6))
+    fig.set_layout_engine("constrained")
+    colours = _colours(result.classes)
+    styles = [s for s in style.LINESTYLES if s != ":"]  # a dotted line is the chance level
+    window = _window(result)
+    shown = int(np.searchsorted(result.t, window, side="right"))
+    marked = np.unique(np.concatenate([[0], np.rint(np.geomspace(1, max(shown - 1, 1), ALONE_MARKERS))]).astype(int))
+    alone = {"marker": ALONE_MARKER, "markerfacecolor": "none", "markeredgecolor": ALONE_COLOUR,
+             "linestyle": "none", "markersize": ALONE_MARKER_SIZE, "markeredgewidth": 0.8}
+    frequencies = np.asarray(result.per_class) / sum(result.per_class)
     for k in range(result.classes):
-        ax.plot(result.t, result.confidences[:, k],
-                label=f"class {k + 1} (‖x‖={result.norms[k]:g}, {result.per_class[k]} "
-                      f"point{'s' if result.per_class[k] != 1 else ''}), all classes",
-                **style.series(k))
-        ax.plot(result.t, result.alone_confidences[:, k],
-                label="each class trained alone (markers)" if k == 0 else None, **style.markers(k))
-    ax.set(xlabel=style.TIME_LABEL, ylabel="mean P(true class)",
-           title=f"Lemma A.1: each class learns as if alone (max logit gap {result.alone_vs_joint:.1e})")
-    ax.legend(fontsize=7)
+        points = f"{result.per_class[k]} point{'s' if result.per_class[k] != 1 else ''}"
+        ax.plot(result.t, result.confidences[:, k], color=colours[k], linestyle=styles[k % len(styles)],
+                label=rf"class {k + 1}: $\|x\| = {result.norms[k]:g}$, {points}, $p_{k + 1} = {frequencies[k]:.2g}$")
+        ax.plot(result.t[marked], result.alone_confidences[marked, k], **alone)
+    ax.axhline(1 / result.classes, color="0.6", linewidth=0.8, linestyle=":")
+    handles, _ = ax.get_legend_handles_labels()
+    handles += [Line2D([], [], color="black", label="all classes trained together (lines)"),
+                Line2D([], [], label=r"each class trained alone, learning rate $\times\ p_k$", **alone),
+                Line2D([], [], color="0.6", linewidth=0.8, linestyle=":",
+                       label=f"chance, 1/{result.classes}")]
+    ax.legend(handles=handles, fontsize=LEGEND_SIZE, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    ax.set(xlabel=style.TIME_LABEL, ylabel="mean probability of the true class", xlim=(0.0, window),
+           ylim=(0.0, 1.02),
+           title="Lemma A.1: each class learns as if alone\n"
+                 f"(largest logit difference, together vs alone: {result.alone_vs_joint:.1e})")
     return {"lemma_a1_multiclass": fig}
 
 

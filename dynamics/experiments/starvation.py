@@ -19,9 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
-from scipy.special import expit
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from scipy.special import expit, logit
 
 from ..groundtruth.data import starvation_data
 from ..groundtruth.training import train, two_layer_logits
@@ -54,9 +57,19 @@ TABLE1_DECIMALS = 2
 #: The ODE (8) value is integrated to ~1e-12: a bound it meets can be exceeded by integration rounding only,
 #: far below this slack (a violated bound exceeds it by 1e-2 and more).
 ODE_BOUND_SLACK = 1e-9
-#: Confidences 1 - delta of the Fig. 6 / Fig. 10 bound curves (open interval (0.5, 1)).
-CURVE_CONFIDENCES = np.linspace(0.5005, 0.9995, 120)
+#: Confidences 1 - delta of the Fig. 6 / Fig. 10 bound curves, from just above 0.5 to Table 1's last row
+#: (0.9999), evenly spaced in the logit log((1-delta)/delta) so that the steep end near 1 is resolved.
+CURVE_CONFIDENCES = expit(np.linspace(logit(0.5005), logit(0.9999), 160))
 CURVE_CONFIDENCES.flags.writeable = False
+#: Figure style: the lightest viridis shade used (lighter ones vanish on white), a legend size readable in print,
+#: gradient descent as hollow black markers (a colour no theory series has), the printed Table 1 as crosses, and
+#: the bars of panel (c) rising from chance (P = 0.5), where every bound and value starts.
+LIGHTEST = 0.8
+LEGEND_SIZE = 8
+TITLE_SIZE = 10
+GD_MARKER, GD_COLOUR, GD_MARKER_SIZE = "o", "black", 6
+PRINTED_MARKER = "x"
+CHANCE = 0.5
 #: GD runs in chunks of this many steps (every step recorded) until (x1, 0) reaches the confidence.
 CHUNK = 2000
 
@@ -106,6 +119,8 @@ class StarvationResult:
         Richardson GD P_t*((0, x2)) vs the ODE's, absolute, worst lambda.
     lr : float
         Learning rate of the coarse GD runs (the fine ones use ``lr / 2``).
+    satisfying_init : tuple of float
+        (alpha0, z0) of the initialization satisfying bound (7)'s hypothesis (``beta0 = lambda alpha0``).
     """
 
     lambdas: tuple
@@ -129,6 +144,7 @@ class StarvationResult:
     gd_raw_time_error: float
     gd_probability_error: float
     lr: float
+    satisfying_init: tuple = SATISFYING_ALPHA0_Z0
 
 
 def measured_starved_confidence(lam: float, confidence: float, *, init: tuple[float, float, float] = FAIR_INIT,
@@ -254,11 +270,86 @@ def run(*, lambdas: tuple[float, ...] = LAMBDAS, confidence: float = 0.99, lr: f
         gd_stop_time=gd_t, ode_stop_time=ode_t,
         gd_time_error=float(np.max(np.abs(gd_t - ode_t) / ode_t)),
         gd_raw_time_error=float(np.max(np.abs(pairs[:, 0, 0] - ode_t) / ode_t)),
-        gd_probability_error=float(np.max(np.abs(gd - ode_fair))), lr=lr)
+        gd_probability_error=float(np.max(np.abs(gd - ode_fair))), lr=lr, satisfying_init=(a_sat, z_sat))
+
+
+def _colours(n: int) -> np.ndarray:
+    """``n`` colours from dark to light along viridis: they tell ordered series apart in grey-scale too."""
+    return matplotlib.colormaps["viridis"](np.linspace(0.0, LIGHTEST, n))
+
+
+def _lambda_label(lam: float) -> str:
+    return rf"$\lambda = {lam:g}$"
+
+
+def _draw_bound_curves(ax, result: StarvationResult, curves: np.ndarray) -> None:
+    """One bound against 1 - delta, lambda by colour and line style, and the confidence of panel (c)."""
+    colours = _colours(len(result.lambdas))
+    for i, lam in enumerate(result.lambdas):
+        ax.plot(result.curve_confidences, curves[i], color=colours[i],
+                linestyle=style.LINESTYLES[i % len(style.LINESTYLES)], label=_lambda_label(lam))
+    ax.axvline(result.confidence, color="0.6", linewidth=0.8, linestyle=(0, (1, 2)),
+               label=rf"$1 - \delta = {result.confidence:g}$, as in (c)")
+    ax.set(xlabel=r"confidence $1 - \delta$ reached on $(x_1, 0)$", ylabel=r"bound on $P_{t^*}((0, x_2))$",
+           xlim=(CHANCE, 1.0), ylim=(CHANCE, 1.0))
+
+
+def _draw_printed_table1(ax, result: StarvationResult) -> None:
+    """Table 1 as the paper prints it (2 decimals), on the curves of bound (7)."""
+    colours = _colours(len(result.lambdas))
+    for i, lam in enumerate(result.lambdas):
+        printed = [(c, PRINTED_TABLE1[c][lam]) for c in result.table1_confidences if lam in PRINTED_TABLE1.get(c, {})]
+        if printed:
+            ax.plot(*zip(*printed), linestyle="none", marker=PRINTED_MARKER, color=colours[i], markersize=7,
+                    markeredgewidth=1.5, clip_on=False)  # the 0.9999 row sits on the right edge
+    handles, _ = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], linestyle="none", marker=PRINTED_MARKER, color="black", markersize=7,
+                          label="Table 1 as printed"))
+    ax.legend(handles=handles, fontsize=LEGEND_SIZE, loc="upper left")
+
+
+def _draw_values(ax, result: StarvationResult) -> None:
+    """Panel (c): at 1 - delta = confidence, each bound beside the ODE (8) value it bounds, GD on the fair one."""
+    dark, light = _colours(2)
+    alpha_sat, z_sat = result.satisfying_init
+    fair = ", ".join(f"{v:g}" for v in result.fair_init)
+    bars = ((result.bound_7, dark, "///", "bound (7)"),
+            (result.ode_satisfying, dark, "", rf"ODE (8) from $\beta_0 = \lambda\alpha_0$"),
+            (result.bound_d2, light, "///", "bound (D.2), fair init"),
+            (result.ode_fair, light, "", "ODE (8) from the fair init"))
+    positions = np.arange(len(result.lambdas))
+    width = 0.8 / len(bars)
+    for j, (values, colour, hatch, label) in enumerate(bars):
+        x = positions + (j - (len(bars) - 1) / 2) * width
+        filled = not hatch
+        ax.bar(x, values - CHANCE, width, bottom=CHANCE, label=label, color=colour if filled else "white",
+               edgecolor=colour if not filled else "black", hatch=hatch, linewidth=0.8)
+    x_fair = positions + (len(bars) - 1) / 2 * width
+    ax.plot(x_fair, result.gd_fair, linestyle="none", marker=GD_MARKER, markerfacecolor="none",
+            markeredgecolor=GD_COLOUR, markersize=GD_MARKER_SIZE, markeredgewidth=1.2,
+            label="GD from the fair init\n(lr and lr/2, extrapolated)")
+    broken = [f"{lam:g}" for lam, holds in zip(result.lambdas, result.bound_7_holds_fair) if not holds]
+    if broken:
+        ax.text(0.98, 0.6, "from the fair init, (7)'s hypothesis\n"
+                rf"$\alpha_0 \geq \beta_0/\lambda$ fails and the value" "\n"
+                rf"exceeds bound (7) at $\lambda$ = {', '.join(broken)}", transform=ax.transAxes, ha="right",
+                va="top", fontsize=LEGEND_SIZE)
+    ax.set_xticks(positions, [_lambda_label(lam) for lam in result.lambdas])
+    ax.set(ylabel=rf"$P_{{t^*}}((0, x_2))$ at $1 - \delta = {result.confidence:g}$", ylim=(CHANCE, 1.0),
+           title=rf"(c) at $1 - \delta = {result.confidence:g}$ from $(\alpha_0, \beta_0, z_0) = ({fair})$ (fair)"
+                 "\n" rf"and from $\beta_0 = \lambda\alpha_0$, $\alpha_0 = {alpha_sat:g}$, $z_0 = {z_sat:g}$ "
+                 "(satisfies (7))")
+    ax.title.set_fontsize(TITLE_SIZE)  # two lines of parameters: a size smaller than the other panels' titles
+    handles, labels = ax.get_legend_handles_labels()
+    order = list(range(1, len(handles))) + [0]  # the bars in drawing order, then gradient descent
+    ax.legend([handles[k] for k in order], [labels[k] for k in order], fontsize=LEGEND_SIZE, loc="upper right")
 
 
 def figures(result: StarvationResult) -> dict[str, Figure]:
-    """Draw Figs. 10 and 6 (bounds (7) and (D.2) against 1 - delta) and the values at ``confidence`` side by side.
+    """Draw Fig. 10 (bound (7), with Table 1 as printed), Fig. 6 (bound (D.2)) and the values at ``confidence``.
+
+    Panel (c) sets each bound (hatched) beside the ODE (8) value it bounds (filled) and gradient descent on the
+    real network (hollow markers).
 
     Parameters
     ----------
@@ -270,23 +361,16 @@ def figures(result: StarvationResult) -> dict[str, Figure]:
     dict of str to matplotlib.figure.Figure
         ``{"fig6_table1_starvation": Figure}``, drawn without pyplot (no backend is selected).
     """
-    fig, axes = style.new_figure(1, 3, figsize=(13, 3.8))
-    for i, lam in enumerate(result.lambdas):
-        axes[0].plot(result.curve_confidences, result.curve_bound_7[i], label=f"λ={lam:g}", **style.series(i))
-        axes[1].plot(result.curve_confidences, result.curve_bound_d2[i], label=f"λ={lam:g}", **style.series(i))
-    axes[0].set(xlabel="1 − δ", ylabel="bound on P_{t*}((0, x2))", title="bound (7) (Fig. 10)")
-    axes[1].set(xlabel="1 − δ", ylabel="bound on P_{t*}((0, x2))", title="bound D.2, fair init (Fig. 6)")
-    lams = np.arange(len(result.lambdas))
-    width = 0.2
-    for j, (name, values) in enumerate((("bound (7)", result.bound_7), ("bound D.2", result.bound_d2),
-                                         ("ODE (8)", result.ode_fair), ("GD", result.gd_fair))):
-        axes[2].bar(lams + (j - 1.5) * width, values, width, label=name, color=str(0.2 + 0.2 * j),
-                    edgecolor="black", hatch=("", "//", "..", "xx")[j])
-    axes[2].set_xticks(lams, [f"λ={lam:g}" for lam in result.lambdas])
-    axes[2].set(ylabel=f"P_t*((0,x2)) at 1−δ={result.confidence:g}", ylim=(0.45, 1.0),
-                title="Table 1 style, fair init ({})".format(", ".join(f"{v:g}" for v in result.fair_init)))
-    for ax in axes:
-        ax.legend(fontsize=7)
+    fig, axes = style.new_figure(1, 3, figsize=(15, 4.6))
+    fig.set_layout_engine("constrained")
+    _draw_bound_curves(axes[0], result, result.curve_bound_7)
+    _draw_printed_table1(axes[0], result)
+    axes[0].set_title(r"(a) Fig. 10: bound (7), which needs $\alpha_0 \geq \beta_0/\lambda$")
+    _draw_bound_curves(axes[1], result, result.curve_bound_d2)
+    axes[1].legend(fontsize=LEGEND_SIZE, loc="upper left")
+    axes[1].set_title(r"(b) Fig. 6: bound (D.2), $\alpha_0 = {:g}$, $\beta_0 = {:g}$, $z_{{t^*}} = \alpha_{{t^*}}$"
+                      .format(*result.fair_init[:2]))
+    _draw_values(axes[2], result)
     return {"fig6_table1_starvation": fig}
 
 

@@ -55,7 +55,7 @@ def test_figures_draw_without_changing_the_backend(result, draw):
     figs = draw(hinge.figures, result)
     assert list(figs) == ["fig5_fig9_hinge"]
     fig = figs["fig5_fig9_hinge"]
-    assert isinstance(fig, Figure) and len(fig.axes) == 3
+    assert isinstance(fig, Figure) and len(fig.axes) == 4
     assert all(ax.lines for ax in fig.axes)
 
 

@@ -58,9 +58,9 @@ def test_figure_numbers_classes_from_one(result, tmp_path, draw):
     figs = draw(figures, result)
     assert set(figs) == {"lemma_a1_multiclass"}
     fig = figs["lemma_a1_multiclass"]
-    assert isinstance(fig, Figure) and fig.axes and len(fig.axes[0].lines) == 2 * result.classes
+    assert isinstance(fig, Figure) and fig.axes and len(fig.axes[0].lines) == 2 * result.classes + 1  # and the chance level
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert [lab.split(" (")[0] for lab in labels if lab.startswith("class")] == [
+    assert [lab.split(":")[0] for lab in labels if lab.startswith("class")] == [
         f"class {k}" for k in range(1, result.classes + 1)]
     # rendered and checked (PNG size, PDF header and size) by the reproduce test in tests/test_cli.py
 
