@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
+from matplotlib.lines import Line2D
 from scipy.special import expit
 
 import derivations
@@ -282,8 +284,29 @@ def _depth_order(confidence, lr):
     return theory, measured, float(np.max(np.abs(theory - reduced) / reduced))
 
 
+#: Most depth ticks on an axis: past this many depths every other one is labelled (ticks stay integers).
+MAX_DEPTH_TICKS = 10
+#: Line style of the time-to-confidence curves from each initial logit: (u0 of Fig. 4, the smaller one).
+U0_LINESTYLES = ("-", ":")
+
+
+def _depth_ticks(ax, depths) -> None:
+    """Ticks at the depths themselves (integers only), thinned to at most MAX_DEPTH_TICKS."""
+    depths = np.asarray(sorted(set(int(d) for d in depths)))
+    stride = -(-len(depths) // MAX_DEPTH_TICKS)
+    ax.set_xticks(depths[::stride])
+    ax.set_xlim(depths[0] - 0.5, depths[-1] + 0.5)
+
+
+def _norm_label(norm: float) -> str:
+    return f"$\\|x\\| = {norm:g}$"
+
+
 def figures(result: DepthResult) -> dict[str, Figure]:
     """Draw Fig. 4: eq. (5) against GD; the time to confidence against depth from two initial logits; the crossover u0*.
+
+    Theory is drawn as coloured lines (one colour and dash per chain or norm), gradient descent on real deep chains
+    as black hollow markers; every legend entry names both.  Depth axes carry integer ticks only.
 
     Parameters
     ----------
@@ -295,39 +318,60 @@ def figures(result: DepthResult) -> dict[str, Figure]:
     dict of str to matplotlib.figure.Figure
         ``{"fig4_depth": Figure}``, drawn without pyplot (no backend is selected).
     """
-    fig, axes = style.new_figure(1, 4, figsize=(18, 4.2))
+
+    fig, axes = style.new_figure(1, 4, figsize=(19, 5.2))
     fig.set_layout_engine("constrained")
+    pairs, labels = [], []
     for i, (depth, norm) in enumerate(result.settings):
-        label = f"N={depth}, ‖x‖={norm:g}"
-        axes[0].plot(result.t, result.theory_u[i], label=f"theory {label}", **style.series(i))
-        axes[0].plot(result.gd_t, result.gd_u[i], label=f"GD {label}", **style.markers(i))
-        axes[1].plot(result.t, expit(result.theory_u[i]), label=label, **style.series(i))
-        axes[1].plot(result.gd_t, expit(result.gd_u[i]), **style.markers(i))
-    axes[0].set(xlabel=style.TIME_LABEL, ylabel="$u_t$", title="eq. (5): lines theory, markers GD")
-    axes[1].set(xlabel=style.TIME_LABEL, ylabel="$P_t$", title=f"Fig. 4: $P_t$ from $u_0 = {result.u0:g}$")
+        for ax, theory, measured in ((axes[0], result.theory_u[i], result.gd_u[i]),
+                                     (axes[1], expit(result.theory_u[i]), expit(result.gd_u[i]))):
+            line, = ax.plot(result.t, theory, **style.theory_line(i))
+            marks, = ax.plot(result.gd_t, measured, **style.gd_markers(i, len(result.gd_t)))
+        pairs.append((line, marks))
+        labels.append(f"$N = {depth}$, {_norm_label(norm)}")
+    notes = style.theory_gd_handles(result.lr)
+    for ax in axes[:2]:
+        ax.legend(handles=pairs + notes, labels=labels + [h.get_label() for h in notes],
+                  handler_map={tuple: HandlerTuple(ndivide=None)}, fontsize=style.LEGEND_FONTSIZE,
+                  loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)  # below: curves stay visible
+        ax.set(xlabel=style.TIME_LABEL, xlim=(0, result.t[-1]))
+    axes[0].set(ylabel="logit $u_t$", title=f"eq. (5) from $u_0 = {result.u0:g}$: logit")
+    axes[1].set(ylabel="$P_t = \\sigma(u_t)$", title=f"eq. (5) from $u_0 = {result.u0:g}$: probability")
     for i, norm in enumerate(result.norms):
-        color = style.series(i)["color"]
-        axes[2].plot(result.depths, result.times_to_confidence[i], marker="o", markersize=3, color=color,
-                     linestyle="-", label=f"‖x‖={norm:g}, $u_0$={result.u0:g}")
-        axes[2].plot(result.depths, result.times_to_confidence_small[i], marker="s", markersize=3, color=color,
-                     markerfacecolor="none", linestyle=":", label=f"‖x‖={norm:g}, $u_0$={result.small_u0:g}")
-    for k in range(len(result.order_u0)):
-        axes[2].plot(result.order_depths, result.order_gd_times[k], marker="x", markersize=8, linestyle="none",
-                     color="black", label=f"GD, ‖x‖={result.order_norm:g}" if k == 0 else None)
-    axes[2].set(xlabel="depth N", ylabel=f"time to P = {result.confidence:g} (theory)", yscale="log",
-                title="deeper is faster only from $u_0 > u_0^*$(‖x‖) (right)")
-    axes[2].xaxis.get_major_locator().set_params(integer=True)
+        color = style.COLORS[i % len(style.COLORS)]
+        for u0, times, dash in ((result.u0, result.times_to_confidence[i], U0_LINESTYLES[0]),
+                                (result.small_u0, result.times_to_confidence_small[i], U0_LINESTYLES[1])):
+            axes[2].plot(result.depths, times, color=color, linestyle=dash, marker="o", markersize=3, linewidth=1.6)
+    gd_shapes = {}
+    for k, u0 in enumerate(result.order_u0):
+        shape = style.MARKERS[k % len(style.MARKERS)]
+        gd_shapes[u0] = shape
+        axes[2].plot(result.order_depths, result.order_gd_times[k], marker=shape, markersize=10,
+                     markerfacecolor="none", markeredgewidth=1.4, linestyle="none", color=style.GD_COLOR)
+    handles = [Line2D([], [], color=style.COLORS[i % len(style.COLORS)], linewidth=1.6, marker="o", markersize=3,
+                      label=f"theory, {_norm_label(norm)}") for i, norm in enumerate(result.norms)]
+    handles += [Line2D([], [], color="0.35", linestyle=dash, linewidth=1.6, label=f"theory from $u_0 = {u0:g}$")
+                for u0, dash in zip((result.u0, result.small_u0), U0_LINESTYLES)]
+    handles += [Line2D([], [], marker=gd_shapes[u0], markersize=8, markerfacecolor="none", markeredgewidth=1.4,
+                       linestyle="none", color=style.GD_COLOR,
+                       label=f"GD (lr = {result.lr:g}, Richardson), $u_0 = {u0:g}$, {_norm_label(result.order_norm)}")
+                for u0 in result.order_u0]
+    axes[2].legend(handles=handles, fontsize=style.LEGEND_FONTSIZE, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+                   ncol=2, frameon=False)
+    axes[2].set(xlabel="depth $N$", ylabel=f"time to $P = {result.confidence:g}$", yscale="log",
+                title="deeper is faster only from $u_0 > u_0^*(\\|x\\|)$ (next panel)")
+    _depth_ticks(axes[2], result.depths)
     if result.crossover_depths:
         for i, norm in enumerate(result.norms):
             axes[3].plot(result.crossover_depths, result.crossover_u0[i], marker="o", markersize=3,
-                         label=f"‖x‖={norm:g}", **style.series(i))
-        axes[3].set(xlabel="depth N", ylabel="crossover $u_0^*$(2, N)", yscale="log",
-                    title=f"depth N beats N=2 to P={result.confidence:g} iff $u_0 > u_0^*$")
-        axes[3].xaxis.get_major_locator().set_params(integer=True)
-    for ax in axes:
-        if ax.has_data():
-            ax.legend(fontsize=7)
-    axes[2].legend(fontsize=6, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.18))  # below: curves stay visible
+                         label=f"theory, {_norm_label(norm)}", **style.theory_line(i))
+        axes[3].set(xlabel="depth $N$", ylabel="crossover $u_0^*(2, N)$", yscale="log",
+                    title=f"depth $N$ beats $N = 2$ to $P = {result.confidence:g}$ iff $u_0 > u_0^*$")
+        _depth_ticks(axes[3], result.crossover_depths)
+        axes[3].legend(fontsize=style.LEGEND_FONTSIZE)
+    else:
+        axes[3].set_axis_off()
+    fig.suptitle("Deep chains of $N$ weight layers on one point (Sec. 4, Fig. 4)")
     return {"fig4_depth": fig}
 
 

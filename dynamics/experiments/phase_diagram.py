@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import matplotlib
 import numpy as np
 from numpy.typing import ArrayLike
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 import derivations
 
@@ -163,8 +164,38 @@ def run(*, norm: float = 0.7, grid: int = 61, extent: float = 1.0, horizon: floa
                               counted=int(away.sum()), flow_lines=lines, horizon=horizon, lr=lr)
 
 
+#: Fill of each region (codes of :data:`REGIONS`): light colours of distinct lightness, so that the regions stay
+#: apart in grey-scale and the black boundary lines and dark flow lines stay visible on every one of them.
+REGION_COLORS = ("0.93", style.light(style.CLASS_COLORS[1], 0.7), "0.4", style.light(style.CLASS_COLORS[2], 0.3))
+#: Flow lines (theory trajectories) and their arrows.
+FLOW_COLOR = "#003049"
+#: Line keywords of the two lines y0 = +-||x|| z0 (distinct dash patterns, drawn over the regions).
+ASYMPTOTE_LINE = {"color": "black", "linestyle": (0, (6, 3)), "linewidth": 1.3}
+STALL_LINE = {"color": "black", "linestyle": (0, (1.5, 1.5)), "linewidth": 2.2}
+
+
+def _arrow_at_middle(ax, z: np.ndarray, y: np.ndarray, extent: tuple) -> None:
+    """An arrowhead on a flow line, halfway along its part inside ``extent``, pointing the way time runs."""
+    inside = (z >= extent[0]) & (z <= extent[1]) & (y >= extent[2]) & (y <= extent[3])
+    if inside.sum() < 2:
+        return
+    first = int(np.argmax(inside))  # the first stretch of the line inside the axes
+    last = first + (int(np.argmin(inside[first:])) if not inside[first:].all() else int(inside[first:].size)) - 1
+    z, y = z[first:last + 1], y[first:last + 1]
+    steps = np.hypot(np.diff(z), np.diff(y))
+    if len(z) < 2 or steps.sum() <= 0:
+        return
+    k = min(int(np.searchsorted(np.cumsum(steps), steps.sum() / 2)), len(z) - 2)
+    ax.annotate("", xy=(z[k + 1], y[k + 1]), xytext=(z[k], y[k]),
+                arrowprops={"arrowstyle": "-|>", "color": FLOW_COLOR, "mutation_scale": 12, "linewidth": 0})
+
+
 def figures(result: PhaseDiagramResult) -> dict[str, Figure]:
     """Draw Fig. 2 Left: theory regions with flow lines beside the regions GD ends in.
+
+    Both panels show the lines ``y0 = ||x|| z0`` (asymptote of the learning hyperbolas) and ``y0 = -||x|| z0``
+    (where the unit stalls: the border between success and death) in distinct dash patterns, explained in a
+    legend; theory trajectories carry arrows in the direction of time.
 
     Parameters
     ----------
@@ -176,24 +207,34 @@ def figures(result: PhaseDiagramResult) -> dict[str, Figure]:
     dict of str to matplotlib.figure.Figure
         ``{"fig2_phase_diagram": Figure}``, drawn without pyplot (no backend is selected).
     """
-    fig, axes = style.new_figure(1, 2, figsize=(11, 4.5), sharey=True)
+
+    fig, axes = style.new_figure(1, 2, figsize=(11.5, 5.4), sharey=True)
+    fig.set_layout_engine("constrained")
     extent = (result.z0[0], result.z0[-1], result.y0[0], result.y0[-1])
-    cmap = matplotlib.colormaps["Greys"].resampled(len(REGIONS))
+    cmap = ListedColormap(REGION_COLORS)
     for ax, codes, title in ((axes[0], result.theory, "theory (Sec. 3.3)"),
-                             (axes[1], result.measured, "gradient descent")):
+                             (axes[1], result.measured, f"where gradient descent ends (lr = {result.lr:g})")):
         im = ax.imshow(codes, origin="lower", extent=extent, cmap=cmap, vmin=-0.5, vmax=len(REGIONS) - 0.5,
-                       aspect="auto")
+                       aspect="auto", interpolation="nearest")
         z = np.linspace(result.z0[0], result.z0[-1], 50)
-        ax.plot(z, result.norm * z, "k--", linewidth=0.8)
-        ax.plot(z, -result.norm * z, "k:", linewidth=0.8)
-        ax.set(xlim=extent[:2], ylim=extent[2:], xlabel="z0", title=title)
+        ax.plot(z, result.norm * z, **ASYMPTOTE_LINE)
+        ax.plot(z, -result.norm * z, **STALL_LINE)
+        ax.set(xlim=extent[:2], ylim=extent[2:], xlabel="$z_0$", title=title)
     for z_line, y_line in result.flow_lines:
-        axes[0].plot(z_line, y_line, color="tab:blue", linewidth=0.8)
-    axes[0].set_ylabel("y0 = w0·x")
+        axes[0].plot(z_line, y_line, color=FLOW_COLOR, linewidth=1.0)
+        _arrow_at_middle(axes[0], np.asarray(z_line), np.asarray(y_line), extent)
+    axes[0].set_ylabel("$y_0 = w_0 \\cdot x$")
     cbar = fig.colorbar(im, ax=axes, ticks=range(len(REGIONS)))
     cbar.ax.set_yticklabels(REGIONS)
-    fig.suptitle(f"Phase diagram, ‖x‖={result.norm:g}: agreement {100 * result.agreement:.1f}% of "
-                 f"{result.counted} grid points away from boundaries (horizon t={result.horizon:g})")
+    handles = [Line2D([], [], color=FLOW_COLOR, linewidth=1.0, marker=">", markersize=5,
+                      label="theory trajectories $(z_t, y_t)$, arrows along time"),
+               Line2D([], [], label="$y_0 = \\|x\\| z_0$: asymptote of the learning hyperbolas", **ASYMPTOTE_LINE),
+               Line2D([], [], label="$y_0 = -\\|x\\| z_0$: the unit stalls (border of success and death)",
+                      **STALL_LINE)]
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=style.LEGEND_FONTSIZE, frameon=False)
+    fig.suptitle(f"Phase diagram of a class-1 neuron, $\\|x\\| = {result.norm:g}$: GD ends where the theory says "
+                 f"on {100 * result.agreement:.1f}% of the {result.counted} grid points away from the borders "
+                 f"(flow time {result.horizon:g})")
     return {"fig2_phase_diagram": fig}
 
 

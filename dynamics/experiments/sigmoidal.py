@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
 from scipy.special import expit
 
 import derivations
@@ -206,8 +207,32 @@ def run(settings: tuple[tuple[float, float, float], ...] = DEFAULT_SETTINGS, *, 
         gd_collapse_error=tuple(collapse), lr=lr)
 
 
+#: The time axes end where every setting's theory P has reached this level ...
+FIT_LEVEL = 0.99
+#: ... times this margin: learning is over by then (the runs go on to the horizon, the axes need not).
+FIT_MARGIN = 1.2
+#: Colour of the master curve: none of the settings' colours (those are indexed from 0).
+MASTER_COLOR = style.COLORS[4]
+
+
+def _fitted_end(result: SigmoidalResult) -> float:
+    """End of the time axes: FIT_MARGIN past the time every theory P reaches FIT_LEVEL (the horizon at most)."""
+    reached = np.all(result.theory_p >= FIT_LEVEL, axis=0)
+    if not reached.any():
+        return float(result.t[-1])
+    return float(min(result.t[-1], FIT_MARGIN * result.t[np.argmax(reached)]))
+
+
+def _setting_label(c: float, norm: float, p: float) -> str:
+    return f"$c = {c:g}$, $\\|x\\| = {norm:g}$, $p = {p:g}$"
+
+
 def figures(result: SigmoidalResult) -> dict[str, Figure]:
     """Draw Fig. 2 Right: ``y_t`` and ``P_t`` per (c, ||x||, p), GD overlaid; right panel: the master-curve collapse.
+
+    Theory (the integrated derived flow) is drawn as coloured lines with one dash pattern per setting, gradient
+    descent on the real network as black hollow markers with one shape per setting; every legend entry shows both.
+    The time axes end soon after every setting has learnt (:data:`FIT_LEVEL`, :data:`FIT_MARGIN`).
 
     Parameters
     ----------
@@ -219,26 +244,45 @@ def figures(result: SigmoidalResult) -> dict[str, Figure]:
     dict of str to matplotlib.figure.Figure
         ``{"fig2_sigmoidal": Figure}``, drawn without pyplot (no backend is selected).
     """
-    fig, axes = style.new_figure(1, 3, figsize=(13, 3.8))
-    for i, (c, norm, p) in enumerate(result.settings):
-        label = f"c={c:g}, ‖x‖={norm:g}, p={p:g}"
-        axes[0].plot(result.t, result.theory_y[i], label=f"theory {label}", **style.series(i))
-        axes[0].plot(result.gd_t, result.gd_y[i], label=f"GD (lr={result.lr:g})" if i == 0 else None,
-                     **style.markers(i))
-        axes[1].plot(result.t, result.theory_p[i], label=f"theory {label}", **style.series(i))
-        axes[1].plot(result.gd_t, result.gd_p[i], **style.markers(i))
-    axes[0].set(xlabel=style.TIME_LABEL, ylabel="y_t = w·x", title="hidden pre-activation (eq. 12)")
-    axes[1].set(xlabel=style.TIME_LABEL, ylabel="P_t(x ∈ D1)", title="sigmoidal learning σ(ū(‖x‖ p t))")
-    axes[2].plot(result.master_t, result.master_p, color="black", label="master curve σ(ū(s))")
-    for i, (c, norm, p) in enumerate(result.settings):
-        if c == 0:
-            keep = result.gd_t * norm * p <= result.master_t[-1]
-            axes[2].plot(result.gd_t[keep] * norm * p, result.gd_p[i][keep], **style.markers(i),
-                         label=f"GD ‖x‖={norm:g}, p={p:g} rescaled")
-    axes[2].set(xlabel="rescaled time s = ‖x‖ p t", ylabel="P",
-                title=f"collapse of GD (max time shift {max(result.gd_collapse_error):.1e}, Richardson)")
-    for ax in axes:
-        ax.legend(fontsize=7)
+
+    fig, axes = style.new_figure(1, 3, figsize=(15, 4.6))
+    fig.set_layout_engine("constrained")
+    end = _fitted_end(result)
+    shown = int(np.sum(result.gd_t <= end))
+    pairs, labels = [], []
+    for i, setting in enumerate(result.settings):
+        for ax, theory, measured in ((axes[0], result.theory_y[i], result.gd_y[i]),
+                                     (axes[1], result.theory_p[i], result.gd_p[i])):
+            line, = ax.plot(result.t, theory, **style.theory_line(i))
+            marks, = ax.plot(result.gd_t, measured, **style.gd_markers(i, shown))
+        pairs.append((line, marks))
+        labels.append(_setting_label(*setting))
+    axes[0].set(xlabel=style.TIME_LABEL, ylabel="$y_t = w_t \\cdot x$", xlim=(0, end),
+                title="hidden pre-activation (eq. 12)")
+    axes[1].set(xlabel=style.TIME_LABEL, ylabel="$P_t(x \\in D_1)$", xlim=(0, end),
+                title="sigmoidal learning $\\sigma(\\bar u(\\|x\\| p t))$")
+    for ax in axes[:2]:
+        style.fit_y(ax)
+    notes = style.theory_gd_handles(result.lr)
+    for ax in axes[:2]:
+        ax.legend(handles=pairs + notes, labels=labels + [h.get_label() for h in notes],
+                  handler_map={tuple: HandlerTuple(ndivide=None)}, fontsize=style.LEGEND_FONTSIZE,
+                  loc="lower right")
+    master, = axes[2].plot(result.master_t, result.master_p, color=MASTER_COLOR, linewidth=2.2)
+    handles, names = [master], ["master curve $\\sigma(\\bar u(s))$ (theory)"]
+    collapsed = [i for i, (c, _, _) in enumerate(result.settings) if c == 0]
+    for k, i in enumerate(collapsed):  # the runs fall on the same points: nested marker sizes keep each visible
+        _, norm, p = result.settings[i]
+        keep = result.gd_t * norm * p <= result.master_t[-1]
+        marks, = axes[2].plot(result.gd_t[keep] * norm * p, result.gd_p[i][keep],
+                              **{**style.gd_markers(i, int(keep.sum())),
+                                 "markersize": style.NESTED_MARKER_SIZES[k % len(style.NESTED_MARKER_SIZES)]})
+        handles.append(marks)
+        names.append(f"GD, $\\|x\\| = {norm:g}$, $p = {p:g}$, rescaled")
+    axes[2].set(xlabel="rescaled time $s = \\|x\\|\\, p\\, t$", ylabel="$P_s(x \\in D_1)$",
+                xlim=(0, result.master_t[-1]),
+                title=f"collapse of GD: largest time shift {max(result.gd_collapse_error):.1e} (Richardson)")
+    axes[2].legend(handles, names, fontsize=style.LEGEND_FONTSIZE, loc="lower right")
     return {"fig2_sigmoidal": fig}
 
 

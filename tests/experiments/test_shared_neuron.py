@@ -44,6 +44,6 @@ def test_figure_draws_without_pyplot(result, draw):
     drawn = draw(figures, result)
     assert set(drawn) == {"fig3_shared_neuron"}
     fig = drawn["fig3_shared_neuron"]
-    assert isinstance(fig, Figure) and len(fig.axes) == 3 and all(ax.lines for ax in fig.axes)
-    assert fig.axes[-1].name == "3d"  # Fig. 3 Left: trajectories on the hyperboloid
+    assert isinstance(fig, Figure) and len(fig.axes) == 6 and all(ax.lines for ax in fig.axes)
+    assert fig.axes[0].name == "3d"  # Fig. 3 Left: trajectories on the hyperboloid
     # rendered and checked (PNG size, PDF header and size) by the reproduce test in tests/test_cli.py
