@@ -37,7 +37,7 @@ import sympy as sp
 
 from .claims import identity, inequality
 from .gradient_flow import dot, gradient_flow, vector
-from .losses import Loss, margin, resolve_loss
+from .losses import Loss, resolve_loss
 from .model import FACTORY_CACHE_SIZE, ModeModel, frozen, named
 from .validation import require_int
 

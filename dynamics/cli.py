@@ -143,7 +143,7 @@ _FLAGS = {"u0": "--u0", "v0": "--v0", "norm": "--norm", "norms": "--norms", "p":
           "neurons": "--neurons", "classes": "--classes", "force": "--force", "out": "--out", "X": "--data",
           "labels": "--data", "data": "--data", "only": "--only", "hidden": "--hidden", "init": "--init",
           "W0": "--weights", "Z0": "--weights", "batch_size": "--batch-size",
-          "seed": "--seed", "tolerance": "--tolerance"}
+          "seed": "--seed", "tolerance": "--tolerance", "stem": "FIGURE", "report_dir": "REPORT"}
 
 
 class _UsageError(Exception):
@@ -832,7 +832,7 @@ def _tidy_columns(t, steps, classes, labels, logits: dict, *, probability: bool)
     return columns
 
 
-def _original_labels(data) -> "np.ndarray":
+def _original_labels(data):
     """Each point's label as the data file spells it (``data.classes`` holds the values of class 1 and 2)."""
     import numpy as np
 
@@ -959,8 +959,6 @@ def _figure_paths(args) -> dict:
 
 def _write_comparison(args, payload: dict, figure, figures: dict) -> None:
     """Write the JSON (stdout or --out) and the figure's files, all or nothing (see _created_only_on_success)."""
-    import json
-    from pathlib import Path
 
     from .io import scratch_folder, write_bytes_atomic, write_text_atomic
     from .report.figures import save_figure

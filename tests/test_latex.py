@@ -10,7 +10,6 @@ derived expressions at random points.
 import random
 import re
 
-import matplotlib
 import pytest
 import sympy as sp
 from matplotlib.mathtext import MathTextParser

@@ -23,7 +23,6 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from scipy.special import expit, logit
 
 from ..groundtruth.data import starvation_data
@@ -314,7 +313,7 @@ def _draw_values(ax, result: StarvationResult) -> None:
     alpha_sat, z_sat = result.satisfying_init
     fair = ", ".join(f"{v:g}" for v in result.fair_init)
     bars = ((result.bound_7, dark, "///", "bound (7)"),
-            (result.ode_satisfying, dark, "", rf"ODE (8) from $\beta_0 = \lambda\alpha_0$"),
+            (result.ode_satisfying, dark, "", r"ODE (8) from $\beta_0 = \lambda\alpha_0$"),
             (result.bound_d2, light, "///", "bound (D.2), fair init"),
             (result.ode_fair, light, "", "ODE (8) from the fair init"))
     positions = np.arange(len(result.lambdas))

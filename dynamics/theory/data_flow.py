@@ -37,7 +37,7 @@ import itertools
 import operator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Dict, List, Mapping, Tuple
+from typing import Callable, List
 
 import numpy as np
 import scipy.integrate
