@@ -77,6 +77,7 @@ def residual(loss: "str | sp.Expr | Loss") -> sp.Expr:
     --------
     >>> residual("hinge")
     Piecewise((q*s, s*u < 1), (0, True))
+    >>> from derivations import margin
     >>> residual(sp.exp(-margin))
     q*s*exp(-s*u)
     """
