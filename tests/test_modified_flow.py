@@ -181,3 +181,26 @@ def test_bad_models_and_parameters_are_refused_clearly():
                                   flow=m.flow, logits={"class_1": m.state[0]})
     with pytest.raises(ValueError, match="already has a symbol named 'eta'"):
         modified_flow(clash)
+
+
+def _every_model():
+    """One model of each factory of derivations.MODELS (deep at N = 3; the others at their defaults)."""
+    return [(name, factory(3) if name == "deep" else factory()) for name, factory in derivations.MODELS.items()]
+
+
+def test_the_modified_flow_of_every_model_matches_the_map_to_second_order():
+    """Every factory, class_mode and data_flow included: the order-eta and order-eta^2 claims are proven (the
+    invariant claims of the larger models take longer: the slow test below)."""
+    for name, model in _every_model():
+        F = modified_flow(model)
+        orders = [c for c in F.claims if "matches the GD map" in c.statement]
+        assert len(orders) == 2 * len(model.state), name
+        assert all(derivations.prove(c).holds for c in orders), name
+        assert set(F.quantities) == {f"drift_{key}" for key in model.invariants}, name
+
+
+@pytest.mark.slow
+def test_every_claim_of_every_models_modified_flow_is_proven():  # data_flow's invariants: ~40 s
+    for name, model in _every_model():
+        checked = modified_flow(model).check()
+        assert all(checked.values()), (name, [k for k, v in checked.items() if not v])
