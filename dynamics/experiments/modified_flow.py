@@ -35,7 +35,7 @@ from ..theory.modified_flow import invariant_drift, modified_flow
 
 __all__ = ["ModifiedFlowResult", "run", "figures", "claims", "SIZES", "EXPERIMENT", "SLOPE_TOLERANCE",
            "PLAIN_TARGET", "MODIFIED_BOUND", "DRIFT_C", "DRIFT_THETA0", "DRIFT_HORIZON", "DRIFT_LR_FACTOR",
-           "DRIFT_RECORDS"]
+           "DRIFT_RECORDS", "CURVE_RECORDS"]
 
 #: The issue's acceptance: each log-log slope within 0.15 of its order (2 for the modified flow, 1 for the plain).
 SLOPE_TOLERANCE = 0.15
@@ -53,6 +53,8 @@ DRIFT_HORIZON = TWO_LAYER_HORIZONS["bce"]
 DRIFT_LR_FACTOR = 0.5
 #: Records of the drift check (evenly spaced up to the horizon, in whole steps of each learning rate).
 DRIFT_RECORDS = 8
+#: Records of each run of the sweep, for the figure of the logits' departure from the plain flow.
+CURVE_RECORDS = 8
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,11 @@ class ModifiedFlowResult:
         of the sweep), and the flow time reached there.
     one_percent_gd, one_percent_plain, one_percent_modified : ndarray (M,)
         Gradient descent and the two theories at that learning rate.
+    curve_t : ndarray (M, L, R)
+        Flow times of :data:`CURVE_RECORDS` records of each run, the last being :attr:`t`.
+    curve_gd, curve_plain, curve_modified : ndarray (M, L, R)
+        Class 1's logit at those times: gradient descent, the plain flow, the modified flow (the last record is
+        :attr:`gd`, :attr:`plain`, :attr:`modified`).
     drift_lrs : ndarray (D,)
         Learning rates of the drift check.
     drift_t : ndarray (D, R)
@@ -97,6 +104,10 @@ class ModifiedFlowResult:
     one_percent_gd: np.ndarray
     one_percent_plain: np.ndarray
     one_percent_modified: np.ndarray
+    curve_t: np.ndarray
+    curve_gd: np.ndarray
+    curve_plain: np.ndarray
+    curve_modified: np.ndarray
     drift_lrs: np.ndarray
     drift_t: np.ndarray
     drift_gd: np.ndarray
@@ -159,25 +170,32 @@ def _two_layer_modes(data, init) -> np.ndarray:
     return np.array([x1 @ init.W0[0], init.Z0[0], x2 @ init.W0[1], init.Z0[1]])
 
 
-def _compare(lr, horizon, gd_logit, plain_logit, model, modes, parameters):
-    """GD's logit at the flow time ``lr * steps`` nearest ``horizon``, and both theories there."""
-    steps = max(1, int(round(horizon / lr)))
-    t, gd = gd_logit(lr, steps)
-    mod = modified_flow(model, modes, [0.0, t], lr=lr, parameters=parameters)
+def _record_marks(steps: int, records: int) -> np.ndarray:
+    """``records`` step numbers evenly spread over ``1..steps``, the last being ``steps``."""
+    return np.unique(np.round(np.linspace(0, steps, records + 1)).astype(int))[1:]
+
+
+def _compare(lr, horizon, gd_logit, plain_logit, model, modes, parameters, records=1):
+    """GD's logit at ``records`` flow times up to ``lr * steps`` (``steps`` the whole steps nearest ``horizon``),
+    and both theories there: arrays ``(t, gd, plain, modified)``, each (records,)."""
+    steps = max(records, int(round(horizon / lr)))
+    t, gd = gd_logit(lr, steps, _record_marks(steps, records))
+    mod = modified_flow(model, modes, np.concatenate([[0.0], t]), lr=lr, parameters=parameters)
     if not mod.success:
         raise RuntimeError(f"the modified flow of {model.name} failed at lr={lr!r}: {mod.message}")
-    return t, gd, plain_logit(t), float(mod.logits["class_1"][-1, 0])
+    return t, gd, np.array([plain_logit(s) for s in t]), mod.logits["class_1"][1:, 0]
 
 
 def _model_runs(loss, depth, seed):
-    """``(gd_logit(lr, steps) -> (t, logit), plain_logit(t), model, modes, parameters, horizon)`` of one model."""
+    """``(gd_logit(lr, steps, marks) -> (t, logits), plain_logit(t), model, modes, parameters, horizon)`` of one
+    model (``marks`` the step numbers recorded)."""
     if depth == 2:
         data, parameters = _two_layer_setup(seed)
         init = balanced_init(data, u0=U0, v0=V0)
 
-        def gd_logit(lr, steps):
-            run_ = train(data.X, data.labels, init.W0, init.Z0, loss=loss, lr=lr, steps=steps, record_every=steps)
-            return float(run_.t[-1]), float(run_.logits[-1, 0])
+        def gd_logit(lr, steps, marks):
+            run_ = train(data.X, data.labels, init.W0, init.Z0, loss=loss, lr=lr, steps=steps)
+            return run_.t[marks], run_.logits[marks, 0]
 
         def plain_logit(t):
             return float(logit(t, loss=loss, norm=parameters["n_1"], p=parameters["p"], u0=U0))
@@ -187,9 +205,9 @@ def _model_runs(loss, depth, seed):
     x = np.array([DEEP_NORM, 0.0, 0.0])
     init = deep_balanced_init(x, depth=depth, u0=DEEP_U0)
 
-    def gd_logit(lr, steps):
-        run_ = train_deep(x[None], np.array([1]), init, loss=loss, lr=lr, steps=steps, record_every=steps)
-        return float(run_.t[-1]), float(run_.logits[-1, 0])
+    def gd_logit(lr, steps, marks):
+        run_ = train_deep(x[None], np.array([1]), init, loss=loss, lr=lr, steps=steps)
+        return run_.t[marks], run_.logits[marks, 0]
 
     def plain_logit(t):
         return float(logit(t, loss=loss, norm=DEEP_NORM, u0=DEEP_U0, depth=depth))
@@ -207,7 +225,7 @@ def _drift(lrs, seed):
     times, gd, first, along = [], [], [], []
     for lr in lrs:
         steps = max(DRIFT_RECORDS, int(round(DRIFT_HORIZON / lr)))
-        marks = np.unique(np.round(np.linspace(0, steps, DRIFT_RECORDS + 1)).astype(int))[1:]
+        marks = _record_marks(steps, DRIFT_RECORDS)
         trained = train(data.X, data.labels, init.W0, init.Z0, loss="bce", lr=lr, steps=steps)
         y = np.stack([trained.preactivations[:, class_points[k], k] for k in (0, 1)])  # (2, R)
         z = trained.Z_history.T  # (2, R)
@@ -262,22 +280,24 @@ def run(*, lrs: Sequence[float]) -> ModifiedFlowResult:
         model_lrs = lrs if depth == 2 else lrs * DEEP_LR_FACTOR
         setup = _model_runs(loss, depth, TWO_LAYER_SEED)
         gd_logit, plain_logit, model, modes, parameters, horizon = setup
-        sweep = [_compare(lr, horizon, *setup[:-1]) for lr in model_lrs]
-        rows.append(sweep)
+        sweep = np.array([_compare(lr, horizon, *setup[:-1], records=CURVE_RECORDS) for lr in model_lrs])
+        rows.append(sweep)  # (L, 4, R): t, gd, plain, modified
         used.append(model_lrs)
-        t, gd, plain, _ = np.array(sweep).T
+        _, gd, plain, _ = sweep[:, :, -1].T
         lr_one = _one_percent_lr(model_lrs, np.abs(gd - plain) / np.abs(gd))
-        ones.append((lr_one, *_compare(lr_one, horizon, *setup[:-1])))
+        ones.append((lr_one, *(v[-1] for v in _compare(lr_one, horizon, *setup[:-1]))))
         checked = derive_modified_flow(model).check()
         proofs[label] = (sum(checked.values()), len(checked))
-    t, gd, plain, mod = np.array(rows).transpose(2, 0, 1)
+    curves = np.array(rows).transpose(2, 0, 1, 3)  # (4, M, L, R)
+    t, gd, plain, mod = curves[..., -1]
     lr_one, t_one, gd_one, plain_one, mod_one = np.array(ones).T
     drift_lrs = lrs * DRIFT_LR_FACTOR
     drift_t, drift_gd, drift_first, drift_mod = _drift(drift_lrs, TWO_LAYER_SEED)
     return ModifiedFlowResult(
         models=tuple(label for label, _, _ in MODELS), lrs=np.array(used), t=t, gd=gd, plain=plain, modified=mod,
         one_percent_lr=lr_one, one_percent_t=t_one, one_percent_gd=gd_one, one_percent_plain=plain_one,
-        one_percent_modified=mod_one, drift_lrs=drift_lrs, drift_t=drift_t, drift_gd=drift_gd,
+        one_percent_modified=mod_one, curve_t=curves[0], curve_gd=curves[1], curve_plain=curves[2],
+        curve_modified=curves[3], drift_lrs=drift_lrs, drift_t=drift_t, drift_gd=drift_gd,
         drift_first_order=drift_first, drift_modified=drift_mod, proofs=proofs)
 
 
@@ -292,7 +312,8 @@ def _learning_rate_ticks(ax, lrs):
 
 
 def figures(result: ModifiedFlowResult) -> dict[str, Figure]:
-    """Draw the error of each theory against lr (log-log, with slope guides), and the invariant drift.
+    """Draw the error of each theory against lr (log-log, with slope guides), the logits' departure from the plain
+    flow over time (GD and the modified flow at each lr), and the invariant drift.
 
     Parameters
     ----------
@@ -302,7 +323,8 @@ def figures(result: ModifiedFlowResult) -> dict[str, Figure]:
     Returns
     -------
     dict of str to matplotlib.figure.Figure
-        ``{"modified_flow_order": Figure, "modified_flow_invariant_drift": Figure}``, drawn without pyplot.
+        ``{"modified_flow_order": Figure, "modified_flow_curves": Figure, "modified_flow_invariant_drift":
+        Figure}``, drawn without pyplot.
     """
     fig, axes = style.new_figure(1, len(result.models), figsize=(11.0, 3.8))
     for ax, model, lrs, plain, mod, slope_p, slope_m, lr_one, (e_p, e_m) in zip(
@@ -321,6 +343,20 @@ def figures(result: ModifiedFlowResult) -> dict[str, Figure]:
     axes[0].set_ylabel(r"$|u_{GD} - u_{theory}| / |u_{GD}|$ at a fixed $t$")
     fig.suptitle("gradient descent vs the plain flow $f$ (error $O(\\eta)$) and the modified flow "
                  "$f - (\\eta/2) J_f f$ (error $O(\\eta^2)$)", fontsize=9)
+
+    curves, axes = style.new_figure(1, len(result.models), figsize=(11.0, 3.8))
+    for ax, model, lrs, t, gd, plain, mod in zip(axes, result.models, result.lrs, result.curve_t, result.curve_gd,
+                                                 result.curve_plain, result.curve_modified):
+        for j, lr in enumerate(lrs):
+            ax.plot(np.concatenate([[0.0], t[j]]), np.concatenate([[0.0], mod[j] - plain[j]]),
+                    label=rf"modified flow, $\eta$ = {lr:g}", **style.series(j))
+            ax.plot(t[j], gd[j] - plain[j], label=rf"GD, $\eta$ = {lr:g}", **style.markers(j))
+        ax.axhline(0.0, label="plain flow (the paper's theory)", linewidth=0.8, **style.series(len(lrs)))
+        ax.set(xlabel=style.TIME_LABEL, title=model)
+        ax.legend(fontsize=6)
+    axes[0].set_ylabel(r"$u(t) - u_{flow}(t)$, class 1")
+    curves.suptitle("gradient descent departs from the paper's flow by $O(\\eta)$; the modified flow follows "
+                    "the departure", fontsize=9)
 
     drift, (ax_t, ax_r) = style.new_figure(1, 2, figsize=(10.0, 3.8))
     for j, lr in enumerate(result.drift_lrs):
@@ -341,9 +377,9 @@ def figures(result: ModifiedFlowResult) -> dict[str, Figure]:
              ylabel=r"$|\Delta I_{GD} - \Delta I_{pred}|$ at the last record", title="the drift is right to $O(\\eta^2)$")
     _learning_rate_ticks(ax_r, result.drift_lrs)
     ax_r.legend(fontsize=6, loc="lower right")
-    for figure in (fig, drift):
+    for figure in (fig, curves, drift):
         figure.set_layout_engine("constrained")
-    return {"modified_flow_order": fig, "modified_flow_invariant_drift": drift}
+    return {"modified_flow_order": fig, "modified_flow_curves": curves, "modified_flow_invariant_drift": drift}
 
 
 def claims(result: ModifiedFlowResult) -> list[ClaimRecord]:

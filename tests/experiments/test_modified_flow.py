@@ -29,8 +29,11 @@ def test_every_claim_passes_at_quick_size(result):
     assert all(a == b > 0 for a, b in result.proofs.values())
 
 
-def test_the_modified_flow_is_far_closer_to_gd_at_every_learning_rate(result):
+def test_the_modified_flow_is_far_closer_to_gd_at_every_learning_rate_and_time(result):
     assert np.all(result.modified_errors < 0.05 * result.plain_errors)
+    assert np.array_equal(result.curve_gd[..., -1], result.gd) and np.array_equal(result.curve_t[..., -1], result.t)
+    departure = np.abs(result.curve_gd - result.curve_plain)
+    assert np.all(np.abs(result.curve_gd - result.curve_modified) < 0.05 * departure)
     assert np.array_equal(result.lrs[2], result.lrs[0] / 2)  # the deep chain at half the learning rates
 
 
@@ -77,7 +80,7 @@ def test_bad_learning_rates_are_refused():
 
 def test_figures_show_both_theories_with_slope_guides(result, draw):
     figs = draw(figures, result)
-    assert set(figs) == {"modified_flow_order", "modified_flow_invariant_drift"}
+    assert set(figs) == {"modified_flow_order", "modified_flow_curves", "modified_flow_invariant_drift"}
     order = figs["modified_flow_order"]
     assert isinstance(order, Figure) and len(order.axes) == len(result.models)
     for ax in order.axes:
@@ -87,6 +90,9 @@ def test_figures_show_both_theories_with_slope_guides(result, draw):
             x, y = guides[label].get_xdata(), guides[label].get_ydata()
             assert log_log_slope(x, y) == pytest.approx(slope, abs=1e-12)
         assert ax.get_legend() is not None
+    curves = figs["modified_flow_curves"]
+    for ax, lrs in zip(curves.axes, result.lrs):
+        assert len(ax.lines) == 2 * lrs.size + 1  # a modified-flow line and GD markers per lr, and the plain flow
     drift = figs["modified_flow_invariant_drift"]
     left, right = drift.axes
     assert len(left.lines) == 2 * result.drift_lrs.size  # a prediction line and GD markers per learning rate
