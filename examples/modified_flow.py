@@ -6,8 +6,6 @@ modified flow at one learning rate.
 
 Usage: python modified_flow.py OUT_FOLDER [--size quick|full]
 """
-import numpy as np
-
 import derivations
 import dynamics
 from _common import run_example

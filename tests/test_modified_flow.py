@@ -116,7 +116,8 @@ def test_the_two_layer_drift_is_minus_eta_p2_n2_g2_times_the_invariant():
 def test_the_hinge_drift_matches_gradient_descent_worked_by_hand():
     """Inside the margin one GD step multiplies I by exactly 1 - eta^2 p^2 n^2 (expand (y + eta p n^2 z)^2 -
     n^2 (z + eta p y)^2), so after k = t / eta steps I = I0 (1 - eta^2 p^2 n^2)^(t/eta) = I0 e^{-eta p^2 n^2 t}
-    (1 + O(eta^3 t)); the first-order prediction is -eta p^2 n^2 I0 t, the modified flow's I0 (e^{-eta p^2 n^2 t} - 1)."""
+    (1 + O(eta^3 t)); the first-order prediction is -eta p^2 n^2 I0 t, the modified flow's
+    I0 (e^{-eta p^2 n^2 t} - 1)."""
     n1, p, t = 0.7, 0.3, 6.0  # a long time: the O(eta^3) term is (eta / t) times the O(eta^2) one
     parameters = {**TWO, "n_2": 0.3}  # class 2's logit stays inside its margin up to t
     start = np.array([0.4, 0.1, 0.05, -0.05])  # logits 0.04 and -0.0025: inside the margin up to t

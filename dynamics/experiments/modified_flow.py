@@ -24,7 +24,7 @@ from derivations.modified_flow import modified_flow as derive_modified_flow
 
 from . import style
 from .claims import ClaimRecord, number_key
-from .lr_order import (DEEP_DEPTH, DEEP_HORIZON, DEEP_LR_FACTOR, DEEP_NORM, DEEP_U0, MODELS, TWO_LAYER_DATA,
+from .lr_order import (DEEP_HORIZON, DEEP_LR_FACTOR, DEEP_NORM, DEEP_U0, MODELS, TWO_LAYER_DATA,
                        TWO_LAYER_HORIZONS, TWO_LAYER_SEED, U0, V0, log_log_slope)
 from .registry import Experiment
 from ..groundtruth.data import repeated_points
@@ -374,7 +374,8 @@ def figures(result: ModifiedFlowResult) -> dict[str, Figure]:
         ax_r.plot(result.drift_lrs, residuals[small] * (result.drift_lrs / result.drift_lrs[small]) ** 2,
                   label="slope 2" if k == 0 else None, **style.series(k))
     ax_r.set(xscale="log", yscale="log", xlabel=r"learning rate $\eta$",
-             ylabel=r"$|\Delta I_{GD} - \Delta I_{pred}|$ at the last record", title="the drift is right to $O(\\eta^2)$")
+             ylabel=r"$|\Delta I_{GD} - \Delta I_{pred}|$ at the last record",
+             title="the drift is right to $O(\\eta^2)$")
     _learning_rate_ticks(ax_r, result.drift_lrs)
     ax_r.legend(fontsize=6, loc="lower right")
     for figure in (fig, curves, drift):
