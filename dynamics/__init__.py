@@ -39,6 +39,8 @@ from .theory import (ConvergenceRatio, DepthCrossover, ModeMapRun, ReducedTrajec
                      growth_bound, integrate, iterate_mode_map, logit, shared_neuron_outcome, solve_reduction,
                      starved_confidence, starved_confidences, table1, time_to_confidence)
 from .archive import load, save
+# issue 13, part 1 (modflow): gradient descent at a finite learning rate, to second order
+from .theory import InvariantDrift, invariant_drift, modified_flow
 
 __all__ = [
     "__version__", "logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "integrate",
@@ -51,6 +53,8 @@ __all__ = [
     "compare_two_layer", "ClassAgreement", "assumptions", "AssumptionError", "AssumptionReport", "data",
     "initialization", "theory", "groundtruth", "Problem", "ProblemAssumptions", "Prediction", "ProblemComparison",
     "save", "load",
+    # issue 13, part 1 (modflow)
+    "modified_flow", "invariant_drift", "InvariantDrift",
 ]
 
 #: Rooms loaded on first use (``dynamics.experiments.get("depth")`` works after a bare ``import dynamics``),

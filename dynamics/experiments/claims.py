@@ -88,6 +88,11 @@ THEORY_ANCHORS = MappingProxyType({
     "violation_exact_flow_agrees": "data-flow",
     "violation_exact_flow_first_order": "data-flow",
     "violation_within_class_without_switches": "violations",
+    # issue 13, part 1 (modflow): gradient descent at a finite learning rate, the modified flow
+    "modified_flow_order": "sec-modified-flow",
+    "modified_flow_one_percent": "sec-modified-flow",
+    "modified_flow_invariant_drift": "sec-modified-flow",
+    "modified_flow_derived": "sec-modified-flow",
 })
 
 

@@ -19,6 +19,9 @@ data_flow
     :class:`Switch`), and the decoupled per-class modes with closed forms where they apply (:func:`class_modes`).
 mode_map
     The exact discrete map of gradient descent on a mode (finite learning rate).
+modified_flow
+    Gradient descent at a finite learning rate to second order: the modified flow ``f - (lr/2) J_f f``
+    integrated (:func:`modified_flow`), and the drift of the invariants it predicts (:func:`invariant_drift`).
 corollary
     Corollary 3.3: ratio of the convergence times of two classes.
 hinge
@@ -37,6 +40,8 @@ from .data_flow import DataFlowSolution, ModeSolution, Switch, class_modes, data
 from .flow import ReducedTrajectory, Trajectory, integrate, solve_reduction
 from .hinge import hinge_stopping_time
 from .mode_map import ModeMapRun, iterate_mode_map
+# issue 13, part 1 (modflow): the modified flow of finite-learning-rate gradient descent
+from .modified_flow import InvariantDrift, invariant_drift, modified_flow
 from .shared_neuron import (SharedNeuronOutcome, shared_neuron_fixed_point, shared_neuron_outcome,
                             shared_neuron_separatrix)
 from .starvation import StarvedConfidence, bound_7, bound_d2, starved_confidence, starved_confidences, table1
@@ -48,4 +53,6 @@ __all__ = [
     "starved_confidence", "starved_confidences", "StarvedConfidence", "hinge_stopping_time",
     "shared_neuron_fixed_point", "shared_neuron_separatrix", "data_flow", "class_modes", "DataFlowSolution",
     "ModeSolution", "Switch",
+    # issue 13, part 1 (modflow)
+    "modified_flow", "invariant_drift", "InvariantDrift",
 ]
