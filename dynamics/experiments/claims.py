@@ -88,6 +88,10 @@ THEORY_ANCHORS = MappingProxyType({
     "violation_exact_flow_agrees": "data-flow",
     "violation_exact_flow_first_order": "data-flow",
     "violation_within_class_without_switches": "violations",
+    # issue 13, part 2 (threshold): the largest learning rate that keeps Lemma 3.1's pattern
+    "lr_threshold_separates": "sec-lr-threshold",
+    "lr_threshold_lemma31_every_lr": "sec-lr-threshold",
+    "lr_threshold_stall": "sec-lr-threshold",
 })
 
 
