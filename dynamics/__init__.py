@@ -37,6 +37,8 @@ from .theory import (ConvergenceRatio, DepthCrossover, ModeMapRun, ReducedTrajec
                      growth_bound, integrate, iterate_mode_map, logit, shared_neuron_outcome, solve_reduction,
                      starved_confidence, starved_confidences, table1, time_to_confidence)
 from .archive import load, save
+# issue 13, part 2 (threshold): the learning-rate threshold of Lemma 3.1's pattern
+from .theory import LrThreshold, keeps_pattern, lr_threshold
 
 __all__ = [
     "__version__", "logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "integrate",
@@ -49,6 +51,8 @@ __all__ = [
     "compare_two_layer", "ClassAgreement", "assumptions", "AssumptionError", "AssumptionReport", "data",
     "initialization", "theory", "groundtruth", "Problem", "ProblemAssumptions", "Prediction", "ProblemComparison",
     "save", "load",
+    # issue 13, part 2 (threshold)
+    "lr_threshold", "keeps_pattern", "LrThreshold",
 ]
 
 #: Rooms loaded on first use (``dynamics.experiments.get("depth")`` works after a bare ``import dynamics``),

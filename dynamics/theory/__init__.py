@@ -28,6 +28,9 @@ shared_neuron
     separatrix of the shared neuron's flow.
 starvation
     Gradient starvation: the bounds (7) and (D.2) and ODE (8).
+lr_threshold
+    The largest learning rate at which gradient descent keeps the activation pattern and Lemma 3.1's signs,
+    from the derived map (:func:`lr_threshold`, :func:`keeps_pattern`).
 roots
     The safeguarded Newton solver used to invert increasing closed forms.
 """
@@ -40,6 +43,8 @@ from .mode_map import ModeMapRun, iterate_mode_map
 from .shared_neuron import (SharedNeuronOutcome, shared_neuron_fixed_point, shared_neuron_outcome,
                             shared_neuron_separatrix)
 from .starvation import StarvedConfidence, bound_7, bound_d2, starved_confidence, starved_confidences, table1
+# issue 13, part 2 (threshold): the learning-rate threshold of Lemma 3.1's pattern
+from .lr_threshold import LrThreshold, keeps_pattern, lr_threshold
 
 __all__ = [
     "logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "integrate", "Trajectory",
@@ -48,4 +53,6 @@ __all__ = [
     "starved_confidence", "starved_confidences", "StarvedConfidence", "hinge_stopping_time",
     "shared_neuron_fixed_point", "shared_neuron_separatrix", "data_flow", "class_modes", "DataFlowSolution",
     "ModeSolution", "Switch",
+    # issue 13, part 2 (threshold)
+    "lr_threshold", "keeps_pattern", "LrThreshold",
 ]

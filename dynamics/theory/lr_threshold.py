@@ -148,6 +148,7 @@ class _Map:
         self.functions = tuple(compile_expr(step[s], args) for s in model.state)
         self.rectified = [model.state.index(s) for s in model.rectified]
         self.signs = signs
+        self.margin = bool(margin_groups(model))  # a loss that stops at a margin (the hinge)
 
     def breaks(self, state0: np.ndarray, params: np.ndarray, etas: np.ndarray, constrained: np.ndarray,
                steps: int) -> tuple:
@@ -171,7 +172,7 @@ class _Map:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 new = np.stack([np.broadcast_to(f(*eff, *q, e), lanes.shape) for f in self.functions]).astype(float)
             moves = new - s
-            if margin_groups(self.model):
+            if self.margin:
                 moves, _ = freeze_at_margin(self.model, moves, eff, q)  # no gradient beyond the hinge's margin
             for j, r in enumerate(self.rectified):  # a unit dead from the start gets no gradient
                 moves[r] = np.where(alive[j, lanes], moves[r], 0.0)
