@@ -124,11 +124,22 @@ class StepBounds:
     results: tuple
 
     def proofs(self) -> tuple:
-        """Every claim with its outcome (:class:`~derivations.ClaimResult`), proven once when derived."""
+        """Every claim with its outcome, proven once when derived.
+
+        Returns
+        -------
+        tuple of ClaimResult
+            One result per claim of :attr:`claims`, in order.
+        """
         return self.results
 
     def check(self) -> dict:
         """``{statement: holds}`` for every claim.
+
+        Returns
+        -------
+        dict
+            ``True`` for every claim proven, ``False`` otherwise.
 
         Examples
         --------

@@ -30,7 +30,8 @@ Which coordinates are constrained: those whose initial sign is Lemma 3.1's
 (a coordinate that starts with the wrong sign, e.g. a class-1 output weight
 ``z < 0``, is free to cross 0 towards its lemma sign, as the gradient flow itself
 does).  A rectified coordinate that starts at or below 0 is a dead unit, frozen,
-and not constrained.
+and not constrained.  A coordinate that reaches exactly 0 (or underflows to it) counts as crossed, as a unit
+whose pre-activation is 0 is inactive in the real network.
 """
 from __future__ import annotations
 
@@ -287,7 +288,7 @@ def lr_threshold(model: ModeModel, initial: ArrayLike, *, parameters: Mapping, s
     --------
     >>> import derivations
     >>> m = derivations.two_layer("hinge")  # class 1 on the stalling line y = -n z: threshold 1/(n p)
-    >>> out = lr_threshold(m, [0.4, -0.4, 0.3, -0.3], parameters={"n_1": 1.0, "n_2": 1.0, "p": 0.5}, steps=50)
+    >>> out = lr_threshold(m, [0.4, -0.4, 0.3, -0.3], parameters={"n_1": 1.0, "n_2": 1.0, "p": 0.5}, steps=1)
     >>> round(float(out.threshold[0]), 8), out.binding[0], int(out.binding_step[0])
     (2.0, 'y_1', 1)
     """
