@@ -92,6 +92,7 @@ THEORY_ANCHORS = MappingProxyType({
     "lr_threshold_separates": "sec-lr-threshold",
     "lr_threshold_lemma31_every_lr": "sec-lr-threshold",
     "lr_threshold_stall": "sec-lr-threshold",
+    "lr_threshold_first_step": "sec-lr-threshold",
 })
 
 

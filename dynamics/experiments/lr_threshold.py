@@ -33,7 +33,8 @@ from ..theory.lr_threshold import keeps_pattern, lr_threshold
 
 __all__ = ["LrThresholdResult", "run", "figures", "claims", "SIZES", "EXPERIMENT", "MODELS", "TWO_LAYER_DATA",
            "DATA_SEED", "Y0", "CLASS_2", "DEEP_NORM", "DEEP_Y0", "DEEP_HIDDEN0", "STEPS", "FACTORS", "SAFE_LRS",
-           "STALL_U0", "CLOSED_FORM_TOLERANCE", "STALL_STEPS", "CURVE_POINTS"]
+           "STALL_U0", "CLOSED_FORM_TOLERANCE", "STALL_STEPS", "CURVE_POINTS", "GRID",
+           "FIRST_STEP_TOLERANCE"]
 
 #: The models, in the order of the result's rows: (label, loss, depth).
 MODELS = (("two_layer bce", "bce", 2), ("two_layer hinge", "hinge", 2), ("deep N=3 bce", "bce", 3))
@@ -70,6 +71,12 @@ CLOSED_FORM_TOLERANCE = 1e-8
 STALL_STEPS = 3
 #: Ratios r on the theory curve of the figure.
 CURVE_POINTS = 40
+#: The first-step check runs on a GRID x GRID grid of starts per model: y0 (and the deep chain's hidden weight)
+#: from 0.05 to 3, r from 0.02 to 0.98, every one in the region where the flow turns z round and learns.
+GRID = 12
+#: The threshold against the first-step bound, relative: the bisection's width (1e-10) and the bracket's offset
+#: above the bound (1e-10), with room for rounding.
+FIRST_STEP_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,9 @@ class LrThresholdResult:
     safe_lrs : ndarray (L,)
     safe_keeps : ndarray (M, L) of bool
         Gradient descent from an H3 initialization at learning rates ``safe_lrs``.
+    first_step_gap : ndarray (M,)
+        Over a grid of wrong-signed starts above the stalling line (:data:`GRID`), the largest
+        ``(first_step_bound - threshold) / threshold``: 0 (to the bisection's width) when the first step binds.
     orthant_proven : ndarray (M,) of bool
         The derived claim that on Lemma 3.1's orthant no coordinate moves towards 0 (threshold infinite).
     stall_threshold, stall_closed_form : ndarray (2,)
@@ -123,6 +133,7 @@ class LrThresholdResult:
     curve: np.ndarray
     safe_lrs: np.ndarray
     safe_keeps: np.ndarray
+    first_step_gap: np.ndarray
     orthant_proven: np.ndarray
     stall_threshold: np.ndarray
     stall_closed_form: np.ndarray
@@ -182,6 +193,23 @@ def _gd_deep(loss, initial, lrs):
     return np.array(keeps)
 
 
+def _grid_starts(depth):
+    """GRID x GRID wrong-signed starts above the stalling line (the flow learns from each)."""
+    sizes = np.geomspace(0.05, 3.0, GRID)
+    r = np.linspace(0.02, 0.98, GRID)
+    size, share = (a.ravel() for a in np.meshgrid(sizes, r))
+    if depth == 2:
+        n1 = TWO_LAYER_DATA["norms"][0]
+        return np.array([[y, -f * y / n1, *CLASS_2] for y, f in zip(size, share)])
+    hidden = sizes[::-1][np.searchsorted(sizes, size)]  # large y with a small hidden weight and the reverse
+    return np.array([[y, h, -f * min(y / DEEP_NORM, h)] for y, h, f in zip(size, hidden, share)])
+
+
+def _first_step_gap(model, params, depth):
+    found = lr_threshold(model, _grid_starts(depth), parameters=params, steps=STEPS)
+    return float(np.max((found.first_step_bound - found.threshold) / found.threshold))
+
+
 def _stall(data):
     """The stalling line y = -n z: map threshold, derived closed form, GD at 0.99 and 1.01 times it."""
     n1 = TWO_LAYER_DATA["norms"][0]
@@ -229,7 +257,7 @@ def run(*, ratios: Sequence[float], seed: int = DATA_SEED) -> LrThresholdResult:
     curve_ratios = np.linspace(0.02, 0.98, CURVE_POINTS)
     factors = np.array(FACTORS)
     rows = {k: [] for k in ("threshold", "first", "binding", "step", "interval", "gd", "map", "curve", "safe",
-                            "proven")}
+                            "proven", "gap")}
     for _, loss, depth in MODELS:
         model = derivations.two_layer(loss) if depth == 2 else derivations.deep(depth, loss)
         params = _two_layer_parameters() if depth == 2 else {"n": DEEP_NORM, "p": 1.0}
@@ -248,7 +276,8 @@ def run(*, ratios: Sequence[float], seed: int = DATA_SEED) -> LrThresholdResult:
                            ("binding", found.binding), ("step", found.binding_step), ("interval", found.interval),
                            ("gd", gd), ("map", predicted),
                            ("curve", lr_threshold(model, curve_initial, parameters=params, steps=STEPS).threshold),
-                           ("safe", safe), ("proven", step_bounds(model).orthant_invariant)):
+                           ("safe", safe), ("proven", step_bounds(model).orthant_invariant),
+                           ("gap", _first_step_gap(model, params, depth))):
             rows[key].append(value)
     stall_threshold, stall_closed, stall_gd = _stall(data)
     return LrThresholdResult(
@@ -257,7 +286,7 @@ def run(*, ratios: Sequence[float], seed: int = DATA_SEED) -> LrThresholdResult:
         binding_step=np.array(rows["step"]), interval=np.array(rows["interval"]), factors=factors,
         gd_keeps=np.array(rows["gd"]), map_keeps=np.array(rows["map"]), curve_ratios=curve_ratios,
         curve=np.array(rows["curve"]), safe_lrs=np.array(SAFE_LRS), safe_keeps=np.array(rows["safe"]),
-        orthant_proven=np.array(rows["proven"]), stall_threshold=stall_threshold,
+        first_step_gap=np.array(rows["gap"]),         orthant_proven=np.array(rows["proven"]), stall_threshold=stall_threshold,
         stall_closed_form=stall_closed, stall_gd_keeps=stall_gd, steps=STEPS)
 
 
@@ -299,7 +328,8 @@ def figures(result: LrThresholdResult) -> dict[str, Figure]:
 
 
 def claims(result: LrThresholdResult) -> list[ClaimRecord]:
-    """State the claims ``lr_threshold_separates``, ``lr_threshold_lemma31_every_lr`` and ``lr_threshold_stall``.
+    """State the claims ``lr_threshold_separates``, ``lr_threshold_lemma31_every_lr``, ``lr_threshold_stall`` and
+    ``lr_threshold_first_step``.
 
     Parameters
     ----------
@@ -311,7 +341,8 @@ def claims(result: LrThresholdResult) -> list[ClaimRecord]:
     list of ClaimRecord
         The threshold separates GD runs that keep the pattern from runs that break it; from an H3
         initialization GD keeps it at every learning rate tried (derived: infinite threshold); on the stalling
-        line the map's threshold is the derived closed form ``(1 + e^u0)/(n p)`` and GD changes at it.
+        line the map's threshold is the derived closed form ``(1 + e^u0)/(n p)`` and GD changes at it; above the
+        stalling line the first step binds (theory: the map against the first-step bound).
     """
     runs = int(result.gd_keeps.size)
     separates = ClaimRecord(
@@ -345,7 +376,16 @@ def claims(result: LrThresholdResult) -> list[ClaimRecord]:
         float(relative.max()), stall_ok, "measured", CLOSED_FORM_TOLERANCE,
         f"map bisection vs the closed form, relative, within {CLOSED_FORM_TOLERANCE:g}; GD on the real network "
         f"({STALL_STEPS} steps) keeps the pattern at 0.99 times it and loses the unit at 1.01 times it")
-    return [separates, lemma, stall]
+    gap = float(np.max(result.first_step_gap))
+    first = ClaimRecord(
+        "lr_threshold_first_step", "Sec. 3.3, Fig. 2 Left (wrong-signed output weight, above the stalling line)",
+        "from a wrong-signed output weight above the stalling line the first step binds: the threshold is the "
+        "closed form min_s (-s / f_s) at the initialization",
+        {m: 0.0 for m in result.models}, None, gap, gap <= FIRST_STEP_TOLERANCE, "theory", FIRST_STEP_TOLERANCE,
+        f"the map's threshold ({STEPS} steps, bisection) against the first-step bound on a {GRID} x {GRID} grid of "
+        f"starts per model (y0 from 0.05 to 3, z0 from 0.02 to 0.98 of the stalling value), relative, within "
+        f"{FIRST_STEP_TOLERANCE:g}")
+    return [separates, lemma, stall, first]
 
 
 EXPERIMENT = Experiment(name="lr_threshold",

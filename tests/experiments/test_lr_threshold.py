@@ -24,7 +24,8 @@ def test_threshold_separates_gd_runs(result):
 
 def test_claims_pass_at_quick_size(result):
     out = {c.id: c for c in claims(result)}
-    assert set(out) == {"lr_threshold_separates", "lr_threshold_lemma31_every_lr", "lr_threshold_stall"}
+    assert set(out) == {"lr_threshold_separates", "lr_threshold_lemma31_every_lr", "lr_threshold_stall",
+                        "lr_threshold_first_step"}
     assert all(c.passed for c in out.values())
     assert out["lr_threshold_stall"].error < 1e-8
     assert np.all(result.safe_keeps) and np.all(result.orthant_proven)
@@ -43,6 +44,8 @@ def test_a_wrong_threshold_fails(result, scale):
 def test_wrong_closed_form_fails(result):
     wrong = dataclasses.replace(result, stall_closed_form=result.stall_closed_form * 1.01)
     assert not {c.id: c for c in claims(wrong)}["lr_threshold_stall"].passed
+    later = dataclasses.replace(result, first_step_gap=result.first_step_gap + 1e-3)  # a later step binding
+    assert not {c.id: c for c in claims(later)}["lr_threshold_first_step"].passed
 
 
 def test_bad_ratios():

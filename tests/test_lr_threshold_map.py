@@ -94,6 +94,20 @@ def test_stalling_line_closed_form_worked_by_hand():
         assert out.binding == ("y_1",) and out.binding_step[0] == 1
 
 
+def test_hinge_map_is_diagonal_in_the_invariant_coordinates():
+    """Why the first step binds above the stalling line (hinge): in a = y + n z, b = y - n z the class-1 map
+    scales a by 1 + eta p n and b by 1 - eta p n, so |b|/a only shrinks after the first step and y = (a + b)/2
+    stays positive once it is positive after step 1 (docs: sec-lr-threshold)."""
+    m = derivations.two_layer("hinge")
+    y, z = m.state[:2]
+    n, p = m.parameters[0], m.parameters[2]
+    eta = sp.Symbol("eta", positive=True)
+    step = m.discrete_map(eta)
+    a, b = step[y] + n * step[z], step[y] - n * step[z]
+    assert sp.expand(a - (1 + eta * p * n) * (y + n * z)) == 0
+    assert sp.expand(b - (1 - eta * p * n) * (y - n * z)) == 0
+
+
 # ------------------------------------------------------------------------------------------------ the threshold
 def test_threshold_agrees_with_the_mode_map_engine():
     """The existing engine (iterate_mode_map) records y_1's death just above the threshold, none just below."""
