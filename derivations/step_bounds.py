@@ -44,10 +44,11 @@ SAMPLING_RANGE = (0.01, 5.0)
 def lemma_signs(model: ModeModel) -> Mapping:
     """The orthant of Lemma 3.1 (H3) for ``model``: the sign every state coordinate must keep.
 
-    Rectified coordinates are positive (active units).  Every logit must be a product of state coordinates
-    (times parameters); in it, the other coordinates are positive except the output weight (the logit's last
-    state factor in the order of ``model.state``), which carries the logit's margin sign: ``z_1 > 0 > z_2``
-    for :func:`derivations.two_layer`, all positive for :func:`derivations.deep`.
+    Rectified coordinates are positive (active units).  Every logit must be a sum of products of state
+    coordinates (times parameters); in each product, the other coordinates are positive except the output
+    weight (the product's last state factor in the order of ``model.state``), which carries the logit's margin
+    sign: ``z_1 > 0 > z_2`` for :func:`derivations.two_layer`, all positive for :func:`derivations.deep`.  Logits
+    of margin sign 0 (test inputs) fix nothing.
 
     Parameters
     ----------
@@ -61,8 +62,9 @@ def lemma_signs(model: ModeModel) -> Mapping:
     Raises
     ------
     ValueError
-        If a logit is not a product of state coordinates, or two logits give one coordinate opposite signs
-        (pass explicit signs to :func:`step_bounds` then).
+        If a logit is not a sum of products of state coordinates, two logits give one coordinate opposite
+        signs, a coordinate is in no logit, or the model has several logits and no margin signs (a softmax);
+        pass explicit signs to :func:`step_bounds` then.
 
     Examples
     --------
@@ -72,17 +74,23 @@ def lemma_signs(model: ModeModel) -> Mapping:
     """
     signs = {s: 1 for s in model.rectified}
     state = set(model.state)
+    if not model.margin_signs and len(model.logits) > 1:
+        raise ValueError(f"{model.name} gives its logits no margin signs (e.g. a softmax over several outputs), so "
+                         "Lemma 3.1's orthant cannot be read off; pass signs={coordinate name: +1 or -1} explicitly")
     for key, logit in model.logits.items():
-        factors = [f for f in sp.Mul.make_args(logit) if f.free_symbols & state]
-        if not all(f in state for f in factors):
-            raise ValueError(f"logit {key!r} of {model.name} ({sp.sstr(logit)}) is not a product of state "
-                             "coordinates; pass signs={coordinate name: +1 or -1} explicitly")
-        free = sorted((f for f in factors if f not in model.rectified), key=model.state.index)
-        margin = model.margin_signs.get(key, 1) or 1
-        for f in free:
-            sign = margin if f == free[-1] else 1
-            if signs.setdefault(f, sign) != sign:
-                raise ValueError(f"the logits of {model.name} give {f} both signs; pass signs explicitly")
+        margin = model.margin_signs.get(key, 1)
+        if margin == 0:  # a test input: no training point carries this logit
+            continue
+        for term in sp.Add.make_args(sp.expand(logit)):
+            factors = [f for f in sp.Mul.make_args(term) if f.free_symbols & state]
+            if not all(f in state for f in factors):
+                raise ValueError(f"logit {key!r} of {model.name} ({sp.sstr(logit)}) is not a sum of products of "
+                                 "state coordinates; pass signs={coordinate name: +1 or -1} explicitly")
+            free = sorted((f for f in factors if f not in model.rectified), key=model.state.index)
+            for f in free:
+                sign = margin if f == free[-1] else 1
+                if signs.setdefault(f, sign) != sign:
+                    raise ValueError(f"the logits of {model.name} give {f} both signs; pass signs explicitly")
     missing = [s for s in model.state if s not in signs]
     if missing:
         raise ValueError(f"no logit of {model.name} fixes the sign of {missing}; pass signs explicitly")

@@ -64,6 +64,14 @@ def test_signs_and_the_squared_loss():
     assert not bounds.orthant_invariant and all(bounds.check().values())
 
 
+def test_signs_of_sums_of_products_and_refusals():
+    """wide(2): each unit's product gets the rule (every coordinate positive for class 1); the shared neuron's z
+    serves both classes with opposite signs, so no orthant is read off (explicit signs are then needed)."""
+    assert set(lemma_signs(derivations.wide(2)).values()) == {1}
+    with pytest.raises(ValueError, match="both signs"):
+        lemma_signs(derivations.shared_neuron())
+
+
 def test_crossing_step_lands_the_real_preactivation_on_zero(data):
     """One real GD step at the derived b_y = -y/f_y puts w_1 . x_1 on 0 (to rounding), 0.9 b_y leaves 10%."""
     m = derivations.two_layer("bce")

@@ -174,7 +174,11 @@ class _Map:
                 new = np.stack([np.broadcast_to(f(*eff, *q, e), lanes.shape) for f in self.functions]).astype(float)
             moves = new - s
             if self.margin:
-                moves, _ = freeze_at_margin(self.model, moves, eff, q)  # no gradient beyond the hinge's margin
+                moves, inexact = freeze_at_margin(self.model, moves, eff, q)  # no gradient beyond the margin
+                if inexact.any():
+                    raise ValueError(f"at step {k}, a logit of {self.model.name} that shares coordinates with another "
+                                     "reached the margin: the map cannot apply that stop exactly, so no threshold "
+                                     "is computed")
             for j, r in enumerate(self.rectified):  # a unit dead from the start gets no gradient
                 moves[r] = np.where(alive[j, lanes], moves[r], 0.0)
             with np.errstate(over="ignore", invalid="ignore"):
