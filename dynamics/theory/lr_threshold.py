@@ -217,6 +217,11 @@ def keeps_pattern(model: ModeModel, initial: ArrayLike, *, lr: ArrayLike, steps:
     ndarray (K, M) of bool
         True where the run keeps every constrained sign (no unit dies, no lemma sign flips).
 
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`lr_threshold`, and for a learning rate that is not finite and > 0.
+
     Examples
     --------
     >>> import derivations
@@ -224,12 +229,12 @@ def keeps_pattern(model: ModeModel, initial: ArrayLike, *, lr: ArrayLike, steps:
     ...               parameters={"n": 1.0, "p": 1.0}).tolist()
     [[True, False]]
     """
-    setup = _setup(model, initial, parameters, steps, signs)
+    fn, x, params, constrained, steps = _setup(model, initial, parameters, steps, signs)
     lrs = require_positive("lr", lr).ravel()
-    fn, x, params, constrained, _ = setup
     K, M = x.shape[0], lrs.size
+    # lane k * M + j is initialization k at learning rate j
     broken, _, _ = fn.breaks(np.repeat(x.T, M, axis=1), np.repeat(params, M, axis=1), np.tile(lrs, K),
-                             np.repeat(constrained.T, M, axis=1), setup[4])
+                             np.repeat(constrained.T, M, axis=1), steps)
     return ~broken.reshape(K, M)
 
 
