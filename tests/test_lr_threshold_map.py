@@ -136,6 +136,10 @@ def test_two_layer_gd_on_either_side(data, loss):
     x = np.array([[0.5, z, 0.3, -0.2] for z in (-0.1, -0.4, -0.65)])
     out = lr_threshold(m, x, parameters=PARAMS, steps=STEPS)
     assert np.all(np.isfinite(out.threshold)) and out.binding == ("y_1",) * 3
+    # worked by hand: the first step binds, y0 + eta p n^2 z0 (-l'(y0 z0)) = 0 with -l' = 1/(1 + e^u) or 1
+    y0, z0 = x[:, 0], x[:, 1]
+    drive = 1 / (1 + np.exp(y0 * z0)) if loss == "bce" else 1.0
+    assert out.threshold == pytest.approx(y0 / (P * NORMS[0] ** 2 * -z0 * drive), rel=1e-9)
     for row, eta in zip(x, out.threshold):
         assert gd_keeps(data, loss, row, eta * np.array([0.5, 0.9, 0.99, 1.01, 1.1, 2.0])).tolist() == \
             [True, True, True, False, False, False]
