@@ -41,6 +41,8 @@ from .theory import (ConvergenceRatio, DepthCrossover, ModeMapRun, ReducedTrajec
 from .archive import load, save
 # issue 13, part 1 (modflow): gradient descent at a finite learning rate, to second order
 from .theory import InvariantDrift, invariant_drift, modified_flow
+# issue 13, part 2 (threshold): the learning-rate threshold of Lemma 3.1's pattern
+from .theory import LrThreshold, keeps_pattern, lr_threshold
 
 __all__ = [
     "__version__", "logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "integrate",
@@ -55,6 +57,8 @@ __all__ = [
     "save", "load",
     # issue 13, part 1 (modflow)
     "modified_flow", "invariant_drift", "InvariantDrift",
+    # issue 13, part 2 (threshold)
+    "lr_threshold", "keeps_pattern", "LrThreshold",
 ]
 
 #: Rooms loaded on first use (``dynamics.experiments.get("depth")`` works after a bare ``import dynamics``),

@@ -17,7 +17,7 @@ from test_archive import assert_identical
 CHEAP_SEEDED = ("lemma31", "multiclass", "shortcut")
 #: Experiments whose seed draws only the directions of orthogonal features: the network sees inner products only,
 #: so their numbers do not depend on the seed (bit for bit or up to rounding); the others draw real noise.
-ROTATION_INVARIANT = ("multiclass", "starvation", "lr_order", "sigmoidal", "corollary_ratio")
+ROTATION_INVARIANT = ("multiclass", "starvation", "lr_order", "sigmoidal", "corollary_ratio", "lr_threshold")
 
 
 def test_an_experiment_seed_is_a_seed_sequence_of_the_seed_and_the_name():

@@ -93,6 +93,11 @@ THEORY_ANCHORS = MappingProxyType({
     "modified_flow_one_percent": "sec-modified-flow",
     "modified_flow_invariant_drift": "sec-modified-flow",
     "modified_flow_derived": "sec-modified-flow",
+    # issue 13, part 2 (threshold): the largest learning rate that keeps Lemma 3.1's pattern
+    "lr_threshold_separates": "sec-lr-threshold",
+    "lr_threshold_lemma31_every_lr": "sec-lr-threshold",
+    "lr_threshold_stall": "sec-lr-threshold",
+    "lr_threshold_first_step": "sec-lr-threshold",
 })
 
 

@@ -31,6 +31,9 @@ shared_neuron
     separatrix of the shared neuron's flow.
 starvation
     Gradient starvation: the bounds (7) and (D.2) and ODE (8).
+lr_threshold
+    The largest learning rate at which gradient descent keeps the activation pattern and Lemma 3.1's signs,
+    from the derived map (:func:`lr_threshold`, :func:`keeps_pattern`).
 roots
     The safeguarded Newton solver used to invert increasing closed forms.
 """
@@ -45,6 +48,8 @@ from .modified_flow import InvariantDrift, invariant_drift, modified_flow
 from .shared_neuron import (SharedNeuronOutcome, shared_neuron_fixed_point, shared_neuron_outcome,
                             shared_neuron_separatrix)
 from .starvation import StarvedConfidence, bound_7, bound_d2, starved_confidence, starved_confidences, table1
+# issue 13, part 2 (threshold): the learning-rate threshold of Lemma 3.1's pattern
+from .lr_threshold import LrThreshold, keeps_pattern, lr_threshold
 
 __all__ = [
     "logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "integrate", "Trajectory",
@@ -55,4 +60,6 @@ __all__ = [
     "ModeSolution", "Switch",
     # issue 13, part 1 (modflow)
     "modified_flow", "invariant_drift", "InvariantDrift",
+    # issue 13, part 2 (threshold)
+    "lr_threshold", "keeps_pattern", "LrThreshold",
 ]
