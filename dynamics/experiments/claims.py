@@ -88,6 +88,10 @@ THEORY_ANCHORS = MappingProxyType({
     "violation_exact_flow_agrees": "data-flow",
     "violation_exact_flow_first_order": "data-flow",
     "violation_within_class_without_switches": "violations",
+    # issue 13, part 3 (sgd): minibatch SGD, the linear-noise band
+    "sgd_band_coverage": "sec-sgd",
+    "sgd_mean": "sec-sgd",
+    "sgd_derived": "sec-sgd",
 })
 
 
