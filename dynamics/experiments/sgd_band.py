@@ -295,8 +295,8 @@ def figures(result: SgdBandResult) -> dict[str, Figure]:
         ``{"sgd_band": Figure}``, drawn without pyplot.
     """
     C = len(result.batch_sizes)
-    fig, axes = style.new_figure(2, C, figsize=(3.2 * C, 5.6))
-    axes = np.asarray(axes).reshape(2, C)
+    fig, axes = style.new_figure(2, C, figsize=(3.3 * C, 6.2), squeeze=False)
+    fig.set_layout_engine("constrained")
     i, paths = result.shown, min(5, result.runs)
     for c in range(C):
         for k, (name, colour) in enumerate((("class 1", "tab:blue"), ("class 2", "tab:red"))):
@@ -317,8 +317,10 @@ def figures(result: SgdBandResult) -> dict[str, Figure]:
             ax.plot(result.t[i], u[i].mean(axis=1) - 2 * u[i].std(axis=1), linestyle="none", marker="v",
                     markerfacecolor="none", color="k")
             ax.set_title(f"{name}, {_label(result, c)}", fontsize=7)
-            ax.set_xlabel(style.TIME_LABEL, fontsize=7)
-            ax.set_ylabel(r"logit $u$" if k == 0 else r"logit $v$", fontsize=8)
+            if k == 1:
+                ax.set_xlabel(style.TIME_LABEL, fontsize=7)
+            if c == 0:
+                ax.set_ylabel(r"class-1 logit $u$" if k == 0 else r"class-2 logit $v$", fontsize=8)
             ax.tick_params(labelsize=7)
             if c == 0:
                 ax.legend(fontsize=6, loc="upper left" if k == 0 else "lower left")

@@ -1,0 +1,163 @@
+"""Minibatch SGD predicted (derivations.minibatch, dynamics.theory.sgd), checked against independent values:
+exhaustive enumeration of the batches, the real network's exact one-step distribution, seeded SGD ensembles."""
+import itertools
+
+import numpy as np
+import pytest
+
+import derivations
+from derivations import prove
+from derivations.minibatch import default_shares, minibatch_step, share_moments
+from dynamics.experiments.sgd_band import BIAS_SAFETY, MEAN_Z, COVERAGE_RANGE, sgd_ensemble
+from dynamics.groundtruth.training import train
+from dynamics.theory.sgd import share_covariance, sgd_moments
+
+
+def _enumerated_shares(N, b, groups, replace):
+    """Exact mean and covariance of the group shares by listing every batch (each equally likely)."""
+    label = np.full(N, -1)
+    start = 0
+    for j, m in enumerate(groups):
+        label[start:start + m] = j
+        start += m
+    batches = itertools.product(range(N), repeat=b) if replace else itertools.permutations(range(N), b)
+    shares = np.array([[np.sum(label[list(batch)] == j) / b for j in range(len(groups))] for batch in batches])
+    return shares.mean(axis=0), np.cov(shares.T, bias=True).reshape(len(groups), len(groups))
+
+
+@pytest.mark.parametrize("replace", [True, False])
+@pytest.mark.parametrize("N, b, groups", [(5, 3, (2, 1)), (6, 2, (1, 1, 3)), (4, 4, (3,))])
+def test_share_moments_equal_enumeration_of_every_batch(replace, N, b, groups):
+    mean, cov = share_covariance(groups, dataset_size=N, batch_size=b, replace=replace)
+    exact_mean, exact_cov = _enumerated_shares(N, b, groups, replace)
+    assert np.allclose(mean, exact_mean, atol=1e-12) and np.allclose(cov, exact_cov, atol=1e-12)
+
+
+def test_share_moments_claims_prove_and_the_full_batch_has_no_noise():
+    for replace in (True, False):
+        assert all(prove(c).holds for c in share_moments(replace).claims)
+    _, cov = share_covariance([3], dataset_size=10, batch_size=10, replace=False)
+    assert cov[0, 0] == pytest.approx(0.0, abs=1e-15)  # the whole dataset every step: gradient descent
+
+
+@pytest.mark.parametrize("model", [derivations.two_layer("bce"), derivations.two_layer("hinge"),
+                                   derivations.deep(3), derivations.class_mode(1, 2, "bce", -1)],
+                         ids=["two_layer_bce", "two_layer_hinge", "deep3", "class_mode_1_2"])
+def test_every_step_is_affine_in_the_shares(model):
+    step = minibatch_step(model)
+    assert step.shares == default_shares(model) and step.claims
+    assert all(prove(c).holds for c in step.claims)
+
+
+def _two_layer_setup():
+    x1, x2 = np.array([0.8, 0.0, 0.0]), np.array([0.0, -1.2, 0.0])
+    X = np.array([x1, x1, x2, x2, x2])
+    labels = np.array([1, 1, 2, 2, 2])
+    W0 = np.array([[0.5, 0.1, 0.3], [-0.2, -0.4, 0.1]])  # H2: unit k active on class k only
+    Z0 = np.array([0.35, -0.3])
+    initial = [W0[0] @ x1, Z0[0], W0[1] @ x2, Z0[1]]
+    return X, labels, W0, Z0, initial, {"n_1": 0.8, "n_2": 1.2}
+
+
+@pytest.mark.parametrize("replace", [True, False])
+def test_one_step_mean_is_exact_and_variance_first_order_against_the_real_network(replace):
+    """After one step the prediction's corrected mean is exact (u = y z is quadratic, delta_1 = 0) and its
+    variance is right to O(lr): both against the exact distribution of the real network's one-step logits,
+    every batch enumerated, each step taken by ``train`` on the batch's point weights."""
+    X, labels, W0, Z0, initial, norms = _two_layer_setup()
+    N, b, lr = 5, 2, 0.3
+    batches = itertools.product(range(N), repeat=b) if replace else itertools.permutations(range(N), b)
+    outcomes = []
+    for batch in batches:
+        weights = np.bincount(batch, minlength=N) / b
+        run = train(X, labels, W0, Z0, loss="bce", lr=lr, steps=1, weights=weights)
+        outcomes.append(run.logits[-1, [0, 2]])
+    outcomes = np.array(outcomes)
+    pred = sgd_moments(derivations.two_layer("bce"), initial, lr=lr, batch_size=b, dataset_size=N,
+                       groups={"p": 2}, steps=1, parameters=norms, replace=replace)
+    for k, name in enumerate(("class_1", "class_2")):
+        mean = pred.logits[name][-1, 0] + pred.logit_bias[name][-1, 0]
+        assert mean == pytest.approx(outcomes[:, k].mean(), abs=1e-12)
+        assert pred.logit_std[name][-1, 0] == pytest.approx(outcomes[:, k].std(), rel=0.05)
+    # the band's width is not vacuous: the spread is a sizeable share of the step
+    assert outcomes[:, 0].std() > 0.1 * abs(outcomes[:, 0].mean() - pred.logits["class_1"][0, 0])
+
+
+def test_ensemble_reproduces_train_with_the_same_generator():
+    """With replacement, one run of the ensemble draws the batches ``train`` draws from the same generator."""
+    X, labels, W0, Z0, _, _ = _two_layer_setup()
+    reference = train(X, labels, W0, Z0, loss="bce", lr=0.2, steps=15, batch_size=3, rng=np.random.default_rng(7))
+    mine = sgd_ensemble(X, labels, W0, Z0, loss="bce", lr=0.2, steps=15, batch_size=3, runs=1,
+                        rng=np.random.default_rng(7))
+    assert np.allclose(mine[:, 0], reference.logits, rtol=1e-12, atol=1e-14)
+    assert not np.allclose(reference.logits[-1], train(X, labels, W0, Z0, loss="bce", lr=0.2, steps=15).logits[-1])
+
+
+def test_per_point_shares_distinct_points_band_and_mean():
+    """Several distinct points per class (class_mode, one share per point), 200 seeded SGD runs on the real
+    network without replacement: the band covers 0.90-0.99 of the runs and the mean is within its error."""
+    a = np.array([[1.0, 0.3, 0.0, 0.0], [0.4, 0.9, 0.0, 0.0]])      # class 1: positive inner product (H1)
+    c = np.array([[0.0, 0.0, 0.8, 0.5], [0.0, 0.0, 0.2, 1.1]])      # class 2, orthogonal to class 1
+    X, labels = np.vstack([a, c]), np.array([1, 1, 2, 2])
+    W0 = np.array([[0.4, 0.3, 0.0, 0.0], [0.0, 0.0, 0.3, 0.35]])
+    Z0 = np.array([0.3, -0.35])
+    lr, steps, b, runs = 0.25, 24, 2, 200
+    u = sgd_ensemble(X, labels, W0, Z0, loss="bce", lr=lr, steps=steps, batch_size=b, runs=runs,
+                     rng=np.random.default_rng(11), replace=False)
+    shown = np.array([8, 16, 24])
+    for sign, rows, unit in ((1, [0, 1], 0), (-1, [2, 3], 1)):
+        G = X[rows] @ X[rows].T
+        model = derivations.class_mode(1, 2, "bce", sign)
+        initial = [*(W0[unit] @ X[rows].T), Z0[unit]]
+        pred = sgd_moments(model, initial, lr=lr, batch_size=b, dataset_size=4, groups={"q_1": 1, "q_2": 1},
+                           steps=steps, parameters={"G_11": G[0, 0], "G_12": G[0, 1], "G_22": G[1, 1]},
+                           replace=False)
+        for k, name in enumerate(("point_1", "point_2")):
+            got = u[shown][:, :, rows[k]]
+            centre = (pred.logits[name] + pred.logit_bias[name])[shown, 0]
+            sd = pred.logit_std[name][shown, 0]
+            inside = (np.abs(got - centre[:, None]) <= 2 * sd[:, None]).mean(axis=1)
+            assert np.all((inside >= COVERAGE_RANGE[0]) & (inside <= COVERAGE_RANGE[1])), inside
+            allowed = MEAN_Z * sd / np.sqrt(runs) + BIAS_SAFETY * np.abs(pred.logit_bias[name][shown, 0])
+            assert np.all(np.abs(got.mean(axis=1) - pred.logits[name][shown, 0]) <= allowed)
+            # a band half as wide misses far more than 10% of the runs: the check can fail
+            narrow = (np.abs(got - centre[:, None]) <= sd[:, None]).mean(axis=1)
+            assert np.all(narrow < COVERAGE_RANGE[0])
+
+
+def test_variance_scales_like_lr_over_batch_size_at_a_fixed_time():
+    """Small lr: the band's variance at a fixed flow time is proportional to lr / b (the diffusion limit)."""
+    model = derivations.two_layer("bce")
+    kw = dict(dataset_size=10, groups={"p": 3}, parameters={"n_1": 0.7, "n_2": 1.3})
+    v = {(lr, b): sgd_moments(model, [0.2, 0.3, 0.3, -0.25], lr=lr, batch_size=b, steps=int(round(2 / lr)),
+                              **kw).logit_std["class_1"][-1, 0] ** 2 for lr in (0.01, 0.02) for b in (1, 4)}
+    assert v[(0.02, 1)] / v[(0.01, 1)] == pytest.approx(2.0, rel=0.02)
+    assert v[(0.01, 1)] / v[(0.01, 4)] == pytest.approx(4.0, rel=1e-9)
+
+
+def test_bad_input_names_the_parameter():
+    model = derivations.two_layer("bce")
+    ok = dict(lr=0.1, batch_size=2, dataset_size=10, groups={"p": 3}, steps=5, parameters={"n_1": 1.0, "n_2": 1.0})
+    initial = [0.2, 0.2, 0.2, -0.2]
+    with pytest.raises(ValueError, match="batch_size must be an integer in \\[1, 10\\], got 11"):
+        sgd_moments(model, initial, **{**ok, "batch_size": 11}, replace=False)
+    with pytest.raises(ValueError, match="groups must give the size of the group of every share"):
+        sgd_moments(model, initial, **{**ok, "groups": {"q_1": 3}})
+    with pytest.raises(ValueError, match="parameters must not fix the shares \\['p'\\]"):
+        sgd_moments(model, initial, **{**ok, "parameters": {"n_1": 1.0, "n_2": 1.0, "p": 0.3}})
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        sgd_moments(model, initial, **{**ok, "lr": 0.0})
+    with pytest.raises(TypeError, match="batch_size must be an integer"):
+        sgd_moments(model, initial, **{**ok, "batch_size": 2.0})
+    with pytest.raises(ValueError, match="groups\\[0\\] must be an integer in \\[1, 10\\], got 0"):
+        sgd_moments(model, initial, **{**ok, "groups": {"p": 0}})
+    with pytest.raises(ValueError, match="sum to 7 > dataset_size = 5"):
+        share_covariance([3, 4], dataset_size=5, batch_size=2)
+    with pytest.raises(TypeError, match="replace must be a bool"):
+        share_covariance([3], dataset_size=5, batch_size=2, replace="no")
+    with pytest.raises(ValueError, match="shares: 'x' is not a parameter of two_layer"):
+        minibatch_step(derivations.two_layer(), shares=["x"])
+    with pytest.raises(ValueError, match="a unit dies"):  # the mean path leaves the pattern: refused, not NaN
+        sgd_moments(model, [0.05, -2.0, 0.2, -0.2], **{**ok, "lr": 1.0, "steps": 3})
+    with pytest.raises(ValueError, match="reached the margin"):
+        sgd_moments(derivations.two_layer("hinge"), [0.9, 0.9, 0.2, -0.2], **ok)
