@@ -36,6 +36,8 @@ from .theory import (ConvergenceRatio, DepthCrossover, ModeMapRun, ReducedTrajec
                      StarvedConfidence, Trajectory, bound_7, bound_d2, convergence_time_ratio, depth_crossover,
                      growth_bound, integrate, iterate_mode_map, logit, shared_neuron_outcome, solve_reduction,
                      starved_confidence, starved_confidences, table1, time_to_confidence)
+# issue 13, part 3 (sgd): minibatch SGD predicted
+from .theory import SgdMoments, sgd_moments, share_covariance
 from .archive import load, save
 
 __all__ = [
@@ -49,6 +51,8 @@ __all__ = [
     "compare_two_layer", "ClassAgreement", "assumptions", "AssumptionError", "AssumptionReport", "data",
     "initialization", "theory", "groundtruth", "Problem", "ProblemAssumptions", "Prediction", "ProblemComparison",
     "save", "load",
+    # issue 13, part 3 (sgd)
+    "sgd_moments", "SgdMoments", "share_covariance",
 ]
 
 #: Rooms loaded on first use (``dynamics.experiments.get("depth")`` works after a bare ``import dynamics``),

@@ -26,6 +26,9 @@ hinge
 shared_neuron
     Theorem 3.4: which ReLU dies when one neuron is shared by both classes; the fixed point and the
     separatrix of the shared neuron's flow.
+sgd
+    Minibatch SGD: the mean and the variance of every mode's logit (linear-noise approximation,
+    :func:`sgd_moments`).
 starvation
     Gradient starvation: the bounds (7) and (D.2) and ODE (8).
 roots
@@ -40,6 +43,8 @@ from .mode_map import ModeMapRun, iterate_mode_map
 from .shared_neuron import (SharedNeuronOutcome, shared_neuron_fixed_point, shared_neuron_outcome,
                             shared_neuron_separatrix)
 from .starvation import StarvedConfidence, bound_7, bound_d2, starved_confidence, starved_confidences, table1
+# issue 13, part 3 (sgd): minibatch SGD predicted
+from .sgd import SgdMoments, sgd_moments, share_covariance
 
 __all__ = [
     "logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "integrate", "Trajectory",
@@ -48,4 +53,6 @@ __all__ = [
     "starved_confidence", "starved_confidences", "StarvedConfidence", "hinge_stopping_time",
     "shared_neuron_fixed_point", "shared_neuron_separatrix", "data_flow", "class_modes", "DataFlowSolution",
     "ModeSolution", "Switch",
+    # issue 13, part 3 (sgd)
+    "sgd_moments", "SgdMoments", "share_covariance",
 ]
