@@ -17,6 +17,7 @@ which ``train_batch`` does not offer (it draws one batch shared by all K runs, w
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -179,7 +180,7 @@ def _setup(seed):
     return data, init, initial
 
 
-def run(*, batch_sizes, runs: int, steps: int, shown, seed: int = 5) -> SgdBandResult:
+def run(*, batch_sizes: Sequence[int], runs: int, steps: int, shown: Sequence[int], seed: int = 5) -> SgdBandResult:
     """SGD ensembles with and without replacement at each batch size, and the linear-noise prediction.
 
     Parameters

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numbers
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 import sympy as sp
@@ -128,7 +128,7 @@ def _compiled_moments(replace: bool) -> tuple:
     return (compile_expr(m.mean, args), compile_expr(m.variance, args), compile_expr(m.covariance, args))
 
 
-def share_covariance(groups, *, dataset_size: int, batch_size: int, replace: bool = True) -> tuple:
+def share_covariance(groups: Sequence[int], *, dataset_size: int, batch_size: int, replace: bool = True) -> tuple:
     """Mean and covariance of the shares of disjoint groups of points in a batch (from the derived moments).
 
     Parameters
