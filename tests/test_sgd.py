@@ -161,3 +161,25 @@ def test_bad_input_names_the_parameter():
         sgd_moments(model, [0.05, -2.0, 0.2, -0.2], **{**ok, "lr": 1.0, "steps": 3})
     with pytest.raises(ValueError, match="reached the margin"):
         sgd_moments(derivations.two_layer("hinge"), [0.9, 0.9, 0.2, -0.2], **ok)
+
+
+@pytest.mark.parametrize("replace", [True, False])
+def test_hinge_inside_the_margin_band_and_mean(replace):
+    """The two-layer hinge inside its margin (a linear flow, so the noise is purely multiplicative), 200 seeded
+    SGD runs with batches of 2 of the 5 points: coverage in [0.90, 0.99], mean within its predicted error."""
+    X, labels, W0, Z0, initial, norms = _two_layer_setup()
+    lr, steps, b, runs = 0.1, 8, 2, 200
+    u = sgd_ensemble(X, labels, W0, Z0, loss="hinge", lr=lr, steps=steps, batch_size=b, runs=runs,
+                     rng=np.random.default_rng(3), replace=replace)
+    pred = sgd_moments(derivations.two_layer("hinge"), initial, lr=lr, batch_size=b, dataset_size=5,
+                       groups={"p": 2}, steps=steps, parameters=norms, replace=replace)
+    shown = np.array([3, 6, 8])
+    assert np.all(np.abs(u[:, :, [0, 2]]) < 1)  # every run stays inside the margin
+    for name, column in (("class_1", 0), ("class_2", 2)):
+        got = u[shown][:, :, column]
+        centre = (pred.logits[name] + pred.logit_bias[name])[shown, 0]
+        sd = pred.logit_std[name][shown, 0]
+        inside = (np.abs(got - centre[:, None]) <= 2 * sd[:, None]).mean(axis=1)
+        assert np.all((inside >= COVERAGE_RANGE[0]) & (inside <= COVERAGE_RANGE[1])), inside
+        allowed = MEAN_Z * sd / np.sqrt(runs) + BIAS_SAFETY * np.abs(pred.logit_bias[name][shown, 0])
+        assert np.all(np.abs(got.mean(axis=1) - pred.logits[name][shown, 0]) <= allowed)

@@ -50,6 +50,16 @@ def test_a_shifted_mean_fails_the_mean_claim(result):
     assert not {c.id: c for c in claims(wrong)}["sgd_mean"].passed
 
 
+def test_result_survives_the_archive(tmp_path):
+    from dynamics import archive
+    small = run(batch_sizes=(3,), runs=2, steps=3, shown=(3,))
+    archive.save(small, tmp_path / "sgd")
+    again = archive.load(tmp_path / "sgd")
+    assert type(again) is type(small) and again.lr == small.lr and again.dataset_size == small.dataset_size
+    for field in ("batch_sizes", "replace", "t", "shown", "logits", "mean", "std", "bias"):
+        assert np.array_equal(getattr(again, field), getattr(small, field))
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="runs must be an integer >= 2"):
         run(batch_sizes=(2,), runs=1, steps=4, shown=(4,))
