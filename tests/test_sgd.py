@@ -183,3 +183,36 @@ def test_hinge_inside_the_margin_band_and_mean(replace):
         assert np.all((inside >= COVERAGE_RANGE[0]) & (inside <= COVERAGE_RANGE[1])), inside
         allowed = MEAN_Z * sd / np.sqrt(runs) + BIAS_SAFETY * np.abs(pred.logit_bias[name][shown, 0])
         assert np.all(np.abs(got.mean(axis=1) - pred.logits[name][shown, 0]) <= allowed)
+
+
+def test_deep_chain_band_and_mean():
+    """The deep chain N = 3 (``derivations.deep(3)``): class 1 holds 2 of the N = 5 points, and under Lemma 3.1
+    a batch moves the class-1 chain by its share of class 1 times the gradient of that point (class 2's points
+    update only class 2's units).  200 seeded runs on the real chain, batches of 2 with replacement."""
+    from dynamics.groundtruth.initialization import deep_balanced_init
+    from dynamics.groundtruth.networks import deep_gradient, deep_logits
+
+    x = np.array([0.8, 0.0, 0.0])
+    init = deep_balanced_init(x, depth=3, u0=0.1)
+    lr, steps, b, runs, N, class_1 = 0.2, 20, 2, 200, 5, 2
+    rng = np.random.default_rng(5)
+    logits = np.empty((steps + 1, runs))
+    for r in range(runs):
+        W, (D,), Z = init.W0.copy(), [d.copy() for d in init.layers0], init.Z0.copy()
+        shares = (rng.integers(0, N, (steps, b)) < class_1).mean(axis=1)  # points 0, 1 are class 1
+        for k in range(steps + 1):
+            logits[k, r] = deep_logits(x[None], W, [D], Z)[0]
+            if k < steps:
+                dW, (dD,), dZ = deep_gradient(x[None], [1], W, [D], Z, loss="bce")
+                W, D, Z = W - lr * shares[k] * dW, D - lr * shares[k] * dD, Z - lr * shares[k] * dZ
+    initial = [float(init.W0[0] @ x), float(init.layers0[0][0]), float(init.Z0[0])]
+    pred = sgd_moments(derivations.deep(3), initial, lr=lr, batch_size=b, dataset_size=N, groups={"p": class_1},
+                       steps=steps, parameters={"n": 0.8})
+    shown = np.array([5, 10, 20])
+    got = logits[shown]
+    centre = (pred.logits["class_1"] + pred.logit_bias["class_1"])[shown, 0]
+    sd = pred.logit_std["class_1"][shown, 0]
+    inside = (np.abs(got - centre[:, None]) <= 2 * sd[:, None]).mean(axis=1)
+    assert np.all((inside >= COVERAGE_RANGE[0]) & (inside <= COVERAGE_RANGE[1])), inside
+    allowed = MEAN_Z * sd / np.sqrt(runs) + BIAS_SAFETY * np.abs(pred.logit_bias["class_1"][shown, 0])
+    assert np.all(np.abs(got.mean(axis=1) - pred.logits["class_1"][shown, 0]) <= allowed)
