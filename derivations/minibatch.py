@@ -28,6 +28,7 @@ Examples
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
@@ -38,7 +39,7 @@ from .claims import identity
 from .model import ModeModel
 
 __all__ = ["ShareMoments", "MinibatchStep", "share_moments", "minibatch_step", "default_shares", "BATCH",
-           "POPULATION", "GROUP", "OTHER_GROUP"]
+           "POPULATION", "GROUP", "OTHER_GROUP", "SHARED_WEIGHT", "SHARE_NAMES"]
 
 #: Batch size ``b``: points per step.
 BATCH = sp.Symbol("b", positive=True, integer=True)
@@ -139,8 +140,18 @@ def share_moments(replace: bool = True) -> ShareMoments:
     return ShareMoments(replace=replace, mean=mean, variance=variance, covariance=covariance, claims=claims)
 
 
+#: Models whose one weight parameter weights several points alike, so that no single share can stand for a
+#: batch: the model to use instead.  ``orthogonal_points``' ``p`` weights each of its points (a batch gives each
+#: point its own share); :func:`~derivations.class_mode` has one weight ``q_i`` per point.
+SHARED_WEIGHT = {"orthogonal_points": "derivations.class_mode(1, points) (one weight q_i per point)"}
+#: Names of the share parameters, in the order they are looked for: a class frequency ``p``, the class
+#: frequencies ``p_k`` of :func:`~derivations.multiclass`, the share ``lambda`` of the points with the second
+#: feature in :func:`~derivations.starvation` (a one-class dataset), the point weights ``q_i``.
+SHARE_NAMES = (r"p", r"p_\d+", r"lambda", r"q_\d+")
+
+
 def default_shares(model: ModeModel) -> tuple:
-    """The parameters of ``model`` a minibatch changes: the class frequency ``p``, or the point weights ``q_i``.
+    """The parameters of ``model`` a minibatch changes: its class frequencies or its point weights.
 
     Parameters
     ----------
@@ -149,19 +160,24 @@ def default_shares(model: ModeModel) -> tuple:
     Returns
     -------
     tuple of sympy.Symbol
-        ``(p,)`` when ``p`` is a parameter (two-layer, deep, wide models: class 1's share, class 2 has
-        ``1 - p``), else every parameter named ``q_i`` (:func:`~derivations.class_mode`), else ``()``.
+        The parameters matching the first pattern of :data:`SHARE_NAMES` that any parameter matches: ``(p,)``
+        (two-layer, deep, wide, shared-neuron models: class 1's share, class 2 has ``1 - p``), the ``p_k``
+        (multiclass), ``(lambda,)`` (starvation), the ``q_i`` (:func:`~derivations.class_mode`,
+        :func:`~derivations.data_flow`); ``()`` when none does, or for a model of :data:`SHARED_WEIGHT`.
 
     Examples
     --------
-    >>> from derivations import class_mode, two_layer
-    >>> default_shares(two_layer()), default_shares(class_mode(1, 2))
-    ((p,), (q_1, q_2))
+    >>> from derivations import class_mode, multiclass, two_layer
+    >>> default_shares(two_layer()), default_shares(class_mode(1, 2)), default_shares(multiclass(2))
+    ((p,), (q_1, q_2), (p_1, p_2))
     """
-    by_name = {str(s): s for s in model.parameters}
-    if "p" in by_name:
-        return (by_name["p"],)
-    return tuple(s for s in model.parameters if str(s).startswith("q_"))
+    if model.name in SHARED_WEIGHT:
+        return ()
+    for pattern in SHARE_NAMES:
+        found = tuple(s for s in model.parameters if re.fullmatch(pattern, str(s)))
+        if found:
+            return found
+    return ()
 
 
 @dataclass(frozen=True)
@@ -265,8 +281,11 @@ def minibatch_step(model: ModeModel, shares: Sequence | None = None) -> Minibatc
                                  f"{sorted(by_name)}")
             chosen.append(by_name[str(s)])
         chosen = tuple(chosen)
+    if model.name in SHARED_WEIGHT and shares is None:
+        raise ValueError(f"model: {model.name}'s weight parameter weights several points alike, so a batch (which "
+                         f"gives each point its own share) has no single share; use {SHARED_WEIGHT[model.name]}")
     if not chosen:
-        raise ValueError(f"shares: {model.name} has no parameter a minibatch changes (no p, no q_i); its "
-                         f"parameters are {sorted(by_name)}")
+        raise ValueError(f"shares: {model.name} has no parameter a minibatch changes (no p, p_k, lambda or q_i); "
+                         f"its parameters are {sorted(by_name)}")
     return _minibatch_step(model, chosen)
 

@@ -41,12 +41,31 @@ def test_share_moments_claims_prove_and_the_full_batch_has_no_noise():
 
 
 @pytest.mark.parametrize("model", [derivations.two_layer("bce"), derivations.two_layer("hinge"),
-                                   derivations.deep(3), derivations.class_mode(1, 2, "bce", -1)],
-                         ids=["two_layer_bce", "two_layer_hinge", "deep3", "class_mode_1_2"])
+                                   derivations.deep(3), derivations.class_mode(1, 2, "bce", -1),
+                                   derivations.wide(2), derivations.shared_neuron(), derivations.starvation(),
+                                   derivations.multiclass(2)],
+                         ids=["two_layer_bce", "two_layer_hinge", "deep3", "class_mode_1_2", "wide2", "shared_neuron",
+                              "starvation", "multiclass2"])
 def test_every_step_is_affine_in_the_shares(model):
     step = minibatch_step(model)
     assert step.shares == default_shares(model) and step.claims
     assert all(prove(c).holds for c in step.claims)
+
+
+def test_a_model_whose_weight_serves_several_points_is_refused_with_the_alternative():
+    with pytest.raises(ValueError, match="class_mode\\(1, points\\)"):
+        minibatch_step(derivations.orthogonal_points(2))
+
+
+def test_shares_of_a_partition_sum_to_one_without_noise():
+    """Multiclass: the class shares p_1, p_2 of a batch always sum to 1, so the predicted variance of their sum
+    is 0 in both schemes, and the logit noise of one class is that of one share."""
+    for replace in (True, False):
+        mean, cov = share_covariance([4, 6], dataset_size=10, batch_size=3, replace=replace)
+        assert mean.sum() == pytest.approx(1.0) and cov.sum() == pytest.approx(0.0, abs=1e-15)
+    pred = sgd_moments(derivations.multiclass(2), [0.3, 0.2, 0.25, -0.1, -0.1, 0.2], lr=0.1, batch_size=3,
+                       dataset_size=10, groups={"p_1": 4, "p_2": 6}, steps=5, parameters={"n_1": 1.0, "n_2": 1.0})
+    assert all(np.all(np.isfinite(v)) and np.all(v[1:] > 0) for v in pred.logit_std.values())
 
 
 def _two_layer_setup():

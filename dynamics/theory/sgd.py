@@ -36,8 +36,7 @@ import sympy as sp
 from numpy.typing import ArrayLike
 
 from derivations import ModeModel, Named
-from derivations.minibatch import (BATCH, GROUP, OTHER_GROUP, POPULATION, default_shares, minibatch_step,
-                                   share_moments)
+from derivations.minibatch import BATCH, GROUP, OTHER_GROUP, POPULATION, minibatch_step, share_moments
 
 from .compiled import MODEL_CACHE_SIZE, compile_expr, margin_sign
 from .mode_map import MAX_STEPS, _parameters
@@ -213,8 +212,9 @@ def sgd_moments(model: ModeModel, initial: ArrayLike, *, lr: float, batch_size: 
     Parameters
     ----------
     model : derivations.ModeModel
-        Its flow weights the data by shares (``p`` for :func:`~derivations.two_layer`,
-        :func:`~derivations.deep`; ``q_i`` for :func:`~derivations.class_mode`).
+        Its flow weights the data by shares (:func:`derivations.minibatch.default_shares`: ``p`` for
+        :func:`~derivations.two_layer`, :func:`~derivations.deep`, ...; ``p_k`` for
+        :func:`~derivations.multiclass`; ``q_i`` for :func:`~derivations.class_mode`).
     initial : array_like, shape (S,) or (K, S)
         Initial mode coordinates (K modes predicted at once), in the order of ``model.state``.
     lr : float
@@ -269,9 +269,7 @@ def sgd_moments(model: ModeModel, initial: ArrayLike, *, lr: float, batch_size: 
     lr = float(require_positive("lr", lr))
     steps = _integer("steps", steps, 1, MAX_STEPS)
     record_every = _integer("record_every", record_every, 1, MAX_STEPS)
-    shares = default_shares(model)
-    if not shares:
-        raise ValueError(f"model: {model.name} has no parameter a minibatch changes (no p, no q_i)")
+    shares = minibatch_step(model).shares  # refuses a model without shares, naming why
     if not isinstance(groups, Mapping):
         raise TypeError(f"groups must be a mapping from share name to group size, got {type(groups).__name__}")
     names = [str(s) for s in shares]
