@@ -216,6 +216,48 @@ class MinibatchStep:
     logit_hessians: dict
     claims: tuple
 
+    def mean_step(self, step: sp.Expr) -> sp.Matrix:
+        """The step's mean over batches, ``state + step f(state; shares)`` read at the mean shares.
+
+        The flow is affine in the shares (:attr:`claims`), so averaging over batches only replaces each share by
+        its mean: this is :meth:`ModeModel.discrete_map` (gradient descent) with the shares at their means.
+
+        Parameters
+        ----------
+        step : sympy.Expr
+            The learning rate.
+
+        Returns
+        -------
+        sympy.Matrix (S, 1)
+            In the shares' symbols: substitute their means (``m / N``) for the full-batch map.
+        """
+        return sp.Matrix(self.model.state) + step * self.drift
+
+    def covariance(self, step: sp.Expr, shares_covariance: sp.Matrix) -> sp.Matrix:
+        """The step's covariance over batches from a state, ``step^2 B Q B^T``.
+
+        Parameters
+        ----------
+        step : sympy.Expr
+            The learning rate.
+        shares_covariance : sympy.Matrix (P, P)
+            ``Q``, the covariance of :attr:`shares` (from :func:`share_moments`).
+
+        Returns
+        -------
+        sympy.Matrix (S, S)
+
+        Examples
+        --------
+        >>> from derivations import two_layer
+        >>> s = minibatch_step(two_layer("hinge"))
+        >>> q = sp.Symbol("Q", positive=True)
+        >>> s.covariance(sp.Symbol("eta"), sp.Matrix([[q]]))[0, 1]
+        Q*eta**2*n_1**2*y_1*z_1
+        """
+        return step**2 * self.noise_gain * sp.Matrix(shares_covariance) * self.noise_gain.T
+
 
 @lru_cache(maxsize=64)
 def _minibatch_step(model: ModeModel, shares: tuple) -> MinibatchStep:

@@ -4,10 +4,11 @@ import itertools
 
 import numpy as np
 import pytest
+import sympy as sp
 
 import derivations
 from derivations import prove
-from derivations.minibatch import default_shares, minibatch_step, share_moments
+from derivations.minibatch import BATCH, GROUP, POPULATION, default_shares, minibatch_step, share_moments
 from dynamics.experiments.sgd_band import BIAS_SAFETY, MEAN_Z, COVERAGE_RANGE, sgd_ensemble
 from dynamics.groundtruth.training import train
 from dynamics.theory.sgd import share_covariance, sgd_moments
@@ -86,18 +87,30 @@ def test_one_step_mean_is_exact_and_variance_first_order_against_the_real_networ
     X, labels, W0, Z0, initial, norms = _two_layer_setup()
     N, b, lr = 5, 2, 0.3
     batches = itertools.product(range(N), repeat=b) if replace else itertools.permutations(range(N), b)
-    outcomes = []
+    outcomes, states = [], []
     for batch in batches:
         weights = np.bincount(batch, minlength=N) / b
         run = train(X, labels, W0, Z0, loss="bce", lr=lr, steps=1, weights=weights)
         outcomes.append(run.logits[-1, [0, 2]])
-    outcomes = np.array(outcomes)
+        states.append([run.preactivations[-1, 0, 0], run.Z_history[-1, 0], run.preactivations[-1, 2, 1],
+                       run.Z_history[-1, 1]])
+    outcomes, states = np.array(outcomes), np.array(states)
     pred = sgd_moments(derivations.two_layer("bce"), initial, lr=lr, batch_size=b, dataset_size=N,
                        groups={"p": 2}, steps=1, parameters=norms, replace=replace)
     for k, name in enumerate(("class_1", "class_2")):
         mean = pred.logits[name][-1, 0] + pred.logit_bias[name][-1, 0]
         assert mean == pytest.approx(outcomes[:, k].mean(), abs=1e-12)
         assert pred.logit_std[name][-1, 0] == pytest.approx(outcomes[:, k].std(), rel=0.05)
+    # the state's covariance after one step is exact (the step is affine in the shares): eta^2 B Q B^T, also
+    # as the symbolic covariance of derivations.minibatch with the derived Var(p) substituted
+    assert np.allclose(pred.covariance[-1, 0], np.cov(states.T, bias=True), rtol=1e-9, atol=1e-15)
+    step = minibatch_step(derivations.two_layer("bce"))
+    var_p = share_moments(replace).variance.subs({GROUP: 2, POPULATION: N, BATCH: b})
+    values = dict(zip(step.model.state, initial))
+    values.update({q: {"n_1": norms["n_1"], "n_2": norms["n_2"], "p": 0.4}[str(q)] for q in step.model.parameters})
+    symbolic = np.array(step.covariance(lr, sp.Matrix([[var_p]])).subs(values), dtype=float)
+    assert np.allclose(symbolic, pred.covariance[-1, 0], rtol=1e-12, atol=1e-16)
+    assert np.allclose(np.array(step.mean_step(lr).subs(values), dtype=float).ravel(), states.mean(axis=0))
     # the band's width is not vacuous: the spread is a sizeable share of the step
     assert outcomes[:, 0].std() > 0.1 * abs(outcomes[:, 0].mean() - pred.logits["class_1"][0, 0])
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import numbers
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -345,7 +346,7 @@ def sgd_moments(model: ModeModel, initial: ArrayLike, *, lr: float, batch_size: 
     labels = model.logits.labels
     return SgdMoments(t=rec_steps * lr, steps=rec_steps, mean=mean, covariance=cov, bias=bias,
                       logits=Named("logit", ((k, labels[k], v) for k, v in logits.items())),
-                      logit_std=stds, logit_bias=biases, lr=lr, batch_size=int(batch_size),
+                      logit_std=MappingProxyType(stds), logit_bias=MappingProxyType(biases), lr=lr, batch_size=int(batch_size),
                       dataset_size=int(dataset_size), replace=replace)
 
 
