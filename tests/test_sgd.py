@@ -248,3 +248,25 @@ def test_deep_chain_band_and_mean():
     assert np.all((inside >= COVERAGE_RANGE[0]) & (inside <= COVERAGE_RANGE[1])), inside
     allowed = MEAN_Z * sd / np.sqrt(runs) + BIAS_SAFETY * np.abs(pred.logit_bias["class_1"][shown, 0])
     assert np.all(np.abs(got.mean(axis=1) - pred.logits["class_1"][shown, 0]) <= allowed)
+
+
+def test_the_bias_estimate_is_the_mean_drift_a_large_ensemble_resolves():
+    """At lr = 0.3 and b = 1, 20000 seeded runs resolve the ensemble mean's drift away from the map (more than
+    4 standard errors): the derived second-order correction logit_bias accounts for it (to within 40% of the
+    drift; measured 1-29% over seeds 0-5), and it lies within the stated bias bound."""
+    from dynamics.experiments import sgd_band
+
+    data, init, initial = sgd_band._setup(5)
+    lr, steps = 0.3, 14
+    u = sgd_ensemble(data.X, data.labels, init.W0, init.Z0, loss="bce", lr=lr, steps=steps, batch_size=1,
+                     runs=20000, rng=np.random.default_rng(2))
+    pred = sgd_moments(derivations.two_layer("bce"), initial, lr=lr, batch_size=1, dataset_size=10,
+                       groups={"p": 3}, steps=steps, parameters={"n_1": 0.7, "n_2": 1.3})
+    for name, column in (("class_1", 0), ("class_2", int(np.flatnonzero(data.labels == 2)[0]))):
+        got = u[-1, :, column]
+        drift = got.mean() - pred.logits[name][-1, 0]
+        error = got.std() / np.sqrt(got.size)
+        bias = pred.logit_bias[name][-1, 0]
+        assert abs(drift) > 4 * error                      # the map alone misses the mean
+        assert abs(drift - bias) < 0.4 * abs(drift)        # the correction finds it
+        assert abs(drift) <= MEAN_Z * error + BIAS_SAFETY * abs(bias)
