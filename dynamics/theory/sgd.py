@@ -33,7 +33,6 @@ from types import MappingProxyType
 from typing import Mapping, Sequence
 
 import numpy as np
-import sympy as sp
 from numpy.typing import ArrayLike
 
 from derivations import ModeModel, Named
@@ -346,8 +345,8 @@ def sgd_moments(model: ModeModel, initial: ArrayLike, *, lr: float, batch_size: 
     labels = model.logits.labels
     return SgdMoments(t=rec_steps * lr, steps=rec_steps, mean=mean, covariance=cov, bias=bias,
                       logits=Named("logit", ((k, labels[k], v) for k, v in logits.items())),
-                      logit_std=MappingProxyType(stds), logit_bias=MappingProxyType(biases), lr=lr, batch_size=int(batch_size),
-                      dataset_size=int(dataset_size), replace=replace)
+                      logit_std=MappingProxyType(stds), logit_bias=MappingProxyType(biases), lr=lr,
+                      batch_size=int(batch_size), dataset_size=int(dataset_size), replace=replace)
 
 
 def _check_path(model, mu, rect, stop, params, step, fns):
