@@ -273,7 +273,8 @@ def sgd_moments(model: ModeModel, initial: ArrayLike, *, lr: float, batch_size: 
     if not isinstance(groups, Mapping):
         raise TypeError(f"groups must be a mapping from share name to group size, got {type(groups).__name__}")
     names = [str(s) for s in shares]
-    if sorted(map(str, groups)) != sorted(names):
+    sizes = {str(k): v for k, v in groups.items()}
+    if sorted(sizes) != sorted(names) or len(sizes) != len(groups):
         raise ValueError(f"groups must give the size of the group of every share of {model.name}, {names}; "
                          f"got {sorted(map(str, groups))}")
     if not isinstance(parameters, Mapping):
@@ -281,7 +282,7 @@ def sgd_moments(model: ModeModel, initial: ArrayLike, *, lr: float, batch_size: 
     given = sorted(set(map(str, parameters)) & set(names))
     if given:
         raise ValueError(f"parameters must not fix the shares {given}: a batch sets them (give groups instead)")
-    share_mean, Q = share_covariance([groups[n] for n in names], dataset_size=dataset_size, batch_size=batch_size,
+    share_mean, Q = share_covariance([sizes[n] for n in names], dataset_size=dataset_size, batch_size=batch_size,
                                      replace=replace)
     x = as_finite_array("initial", initial)
     x = x[None] if x.ndim == 1 else x
