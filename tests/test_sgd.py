@@ -53,6 +53,19 @@ def test_every_step_is_affine_in_the_shares(model):
     assert all(prove(c).holds for c in step.claims)
 
 
+def test_the_affine_claim_can_fail():
+    """A flow that depended on the share nonlinearly (p^2 in place of p) would make the step's mean differ from the
+    map at the mean share: the claim is not proven for it."""
+    import dataclasses
+
+    from derivations.model import frozen
+
+    model = derivations.two_layer("hinge")
+    p = model.parameters[2]
+    tampered = dataclasses.replace(model, flow=frozen({s: f.subs(p, p**2) for s, f in model.flow.items()}))
+    assert not all(prove(c).holds for c in minibatch_step(tampered).claims)
+
+
 def test_a_model_whose_weight_serves_several_points_is_refused_with_the_alternative():
     with pytest.raises(ValueError, match="class_mode\\(1, points\\)"):
         minibatch_step(derivations.orthogonal_points(2))
