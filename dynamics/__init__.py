@@ -38,6 +38,8 @@ from .theory import (ConvergenceRatio, DepthCrossover, ModeMapRun, ReducedTrajec
                      StarvedConfidence, Trajectory, bound_7, bound_d2, convergence_time_ratio, depth_crossover,
                      growth_bound, integrate, iterate_mode_map, logit, shared_neuron_outcome, solve_reduction,
                      starved_confidence, starved_confidences, table1, time_to_confidence)
+# issue 13, part 3 (sgd): minibatch SGD predicted
+from .theory import SgdMoments, sgd_moments, share_covariance
 from .archive import load, save
 # issue 13, part 1 (modflow): gradient descent at a finite learning rate, to second order
 from .theory import InvariantDrift, invariant_drift, modified_flow
@@ -59,6 +61,8 @@ __all__ = [
     "modified_flow", "invariant_drift", "InvariantDrift",
     # issue 13, part 2 (threshold)
     "lr_threshold", "keeps_pattern", "LrThreshold",
+    # issue 13, part 3 (sgd)
+    "sgd_moments", "SgdMoments", "share_covariance",
 ]
 
 #: Rooms loaded on first use (``dynamics.experiments.get("depth")`` works after a bare ``import dynamics``),

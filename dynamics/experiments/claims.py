@@ -98,6 +98,10 @@ THEORY_ANCHORS = MappingProxyType({
     "lr_threshold_lemma31_every_lr": "sec-lr-threshold",
     "lr_threshold_stall": "sec-lr-threshold",
     "lr_threshold_first_step": "sec-lr-threshold",
+    # issue 13, part 3 (sgd): minibatch SGD, the linear-noise band
+    "sgd_band_coverage": "sec-sgd",
+    "sgd_mean": "sec-sgd",
+    "sgd_derived": "sec-sgd",
 })
 
 

@@ -29,6 +29,9 @@ hinge
 shared_neuron
     Theorem 3.4: which ReLU dies when one neuron is shared by both classes; the fixed point and the
     separatrix of the shared neuron's flow.
+sgd
+    Minibatch SGD: the mean and the variance of every mode's logit (linear-noise approximation,
+    :func:`sgd_moments`).
 starvation
     Gradient starvation: the bounds (7) and (D.2) and ODE (8).
 lr_threshold
@@ -50,6 +53,8 @@ from .shared_neuron import (SharedNeuronOutcome, shared_neuron_fixed_point, shar
 from .starvation import StarvedConfidence, bound_7, bound_d2, starved_confidence, starved_confidences, table1
 # issue 13, part 2 (threshold): the learning-rate threshold of Lemma 3.1's pattern
 from .lr_threshold import LrThreshold, keeps_pattern, lr_threshold
+# issue 13, part 3 (sgd): minibatch SGD predicted
+from .sgd import SgdMoments, sgd_moments, share_covariance
 
 __all__ = [
     "logit", "time_to_confidence", "growth_bound", "depth_crossover", "DepthCrossover", "integrate", "Trajectory",
@@ -62,4 +67,6 @@ __all__ = [
     "modified_flow", "invariant_drift", "InvariantDrift",
     # issue 13, part 2 (threshold)
     "lr_threshold", "keeps_pattern", "LrThreshold",
+    # issue 13, part 3 (sgd)
+    "sgd_moments", "SgdMoments", "share_covariance",
 ]
