@@ -280,11 +280,19 @@ def save(obj: Any, path: str | os.PathLike, *, parameters: Mapping | None = None
 
     document = {"format": FORMAT, "format_version": FORMAT_VERSION, "dynamics_version": __version__,
                 "type": _type_name(obj), **meta, "versions": package_versions(), "npz": npz_path.name,
-                "npz_sha256": hashlib.sha256(data).hexdigest(), "structure": structure}
+                "npz_sha256": hashlib.sha256(data).hexdigest(), "structure_sha256": _structure_digest(structure),
+                "structure": structure}
     npz_path.parent.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(npz_path, data)
     write_json_atomic(json_path, document)
     return [str(npz_path), str(json_path)]
+
+
+def _structure_digest(structure: Any) -> str:
+    """SHA-256 of the structure's canonical JSON: a hand-edited value (a parameter typed as text, a changed
+    number) is refused on loading instead of failing later, far from its cause."""
+    text = json.dumps(structure, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _type_name(obj: Any) -> str:
@@ -384,6 +392,9 @@ def load(path: str | os.PathLike) -> Any:
             arrays = {key: npz[key] for key in npz.files}
     except (ValueError, OSError) as exc:
         raise ValueError(f"{npz_path} cannot be read as an archive's arrays: {exc}") from None
+    if _structure_digest(document.get("structure")) != document.get("structure_sha256"):
+        raise ValueError(f"{json_path} was changed after it was saved (the SHA-256 of its structure differs): "
+                         "save the object again rather than editing the file")
     decoder = _Decoder(arrays, json_path)
     obj = decoder.decode(document.get("structure"), "obj")
     unused = sorted(set(arrays) - decoder.used)

@@ -290,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     pred.add_argument("--method", default="closed_form", choices=("closed_form", "ode"))
     pred.add_argument("--format", default="csv", choices=("csv", "json"))
     pred.add_argument("--out", type=_path, default=None, help="output file (default: stdout)")
+    pred.add_argument("--force", action="store_true", help="replace output files that exist (--out, its parameters JSON, --figure files); without it an existing file is never replaced")
 
     for name, helptext in (("simulate", "gradient-descent ground truth on a generated or given dataset"),
                            ("compare", "theory vs gradient descent: agreement numbers and a figure")):
@@ -319,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help=f"gradient-descent steps, 1..{MAX_STEPS:,} (default 400)")
         sim.add_argument("--record-every", type=_count(1), default=10, help="record every k steps (default 10)")
         sim.add_argument("--seed", type=_count(0), default=0, help="random seed (default 0)")
+        sim.add_argument("--force", action="store_true", help="replace output files that exist (--out, its parameters JSON, --figure files); without it an existing file is never replaced")
         if name == "simulate":
             sim.add_argument("--format", default="csv", choices=("csv", "json", "npz"),
                              help="csv: one row per recorded step and point (step, t, point, class, label, logit, "
@@ -367,8 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "a folder holding anything else is refused, naming the entries")
     rep.add_argument("--quiet", action="store_true", help="no progress bar")
     rep.add_argument("--only", nargs="+", metavar="EXPERIMENT", default=None,
-                     help="run only these experiments, e.g. --only depth hinge (a name that is not one lists "
-                          "them all)")
+                     help="run only these experiments, e.g. --only depth hinge or --only depth,hinge (a name that "
+                          "is not one lists them all)")
     rep.add_argument("--seed", type=_count(0), default=None,
                      help="seed every experiment that draws randomness from this one number (each experiment gets "
                           "its own stream, keyed by its name); default: the built-in seeds of the report")
@@ -411,15 +413,46 @@ def _add_init_arguments(parser, *, data_only: bool) -> None:
 
 # --------------------------------------------------------------------------- commands
 
-def _check_output(flag: str, path) -> None:
-    """Refuse a bad output path before any work is done."""
+#: File suffixes of the output formats, to refuse an --out whose suffix names another format than --format.
+_FORMAT_SUFFIXES = {".csv": "csv", ".json": "json", ".npz": "npz"}
+
+
+def _check_output(flag: str, path, *, fmt: str | None = None) -> None:
+    """Refuse a bad output path before any work is done.
+
+    A path is refused when it is not writable as an output (:func:`dynamics.io.output_target`) or when its suffix
+    names another format than ``fmt``.  :func:`_refuse_existing` then refuses a file that exists.
+    """
     from .io import output_target
 
-    if path not in (None, "-"):
-        try:
-            output_target(path)
-        except ValueError as exc:
-            raise _UsageError(f"{PROG}: argument {flag}: {exc}") from None
+    if path in (None, "-"):
+        return
+    try:
+        target = output_target(path)
+    except ValueError as exc:
+        raise _UsageError(f"{PROG}: argument {flag}: {exc}") from None
+    if target != "file":
+        return
+    path = Path(path)
+    named = _FORMAT_SUFFIXES.get(path.suffix.lower())
+    if fmt is not None and named is not None and named != fmt:
+        raise _UsageError(f"{PROG}: argument {flag}: {str(path)!r} names a .{named} file but the format is {fmt}; "
+                          f"name it .{fmt} or pass --format {named}")
+
+
+def _refuse_existing(outputs, force: bool) -> None:
+    """Unless ``force``, refuse an output file that exists: another run's results are never replaced silently.
+
+    ``outputs`` is ``[(flag, path), ...]``; streams (stdout, pipes, devices) are written through, never refused.
+    """
+    from .io import output_target
+
+    for flag, path in outputs:
+        if force or path in (None, "-") or output_target(path) != "file":
+            continue
+        if Path(path).exists():
+            raise _UsageError(f"{PROG}: argument {flag}: {str(path)!r} exists (another run's results, or a file of "
+                              "yours); pass --force to replace it, or choose another name")
 
 
 #: The options of ``derive`` that size some models only: option -> {model: default}.  The data-coordinate models
@@ -484,7 +517,8 @@ def _predict(args) -> int:
     if args.loss == "bce" and args.depth > 2 and args.points > MAX_DEEP_POINTS:
         raise _UsageError(f"{PROG}: argument --points: at most {MAX_DEEP_POINTS:,} points for a BCE chain of depth "
                           f"{args.depth} (no closed form: each point is a quadrature inversion), got {args.points:,}")
-    _check_output("--out", args.out)
+    _check_output("--out", args.out, fmt=args.format)
+    _refuse_existing([("--out", args.out)], args.force)
     t = np.linspace(0.0, args.t_max, args.points)
     with _user_arguments():
         u = logit(t, loss=args.loss, norm=args.norm, p=args.p, u0=args.u0, depth=args.depth, method=args.method)
@@ -871,9 +905,11 @@ def _simulate(args) -> int:
     if args.format == "npz" and args.out in (None, "-"):
         raise _UsageError(f"{PROG}: --format npz needs --out FILE (binary output cannot go to the terminal)")
     _settle_data_options(args)
-    _check_output("--out", args.out)
+    _check_output("--out", args.out, fmt=args.format)
     sidecar = _sidecar(args.out) if args.format != "json" else None
-    _distinct_files(args, [("--out", args.out), ("--out (its parameters, JSON)", sidecar)])
+    outputs = [("--out", args.out), ("--out (its parameters, JSON)", sidecar)]
+    _distinct_files(args, outputs)
+    _refuse_existing(outputs, args.force)
     if args.data:
         data, run, parameters = _data_run(args)
         X, classes, labels = data.X, data.labels, _original_labels(data)
@@ -992,24 +1028,34 @@ def _compare(args) -> int:
 
     _check_output("--out", args.out)
     figures = _figure_paths(args)
-    _distinct_files(args, [("--out", args.out), *(("--figure", path) for path in figures.values())])
+    outputs = [("--out", args.out), *(("--figure", path) for path in figures.values())]
+    _distinct_files(args, outputs)
+    _refuse_existing(outputs, args.force)
     data, run = _generated_run(args)
     with _user_arguments():
         result = compare_two_layer(run, data, loss=args.loss, u0=args.u0, v0=args.v0)
-    worst = max(result.confidences[k].max_abs for k in (1, 2))
+    probability = _has_probability(args.loss)
+    if probability:
+        worst = max(result.confidences[k].max_abs for k in (1, 2))
+        verdict = {"max_abs_confidence_error": worst,
+                   "criterion": "largest |P_GD - P_theory| of the true class, over both classes and every recorded "
+                                "step, at most the tolerance"}
+    else:  # the hinge has no probability: judge the signed margin s*u itself (|s| = 1, so its gap is the logit's)
+        worst = max(result.logits[k].max_abs for k in (1, 2))
+        verdict = {"max_abs_margin_error": worst,
+                   "criterion": "largest |m_GD - m_theory| of the signed margin m = s*u, over both classes and "
+                                "every recorded step, at most the tolerance"}
     import numpy as np
 
     theory = np.column_stack([result.theory_logits[k] for k in data.labels])  # each point follows its class's mode
     table = _tidy_columns(run.t, run.steps, data.labels, data.labels, {"logit_gd": run.logits, "logit_theory": theory},
-                          probability=_has_probability(args.loss))
+                          probability=probability)
     payload = {"parameters": _generated_parameters(args),
-               "verdict": {"agrees": bool(worst <= args.tolerance), "max_abs_confidence_error": worst,
-                           "tolerance": args.tolerance,
-                           "criterion": "largest |P_GD - P_theory| of the true class, over both classes and every "
-                                        "recorded step, at most the tolerance"},
+               "verdict": {"agrees": bool(worst <= args.tolerance), **verdict, "tolerance": args.tolerance},
                "time_map": result.time_map,
                "logits": {f"class {k}": result.logits[k].as_dict() for k in (1, 2)},
-               "confidences": {f"class {k}": result.confidences[k].as_dict() for k in (1, 2)},
+               **({"confidences": {f"class {k}": result.confidences[k].as_dict() for k in (1, 2)}}
+                  if probability else {}),
                "figures": list(figures.values()), "software": _software(), **_table_payload(table)}
     figure = comparison_figure(run.t, [result.theory_logits[1], result.theory_logits[2]], run.t,
                                [result.measured_logits[1], result.measured_logits[2]],
@@ -1052,7 +1098,9 @@ def _compare_data(args) -> int:
 
     _check_output("--out", args.out)
     figures = _figure_paths(args)
-    _distinct_files(args, [("--out", args.out), *(("--figure", path) for path in figures.values())])
+    outputs = [("--out", args.out), *(("--figure", path) for path in figures.values())]
+    _distinct_files(args, outputs)
+    _refuse_existing(outputs, args.force)
     data = _load_data(args)
     loss = _loss_spec(args)
     init_kwargs, init = _initialization(args, data)
@@ -1136,6 +1184,8 @@ def _reproduce(args) -> int:
     from .report.reproduction import DEFAULT_OUT, reproduce, selected_experiments
 
     out = args.out or DEFAULT_OUT
+    if args.only is not None:  # names separated by spaces or commas
+        args.only = [name for item in args.only for name in item.split(",") if name.strip()]
     with _user_arguments():  # the selection is checked before anything runs
         selected_experiments(args.only)
     try:
@@ -1159,13 +1209,21 @@ def _redraw(args) -> int:
     if out.exists() and report.exists() and out.resolve() == report.resolve():
         raise _UsageError(f"{PROG}: argument --out: is the report folder itself; redraw into another folder so the "
                           "report's own figures stay as it recorded them")
+    if out.exists() and not out.is_dir():
+        raise _UsageError(f"{PROG}: argument --out: {str(out)!r} exists and is not a folder; choose a new folder")
+    if not (report / "report.json").is_file():
+        raise _UsageError(f"{PROG}: argument REPORT: {str(report)!r} is not a folder written by 'learning-dynamics "
+                          "reproduce' (no report.json)")
     drawn = {}
-    with _user_arguments():
-        if not (report / "report.json").is_file():
-            raise FileNotFoundError(f"report {str(report)!r} is not a folder written by 'learning-dynamics "
-                                    "reproduce' (no report.json)")
+    try:
         for stem in args.figures:
             drawn.update(redraw(report, stem))
+    except (ValueError, FileNotFoundError) as exc:
+        # the report's own files are the input here: a damaged or edited one is refused like a bad data file
+        if _raised_by_validation(exc) not in ("dynamics.archive", "dynamics.report.redraw"):
+            raise
+        flag = "FIGURE" if str(exc).startswith("stem ") else "REPORT"
+        raise _UsageError(f"{PROG}: argument {flag}: {_one_line(exc)}") from None
     existing = [str(out / f"{stem}.{ext}") for stem in drawn for ext in FORMATS if (out / f"{stem}.{ext}").exists()]
     if existing:
         raise _UsageError(f"{PROG}: argument --out: {existing[0]} exists; redraw never replaces a file, choose "

@@ -129,10 +129,27 @@ def test_files_follow_the_umask(tmp_path):
     assert [stat.S_IMODE(os.stat(p).st_mode) for p in written] == [0o644, 0o644]
 
 
-def _tamper(path, change):
+def _tamper(path, change, *, rehash=True):
+    """Edit an archive's JSON; ``rehash`` recomputes its structure digest (as a deliberate forger would), so that
+    the checks behind the digest are exercised too."""
+    import hashlib
+
     document = json.loads(path.read_text())
     change(document)
+    if rehash:
+        text = json.dumps(document["structure"], sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        document["structure_sha256"] = hashlib.sha256(text.encode()).hexdigest()
     path.write_text(json.dumps(document))
+
+
+def test_a_hand_edited_value_is_refused_on_loading(tmp_path):
+    """A value typed over in the JSON (a number made text) is refused at once, naming the file, rather than
+    failing later inside whatever uses it."""
+    archive.save(registry.get("lemma31").result("quick"), tmp_path / "r")
+    _tamper(tmp_path / "r.json", lambda d: d["structure"]["fields"].update(lr={"kind": "str", "value": "oops"}),
+            rehash=False)
+    with pytest.raises(ValueError, match="r.json was changed after it was saved"):
+        archive.load(tmp_path / "r")
 
 
 @pytest.mark.parametrize("change, message", [

@@ -186,6 +186,20 @@ def test_compare_writes_agreement_and_figure(tmp_path, run):
     assert payload["verdict"]["agrees"] is True and 1e-4 < worst < 0.01  # O(lr): about 1e-3 at lr 0.05
 
 
+def test_compare_judges_the_hinge_on_its_signed_margin_not_a_probability(tmp_path, run):
+    """The hinge has no probability: the verdict is the largest gap of the signed margin s*u (the logit's gap, as
+    |s| = 1), recomputed here from the table's own columns, and no 'confidences' block is written."""
+    out = run("compare", "--loss", "hinge", "--steps", "100", "--figure", str(tmp_path / "h"))
+    assert out.returncode == 0, out.stderr
+    payload = json.loads(out.stdout)
+    verdict = payload["verdict"]
+    assert "confidences" not in payload and "max_abs_confidence_error" not in verdict
+    table = payload["table"]
+    gaps = [abs(a - b) for a, b in zip(table["signed_margin_gd"], table["signed_margin_theory"])]
+    assert verdict["max_abs_margin_error"] == pytest.approx(max(gaps), rel=1e-12) and "s*u" in verdict["criterion"]
+    assert verdict["max_abs_margin_error"] == max(payload["logits"][k]["max_abs"] for k in ("class 1", "class 2"))
+
+
 def test_compare_verdict_follows_the_tolerance_and_the_learning_rate(tmp_path, run):
     strict = run("compare", "--steps", "100", "--tolerance", "1e-5", "--figure", str(tmp_path / "s"))
     assert strict.returncode == 0 and json.loads(strict.stdout)["verdict"]["agrees"] is False
@@ -227,7 +241,7 @@ def test_simulate_a_class_with_zero_mean_starts_with_a_live_unit(tmp_path, run):
 def test_reproduce_only_runs_the_named_experiments_in_report_order(tmp_path, run):
     from dynamics.experiments.registry import get
     target = tmp_path / "some"
-    out = run("reproduce", "--quick", "--quiet", "--only", "multiclass", "lemma31", "--out", target)
+    out = run("reproduce", "--quick", "--quiet", "--only", "multiclass,lemma31", "--out", target)  # or spaces
     assert out.returncode == 0, out.stderr
     payload = json.loads((target / "report.json").read_text())
     expected = [c.id for name in ("lemma31", "multiclass") for c in get(name).claims(get(name).result("quick"))]
@@ -235,7 +249,7 @@ def test_reproduce_only_runs_the_named_experiments_in_report_order(tmp_path, run
                                                                                                  "multiclass"]
     assert sorted(payload["figures"]) == sorted(f"figures/{s}.{e}" for s in ("lemma31_finite_lr", "lemma_a1_multiclass")
                                                 for e in ("png", "pdf"))
-    refused = run("reproduce", "--quick", "--only", "depth", "no_such", "--out", tmp_path / "never")
+    refused = run("reproduce", "--quick", "--only", "depth", "hinge,no_such", "--out", tmp_path / "never")
     assert refused.returncode == 2 and "argument --only: only contains 'no_such'" in refused.stderr
     assert "lr_order" in refused.stderr and not (tmp_path / "never").exists()  # lists them all; wrote nothing
 

@@ -206,7 +206,7 @@ def test_compare_trains_and_predicts_a_loss_formula(files, run, formula, expecte
     errors = []
     for lr, steps in ((0.05, 200), (0.01, 1000)):
         out = run("compare", "--data", files.good, "--loss", formula, "--lr", lr, "--steps", steps,
-                  "--record-every", steps // 10, "--figure", files.folder / "f")
+                  "--record-every", steps // 10, "--figure", files.folder / f"f{lr}")
         assert out.returncode == 0, out.stderr
         payload = json.loads(out.stdout)
         assert payload["parameters"]["loss"] == formula and payload["parameters"]["loss_formula"] == expected

@@ -144,3 +144,12 @@ def test_latex_text_holds_no_math_and_indices_do_not_read_as_powers(build):
 def test_latex_compiles_with_a_tex_parser_free_check_of_balance():
     tex = derivations.deep(4).latex()
     assert tex.count("{") == tex.count("}") and tex.count("$") % 2 == 0
+
+
+def test_starvation_states_the_bounds_only_for_the_cross_entropy():
+    """Bounds (7) and (D.2) are Theorem 6.1's for the cross-entropy: another loss's model gives the logit of
+    (0, x2) but no sigma(...) bound, and none of the bound's claims."""
+    bce, hinge = derivations.starvation("bce"), derivations.starvation("hinge")
+    assert {"bound_7", "bound_d2", "logit_bound_7"} <= set(bce.quantities)
+    assert "logit_x2_only" in hinge.quantities and not {"bound_7", "bound_d2"} & set(hinge.quantities)
+    assert not any("(D.2)" in claim.statement or "bound (7)" in claim.statement for claim in hinge.claims)

@@ -411,3 +411,35 @@ def test_plots_is_the_figures_module_loaded_on_first_use():
 
     assert dynamics.plots is figures and callable(dynamics.plots.comparison_figure)
     assert "plots" in dynamics.__doc__  # documented where the package is described
+
+
+def test_an_existing_output_is_never_replaced_without_force(tmp_path, capsys, monkeypatch):
+    """A file that exists -- another run's results or one of the user's -- is refused (exit 2, one line, the file
+    untouched), whether it is the named --out, the parameters JSON beside a table, or compare's default figure;
+    --force replaces them."""
+    monkeypatch.chdir(tmp_path)
+    notes = tmp_path / "notes.json"
+    notes.write_text("my notes")
+    code, _, err = cli(capsys, "simulate", "--steps", "2", "--format", "npz", "--out", "notes.npz")
+    assert code == 2 and "notes.json" in err and "--force" in err and notes.read_text() == "my notes"
+    assert not (tmp_path / "notes.npz").exists()
+    assert cli(capsys, "compare", "--steps", "2", "--out", "c.json")[0] == 0  # figure ./comparison.png, .pdf
+    before = {p: p.read_bytes() for p in tmp_path.glob("comparison.*")}
+    code, _, err = cli(capsys, "compare", "--steps", "3", "--out", "d.json")
+    assert code == 2 and "comparison.png" in err and not (tmp_path / "d.json").exists()
+    assert {p: p.read_bytes() for p in tmp_path.glob("comparison.*")} == before
+    code, _, err = cli(capsys, "simulate", "--steps", "2", "--out", "c.csv")  # its parameters would be c.json
+    assert code == 2 and "c.json" in err and json.loads((tmp_path / "c.json").read_text())["parameters"]["steps"] == 2
+    assert not (tmp_path / "c.csv").exists()
+    code, _, err = cli(capsys, "predict", "--out", "c.json", "--format", "json")
+    assert code == 2 and "exists" in err
+    assert cli(capsys, "simulate", "--steps", "2", "--format", "npz", "--out", "notes.npz", "--force")[0] == 0
+    assert json.loads(notes.read_text())["table_file"] == "notes.npz"
+
+
+def test_an_output_named_for_another_format_is_refused(tmp_path, capsys):
+    """``--format npz --out x.csv`` would write a zip file named .csv: refused, naming both."""
+    code, _, err = cli(capsys, "simulate", "--steps", "2", "--format", "npz", "--out", tmp_path / "x.csv")
+    assert code == 2 and ".csv" in err and "npz" in err and not list(tmp_path.iterdir())
+    code, _, err = cli(capsys, "predict", "--format", "csv", "--out", tmp_path / "x.json")
+    assert code == 2 and not list(tmp_path.iterdir())

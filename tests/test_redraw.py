@@ -91,3 +91,42 @@ def test_a_report_without_figure_data_or_with_a_data_path_outside_it_is_refused(
     (old / "report.json").write_text(json.dumps(payload))
     with pytest.raises(ValueError, match="no data path inside the report"):
         redraw(old, stem)
+
+
+def test_the_redraw_command_draws_into_a_new_folder_and_refuses_what_it_must(report, tmp_path, capsys):
+    """``learning-dynamics redraw REPORT FIGURE... --out DIR``: the same pixels as the report's figure; an unknown
+    figure, a damaged or edited data file, the report itself or an existing file as --out are one-line usage
+    errors (exit 2) that write nothing; an existing figure in --out is never replaced."""
+    import shutil
+
+    from dynamics.cli import main
+
+    def cli(*argv):
+        code = main([str(a) for a in argv])
+        err = capsys.readouterr().err.strip()
+        assert "Traceback" not in err and len(err.splitlines()) <= 1, err
+        return code, err
+
+    stem = next(s for s, e in figure_index(report).items() if e["experiment"] == "multiclass")
+    assert cli("redraw", report, "multiclass", "--out", tmp_path / "new")[0] == 0
+    assert np.array_equal(matplotlib.image.imread(report / "figures" / f"{stem}.png"),
+                          matplotlib.image.imread(tmp_path / "new" / f"{stem}.png"))
+    before = (tmp_path / "new" / f"{stem}.png").read_bytes()
+    code, err = cli("redraw", report, stem, "--out", tmp_path / "new")
+    assert code == 2 and "exists" in err and (tmp_path / "new" / f"{stem}.png").read_bytes() == before
+    code, err = cli("redraw", report, "nosuch", "--out", tmp_path / "x")
+    assert code == 2 and "FIGURE" in err and "multiclass" in err and not (tmp_path / "x").exists()
+    assert cli("redraw", report, "multiclass", "--out", report)[0] == 2
+    (tmp_path / "file").write_text("mine")
+    assert cli("redraw", report, "multiclass", "--out", tmp_path / "file")[0] == 2
+    assert cli("redraw", tmp_path, "multiclass", "--out", tmp_path / "y")[0] == 2  # not a report
+    damaged = tmp_path / "damaged"
+    shutil.copytree(report, damaged)
+    document = json.loads((damaged / "data" / "multiclass.json").read_text())
+    document["structure"]["qualname"] = "Other"
+    (damaged / "data" / "multiclass.json").write_text(json.dumps(document))
+    code, err = cli("redraw", damaged, "multiclass", "--out", tmp_path / "z")
+    assert code == 2 and "REPORT" in err and "changed" in err and not (tmp_path / "z").exists()
+    (damaged / "data" / "lemma31.npz").write_bytes(b"garbage")
+    code, err = cli("redraw", damaged, "lemma31", "--out", tmp_path / "z")
+    assert code == 2 and "SHA-256" in err and not (tmp_path / "z").exists()

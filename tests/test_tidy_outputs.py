@@ -66,8 +66,8 @@ def test_simulate_csv_has_one_row_per_step_and_point_with_class_probability_and_
 def test_simulate_npz_holds_two_d_arrays_that_match_the_csv(tmp_path, run):
     assert run("simulate", "--steps", "30", "--record-every", "10", "--out", tmp_path / "a.csv").returncode == 0
     assert run("simulate", "--steps", "30", "--record-every", "10", "--format", "npz",
-               "--out", tmp_path / "a.npz").returncode == 0
-    with np.load(tmp_path / "a.npz", allow_pickle=False) as arrays:
+               "--out", tmp_path / "b.npz").returncode == 0  # its own name: a.npz's parameters would be a.csv's
+    with np.load(tmp_path / "b.npz", allow_pickle=False) as arrays:
         got = {name: arrays[name] for name in arrays.files}
     assert set(got) <= set(NPZ_ARRAYS) and got["logits"].shape == got["p_true_class"].shape == (4, 10)
     assert got["time"].shape == got["step"].shape == got["mean_loss"].shape == (4,)
@@ -77,8 +77,8 @@ def test_simulate_npz_holds_two_d_arrays_that_match_the_csv(tmp_path, run):
     assert np.array_equal(got["time"], [0.0, 0.5, 1.0, 1.5]) and np.array_equal(got["step"], [0, 10, 20, 30])
     # the logits are the network's: u = Z0 . relu(W0 x) at step 0, computed here from the saved weights and data
     assert got["logits"][0] == pytest.approx(np.maximum(got["X"] @ got["W0"].T, 0.0) @ got["Z0"], rel=1e-12)
-    side = json.loads((tmp_path / "a.json").read_text())
-    assert set(side["arrays"]) == set(got) and side["table_file"] == "a.npz"
+    side = json.loads((tmp_path / "b.json").read_text())
+    assert set(side["arrays"]) == set(got) and side["table_file"] == "b.npz"
 
 
 def test_hinge_reports_a_signed_margin_not_a_probability(run):
@@ -142,7 +142,8 @@ def test_compare_data_table_has_the_users_labels(tmp_path, run):
 
 
 def test_a_table_whose_sidecar_would_be_itself_is_refused(tmp_path, run):
-    """A CSV named x.json would have its parameters written over it (x.json): refused, nothing written."""
+    """A CSV named x.json would have its parameters written over it (x.json): refused (its suffix names another
+    format), nothing written."""
     same = run("simulate", "--steps", "2", "--out", tmp_path / "x.json", "--format", "csv")
-    assert same.returncode == 2 and "replace" in same.stderr and not (tmp_path / "x.json").exists()
+    assert same.returncode == 2 and "names a .json file" in same.stderr and not (tmp_path / "x.json").exists()
     assert run("simulate", "--steps", "2", "--out", tmp_path / "x.json", "--format", "json").returncode == 0
