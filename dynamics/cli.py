@@ -43,7 +43,7 @@ from pathlib import Path
 __all__ = ["main", "build_parser", "MAX_POINTS", "MAX_DEEP_POINTS", "MAX_STEPS", "MAX_RECORDED_VALUES",
            "MAX_DATA_VALUES", "MAX_WORK", "MAX_ABS_LOGIT",
            "NORM_RANGE", "MAX_T_MAX", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INTERRUPTED", "EXIT_TERMINATED",
-           "EXIT_BROKEN_PIPE", "TABLE_COLUMNS", "NPZ_ARRAYS"]
+           "EXIT_BROKEN_PIPE", "TABLE_COLUMNS", "NPZ_ARRAYS", "MAX_SWEEP_GRID", "MAX_WORKERS"]
 
 PROG = "learning-dynamics"
 EXIT_FAILURE = 1
@@ -83,6 +83,11 @@ NORM_RANGE = (1e-100, 1e100)
 #: Last flow time of ``predict``: the BCE logit grows like log t, so confidence is 1 to float64 precision
 #: long before; beyond this the ODE integrator cannot resolve the time axis.
 MAX_T_MAX = 1e12
+#: Largest grid per axis of ``sweep phase-diagram``: 2001 x 2001 = 4 million initializations per norm (a few
+#: hundred MB of region codes and weights at most; a larger map is a cluster's job, split over norms or extents).
+MAX_SWEEP_GRID = 2001
+#: Most local worker processes ``--workers`` starts (as the sweep facility allows).
+MAX_WORKERS = 256
 
 #: Library parameter names and the flags that set them (to name the flag in a library's error message).
 #: Default tolerance of the ``compare`` verdict on the true class's probability: gradient descent at one learning
@@ -143,7 +148,8 @@ _FLAGS = {"u0": "--u0", "v0": "--v0", "norm": "--norm", "norms": "--norms", "p":
           "neurons": "--neurons", "classes": "--classes", "force": "--force", "out": "--out", "X": "--data",
           "labels": "--data", "data": "--data", "only": "--only", "hidden": "--hidden", "init": "--init",
           "W0": "--weights", "Z0": "--weights", "batch_size": "--batch-size",
-          "seed": "--seed", "tolerance": "--tolerance", "stem": "FIGURE", "report_dir": "REPORT"}
+          "seed": "--seed", "tolerance": "--tolerance", "workers": "--workers", "scheduler": "--scheduler",
+          "grid": "--grid", "extent": "--extent", "horizon": "--horizon", "stem": "FIGURE", "report_dir": "REPORT"}
 
 
 class _UsageError(Exception):
@@ -374,6 +380,27 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--seed", type=_count(0), default=None,
                      help="seed every experiment that draws randomness from this one number (each experiment gets "
                           "its own stream, keyed by its name); default: the built-in seeds of the report")
+    _add_executor_arguments(rep)
+
+    swp = sub.add_parser("sweep", help="a large sweep of the ground truth against the theory, on local processes or a "
+                                       "Dask cluster",
+                         description="phase-diagram: batched gradient descent from a grid of initializations (z0, y0) "
+                                     "of a class-1 unit, for each input norm, against the regions Sec. 3.3 predicts. "
+                                     "Writes an .npz (norms, z0, y0, measured and theory region codes, agreement) and "
+                                     "its parameters in a JSON file of the same name.")
+    swp.add_argument("kind", choices=("phase-diagram",), help="what to sweep")
+    swp.add_argument("--grid", type=_count(2, MAX_SWEEP_GRID), default=201,
+                     help=f"grid points per axis, 2..{MAX_SWEEP_GRID:,} (default 201: 40,401 initializations per norm)")
+    swp.add_argument("--norms", type=_norm, nargs="+", default=[0.7],
+                     help=f"input norms ||x||, each in [{NORM_RANGE[0]:g}, {NORM_RANGE[1]:g}] (default 0.7, the "
+                          "paper's Fig. 2)")
+    swp.add_argument("--extent", type=_positive, default=1.0, help="half-width of the grid in z0 and y0 (default 1)")
+    swp.add_argument("--lr", type=_positive, default=0.05, help="learning rate (default 0.05)")
+    swp.add_argument("--horizon", type=_positive, default=60.0, help="flow time of every run (default 60)")
+    swp.add_argument("--out", type=_path, required=True, help="the .npz file to write (parameters beside it, .json)")
+    swp.add_argument("--force", action="store_true", help="replace the output files if they exist")
+    swp.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_executor_arguments(swp)
 
     red = sub.add_parser("redraw", help="draw a report's figures again from the data it saved (nothing reruns)",
                          description="Load the results a report saved (data/<experiment>.npz + .json) and draw the "
@@ -386,6 +413,41 @@ def build_parser() -> argparse.ArgumentParser:
                      help="folder for the redrawn PNG and PDF files (not the report itself; existing files there "
                           "are never replaced)")
     return parser
+
+
+def _add_executor_arguments(parser) -> None:
+    """``--workers`` / ``--scheduler``: where the sweeps of a command run (results do not depend on it)."""
+    parser.add_argument("--workers", type=_count(1, MAX_WORKERS), default=None,
+                        help="run the sweeps on this many local worker processes (a process pool; with --scheduler "
+                             f"local, a local Dask cluster), 1..{MAX_WORKERS}; the results are identical to a serial "
+                             "run (default: serial, in this process)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run the sweeps on a Dask cluster: a scheduler's address (tcp://host:8786) or 'local' "
+                             "(needs the distributed extra: pip install \"learning-dynamics[distributed]\")")
+
+
+@contextlib.contextmanager
+def _sweep_executor(args):
+    """The executor ``--workers`` / ``--scheduler`` ask for, open for the ``with`` block (usage errors named)."""
+    from .sweep import executor
+
+    try:
+        context = executor(workers=args.workers, scheduler=args.scheduler)
+        handle = context.__enter__()
+    except ImportError as exc:
+        raise _UsageError(f"{PROG}: argument --scheduler: {_one_line(exc)}") from None
+    except ValueError as exc:
+        flag = "--workers" if str(exc).startswith("workers") else "--scheduler"
+        raise _UsageError(f"{PROG}: argument {flag}: {_one_line(exc)}") from None
+    except OSError as exc:  # no scheduler at that address (or it timed out)
+        raise _UsageError(f"{PROG}: argument --scheduler: cannot reach {args.scheduler!r}: {_one_line(exc)}") from None
+    try:
+        yield handle
+    except BaseException:
+        if not context.__exit__(*sys.exc_info()):
+            raise
+    else:
+        context.__exit__(None, None, None)
 
 
 def _add_init_arguments(parser, *, data_only: bool) -> None:
@@ -1189,8 +1251,9 @@ def _reproduce(args) -> int:
     with _user_arguments():  # the selection is checked before anything runs
         selected_experiments(args.only)
     try:
-        payload = reproduce(out, quick=args.quick, force=args.force, quiet=args.quiet, only=args.only,
-                            seed=args.seed)
+        with _sweep_executor(args) as executor:
+            payload = reproduce(out, quick=args.quick, force=args.force, quiet=args.quiet, only=args.only,
+                                seed=args.seed, executor=executor)
     except OutputFolderError as exc:
         remedy = "; pass --force to replace it or choose another --out" if exc.needs_force else ""
         raise _UsageError(f"{PROG}: argument --out: {exc.problem.replace('(even with force)', '(even with --force)')}"
@@ -1199,6 +1262,55 @@ def _reproduce(args) -> int:
     passed = sum(c["passed"] for c in claims)
     _emit(f"{passed}/{len(claims)} claims passed in {payload['elapsed_seconds']:.1f} s; report: {out}/report.md\n")
     return 0 if passed == len(claims) else EXIT_FAILURE
+
+
+def _sweep(args) -> int:
+    import time
+
+    import numpy as np
+
+    from .experiments.phase_diagram import REGIONS, sweep_regions
+    from .io import write_json_atomic, write_table
+
+    _check_output("--out", args.out, fmt="npz")
+    sidecar = _sidecar(args.out)
+    outputs = [("--out", args.out), ("--out (its parameters, JSON)", sidecar)]
+    _distinct_files(args, outputs)
+    _refuse_existing(outputs, args.force)
+    if sidecar is None:
+        raise _UsageError(f"{PROG}: argument --out: the sweep writes an .npz file and its parameters beside it; "
+                          "name a file, not a stream")
+    norms = list(dict.fromkeys(args.norms))  # in the order given, once each
+    start = time.perf_counter()
+    with _sweep_executor(args) as executor:
+        with _user_arguments():
+            results = [sweep_regions(norm, args.grid, extent=args.extent, horizon=args.horizon, lr=args.lr,
+                                     executor=executor, quiet=args.quiet) for norm in norms]
+        where = getattr(executor, "name", "serial")
+    elapsed = time.perf_counter() - start
+    arrays = {"norms": np.array(norms), "z0": results[0].z0, "y0": results[0].y0,
+              "measured": np.stack([r.measured for r in results]), "theory": np.stack([r.theory for r in results]),
+              "agreement": np.array([r.agreement for r in results]), "counted": np.array([r.counted for r in results])}
+    inits = len(norms) * args.grid ** 2
+    meta = {"parameters": {"kind": args.kind, "grid": args.grid, "norms": norms, "extent": args.extent, "lr": args.lr,
+                           "horizon": args.horizon, "workers": args.workers, "scheduler": args.scheduler},
+            "executor": where, "initializations": inits, "elapsed_seconds": elapsed,
+            "regions": {str(code): name for code, name in enumerate(REGIONS)},
+            "arrays": {"norms": "(k,) the input norms", "z0": "(G,) grid of output weights (columns)",
+                       "y0": "(G,) grid of pre-activations w0.x (rows)",
+                       "measured": "(k, G, G) region code reached by gradient descent",
+                       "theory": "(k, G, G) region code the theory predicts (Sec. 3.3)",
+                       "agreement": "(k,) fraction of grid points away from region boundaries where they agree",
+                       "counted": "(k,) number of those grid points"},
+            "table_file": os.path.basename(args.out), "software": _software()}
+    with _created_only_on_success([args.out, sidecar]):
+        with _writing("--out"):
+            write_table(arrays, "npz", args.out)
+            write_json_atomic(sidecar, meta)
+    agreement = ", ".join(f"{r.agreement:.1%} at ||x|| = {r.norm:g}" for r in results)
+    _emit(f"phase diagram: {inits:,} initializations in {elapsed:.1f} s on {where}; agreement with the theory "
+          f"{agreement}; written to {args.out}\n")
+    return 0
 
 
 def _redraw(args) -> int:
@@ -1386,7 +1498,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         command = args.command
         commands = {"derive": _derive, "predict": _predict, "simulate": _simulate, "compare": _compare,
-                    "check": _check, "reproduce": _reproduce, "redraw": _redraw}
+                    "check": _check, "reproduce": _reproduce, "redraw": _redraw, "sweep": _sweep}
         return commands[args.command](args)
     except (KeyboardInterrupt, _Interrupted) as exc:
         print(f"{PROG}: interrupted", file=sys.stderr)
