@@ -215,3 +215,20 @@ def test_bad_input():
         keeps_pattern(m, x, lr=[0.1, -1.0], steps=5, parameters=PARAMS)
     with pytest.raises(TypeError, match="model"):
         step_bounds("two_layer")
+
+
+def test_below_the_stalling_line_the_threshold_is_the_flow_s_own_death_and_says_so():
+    """Hinge, class 1 below the stalling line (y0 < -||x|| z0): the gradient flow itself kills the unit, at
+    t* = log(-b0/a0) / (2 p n) with a = y + n z, b = y - n z (worked by hand from a' = p n a, b' = -p n b); the
+    threshold is then t*/steps (the run just reaches t*), flagged ``at_horizon``; above the line the first step
+    binds and it is not flagged."""
+    m = derivations.two_layer("hinge")
+    n, steps = NORMS[0], 600
+    below = np.array([[0.3, -0.65, 0.3, -0.2]])  # -n z0 = 0.455 > y0 = 0.3
+    a0, b0 = below[0, 0] + n * below[0, 1], below[0, 0] - n * below[0, 1]
+    t_star = np.log(-b0 / a0) / (2 * P * n)
+    out = lr_threshold(m, below, parameters=PARAMS, steps=steps)
+    assert out.at_horizon.tolist() == [True] and out.binding_step.tolist() == [steps]
+    assert out.threshold[0] * steps == pytest.approx(t_star, rel=0.01)  # the map's O(lr) from the flow
+    above = lr_threshold(m, np.array([[0.5, -0.4, 0.3, -0.2]]), parameters=PARAMS, steps=steps)
+    assert above.at_horizon.tolist() == [False] and above.binding_step.tolist() == [1]

@@ -94,6 +94,11 @@ class LrThreshold:
         Length of the run.
     signs : Mapping[str, int]
         Lemma 3.1's sign of each coordinate, by name.
+    at_horizon : ndarray (K,) of bool
+        True when the binding crossing happens at the run's last step: the threshold is then set by the flow time
+        the run covers (``threshold * steps``), not by one step overshooting -- the gradient flow itself crosses
+        about then (e.g. from below the stalling line, where the flow kills the unit), and a longer run lowers
+        the threshold.  False for a first-step (or any earlier) break and where nothing breaks.
     """
 
     threshold: np.ndarray
@@ -105,6 +110,7 @@ class LrThreshold:
     constrained: np.ndarray
     steps: int
     signs: Mapping
+    at_horizon: np.ndarray
 
 
 def _count(name: str, value, minimum: int, maximum: int) -> int:
@@ -360,4 +366,5 @@ def lr_threshold(model: ModeModel, initial: ArrayLike, *, parameters: Mapping, s
             binding[k] = OVERFLOW if which[i] == -1 else names[which[i]]
     return LrThreshold(threshold=threshold, breaking=breaking, first_step_bound=first, binding=tuple(binding),
                        binding_step=binding_step, interval=interval, constrained=constrained, steps=steps,
-                       signs=MappingProxyType({str(s): bounds.signs[s] for s in model.state}))
+                       signs=MappingProxyType({str(s): bounds.signs[s] for s in model.state}),
+                       at_horizon=binding_step == steps)
