@@ -205,3 +205,26 @@ def test_every_claim_of_every_models_modified_flow_is_proven():  # data_flow's i
     for name, model in _every_model():
         checked = modified_flow(model).check()
         assert all(checked.values()), (name, [k for k, v in checked.items() if not v])
+
+
+def test_a_learning_rate_outside_the_series_range_is_refused_not_answered():
+    """At lr 5 the correction (lr/2) J f is about the size of the flow: the truncated series is then far from
+    gradient descent (its value, integrated here without the check, is > 10% off the exact GD map), so
+    dynamics.modified_flow refuses, naming lr; at lr 1 (correction ~0.2 f) it answers, within 2% of the map."""
+    from dynamics.theory.modified_flow import MAX_CORRECTION
+
+    m = derivations.two_layer("bce")
+    par = {"n_1": 0.7, "n_2": 1.3, "p": 0.3}
+    x0 = np.array([0.1, 0.1, 0.1, -0.1])
+    for lr, steps in ((5.0, 2), (1.0, 10)):
+        t = lr * steps
+        gd = iterate_mode_map(m, x0, eta=lr, steps=steps, parameters=par, record_every=steps).logits["class_1"][-1, 0]
+        raw = integrate(modified_flow(m), x0, [0.0, t], parameters={**par, str(STEP): lr})
+        u = raw.logits["class_1"][-1, 0]
+        if lr == 5.0:
+            assert abs(u - gd) > 0.1 * abs(gd)
+            with pytest.raises(ValueError, match=rf"lr=5 is outside the modified flow's range.*{MAX_CORRECTION:g}"):
+                dynamics.modified_flow(m, x0, [0.0, t], lr=lr, parameters=par)
+        else:
+            out = dynamics.modified_flow(m, x0, [0.0, t], lr=lr, parameters=par)
+            assert out.logits["class_1"][-1, 0] == pytest.approx(u) and abs(u - gd) < 0.02 * abs(gd)
