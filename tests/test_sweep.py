@@ -280,3 +280,21 @@ def test_without_distributed_a_scheduler_asks_for_the_extra(monkeypatch):
 def test_the_default_chunking_gives_several_chunks_per_worker():
     result = sweep(cubic, SETTINGS)
     assert result.chunks == sweep_module.DEFAULT_CHUNKS_PER_WORKER and result.executor == "serial"
+
+
+def test_the_core_install_needs_no_dask_and_the_extra_names_it():
+    """``install_requires`` holds no Dask; ``distributed`` is an extra; a serial sweep imports no Dask."""
+    import configparser
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    config = configparser.ConfigParser()
+    config.read(root / "setup.cfg")
+    assert "dask" not in config["options"]["install_requires"]
+    assert config["options.extras_require"]["distributed"].split() == ["dask[distributed]>=2023.1"]
+    assert "dask" not in config["options.extras_require"]["test"]
+    code = ("import sys, numpy as np, dynamics.sweep as s; s.sweep(lambda c, k: np.asarray(c), np.arange(3)); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
