@@ -298,3 +298,10 @@ def test_the_core_install_needs_no_dask_and_the_extra_names_it():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_progress_stays_quiet_when_not_on_a_terminal(capfd, pool):
+    """Under pytest stderr is no terminal: ``quiet=False`` draws nothing (on a terminal a bar counts settings)."""
+    assert np.array_equal(sweep(cubic, SETTINGS, chunk_size=2, executor=pool, quiet=False).values, CUBIC)
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""
