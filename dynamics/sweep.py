@@ -217,6 +217,18 @@ def setting_seeds(seed: int | np.random.SeedSequence | None, count: int) -> list
 def chunk_bounds(count: int, chunk_size: int) -> list:
     """``[(start, stop), ...]`` cutting ``range(count)`` into consecutive chunks of ``chunk_size`` (the last smaller).
 
+    Parameters
+    ----------
+    count : int >= 0
+        Number of settings.
+    chunk_size : int >= 1
+        Settings per chunk.
+
+    Returns
+    -------
+    list of (int, int)
+        Each chunk's first position and the position after its last.
+
     Examples
     --------
     >>> chunk_bounds(5, 2)
@@ -397,7 +409,8 @@ class _Dask:
         self.name = f"dask({getattr(client.scheduler, 'address', '?')})"
         # Workers now (a cluster that scales up later gets the default chunking of those present; give
         # chunk_size for it).  None yet: chunk as for one, the chunks wait for workers to join.
-        self.workers = max(1, len(client.scheduler_info().get("workers", {})))
+        self.present = len(client.scheduler_info().get("workers", {}))
+        self.workers = max(1, self.present)
         self.dashboard = getattr(client, "dashboard_link", None) if _has_dashboard(client) else None
 
     def run(self, function, jobs) -> Iterator:
@@ -443,6 +456,11 @@ def _is_dask_client(spec) -> bool:
     return any(cls.__name__ == "Client" and cls.__module__.startswith("distributed") for cls in type(spec).__mro__)
 
 
+def _local_cpus() -> int:
+    """The default number of local workers: this machine's CPUs, at most :data:`MAX_WORKERS`."""
+    return min(os.cpu_count() or 1, MAX_WORKERS)
+
+
 def _worker_count(workers) -> int:
     if isinstance(workers, str):
         raise ValueError(f"workers must be an integer in [1, {MAX_WORKERS}], got the string {workers!r} "
@@ -469,7 +487,7 @@ def _opened(spec, workers):
     if spec is None or spec == "serial":
         yield _Serial()
     elif spec == "processes":
-        pool = _Processes(_worker_count(workers if workers is not None else os.cpu_count() or 1))
+        pool = _Processes(_worker_count(workers if workers is not None else _local_cpus()))
         try:
             yield pool
         finally:
@@ -484,7 +502,8 @@ def _opened(spec, workers):
 
 
 @contextlib.contextmanager
-def executor(workers: int | None = None, scheduler: str | None = None, *, timeout: float = CONNECT_TIMEOUT):
+def executor(workers: int | None = None, scheduler: str | None = None, *,
+             timeout: float = CONNECT_TIMEOUT) -> Iterator[Any]:
     """The executor the command line's ``--workers`` / ``--scheduler`` ask for, open for the ``with`` block.
 
     Parameters
@@ -500,10 +519,11 @@ def executor(workers: int | None = None, scheduler: str | None = None, *, timeou
     timeout : float > 0
         Seconds to wait for the scheduler at ``scheduler``'s address to answer.
 
-    Yields
-    ------
-    object
-        What :func:`sweep` takes as ``executor`` (None for the serial default).
+    Returns
+    -------
+    context manager
+        Its ``with`` block receives what :func:`sweep` takes as ``executor`` (None for the serial default); on
+        leaving the block the pool, local cluster or connection is closed (on Ctrl-C, local workers are ended).
 
     Raises
     ------
@@ -545,7 +565,7 @@ def executor(workers: int | None = None, scheduler: str | None = None, *, timeou
         raise ImportError("a Dask scheduler needs the 'distributed' extra: pip install "
                           "\"learning-dynamics[distributed]\" (or pip install \"dask[distributed]\")") from exc
     if scheduler == LOCAL_SCHEDULER:
-        n = workers if workers is not None else _worker_count(os.cpu_count() or 1)
+        n = workers if workers is not None else _local_cpus()
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
                           dashboard_address=None) as cluster, Client(cluster) as client:
             yield _Dask(client)
@@ -655,6 +675,8 @@ def sweep(function: Callable, settings: Sequence | np.ndarray, *, chunk_size: in
         show = not quiet and interactive()
         if show and getattr(backend, "dashboard", None):
             print(f"{desc}: Dask dashboard at {backend.dashboard}", file=sys.stderr)
+        if show and getattr(backend, "present", None) == 0:
+            print(f"{desc}: no Dask worker has joined {backend.name} yet; the chunks wait for one", file=sys.stderr)
         with progress(total=count, quiet=not show, desc=desc, unit="setting") as bar, \
                 contextlib.closing(backend.run(function, iter(jobs))) as results:
             for position, outcome in results:
