@@ -201,7 +201,9 @@ def test_ctrl_c_cancels_the_pending_chunks_and_leaves_no_worker_running():
     finally:
         timer.cancel()
     assert time.perf_counter() - start < 10.0
-    assert set(multiprocessing.active_children()) <= others
+    # (a Dask nanny of the module's cluster may be restarting a worker meanwhile: not the sweep's)
+    left = [p for p in multiprocessing.active_children() if p not in others and "Dask" not in p.name]
+    assert left == []
 
 
 # --- bad input
