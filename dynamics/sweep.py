@@ -245,6 +245,14 @@ def _error(exc: BaseException, trace: str = "") -> tuple:
     return ("error", f"{type(exc).__name__}: {exc}", trace)
 
 
+def _one_per_setting(value) -> bool:
+    """Whether ``value`` can hold one value per setting: an array with an axis, or a sequence or iterable
+    (not a string or a mapping)."""
+    if isinstance(value, np.ndarray):
+        return value.ndim > 0
+    return not isinstance(value, (str, bytes, Mapping)) and hasattr(value, "__iter__")
+
+
 def _evaluate(function: Callable, chunk, root, start: int, stop: int) -> tuple:
     """Run one chunk where it is sent; ``("ok", values)`` or ``("error", text, traceback)`` (never raises).
 
@@ -255,8 +263,7 @@ def _evaluate(function: Callable, chunk, root, start: int, stop: int) -> tuple:
     except Exception as exc:  # a chunk's failure is reported with its settings, the others go on
         return _error(exc, traceback.format_exc())
     expected = stop - start
-    if isinstance(value, np.ndarray) and value.ndim == 0 or isinstance(value, (str, bytes, Mapping)) \
-            or not isinstance(value, (np.ndarray, Sequence)) and not hasattr(value, "__iter__"):
+    if not _one_per_setting(value):
         return ("error", f"TypeError: function returned a {type(value).__name__}, not one value per setting "
                          f"(an array or a sequence of length {expected})", "")
     if not isinstance(value, np.ndarray):

@@ -183,7 +183,9 @@ def test_a_dask_worker_that_dies_is_a_reported_failure(dask_cluster):
 
 
 @pytest.mark.parametrize("function, message", [(wrong_length, "returned 3 values for a chunk of 2"),
-                                               (scalar, "returned a float, not one value per setting")])
+                                               (scalar, "returned a float, not one value per setting"),
+                                               (lambda c, s: np.array(2.0), "returned a ndarray, not one value"),
+                                               (lambda c, s: {0: 1, 1: 2}, "returned a dict, not one value")])
 def test_a_chunk_returning_the_wrong_number_of_values_is_a_failure(function, message):
     result = sweep(function, [1, 2, 3], chunk_size=2, strict=False)
     assert len(result.failures) == 2 and message in result.failures[0].error
