@@ -662,7 +662,8 @@ def sweep(function: Callable, settings: Sequence | np.ndarray, *, chunk_size: in
     ValueError, TypeError
         A bad argument (named), or a function that cannot be sent to worker processes.
     KeyboardInterrupt
-        Ctrl-C: the chunks not started are cancelled and local worker processes ended first.
+        Ctrl-C: the chunks not started are cancelled and local worker processes ended first (on Dask, the
+        chunks are cancelled; one already running on a worker ends there and its value is dropped).
 
     Examples
     --------

@@ -68,9 +68,20 @@ def scalar(chunk, seeds):
     return 1.0
 
 
-def sleeps(chunk, seeds):
-    time.sleep(30.0)
+def sleeps(chunk, seeds, *, seconds=30.0):
+    time.sleep(seconds)
     return list(chunk)
+
+
+def scheduler_tasks(dask_scheduler):
+    return len(dask_scheduler.tasks)
+
+
+def interrupt_main_after(seconds):
+    """A timer that sends SIGINT (Ctrl-C) to the main thread after ``seconds``."""
+    timer = threading.Timer(seconds, signal.pthread_kill, (threading.get_ident(), signal.SIGINT))
+    timer.start()
+    return timer
 
 
 # --- independent expected values
@@ -204,10 +215,8 @@ def test_a_chunk_returning_the_wrong_number_of_values_is_a_failure(function, mes
 
 def test_ctrl_c_cancels_the_pending_chunks_and_leaves_no_worker_running():
     others = set(multiprocessing.active_children())  # the module's pool and cluster, if started
-    main = threading.get_ident()
-    timer = threading.Timer(0.5, signal.pthread_kill, (main, signal.SIGINT))
     start = time.perf_counter()
-    timer.start()
+    timer = interrupt_main_after(0.5)
     try:
         with pytest.raises(KeyboardInterrupt):
             sweep(sleeps, list(range(8)), chunk_size=1, executor="processes", workers=2)
@@ -217,6 +226,20 @@ def test_ctrl_c_cancels_the_pending_chunks_and_leaves_no_worker_running():
     # (a Dask nanny of the module's cluster may be restarting a worker meanwhile: not the sweep's)
     left = [p for p in multiprocessing.active_children() if p not in others and "Dask" not in p.name]
     assert left == []
+
+
+def test_ctrl_c_on_dask_cancels_the_pending_chunks(dask_cluster):
+    """Chunks of 0.5 s, Ctrl-C after 0.3 s: the scheduler forgets every chunk (running ones end on their own)."""
+    timer = interrupt_main_after(0.3)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sweep(functools.partial(sleeps, seconds=0.5), list(range(8)), chunk_size=1, executor=dask_cluster)
+    finally:
+        timer.cancel()
+    deadline = time.perf_counter() + 5.0
+    while dask_cluster.client.run_on_scheduler(scheduler_tasks) and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    assert dask_cluster.client.run_on_scheduler(scheduler_tasks) == 0
 
 
 # --- bad input
