@@ -43,6 +43,7 @@ import numbers
 import os
 import pickle
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from concurrent.futures.process import BrokenProcessPool
@@ -74,6 +75,8 @@ CONNECT_TIMEOUT = 10.0
 IN_FLIGHT_PER_WORKER = 4
 #: Seconds between the main thread's looks at the workers while it waits (it then sees Ctrl-C promptly).
 _POLL = 0.2
+#: Seconds between counts of a Dask scheduler's workers during a sweep (a cluster may grow as jobs start).
+_RECOUNT = 5.0
 #: Seconds given to terminated local worker processes to exit before they are killed.
 _TERMINATE_GRACE = 2.0
 #: The Dask setting of the environment its nanny gives worker processes, for glibc's trim threshold.
@@ -418,14 +421,24 @@ class _Dask:
         self.name = f"dask({getattr(client.scheduler, 'address', '?')})"
         # Workers now (a cluster that scales up later gets the default chunking of those present; give
         # chunk_size for it).  None yet: chunk as for one, the chunks wait for workers to join.
-        self.present = len(client.scheduler_info().get("workers", {}))
+        self.present = self._present()
         self.workers = max(1, self.present)
         self.dashboard = getattr(client, "dashboard_link", None) if _has_dashboard(client) else None
+
+    def _present(self) -> int:
+        """Workers the scheduler has now (one round trip to it)."""
+        return len(self.client.nthreads())
 
     def run(self, function, jobs) -> Iterator:
         from distributed import as_completed
 
-        limit = self.workers * IN_FLIGHT_PER_WORKER
+        counted = [time.monotonic(), self.workers]
+
+        def limit():  # workers that join during the sweep get chunks too (counted again now and then)
+            if time.monotonic() - counted[0] > _RECOUNT:
+                counted[:] = [time.monotonic(), max(1, self._present())]
+            return counted[1] * IN_FLIGHT_PER_WORKER
+
         pending: dict = {}
         completed = as_completed()
 
@@ -436,7 +449,7 @@ class _Dask:
                 completed.add(future)
 
         try:
-            submit(limit)
+            submit(limit())
             for future in completed:
                 job = pending.pop(future)
                 try:
@@ -445,7 +458,7 @@ class _Dask:
                     outcome = _error(exc)
                 future.release()
                 yield job[0], outcome
-                submit(limit - len(pending))
+                submit(limit() - len(pending))
         except BaseException:
             self.client.cancel(list(pending))
             raise
