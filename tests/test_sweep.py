@@ -343,3 +343,13 @@ def test_progress_stays_quiet_when_not_on_a_terminal(capfd, pool):
     assert np.array_equal(sweep(cubic, SETTINGS, chunk_size=2, executor=pool, quiet=False).values, CUBIC)
     captured = capfd.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+def test_on_a_terminal_a_bar_counts_the_settings_done(capsys, monkeypatch):
+    """``interactive()`` patched true (as on a terminal outside CI): a bar over the settings is drawn."""
+    from dynamics import progress as progress_module
+    monkeypatch.setattr(sweep_module, "interactive", lambda: True)
+    monkeypatch.setattr(progress_module, "interactive", lambda: True)
+    assert np.array_equal(sweep(cubic, SETTINGS, chunk_size=5, quiet=False, desc="cubes").values, CUBIC)
+    err = capsys.readouterr().err
+    assert "cubes:" in err and f"/{COUNT} [" in err and "setting/s" in err
