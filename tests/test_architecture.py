@@ -4,6 +4,7 @@
 - the theory room never imports the ground truth;
 - the report imports no training code and no theory (it renders experiment results);
 - :mod:`derivations` imports nothing of :mod:`dynamics`;
+- :mod:`dynamics.sweep` imports only :mod:`dynamics.progress`;
 - there is no import cycle between modules.
 
 (That importing the package and drawing leave matplotlib's backend alone is tests/test_matplotlib_backend.py.)
@@ -87,6 +88,11 @@ def test_a_name_taken_from_the_package_counts_as_an_import_of_the_module_definin
     finally:
         ROOT = saved
 
+
+
+def test_the_sweep_facility_imports_only_the_progress_bar():
+    """:mod:`dynamics.sweep` is a room of its own below every experiment: it knows no theory, training or report."""
+    assert GRAPH["dynamics.sweep"] <= {"dynamics.progress"}, GRAPH["dynamics.sweep"]
 
 
 def test_the_rooms_exist_and_hold_modules():
