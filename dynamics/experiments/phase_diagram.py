@@ -26,11 +26,11 @@ from matplotlib.lines import Line2D
 import derivations
 
 from ..groundtruth.training import train_batch
-from ..sweep import sweep
 from ..theory.flow import integrate
 from . import style
 from .claims import TOLERANCES, ClaimRecord
 from .registry import Experiment
+from .sweeping import sweep_values
 
 __all__ = ["PhaseDiagramResult", "PhaseSweep", "run", "figures", "claims", "EXPERIMENT", "SIZES", "REGIONS",
            "theory_region", "gd_regions", "sweep_regions", "BOUNDARY_BAND", "BATCH"]
@@ -268,8 +268,8 @@ def sweep_regions(norm: float, grid: int, *, extent: float = 1.0, horizon: float
     Z0g, Y0g = np.meshgrid(values, values)  # rows: y0, columns: z0
     settings = np.column_stack([Z0g.ravel(), Y0g.ravel()])
     function = functools.partial(gd_regions, norm=norm, lr=lr, steps=steps)
-    measured = sweep(function, settings, chunk_size=BATCH if chunk_size is None else chunk_size,
-                     executor=executor, quiet=quiet, desc="phase diagram").values.reshape(grid, grid)
+    measured = sweep_values(function, settings, chunk_size=BATCH if chunk_size is None else chunk_size,
+                            executor=executor, quiet=quiet, desc="phase diagram").reshape(grid, grid)
     theory = theory_region(Z0g, Y0g, norm)
     distance = np.minimum(np.abs(Y0g), np.abs(Y0g + norm * Z0g) / np.hypot(1, norm))
     away = distance > BOUNDARY_BAND

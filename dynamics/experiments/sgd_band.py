@@ -31,10 +31,10 @@ import derivations
 from . import style
 from .claims import ClaimRecord
 from .registry import Experiment
+from .sweeping import sweep_values
 from ..groundtruth.data import repeated_points
 from ..groundtruth.initialization import balanced_init
 from ..groundtruth.networks import batch_gradient, batch_logits
-from ..sweep import sweep
 from ..theory.sgd import BAND_WIDTH, sgd_moments
 
 __all__ = ["SgdBandResult", "run", "figures", "claims", "sgd_ensemble", "ensemble", "mean_bound", "coverage_fractions",
@@ -223,8 +223,8 @@ def ensemble(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, *, l
     function = functools.partial(_ensemble_chunk, X=X, labels=labels, W0=np.asarray(W0, dtype=float),
                                  Z0=np.asarray(Z0, dtype=float), loss=loss, lr=lr, steps=int(steps),
                                  batch_size=int(batch_size), replace=bool(replace))
-    values = sweep(function, np.arange(runs), chunk_size=chunk_size, executor=executor, seed=seed,
-                   desc="SGD ensemble").values
+    values = sweep_values(function, np.arange(runs), chunk_size=chunk_size, executor=executor, seed=seed,
+                          desc="SGD ensemble")
     return values.transpose(1, 0, 2)
 
 

@@ -27,8 +27,8 @@ from matplotlib.figure import Figure
 from . import style
 from .claims import TOLERANCES, ClaimRecord, number_key
 from .registry import Experiment
+from .sweeping import sweep_values
 from ..problem import Problem
-from ..sweep import sweep
 
 __all__ = ["ViolationResult", "run", "figures", "claims", "SIZES", "EXPERIMENT", "KINDS", "STRENGTH_LABELS",
            "violated_problem", "GROWTH_FACTOR", "HALVING_TOLERANCE",
@@ -239,8 +239,8 @@ def run(*, strengths: Sequence[Sequence[float]] = ((0.0, 0.1, 0.2, 0.3, 0.4), (0
     # every setting at LR, then the strongest setting of each kind again at half the learning rate
     settings = [(kind, value, LR) for kind, values in zip(KINDS, grid) for value in values]
     settings += [(kind, values[-1], LR / 2) for kind, values in zip(KINDS, grid)]
-    cells = sweep(functools.partial(_settings_chunk, seed=seed), settings, chunk_size=1, executor=executor,
-                  desc="violation").values
+    cells = sweep_values(functools.partial(_settings_chunk, seed=seed), settings, chunk_size=1, executor=executor,
+                         desc="violation")
     width = len(grid[0])
     rows = [cells[k * width:(k + 1) * width] for k in range(len(KINDS))]
     halved = [cell[3] for cell in cells[len(KINDS) * width:]]
