@@ -184,3 +184,10 @@ def test_ensemble_refuses_bad_input():
         ensemble(X, labels, W0, Z0, **{**SGD, "seed": None})
     with pytest.raises(ValueError, match="seed must be an integer >= 0 or None, got -1"):
         ensemble(X, labels, W0, Z0, **{**SGD, "seed": -1})
+
+
+def test_bad_input_raises_its_own_error_from_a_process_pool(pool):
+    # the chunk fails in a worker process; the experiment raises the library's own error, not the sweep's report
+    from dynamics.experiments import lemma31
+    with pytest.raises(ValueError, match=r"half_angle must lie in \(0, pi/4\) for H1 to hold, got 1.2"):
+        lemma31.run(datasets=1, half_angle=1.2, executor=pool)
