@@ -14,6 +14,11 @@ replaces that default by :func:`experiment_seed` ``(name, k)``: a seed drawn fro
 share a stream and the seed one gets does not depend on which others run.  A draw an
 experiment cannot use is drawn again from the same stream (:func:`redraw`), never refused.
 
+Sweeps: an experiment that evaluates many settings (a grid of initializations, learning rates, seeds,
+datasets) sends them through :func:`dynamics.sweep.sweep` and its ``run`` takes ``executor``
+(:attr:`Experiment.sweeps`); ``result(size, executor=...)`` runs it on a process pool or a Dask cluster.
+Its result is the same on every executor (GD draws nothing; what is random is seeded per setting).
+
 Examples
 --------
 >>> from dynamics.experiments import registry
