@@ -8,7 +8,12 @@ pool of 2 workers and on a local Dask cluster of 2 single-threaded worker proces
 same chunk size.  Printed: each executor's wall time, the time per initialization, the serial / parallel
 ratio (2 at best on 2 cores), the machine's load average before and after (other work on the machine lowers
 the ratio), and whether the three diagrams are identical (they must be).  The Dask cluster's start-up is
-timed apart (with a first tiny sweep in which its workers import the library); the process pool is started inside its sweep (as ``--workers N`` does), so its time includes it.
+timed apart (with a first tiny sweep in which its workers import the library); the process pool is started
+inside its sweep (as ``--workers N`` does), so its time includes it.
+
+Measured on the 2-core development machine (load average 0.18 before, 1.09 after), 501 x 501, chunks of 2048:
+serial 19.6 s (78 us per initialization); process pool of 2: 9.8 s (39 us), ratio 1.99; local Dask cluster of
+2: 11.1 s (44 us), ratio 1.76 (its scheduler shares the two cores); all three diagrams identical.
 """
 from __future__ import annotations
 
