@@ -11,7 +11,9 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -29,6 +31,7 @@ from ..theory.flow import integrate
 from . import style
 from .claims import TOLERANCES, ClaimRecord, number_key
 from .registry import Experiment
+from .sweeping import sweep_values
 from .sharpness import first_crossing, halved_lrs, relative_discrepancy
 
 __all__ = ["CorollaryResult", "run", "figures", "claims", "EXPERIMENT", "SIZES", "DEFAULT_GRID", "DEFAULT_DELTAS",
@@ -145,8 +148,22 @@ def _mode_state(n1, n2):
     return [np.sqrt(n1 * U0), np.sqrt(U0 / n1), np.sqrt(n2 * abs(V0)), -np.sqrt(abs(V0) / n2)]
 
 
+def _gd_times_chunk(chunk, seeds, *, deltas, lr):
+    """A sweep's chunk of ``(data, init, horizon)``: GD's hitting times of both classes at ``lr`` and ``lr / 2``,
+    each (2, len(deltas)) (the data drawn by the caller; ``seeds`` unused)."""
+    out = []
+    for data, init, horizon in chunk:
+        times = []
+        for eta in halved_lrs(lr):  # a record at every step: the crossing is interpolated, error O(lr^2)
+            gd = train(data.X, data.labels, init.W0, init.Z0, lr=eta, steps=int(np.ceil(horizon / eta)))
+            c1, c2 = expit(gd.logits[:, 0]), expit(-gd.logits[:, -1])
+            times.append(np.array([[first_crossing(gd.t, c, 1 - d) for d in deltas] for c in (c1, c2)]))
+        out.append(np.array(times))
+    return out
+
+
 def run(grid: tuple[tuple[float, float, float], ...] = DEFAULT_GRID, deltas: tuple[float, ...] = DEFAULT_DELTAS,
-        *, lr: float = 0.02, seed: int = 1) -> CorollaryResult:
+        *, lr: float = 0.02, seed: int = 1, executor: Any = None) -> CorollaryResult:
     """For each (||x1||, ||x2||, p1) and delta: exact, formula, approximate and GD-measured t2*/t1*.
 
     GD runs at ``lr`` and ``lr / 2``; the hitting times of both classes are Richardson-extrapolated and
@@ -162,7 +179,10 @@ def run(grid: tuple[tuple[float, float, float], ...] = DEFAULT_GRID, deltas: tup
     lr : float
         Coarser learning rate of the Richardson pair (``lr`` and ``lr / 2``).
     seed : int
-        Seed of the data (numpy ``default_rng``).
+        Seed of the data (numpy ``default_rng``; the settings' data are drawn one after the other from it).
+    executor : optional
+        Where the gradient-descent runs go, one setting per chunk (anything :func:`dynamics.sweep.sweep`
+        takes; default in this process); the result does not depend on it.
 
     Returns
     -------
@@ -172,7 +192,7 @@ def run(grid: tuple[tuple[float, float, float], ...] = DEFAULT_GRID, deltas: tup
     """
     rng = np.random.default_rng(seed)
     deltas = np.asarray(deltas, float)
-    exact, formula, approx, gd_times, raw_times, flow_times, closed = [], [], [], [], [], [], []
+    exact, formula, approx, flow_times, closed, runs = [], [], [], [], [], []
     for n1, n2, p1 in grid:
         r = convergence_time_ratio(deltas, norm1=n1, norm2=n2, p1=p1, u0=U0, v0=V0)
         exact.append(r.exact)
@@ -183,14 +203,11 @@ def run(grid: tuple[tuple[float, float, float], ...] = DEFAULT_GRID, deltas: tup
         flow_times.append(flow)
         closed.append(relative_discrepancy(np.array([r.t1, r.t2]), flow))
         data = repeated_points(rng, norms=(n1, n2), p=p1, n_points=N_POINTS, dimension=DIMENSION)
-        init = balanced_init(data, u0=U0, v0=V0)
-        times = []
-        for eta in halved_lrs(lr):  # a record at every step: the crossing is interpolated, error O(lr^2)
-            gd = train(data.X, data.labels, init.W0, init.Z0, lr=eta, steps=int(np.ceil(horizon / eta)))
-            c1, c2 = expit(gd.logits[:, 0]), expit(-gd.logits[:, -1])
-            times.append(np.array([[first_crossing(gd.t, c, 1 - d) for d in deltas] for c in (c1, c2)]))
-        raw_times.append(times[0])
-        gd_times.append(2 * times[1] - times[0])
+        runs.append((data, balanced_init(data, u0=U0, v0=V0), horizon))
+    times = sweep_values(functools.partial(_gd_times_chunk, deltas=deltas, lr=lr), runs, chunk_size=1,
+                         executor=executor, desc="corollary ratio")
+    raw_times = [t[0] for t in times]
+    gd_times = [2 * t[1] - t[0] for t in times]
     curve_deltas = np.geomspace(np.max(deltas), min(CURVE_SMALLEST_DELTA, np.min(deltas)), CURVE_POINTS)
     curve = [convergence_time_ratio(curve_deltas, norm1=n1, norm2=n2, p1=p1, u0=U0, v0=V0).exact
              for n1, n2, p1 in grid]

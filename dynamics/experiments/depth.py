@@ -18,7 +18,9 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -37,6 +39,7 @@ from ..validation import require_positive
 from . import style
 from .claims import TOLERANCES, ClaimRecord, gd_time_criterion, number_key
 from .registry import Experiment
+from .sweeping import sweep_values
 from .sharpness import LOG_TIME_STEP, evaluate_sorted, first_crossing, halved_lrs, richardson, time_shift
 
 __all__ = ["DepthResult", "run", "figures", "claims", "EXPERIMENT", "SIZES", "DEFAULT_SETTINGS", "U0",
@@ -188,7 +191,7 @@ def _fig4_chain(depth, norm, t, lr, steps, record):
 
 def run(settings: tuple[tuple[int, float], ...] = DEFAULT_SETTINGS, *, horizon: float = 10.0, lr: float = 0.01,
         depths: tuple[int, ...] = tuple(range(2, 17)), norms: tuple[float, ...] = (0.1, 0.5, 1.0),
-        confidence: float = 0.99, points: int = 201) -> DepthResult:
+        confidence: float = 0.99, points: int = 201, executor: Any = None) -> DepthResult:
     """Eq. (5) vs GD on real deep chains, the time to confidence against depth, and the measured depth order.
 
     Parameters
@@ -207,6 +210,9 @@ def run(settings: tuple[tuple[int, float], ...] = DEFAULT_SETTINGS, *, horizon: 
         Target P in (0.5, 1) of the times to confidence and of the depth order.
     points : int
         Number of flow times of the theory curves (>= 2).
+    executor : optional
+        Where the gradient-descent chains go, one Fig. 4 setting or depth-order cell per chunk (anything
+        :func:`dynamics.sweep.sweep` takes; default in this process); the result does not depend on it.
 
     Returns
     -------
@@ -233,7 +239,8 @@ def run(settings: tuple[tuple[int, float], ...] = DEFAULT_SETTINGS, *, horizon: 
         raise ValueError(f"lr must be below twice the horizon ({2 * horizon:g}) so that GD takes at least one step, "
                          f"got {lr!r}")
     record = max(1, steps // RECORDS)
-    chains = [_fig4_chain(depth, norm, t, lr, steps, record) for depth, norm in settings]
+    chains = sweep_values(functools.partial(_fig4_chunk, t=t, lr=lr, steps=steps, record=record), list(settings),
+                          chunk_size=1, executor=executor, desc="depth chains")
     depths = np.asarray(depths)
 
     def times_from(u0):
@@ -243,7 +250,7 @@ def run(settings: tuple[tuple[int, float], ...] = DEFAULT_SETTINGS, *, horizon: 
     crossover_depths = tuple(d for d in CROSSOVER_DEPTHS if d <= max(depths))
     crossover = np.array([depth_crossover(2, d, confidence=confidence, norm=np.asarray(norms)).u0
                           for d in crossover_depths]).T.reshape(len(norms), len(crossover_depths))
-    order_theory, order_gd, order_reduced = _depth_order(confidence, lr)
+    order_theory, order_gd, order_reduced = _depth_order(confidence, lr, executor)
     return DepthResult(
         settings=tuple(settings), u0=U0, horizon=horizon, lr=lr, t=t,
         theory_u=np.array([c["theory"] for c in chains]), gd_t=chains[0]["gd_t"],
@@ -258,29 +265,42 @@ def run(settings: tuple[tuple[int, float], ...] = DEFAULT_SETTINGS, *, horizon: 
         order_reduced_error=order_reduced)
 
 
-def _depth_order(confidence, lr):
+def _order_chunk(chunk, seeds, *, level, lr):
+    """A sweep's chunk of ``(u0, depth, reduced time)``: the flow's hitting time of ``level`` and Richardson GD's
+    on a real chain, per cell (``seeds`` unused)."""
+    x = _unit_point(ORDER_NORM)
+    out = []
+    for u0, depth, reduced in chunk:
+        init = deep_balanced_init(x, depth=depth, u0=u0)
+        W0, layers0, Z0 = init.W0, init.layers0, init.Z0
+        hit = integrate(derivations.deep(depth), _chain_state(x, W0, layers0, Z0), [0.0, OVERSHOOT * reduced],
+                        parameters={"n": ORDER_NORM, "p": 1.0}, targets={"class_1": level})
+        theory = float(hit.hitting_times["class_1"][0])
+        crossings = []
+        for eta in halved_lrs(lr):
+            chain = train_deep(x[None], np.array([1]), W0, layers0, Z0, lr=eta,
+                               steps=int(np.ceil(OVERSHOOT * theory / eta)))
+            crossings.append(first_crossing(chain.t, chain.logits[:, 0], level))
+        out.append((theory, float(richardson(*crossings))))
+    return out
+
+
+def _fig4_chunk(chunk, seeds, *, t, lr, steps, record):
+    """A sweep's chunk of Fig. 4 settings ``(depth, norm)``: :func:`_fig4_chain` of each (``seeds`` unused)."""
+    return [_fig4_chain(depth, norm, t, lr, steps, record) for depth, norm in chunk]
+
+
+def _depth_order(confidence, lr, executor=None):
     """Times to ``confidence`` of the ORDER_DEPTHS chains from each ORDER_U0: the hitting time of the integrated
     derived N-dimensional flow (checked against eq. (5)'s closed form / quadrature), and Richardson GD on real
     deep chains (the crossing checked at every step and interpolated)."""
     level = np.log(confidence / (1 - confidence))  # sigma(u) = confidence
-    x = _unit_point(ORDER_NORM)
     reduced = np.array([[float(time_to_confidence(confidence, u0=u0, norm=ORDER_NORM, depth=d))
                          for d in ORDER_DEPTHS] for u0 in ORDER_U0])
-    theory, measured = np.empty_like(reduced), np.empty_like(reduced)
-    for i, u0 in enumerate(ORDER_U0):
-        for j, depth in enumerate(ORDER_DEPTHS):
-            init = deep_balanced_init(x, depth=depth, u0=u0)
-            W0, layers0, Z0 = init.W0, init.layers0, init.Z0
-            hit = integrate(derivations.deep(depth), _chain_state(x, W0, layers0, Z0),
-                            [0.0, OVERSHOOT * reduced[i, j]], parameters={"n": ORDER_NORM, "p": 1.0},
-                            targets={"class_1": level})
-            theory[i, j] = float(hit.hitting_times["class_1"][0])
-            crossings = []
-            for eta in halved_lrs(lr):
-                chain = train_deep(x[None], np.array([1]), W0, layers0, Z0, lr=eta,
-                                   steps=int(np.ceil(OVERSHOOT * theory[i, j] / eta)))
-                crossings.append(first_crossing(chain.t, chain.logits[:, 0], level))
-            measured[i, j] = float(richardson(*crossings))
+    cells = [(u0, depth, reduced[i, j]) for i, u0 in enumerate(ORDER_U0) for j, depth in enumerate(ORDER_DEPTHS)]
+    found = sweep_values(functools.partial(_order_chunk, level=level, lr=lr), cells, chunk_size=1,
+                         executor=executor, desc="depth order")
+    theory, measured = (np.array([cell[k] for cell in found]).reshape(reduced.shape) for k in (0, 1))
     return theory, measured, float(np.max(np.abs(theory - reduced) / reduced))
 
 

@@ -18,7 +18,9 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -37,6 +39,7 @@ from ..validation import require_positive
 from . import style
 from .claims import TOLERANCES, ClaimRecord, gd_time_criterion, number_key
 from .registry import Experiment, redraw
+from .sweeping import sweep_values
 from .sharpness import LOG_TIME_STEP, evaluate_sorted, first_crossing, halved_lrs, richardson, time_shift
 
 __all__ = ["HingeResult", "run", "figures", "claims", "EXPERIMENT", "SIZES", "FIG9_SETTINGS", "U0",
@@ -156,6 +159,17 @@ def _fig9_gd(c, norm, horizon, lr):
     return stops, chains[0]
 
 
+def _fig9_chunk(chunk, seeds, *, horizon, lr):
+    """A sweep's chunk of Fig. 9 settings ``(c, norm)``: per setting the margin times at ``lr`` and ``lr / 2``
+    and the ``lr`` run's records thinned to :data:`FIG9_GD_MARKERS`: ``(stops, t, y, u)`` (``seeds`` unused)."""
+    out = []
+    for c, norm in chunk:
+        pair, chain = _fig9_gd(c, norm, horizon, lr)
+        every = max(1, (chain.t.size - 1) // FIG9_GD_MARKERS)
+        out.append((pair, chain.t[::every].copy(), chain.preactivations[::every, 0, 0], chain.logits[::every, 0]))
+    return out
+
+
 def _many_points(model, lr, rng):
     """App. C.2: GD (lr, lr/2) on 12 class-1 points inside the margin against the one-point prediction."""
     def draw():
@@ -191,7 +205,8 @@ def _many_points(model, lr, rng):
     return float(err), shift, coarse.t[inside], on_t[inside], coarse.logits[inside]
 
 
-def run(*, frequencies: tuple[float, ...] = (1.0, 0.8, 0.2), lr: float = 0.002, seed: int = 4) -> HingeResult:
+def run(*, frequencies: tuple[float, ...] = (1.0, 0.8, 0.2), lr: float = 0.002, seed: int = 4,
+        executor: Any = None) -> HingeResult:
     """Hinge vs BCE times to confidence, Fig. 9 in theory and gradient descent, and App. C.2 many points.
 
     Parameters
@@ -203,6 +218,9 @@ def run(*, frequencies: tuple[float, ...] = (1.0, 0.8, 0.2), lr: float = 0.002, 
     seed : int
         Seed of the App. C.2 data and initialization; a draw that leaves the unit inactive on some point is
         drawn again from the same stream.
+    executor : optional
+        Where the Fig. 9 gradient-descent runs go, one setting per chunk (anything :func:`dynamics.sweep.sweep`
+        takes; default in this process); the result does not depend on it.
 
     Returns
     -------
@@ -233,12 +251,13 @@ def run(*, frequencies: tuple[float, ...] = (1.0, 0.8, 0.2), lr: float = 0.002, 
         hit = integrate(model, [y0, 0.0, y0, 0.0], [0.0, FIG9_TIMES[-1]], parameters=parameters,
                         targets={"class_1": 1.0})
         flow_stops.append(float(hit.hitting_times["class_1"][0]))
-        pair, chain = _fig9_gd(c, norm, horizon, lr)
+    runs = sweep_values(functools.partial(_fig9_chunk, horizon=horizon, lr=lr), list(FIG9_SETTINGS), chunk_size=1,
+                        executor=executor, desc="hinge, Fig. 9")
+    for pair, t_records, y_records, u_records in runs:
         gd_stops.append(pair)
-        every = max(1, (chain.t.size - 1) // FIG9_GD_MARKERS)
-        gd_t = chain.t[::every].copy()  # the same for every setting: one lr, one horizon
-        gd_ys.append(chain.preactivations[::every, 0, 0])
-        gd_us.append(chain.logits[::every, 0])
+        gd_t = t_records  # the same for every setting: one lr, one horizon
+        gd_ys.append(y_records)
+        gd_us.append(u_records)
     gd_stops = np.array(gd_stops)
     err, shift, t_inside, predicted, measured = _many_points(model, lr, rng)
     return HingeResult(

@@ -11,8 +11,10 @@ breaks H2, to show what the counts look like when the lemma does not apply.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -20,6 +22,7 @@ from matplotlib.figure import Figure
 from . import style
 from .claims import ClaimRecord
 from .registry import Experiment, redraw
+from .sweeping import sweep_values
 from ..groundtruth.assumptions import check_binary, check_h2, partition, require
 from ..groundtruth.data import cone_points
 from ..groundtruth.initialization import cone_init
@@ -112,53 +115,58 @@ class Lemma31Result:
     init_noise: float
 
 
-def _counts(seeds, noise, *, losses, n_per_class, dimension, half_angle, lr, steps, record_every, enforce,
-            retry=False):
-    """Train every (seed, loss) from cone data and ``cone_init(noise=noise)``; count what moved.
+def _one_dataset(stream, noise, enforce, *, losses, n_per_class, dimension, half_angle, lr, steps, record_every,
+                 retry):
+    """Train every loss from cone data drawn from ``stream`` and ``cone_init(noise=noise)``; count what moved.
 
-    ``enforce``: refuse a dataset breaking H1-H3; with ``retry``, draw it again from its stream first."""
-    patterns, signs, cross, margins, holds, h2 = [], [], [], [], [], []
-    t = None
-    for seed in seeds:
-        rng = np.random.default_rng(seed)
+    ``enforce``: refuse a dataset breaking H1-H3; with ``retry``, draw it again from its stream first.
+    Returns ``(pattern changes, sign changes, cross-class updates, margins)`` per loss, whether H1-H3 and H2
+    hold, and the record times."""
+    rng = np.random.default_rng(stream)
 
-        def draw(rng=rng):
-            data = cone_points(rng, n_per_class=n_per_class, dimension=dimension, half_angle=half_angle)
-            init = cone_init(rng, data, noise=noise)
-            return data, init, check_binary(data.X, data.labels, init.W0, init.Z0)
+    def draw(rng=rng):
+        data = cone_points(rng, n_per_class=n_per_class, dimension=dimension, half_angle=half_angle)
+        init = cone_init(rng, data, noise=noise)
+        return data, init, check_binary(data.X, data.labels, init.W0, init.Z0)
 
-        # under a chosen seed, a dataset that breaks H1-H3 is drawn again from the same stream
-        data, init, reports = redraw(draw, lambda drawn: all(r.holds for r in drawn[2]),
-                                     what="cone data satisfying H1-H3") if enforce and retry else draw()
-        W0, Z0 = init.W0, init.Z0
-        if enforce:
-            require(*reports)
-        holds.append(all(r.holds for r in reports))
-        h2.append(check_h2(data.X, data.labels, W0).holds)
-        part = partition(W0, data.X, data.labels)
-        sign = np.where(data.labels == 1, 1.0, -1.0)
-        rows = [[], [], [], []]
-        for loss in losses:
-            trained = train(data.X, data.labels, W0, Z0, loss=loss, lr=lr, steps=steps, record_every=record_every)
-            t = trained.t
-            rows[0].append(np.sum(trained.patterns != trained.patterns[0], axis=(1, 2)))
-            rows[1].append(np.sum(np.sign(trained.Z_history) != np.sign(Z0), axis=1))
-            grads = class_gradients(data.X, data.labels, trained.W, trained.Z, loss=loss)
-            rows[2].append(sum(int(np.count_nonzero(grads[k][0][part != k])) for k in (1, 2)))
-            signed = trained.logits * sign
-            rows[3].append(np.stack([signed[:, data.labels == k].mean(axis=1) for k in (1, 2)], axis=1))
-        for store, row in zip((patterns, signs, cross, margins), rows):
-            store.append(row)
-    counts = Lemma31Counts(pattern_changes=np.array(patterns, dtype=int), sign_changes=np.array(signs, dtype=int),
-                           cross_class_updates=np.array(cross, dtype=int), margins=np.array(margins),
-                           assumptions_hold=np.array(holds), h2_holds=np.array(h2))
-    return counts, t
+    # under a chosen seed, a dataset that breaks H1-H3 is drawn again from the same stream
+    data, init, reports = redraw(draw, lambda drawn: all(r.holds for r in drawn[2]),
+                                 what="cone data satisfying H1-H3") if enforce and retry else draw()
+    W0, Z0 = init.W0, init.Z0
+    if enforce:
+        require(*reports)
+    part = partition(W0, data.X, data.labels)
+    sign = np.where(data.labels == 1, 1.0, -1.0)
+    rows, t = [[], [], [], []], None
+    for loss in losses:
+        trained = train(data.X, data.labels, W0, Z0, loss=loss, lr=lr, steps=steps, record_every=record_every)
+        t = trained.t
+        rows[0].append(np.sum(trained.patterns != trained.patterns[0], axis=(1, 2)))
+        rows[1].append(np.sum(np.sign(trained.Z_history) != np.sign(Z0), axis=1))
+        grads = class_gradients(data.X, data.labels, trained.W, trained.Z, loss=loss)
+        rows[2].append(sum(int(np.count_nonzero(grads[k][0][part != k])) for k in (1, 2)))
+        signed = trained.logits * sign
+        rows[3].append(np.stack([signed[:, data.labels == k].mean(axis=1) for k in (1, 2)], axis=1))
+    return (*rows, all(r.holds for r in reports), check_h2(data.X, data.labels, W0).holds, t)
+
+
+def _datasets_chunk(chunk, seeds, **common):
+    """A sweep's chunk of datasets ``(stream, noise, enforce)`` (each seeded by its own stream; ``seeds`` unused)."""
+    return [_one_dataset(stream, noise, enforce, **common) for stream, noise, enforce in chunk]
+
+
+def _counts(measured):
+    """Stack the measurements of :func:`_one_dataset` into :class:`Lemma31Counts`."""
+    patterns, signs, cross, margins, holds, h2 = ([m[i] for m in measured] for i in range(6))
+    return Lemma31Counts(pattern_changes=np.array(patterns, dtype=int), sign_changes=np.array(signs, dtype=int),
+                         cross_class_updates=np.array(cross, dtype=int), margins=np.array(margins),
+                         assumptions_hold=np.array(holds), h2_holds=np.array(h2))
 
 
 def run(*, datasets: int, losses: Sequence[str] = ("bce", "hinge"), n_per_class: tuple[int, int] = (10, 10),
         dimension: int = 6,
         half_angle: float = 0.4, init_noise: float = INIT_NOISE, lr: float = 0.5, steps: int = 300,
-        record_every: int = 10, seed: int | None = None) -> Lemma31Result:
+        record_every: int = 10, seed: int | None = None, executor: Any = None) -> Lemma31Result:
     """Gradient descent on random cone data under H1-H3: count pattern changes, sign changes, cross-class updates.
 
     Parameters
@@ -183,6 +191,9 @@ def run(*, datasets: int, losses: Sequence[str] = ("bce", "hinge"), n_per_class:
         None: the datasets are seeds 0..datasets-1 and the control seed 0 (numpy ``default_rng``).  An int:
         one stream per dataset and one for the control, spawned from ``numpy.random.SeedSequence(seed)``;
         a dataset breaking H1-H3 is then drawn again from its stream rather than refused.
+    executor : optional
+        Where the datasets (and the control) run, one per chunk (anything :func:`dynamics.sweep.sweep` takes;
+        default in this process); the result does not depend on it (each dataset draws from its own stream).
 
     Returns
     -------
@@ -201,8 +212,11 @@ def run(*, datasets: int, losses: Sequence[str] = ("bce", "hinge"), n_per_class:
                   lr=lr, steps=steps, record_every=record_every)
     streams = (tuple(range(datasets)) + (0,) if seed is None
                else tuple(np.random.SeedSequence(seed).spawn(datasets + 1)))
-    satisfying, t = _counts(streams[:datasets], init_noise, enforce=True, retry=seed is not None, **common)
-    control, _ = _counts(streams[datasets:], CONTROL_NOISE, enforce=False, **common)
+    settings = [(stream, init_noise, True) for stream in streams[:datasets]]
+    settings += [(stream, CONTROL_NOISE, False) for stream in streams[datasets:]]
+    measured = sweep_values(functools.partial(_datasets_chunk, retry=seed is not None, **common), settings,
+                            chunk_size=1, executor=executor, desc="lemma 3.1 datasets")
+    satisfying, control, t = _counts(measured[:datasets]), _counts(measured[datasets:]), measured[0][-1]
     return Lemma31Result(losses=tuple(losses), t=t, satisfying=satisfying, control=control, lr=float(lr),
                          steps=int(steps), n_per_class=tuple(n_per_class), dimension=int(dimension),
                          half_angle=float(half_angle), init_noise=float(init_noise))

@@ -11,8 +11,10 @@ balanced logit :func:`dynamics.theory.balanced_logit.logit`.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -21,6 +23,7 @@ from matplotlib.figure import Figure
 from . import style
 from .claims import TOLERANCES, ClaimRecord, number_key
 from .registry import Experiment
+from .sweeping import sweep_values
 from ..groundtruth.data import repeated_points
 from ..groundtruth.initialization import balanced_init, deep_balanced_init
 from ..groundtruth.training import train, train_deep
@@ -102,33 +105,33 @@ class LrOrderResult:
         return np.array([log_log_slope(lrs, err) for lrs, err in zip(self.lrs, self.errors)])
 
 
-def _two_layer(loss, lrs, seed):
+def _two_layer(loss, lr, seed):
+    """``(t, GD logit, theory logit)`` of the two-layer network trained at ``lr`` to its horizon."""
     data = repeated_points(np.random.default_rng(seed), **TWO_LAYER_DATA)
     init = balanced_init(data, u0=U0, v0=V0)
-    out = []
-    for lr in lrs:
-        steps = int(round(TWO_LAYER_HORIZONS[loss] / lr))
-        trained = train(data.X, data.labels, init.W0, init.Z0, loss=loss, lr=lr, steps=steps, record_every=steps)
-        t = float(trained.t[-1])
-        theory = logit(t, loss=loss, norm=TWO_LAYER_DATA["norms"][0], p=TWO_LAYER_DATA["p"], u0=U0)
-        out.append((t, float(trained.logits[-1, 0]), float(theory)))
-    return out
+    steps = int(round(TWO_LAYER_HORIZONS[loss] / lr))
+    trained = train(data.X, data.labels, init.W0, init.Z0, loss=loss, lr=lr, steps=steps, record_every=steps)
+    t = float(trained.t[-1])
+    theory = logit(t, loss=loss, norm=TWO_LAYER_DATA["norms"][0], p=TWO_LAYER_DATA["p"], u0=U0)
+    return (t, float(trained.logits[-1, 0]), float(theory))
 
 
-def _deep(loss, depth, lrs):
+def _deep(loss, depth, lr):
+    """``(t, GD logit, theory logit)`` of the deep chain trained at ``lr`` to its horizon."""
     x = np.array([DEEP_NORM, 0.0, 0.0])
     init = deep_balanced_init(x, depth=depth, u0=DEEP_U0)
-    out = []
-    for lr in lrs:
-        steps = int(round(DEEP_HORIZON / lr))
-        trained = train_deep(x[None], np.array([1]), init, loss=loss, lr=lr, steps=steps, record_every=steps)
-        t = float(trained.t[-1])
-        out.append((t, float(trained.logits[-1, 0]), float(logit(t, loss=loss, norm=DEEP_NORM, u0=DEEP_U0,
-                                                                 depth=depth))))
-    return out
+    steps = int(round(DEEP_HORIZON / lr))
+    trained = train_deep(x[None], np.array([1]), init, loss=loss, lr=lr, steps=steps, record_every=steps)
+    t = float(trained.t[-1])
+    return (t, float(trained.logits[-1, 0]), float(logit(t, loss=loss, norm=DEEP_NORM, u0=DEEP_U0, depth=depth)))
 
 
-def run(*, lrs: Sequence[float], seed: int = TWO_LAYER_SEED) -> LrOrderResult:
+def _runs_chunk(chunk, seeds, *, seed):
+    """A sweep's chunk of ``(loss, depth, lr)`` runs (the two-layer data seeded by ``seed``; ``seeds`` unused)."""
+    return [_two_layer(loss, lr, seed) if depth == 2 else _deep(loss, depth, lr) for loss, depth, lr in chunk]
+
+
+def run(*, lrs: Sequence[float], seed: int = TWO_LAYER_SEED, executor: Any = None) -> LrOrderResult:
     """Gradient descent at each learning rate against the theory at a fixed flow time, for every model.
 
     Parameters
@@ -137,6 +140,9 @@ def run(*, lrs: Sequence[float], seed: int = TWO_LAYER_SEED) -> LrOrderResult:
         The two-layer learning rates (at least 2, > 0); the deep chain runs at ``DEEP_LR_FACTOR`` times them.
     seed : int
         Seed of the two-layer data's directions (numpy ``default_rng``); the deep chain draws nothing.
+    executor : optional
+        Where the runs go, one (model, learning rate) per chunk (anything :func:`dynamics.sweep.sweep` takes;
+        default in this process); the result does not depend on it.
 
     Returns
     -------
@@ -151,11 +157,11 @@ def run(*, lrs: Sequence[float], seed: int = TWO_LAYER_SEED) -> LrOrderResult:
     lrs = np.asarray(lrs, dtype=float)
     if lrs.ndim != 1 or lrs.size < 2:
         raise ValueError(f"lrs must be a sequence of at least 2 learning rates (a slope needs two), got {lrs!r}")
-    rows, used = [], []
-    for _, loss, depth in MODELS:
-        model_lrs = lrs if depth == 2 else lrs * DEEP_LR_FACTOR
-        rows.append(_two_layer(loss, model_lrs, seed) if depth == 2 else _deep(loss, depth, model_lrs))
-        used.append(model_lrs)
+    used = [lrs if depth == 2 else lrs * DEEP_LR_FACTOR for _, _, depth in MODELS]
+    settings = [(loss, depth, lr) for (_, loss, depth), model_lrs in zip(MODELS, used) for lr in model_lrs]
+    runs = sweep_values(functools.partial(_runs_chunk, seed=seed), settings, chunk_size=1, executor=executor,
+                        desc="learning-rate order")
+    rows = [runs[m * lrs.size:(m + 1) * lrs.size] for m in range(len(MODELS))]
     t, gd, theory = np.array(rows).transpose(2, 0, 1)
     return LrOrderResult(models=tuple(label for label, _, _ in MODELS), lrs=np.array(used), t=t, gd=gd,
                          theory=theory)

@@ -13,8 +13,10 @@ gradient descent on the real networks at learning rates on either side of it.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -25,6 +27,7 @@ from derivations.step_bounds import bound_on_reduction, step_bounds
 from . import style
 from .claims import ClaimRecord
 from .registry import Experiment
+from .sweeping import sweep_values
 from ..groundtruth.data import repeated_points
 from ..groundtruth.initialization import DeepInitialization, mode_init
 from ..groundtruth.training import train_batch, train_deep
@@ -193,6 +196,11 @@ def _gd_deep(loss, initial, lrs):
     return np.array(keeps)
 
 
+def _gd_chunk(chunk, seeds, *, data, loss, depth):
+    """A sweep's chunk of ``(initial, lrs)``: did GD keep the pattern at each learning rate (``seeds`` unused)?"""
+    return np.array([_gd_two_layer(data, loss, x, l) if depth == 2 else _gd_deep(loss, x, l) for x, l in chunk])
+
+
 def _grid_starts(depth):
     """GRID x GRID wrong-signed starts above the stalling line (the flow learns from each)."""
     sizes = np.geomspace(0.05, 3.0, GRID)
@@ -230,7 +238,7 @@ def _stall(data):
     return np.array(mapped), np.array(closed), np.array(gd)
 
 
-def run(*, ratios: Sequence[float], seed: int = DATA_SEED) -> LrThresholdResult:
+def run(*, ratios: Sequence[float], seed: int = DATA_SEED, executor: Any = None) -> LrThresholdResult:
     """Thresholds from the map for each initialization and model; gradient descent on either side of them.
 
     Parameters
@@ -239,6 +247,9 @@ def run(*, ratios: Sequence[float], seed: int = DATA_SEED) -> LrThresholdResult:
         The initializations: class 1's output weight is ``-r`` times its stalling value, each r in (0, 1).
     seed : int
         Seed of the two-layer data's directions (numpy ``default_rng``); the deep chain draws nothing.
+    executor : optional
+        Where the gradient-descent runs go, one initialization (with its learning rates) per chunk (anything
+        :func:`dynamics.sweep.sweep` takes; default in this process); the result does not depend on it.
 
     Returns
     -------
@@ -264,8 +275,8 @@ def run(*, ratios: Sequence[float], seed: int = DATA_SEED) -> LrThresholdResult:
         initial = _two_layer_initial(ratios) if depth == 2 else _deep_initial(ratios)
         found = lr_threshold(model, initial, parameters=params, steps=STEPS)
         lrs = found.threshold[:, None] * factors[None, :]
-        gd = np.array([_gd_two_layer(data, loss, x, l) if depth == 2 else _gd_deep(loss, x, l)
-                       for x, l in zip(initial, lrs)])
+        gd = sweep_values(functools.partial(_gd_chunk, data=data, loss=loss, depth=depth), list(zip(initial, lrs)),
+                          chunk_size=1, executor=executor, desc="learning-rate threshold")
         predicted = np.array([keeps_pattern(model, x, lr=l, steps=STEPS, parameters=params)[0]
                               for x, l in zip(initial, lrs)])
         curve_initial = _two_layer_initial(curve_ratios) if depth == 2 else _deep_initial(curve_ratios)

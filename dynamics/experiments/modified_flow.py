@@ -12,8 +12,10 @@ with an error O(lr^2).
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -27,6 +29,7 @@ from .claims import ClaimRecord, number_key
 from .lr_order import (DEEP_HORIZON, DEEP_LR_FACTOR, DEEP_NORM, DEEP_U0, MODELS, TWO_LAYER_DATA,
                        TWO_LAYER_HORIZONS, TWO_LAYER_SEED, U0, V0, log_log_slope)
 from .registry import Experiment
+from .sweeping import sweep_values
 from ..groundtruth.data import repeated_points
 from ..groundtruth.initialization import balanced_init, deep_balanced_init, invariant_init
 from ..groundtruth.training import train, train_deep
@@ -216,29 +219,47 @@ def _model_runs(loss, depth, seed):
     return gd_logit, plain_logit, deep(depth, loss), modes, {"n": DEEP_NORM, "p": 1.0}, DEEP_HORIZON
 
 
-def _drift(lrs, seed):
+def _drift_one(lr, seed):
+    """GD's drift of the invariant at ``lr`` and both predictions: ``(t, gd, first order, modified)``."""
     data, parameters = _two_layer_setup(seed)
     init = invariant_init(data, c=DRIFT_C, theta0=DRIFT_THETA0)
     modes = _two_layer_modes(data, init)
     class_points = [int(np.flatnonzero(data.labels == k)[0]) for k in (1, 2)]
     norms = (parameters["n_1"], parameters["n_2"])
-    times, gd, first, along = [], [], [], []
-    for lr in lrs:
-        steps = max(DRIFT_RECORDS, int(round(DRIFT_HORIZON / lr)))
-        marks = _record_marks(steps, DRIFT_RECORDS)
-        trained = train(data.X, data.labels, init.W0, init.Z0, loss="bce", lr=lr, steps=steps)
-        y = np.stack([trained.preactivations[:, class_points[k], k] for k in (0, 1)])  # (2, R)
-        z = trained.Z_history.T  # (2, R)
-        invariant = y**2 - np.array(norms)[:, None] ** 2 * z**2
-        gd.append((invariant - invariant[:, :1])[:, marks])
-        t = trained.t[marks]
-        predicted = invariant_drift(two_layer("bce"), modes, np.concatenate([[0.0], t]), lr=lr, parameters=parameters)
-        if not predicted.success:
-            raise RuntimeError(f"the invariant drift prediction failed at lr={lr!r}: {predicted.message}")
-        first.append(np.stack([predicted.first_order[k][1:, 0] for k in ("class_1", "class_2")]))
-        along.append(np.stack([predicted.modified[k][1:, 0] for k in ("class_1", "class_2")]))
-        times.append(t)
+    steps = max(DRIFT_RECORDS, int(round(DRIFT_HORIZON / lr)))
+    marks = _record_marks(steps, DRIFT_RECORDS)
+    trained = train(data.X, data.labels, init.W0, init.Z0, loss="bce", lr=lr, steps=steps)
+    y = np.stack([trained.preactivations[:, class_points[k], k] for k in (0, 1)])  # (2, R)
+    z = trained.Z_history.T  # (2, R)
+    invariant = y**2 - np.array(norms)[:, None] ** 2 * z**2
+    t = trained.t[marks]
+    predicted = invariant_drift(two_layer("bce"), modes, np.concatenate([[0.0], t]), lr=lr, parameters=parameters)
+    if not predicted.success:
+        raise RuntimeError(f"the invariant drift prediction failed at lr={lr!r}: {predicted.message}")
+    return (t, (invariant - invariant[:, :1])[:, marks],
+            np.stack([predicted.first_order[k][1:, 0] for k in ("class_1", "class_2")]),
+            np.stack([predicted.modified[k][1:, 0] for k in ("class_1", "class_2")]))
+
+
+def _drift_chunk(chunk, seeds, *, seed):
+    """A sweep's chunk of drift learning rates (the data seeded by ``seed``; ``seeds`` unused)."""
+    return [_drift_one(lr, seed) for lr in chunk]
+
+
+def _drift(lrs, seed, executor=None):
+    runs = sweep_values(functools.partial(_drift_chunk, seed=seed), list(lrs), chunk_size=1, executor=executor,
+                        desc="invariant drift")
+    times, gd, first, along = ([run_[i] for run_ in runs] for i in range(4))
     return np.array(times), *(np.array(a).transpose(1, 0, 2) for a in (gd, first, along))
+
+
+def _compare_chunk(chunk, seeds, *, records):
+    """A sweep's chunk of ``(loss, depth, lr)``: :func:`_compare` of each, stacked (4, records) (``seeds`` unused)."""
+    out = []
+    for loss, depth, lr in chunk:
+        setup = _model_runs(loss, depth, TWO_LAYER_SEED)
+        out.append(np.array(_compare(lr, setup[-1], *setup[:-1], records=records)))
+    return out
 
 
 def _one_percent_lr(lrs, errors) -> float:
@@ -247,7 +268,7 @@ def _one_percent_lr(lrs, errors) -> float:
     return float(np.exp((np.log(PLAIN_TARGET) - intercept) / slope))
 
 
-def run(*, lrs: Sequence[float]) -> ModifiedFlowResult:
+def run(*, lrs: Sequence[float], executor: Any = None) -> ModifiedFlowResult:
     """Gradient descent at each learning rate against the plain and the modified flow, for every model.
 
     Parameters
@@ -255,6 +276,9 @@ def run(*, lrs: Sequence[float]) -> ModifiedFlowResult:
     lrs : sequence of float
         The two-layer learning rates (at least 2, > 0); the deep chain runs at ``DEEP_LR_FACTOR`` times them, the
         drift check at ``DRIFT_LR_FACTOR`` times them.
+    executor : optional
+        Where the runs go, one (model, learning rate) per chunk (anything :func:`dynamics.sweep.sweep` takes;
+        default in this process); the result does not depend on it.
 
     Returns
     -------
@@ -275,24 +299,28 @@ def run(*, lrs: Sequence[float]) -> ModifiedFlowResult:
     lrs = np.asarray(lrs, dtype=float)
     if lrs.ndim != 1 or lrs.size < 2 or not np.all(np.isfinite(lrs) & (lrs > 0)):
         raise ValueError(f"lrs must be a sequence of at least 2 learning rates > 0 (a slope needs two), got {lrs!r}")
-    rows, used, ones, proofs = [], [], [], {}
+    used = [lrs if depth == 2 else lrs * DEEP_LR_FACTOR for _, _, depth in MODELS]
+    settings = [(loss, depth, lr) for (_, loss, depth), model_lrs in zip(MODELS, used) for lr in model_lrs]
+    compared = sweep_values(functools.partial(_compare_chunk, records=CURVE_RECORDS), settings, chunk_size=1,
+                            executor=executor, desc="modified flow")
+    rows = [np.array(compared[m * lrs.size:(m + 1) * lrs.size]) for m in range(len(MODELS))]  # (L, 4, R) each
+    lr_ones = []
+    for sweep_, model_lrs in zip(rows, used):
+        _, gd, plain, _ = sweep_[:, :, -1].T
+        lr_ones.append(_one_percent_lr(model_lrs, np.abs(gd - plain) / np.abs(gd)))
+    at_one = sweep_values(functools.partial(_compare_chunk, records=1),
+                          [(loss, depth, lr_one) for (_, loss, depth), lr_one in zip(MODELS, lr_ones)],
+                          chunk_size=1, executor=executor, desc="modified flow at 1%")
+    ones = [(lr_one, *(v[-1] for v in one)) for lr_one, one in zip(lr_ones, at_one)]
+    proofs = {}
     for label, loss, depth in MODELS:
-        model_lrs = lrs if depth == 2 else lrs * DEEP_LR_FACTOR
-        setup = _model_runs(loss, depth, TWO_LAYER_SEED)
-        gd_logit, plain_logit, model, modes, parameters, horizon = setup
-        sweep = np.array([_compare(lr, horizon, *setup[:-1], records=CURVE_RECORDS) for lr in model_lrs])
-        rows.append(sweep)  # (L, 4, R): t, gd, plain, modified
-        used.append(model_lrs)
-        _, gd, plain, _ = sweep[:, :, -1].T
-        lr_one = _one_percent_lr(model_lrs, np.abs(gd - plain) / np.abs(gd))
-        ones.append((lr_one, *(v[-1] for v in _compare(lr_one, horizon, *setup[:-1]))))
-        checked = derive_modified_flow(model).check()
+        checked = derive_modified_flow(two_layer(loss) if depth == 2 else deep(depth, loss)).check()
         proofs[label] = (sum(checked.values()), len(checked))
     curves = np.array(rows).transpose(2, 0, 1, 3)  # (4, M, L, R)
     t, gd, plain, mod = curves[..., -1]
     lr_one, t_one, gd_one, plain_one, mod_one = np.array(ones).T
     drift_lrs = lrs * DRIFT_LR_FACTOR
-    drift_t, drift_gd, drift_first, drift_mod = _drift(drift_lrs, TWO_LAYER_SEED)
+    drift_t, drift_gd, drift_first, drift_mod = _drift(drift_lrs, TWO_LAYER_SEED, executor)
     return ModifiedFlowResult(
         models=tuple(label for label, _, _ in MODELS), lrs=np.array(used), t=t, gd=gd, plain=plain, modified=mod,
         one_percent_lr=lr_one, one_percent_t=t_one, one_percent_gd=gd_one, one_percent_plain=plain_one,

@@ -14,6 +14,11 @@ replaces that default by :func:`experiment_seed` ``(name, k)``: a seed drawn fro
 share a stream and the seed one gets does not depend on which others run.  A draw an
 experiment cannot use is drawn again from the same stream (:func:`redraw`), never refused.
 
+Sweeps: an experiment that evaluates many settings (a grid of initializations, learning rates, seeds,
+datasets) sends them through :func:`dynamics.sweep.sweep` and its ``run`` takes ``executor``
+(:attr:`Experiment.sweeps`); ``result(size, executor=...)`` runs it on a process pool or a Dask cluster.
+Its result is the same on every executor (GD draws nothing; what is random is seeded per setting).
+
 Examples
 --------
 >>> from dynamics.experiments import registry
@@ -254,7 +259,12 @@ class Experiment:
         seed = check_seed(seed)
         return None if seed is None or not self.seeded else experiment_seed(self.name, seed)
 
-    def result(self, size: str = "full", seed: int | None = None) -> Any:
+    @property
+    def sweeps(self) -> bool:
+        """True when the experiment sweeps through :func:`dynamics.sweep.sweep`: its ``run`` takes ``executor``."""
+        return "executor" in inspect.signature(self.run).parameters
+
+    def result(self, size: str = "full", seed: int | None = None, executor: Any = None) -> Any:
         """The result at ``size`` (``"quick"`` or ``"full"``), computed once per (size, seed) and shared (read-only).
 
         Every experiment is seeded, so the shared result is the one a fresh run
@@ -267,6 +277,10 @@ class Experiment:
         seed : int >= 0, optional
             None: the built-in seed.  An int: the run's randomness is drawn from
             :meth:`run_seed` ``(seed)`` (an experiment that draws nothing gives its one result).
+        executor : optional
+            Where a sweeping experiment's sweeps run (anything :func:`dynamics.sweep.sweep` takes; default in
+            this process), passed to ``run`` when it takes ``executor`` (:attr:`sweeps`).  The result does not
+            depend on it, so it is not part of the cache's key.
 
         Returns
         -------
@@ -287,6 +301,8 @@ class Experiment:
         with self._lock:
             if key not in self._cache:
                 extra = {} if run_seed is None else {"seed": run_seed}
+                if executor is not None and self.sweeps:
+                    extra["executor"] = executor
                 self._cache[key] = freeze(self.run(**self.sizes[size], **extra))
             return self._cache[key]
 

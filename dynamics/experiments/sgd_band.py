@@ -17,8 +17,10 @@ which ``train_batch`` does not offer (it draws one batch shared by all K runs, w
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -29,12 +31,13 @@ import derivations
 from . import style
 from .claims import ClaimRecord
 from .registry import Experiment
+from .sweeping import sweep_values
 from ..groundtruth.data import repeated_points
 from ..groundtruth.initialization import balanced_init
 from ..groundtruth.networks import batch_gradient, batch_logits
 from ..theory.sgd import BAND_WIDTH, sgd_moments
 
-__all__ = ["SgdBandResult", "run", "figures", "claims", "sgd_ensemble", "mean_bound", "coverage_fractions",
+__all__ = ["SgdBandResult", "run", "figures", "claims", "sgd_ensemble", "ensemble", "mean_bound", "coverage_fractions",
            "SIZES", "EXPERIMENT", "DATA", "COVERAGE_RANGE", "MEAN_Z", "BIAS_SAFETY", "LR", "U0", "V0"]
 
 #: The data: class 1 of norm 0.7 with three of the ten points (class 2 of norm 1.3, seven points), five dimensions.
@@ -101,15 +104,38 @@ def sgd_ensemble(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, 
     """
     X, labels = np.asarray(X, dtype=float), np.asarray(labels)
     n = X.shape[0]
+    _check_counts(n, steps=steps, batch_size=batch_size, runs=runs, replace=replace, lr=lr)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    drawn = np.empty((steps, runs, batch_size), dtype=np.int64)
+    for step in range(steps):  # one generator for all runs, step by step (what train draws for one run)
+        drawn[step] = _draw(rng, (runs,), n, batch_size, replace)
+    return _descend(X, labels, W0, Z0, loss=loss, lr=lr, drawn=drawn)
+
+
+def _check_counts(n: int, *, steps, batch_size, runs, replace, lr) -> None:
     for name, value in (("steps", steps), ("batch_size", batch_size), ("runs", runs)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
     if not replace and batch_size > n:
         raise ValueError(f"batch_size must be at most the {n} points without replacement, got {batch_size}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if not (np.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+
+
+def _draw(rng: np.random.Generator, shape: tuple, n: int, batch_size: int, replace: bool) -> np.ndarray:
+    """Batches of ``batch_size`` point indices, ``shape + (batch_size,)``: with replacement, or the first
+    ``batch_size`` entries of a random permutation of the ``n`` points."""
+    if replace:
+        return rng.integers(0, n, shape + (batch_size,))
+    return np.argsort(rng.random(shape + (n,)), axis=-1)[..., :batch_size]
+
+
+def _descend(X: np.ndarray, labels: np.ndarray, W0: ArrayLike, Z0: ArrayLike, *, loss: str, lr: float,
+             drawn: np.ndarray) -> np.ndarray:
+    """Minibatch SGD of ``runs`` networks along the batches ``drawn`` (steps, runs, b); logits (steps + 1, runs, n)."""
+    steps, runs, batch_size = drawn.shape
+    n = X.shape[0]
     W = np.broadcast_to(np.asarray(W0, dtype=float), (runs,) + np.shape(W0)).copy()
     Z = np.broadcast_to(np.asarray(Z0, dtype=float), (runs,) + np.shape(Z0)).copy()
     out = np.empty((steps + 1, runs, n))
@@ -118,12 +144,8 @@ def sgd_ensemble(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, 
         out[step] = batch_logits(X, W, Z)
         if step == steps:
             break
-        if replace:
-            drawn = rng.integers(0, n, (runs, batch_size))
-        else:
-            drawn = np.argsort(rng.random((runs, n)), axis=1)[:, :batch_size]
         shares = np.zeros((runs, n))
-        np.add.at(shares, (every, drawn), 1.0 / batch_size)
+        np.add.at(shares, (every, drawn[step]), 1.0 / batch_size)
         grad_W, grad_Z = np.zeros_like(W), np.zeros_like(Z)
         for i in np.flatnonzero(shares.any(axis=0)):  # the gradient of point i alone, for every run at once
             dW, dZ = batch_gradient(X[i:i + 1], labels[i:i + 1], W, Z, loss=loss)
@@ -132,6 +154,78 @@ def sgd_ensemble(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, 
         W -= lr * grad_W
         Z -= lr * grad_Z
     return out
+
+
+def _ensemble_chunk(chunk: np.ndarray, seeds: Sequence, *, X: np.ndarray, labels: np.ndarray, W0: np.ndarray,
+                    Z0: np.ndarray, loss: str, lr: float, steps: int, batch_size: int,
+                    replace: bool) -> np.ndarray:
+    """A sweep's chunk of SGD runs: run ``r`` draws all its batches from its own seed; (m, steps + 1, n)."""
+    n = X.shape[0]
+    drawn = np.stack([_draw(np.random.default_rng(s), (steps,), n, batch_size, replace) for s in seeds], axis=1)
+    return _descend(X, labels, W0, Z0, loss=loss, lr=lr, drawn=drawn).transpose(1, 0, 2)
+
+
+def ensemble(X: ArrayLike, labels: ArrayLike, W0: ArrayLike, Z0: ArrayLike, *, loss: str, lr: float, steps: int,
+             batch_size: int, runs: int, seed: int, replace: bool = True, executor: Any = None,
+             chunk_size: int | None = None) -> np.ndarray:
+    """``runs`` independent minibatch SGD runs from one initialization, each seeded by its position, on an executor.
+
+    Run ``r`` draws every batch from its own generator, ``default_rng(SeedSequence(seed).spawn(runs)[r])``
+    (all its batches at once: ``integers(0, n, (steps, b))`` with replacement, the first ``b`` entries of a
+    random permutation per step without), so the ensemble is identical whatever the executor and the chunk
+    size; the runs are cut into chunks by :func:`dynamics.sweep.sweep` and each chunk runs at once.
+
+    Parameters
+    ----------
+    X : array_like (n, d)
+    labels : array_like (n,)
+        1 or 2.
+    W0 : array_like (h, d)
+    Z0 : array_like (h,)
+    loss : str
+        A loss name of :mod:`dynamics.groundtruth.losses`.
+    lr : float
+        > 0.
+    steps, batch_size, runs : int
+        >= 1 (``batch_size`` at most n without replacement).
+    seed : int
+        >= 0: the ensemble's seed.
+    replace : bool
+        Sample with replacement (default) or without.
+    executor : optional
+        Anything :func:`dynamics.sweep.sweep` takes (default: in this process).
+    chunk_size : int, optional
+        Runs per chunk (default: :func:`dynamics.sweep.sweep`'s).
+
+    Returns
+    -------
+    ndarray (steps + 1, runs, n)
+        The logits of every point after each step (row 0: the initialization).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For arguments out of range (the message names the parameter).
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.0], [0.0, -1.0]]); labels = np.array([1, 2])
+    >>> args = (X, labels, np.eye(2) * [[1], [-1]] * 0.3, [0.3, -0.3])
+    >>> a = ensemble(*args, loss="bce", lr=0.1, steps=3, batch_size=1, runs=5, seed=2)
+    >>> b = ensemble(*args, loss="bce", lr=0.1, steps=3, batch_size=1, runs=5, seed=2, chunk_size=2)
+    >>> a.shape, bool(np.array_equal(a, b))
+    ((4, 5, 2), True)
+    """
+    X, labels = np.asarray(X, dtype=float), np.asarray(labels)
+    _check_counts(X.shape[0], steps=steps, batch_size=batch_size, runs=runs, replace=replace, lr=lr)
+    if seed is None:
+        raise TypeError("seed must be an integer >= 0, got None (an ensemble draws its batches)")
+    function = functools.partial(_ensemble_chunk, X=X, labels=labels, W0=np.asarray(W0, dtype=float),
+                                 Z0=np.asarray(Z0, dtype=float), loss=loss, lr=lr, steps=int(steps),
+                                 batch_size=int(batch_size), replace=bool(replace))
+    values = sweep_values(function, np.arange(runs), chunk_size=chunk_size, executor=executor, seed=seed,
+                          desc="SGD ensemble")
+    return values.transpose(1, 0, 2)
 
 
 @dataclass(frozen=True)
@@ -180,7 +274,13 @@ def _setup(seed):
     return data, init, initial
 
 
-def run(*, batch_sizes: Sequence[int], runs: int, steps: int, shown: Sequence[int], seed: int = 5) -> SgdBandResult:
+def _config_seed(stream: np.random.SeedSequence) -> int:
+    """A configuration's ensemble seed: the first 64-bit word its ``SeedSequence`` generates."""
+    return int(stream.generate_state(1, dtype=np.uint64)[0])
+
+
+def run(*, batch_sizes: Sequence[int], runs: int, steps: int, shown: Sequence[int], seed: int = 5,
+        executor: Any = None) -> SgdBandResult:
     """SGD ensembles with and without replacement at each batch size, and the linear-noise prediction.
 
     Parameters
@@ -194,7 +294,10 @@ def run(*, batch_sizes: Sequence[int], runs: int, steps: int, shown: Sequence[in
     shown : sequence of int
         Steps (in [1, steps]) at which the claims compare.
     seed : int
-        Seeds the data's directions and (through a ``SeedSequence`` spawned per configuration) the batches.
+        Seeds the data's directions and the batches: configuration ``c`` is an :func:`ensemble` seeded with
+        the first 64-bit word of ``SeedSequence(seed).spawn(C)[c]``, whose run ``r`` draws from its own seed.
+    executor : optional
+        Where the runs go (:func:`ensemble`); the result does not depend on it.
 
     Returns
     -------
@@ -219,8 +322,8 @@ def run(*, batch_sizes: Sequence[int], runs: int, steps: int, shown: Sequence[in
     streams = np.random.SeedSequence(seed).spawn(len(configs))
     logits, mean, std, bias = [], [], [], []
     for (b, replace), stream in zip(configs, streams):
-        u = sgd_ensemble(data.X, data.labels, init.W0, init.Z0, loss=LOSS, lr=LR, steps=steps, batch_size=b,
-                         runs=runs, rng=np.random.default_rng(stream), replace=replace)
+        u = ensemble(data.X, data.labels, init.W0, init.Z0, loss=LOSS, lr=LR, steps=steps, batch_size=b,
+                     runs=runs, seed=_config_seed(stream), replace=replace, executor=executor)
         logits.append(u[:, :, columns])
         pred = sgd_moments(model, initial, lr=LR, batch_size=b, dataset_size=N, groups={"p": class_1},
                            steps=steps, parameters={"n_1": DATA["norms"][0], "n_2": DATA["norms"][1]},

@@ -13,7 +13,9 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.integrate
@@ -33,6 +35,7 @@ from ..theory.shared_neuron import (SEPARATRIX_EXTENT, WORKED_INITS, classify, s
 from . import style
 from .claims import TOLERANCES, ClaimRecord, gd_time_criterion, number_key
 from .registry import Experiment
+from .sweeping import sweep_values
 from .sharpness import LOG_TIME_STEP, evaluate_sorted, halved_lrs, richardson, time_shift
 
 __all__ = ["SharedNeuronResult", "run", "figures", "claims", "EXPERIMENT", "SIZES", "separatrix", "C_POSITIVE",
@@ -186,7 +189,42 @@ def _dense_separatrix(coarse: np.ndarray, c: float = C_POSITIVE, *, length: floa
     return curve[np.argsort(curve[:, 2])]
 
 
-def run(*, horizon: float = 12.0, lr: float = 0.01) -> SharedNeuronResult:
+def _two_points():
+    """The two points of the worked example: ``x1`` of class 1 and ``x2`` of class 2, orthogonal unit vectors."""
+    x1, x2 = np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0])
+    return x1, x2, np.vstack([x1, x2]), np.array([1, 2])
+
+
+def _states(run_) -> np.ndarray:
+    """``(alpha, beta, z)`` of the shared unit at every record: its pre-activations on x1, x2 and its weight."""
+    return np.column_stack([run_.preactivations[:, 0, 0], run_.preactivations[:, 1, 0], run_.Z_history[:, 0]])
+
+
+def _pair_chunk(chunk, seeds, *, lr, steps, record):
+    """A sweep's chunk of initializations ``(alpha0, beta0, z0)``: GD at ``lr`` and ``lr / 2``; per
+    initialization ``(t of the coarse run, [states at lr, states at lr / 2])`` (``seeds`` unused)."""
+    x1, x2, X, labels = _two_points()
+    out = []
+    for init in chunk:
+        w = shared_neuron_init(x1, x2, alpha0=init[0], beta0=init[1], z0=init[2])
+        runs = [train(X, labels, w.W0, w.Z0, lr=eta, steps=steps * k, record_every=record * k)
+                for k, eta in enumerate(halved_lrs(lr), start=1)]
+        out.append((runs[0].t, [_states(r) for r in runs]))
+    return out
+
+
+def _end_chunk(chunk, seeds, *, lr, steps, record):
+    """A sweep's chunk of initializations: GD at ``lr``; per initialization ``(t, states)`` (``seeds`` unused)."""
+    x1, x2, X, labels = _two_points()
+    out = []
+    for init in chunk:
+        w = shared_neuron_init(x1, x2, alpha0=init[0], beta0=init[1], z0=init[2])
+        end = train(X, labels, w.W0, w.Z0, lr=lr, steps=steps, record_every=record)
+        out.append((end.t, _states(end)))
+    return out
+
+
+def run(*, horizon: float = 12.0, lr: float = 0.01, executor: Any = None) -> SharedNeuronResult:
     """Hyperboloid trajectories, separatrix, and the worked initializations: theory vs GD on a real network.
 
     Parameters
@@ -196,6 +234,9 @@ def run(*, horizon: float = 12.0, lr: float = 0.01) -> SharedNeuronResult:
         ``2 horizon``.
     lr : float
         Coarser learning rate of the Richardson pair (``lr`` and ``lr / 2``).
+    executor : optional
+        Where the gradient-descent runs go, one initialization per chunk (anything :func:`dynamics.sweep.sweep`
+        takes; default in this process); the result does not depend on it.
 
     Returns
     -------
@@ -215,36 +256,27 @@ def run(*, horizon: float = 12.0, lr: float = 0.01) -> SharedNeuronResult:
     # Worked initializations: (4) is p = 1/2 on time 2t; GD on the mean loss of one x1 and one x2 has p = 1/2.
     inits = list(WORKED_INITS)
     worked = integrate(model, np.array(inits, float), t, parameters=params)
-    x1, x2 = np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0])
-    X, labels = np.vstack([x1, x2]), np.array([1, 2])
     steps = int(round(2 * horizon / lr))
     gd, outcomes_gd, errors, shifts, raw = {}, {}, [], [], []
     record = max(1, steps // RECORDS)
-    for init in inits:
-        w = shared_neuron_init(x1, x2, alpha0=init[0], beta0=init[1], z0=init[2])
-        runs = [train(X, labels, w.W0, w.Z0, lr=eta, steps=steps * k, record_every=record * k)
-                for k, eta in enumerate(halved_lrs(lr), start=1)]
-        both = [np.column_stack([r.preactivations[:, 0, 0], r.preactivations[:, 1, 0], r.Z_history[:, 0]])
-                for r in runs]
+    pairs = sweep_values(functools.partial(_pair_chunk, lr=lr, steps=steps, record=record), inits, chunk_size=1,
+                         executor=executor, desc="shared neuron")
+    for init, (coarse_t, both) in zip(inits, pairs):
         states = both[0]
         gd[init] = states
         outcomes_gd[init] = classify(states[-1, 0], states[-1, 1])
-        coarse = runs[0]
         grids = evaluate_sorted(lambda s, init=init: integrate(model, np.array(init, float), s,
                                                                parameters=params).states[:, 0],
-                                coarse.t, coarse.t * (1 + LOG_TIME_STEP), coarse.t * (1 - LOG_TIME_STEP))
+                                coarse_t, coarse_t * (1 + LOG_TIME_STEP), coarse_t * (1 - LOG_TIME_STEP))
         errors.append(np.max(np.abs(grids[0] - states)))
-        shifts.append(time_shift(coarse.t, richardson(*both), *grids))
-        raw.append(time_shift(coarse.t, states, *grids))
-    neg_gd, neg_states, neg_t = [], [], None
-    neg_steps = int(round(2 * 2 * horizon / lr))
-    for init in neg_inits:  # twice the worked flow time: every c < 0 run has decided by then
-        w = shared_neuron_init(x1, x2, alpha0=init[0], beta0=init[1], z0=init[2])
-        end = train(X, labels, w.W0, w.Z0, lr=lr, steps=neg_steps, record_every=record)
-        neg_gd.append(classify(end.preactivations[-1, 0, 0], end.preactivations[-1, 1, 0]))
-        neg_states.append(np.column_stack([end.preactivations[:, 0, 0], end.preactivations[:, 1, 0],
-                                           end.Z_history[:, 0]]))
-        neg_t = end.t
+        shifts.append(time_shift(coarse_t, richardson(*both), *grids))
+        raw.append(time_shift(coarse_t, states, *grids))
+    neg_steps = int(round(2 * 2 * horizon / lr))  # twice the worked flow time: every c < 0 run has decided by then
+    ends = sweep_values(functools.partial(_end_chunk, lr=lr, steps=neg_steps, record=record), list(neg_inits),
+                        chunk_size=1, executor=executor, desc="shared neuron, c < 0")
+    neg_states = [states for _, states in ends]
+    neg_gd = [classify(states[-1, 0], states[-1, 1]) for states in neg_states]
+    neg_t = ends[-1][0] if ends else None
     theory = {init: worked.states[:, k] for k, init in enumerate(inits)}
     theory_p = {init: np.column_stack([expit(worked.logits["class_1"][:, k]), expit(-worked.logits["class_2"][:, k])])
                 for k, init in enumerate(inits)}

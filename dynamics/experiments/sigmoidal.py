@@ -12,7 +12,9 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -30,6 +32,7 @@ from ..theory.flow import integrate
 from . import style
 from .claims import TOLERANCES, ClaimRecord, gd_time_criterion
 from .registry import Experiment
+from .sweeping import sweep_values
 from .sharpness import LOG_TIME_STEP, evaluate_sorted, halved_lrs, richardson, time_shift
 
 __all__ = ["SigmoidalResult", "run", "figures", "claims", "EXPERIMENT", "SIZES", "DEFAULT_SETTINGS", "U0"]
@@ -131,8 +134,19 @@ def _shifted(times):
     return times * (1 + LOG_TIME_STEP), times * (1 - LOG_TIME_STEP)
 
 
+def _gd_chunk(chunk, seeds, *, lr, steps, record):
+    """A sweep's chunk of ``(data, init, scale)``: GD at ``lr`` and ``lr / 2`` (times ``scale``); per setting
+    ``(t, class-1 pre-activation, logit at lr, logit at lr / 2)`` of the first point (``seeds`` unused)."""
+    out = []
+    for data, init, scale in chunk:
+        runs = [train(data.X, data.labels, init.W0, init.Z0, lr=eta * scale, steps=steps * k,
+                      record_every=record * k) for k, eta in enumerate(halved_lrs(lr), start=1)]
+        out.append((runs[0].t, runs[0].preactivations[:, 0, 0], runs[0].logits[:, 0], runs[1].logits[:, 0]))
+    return out
+
+
 def run(settings: tuple[tuple[float, float, float], ...] = DEFAULT_SETTINGS, *, horizon: float = 120.0,
-        lr: float = 0.05, points: int = 241, seed: int = 0) -> SigmoidalResult:
+        lr: float = 0.05, points: int = 241, seed: int = 0, executor: Any = None) -> SigmoidalResult:
     """Theory (derived flow, integrated) vs GD on the real network for each (c, ||x||, p).
 
     GD runs at ``lr`` and ``lr / 2``; their Richardson extrapolation is compared with the flow in time
@@ -150,7 +164,10 @@ def run(settings: tuple[tuple[float, float, float], ...] = DEFAULT_SETTINGS, *, 
     points : int
         Samples of the theory curves on ``[0, horizon]``.
     seed : int
-        Seed of the data (numpy ``default_rng``).
+        Seed of the data (numpy ``default_rng``; the settings' data are drawn one after the other from it).
+    executor : optional
+        Where the gradient-descent runs go, one setting per chunk (anything :func:`dynamics.sweep.sweep`
+        takes; default in this process); the result does not depend on it.
 
     Returns
     -------
@@ -166,27 +183,29 @@ def run(settings: tuple[tuple[float, float, float], ...] = DEFAULT_SETTINGS, *, 
     master_flow = _flow_logit(model, np.sqrt(U0), np.sqrt(U0), 1.0, 1.0)
     master = evaluate_sorted(master_flow, master_s, *_shifted(master_s))
     th_y, th_p, gd_y, gd_p, agree, err, raw, collapse, rescaled = [], [], [], [], [], [], [], [], []
+    drawn = []
     for c, norm, p in settings:
         y0, z0 = _initial_modes(c, norm)
         data = repeated_points(rng, norms=(norm, norm), p=min(p, MAX_DATA_FREQUENCY), n_points=N_POINTS,
                                dimension=DIMENSION)
         init = mode_init(data, y0=(y0, y0), z0=(z0, -z0))
-        scale = p / data.frequencies[1]  # run GD long enough that class 1 sees p * t of flow
-        runs = [train(data.X, data.labels, init.W0, init.Z0, lr=eta * scale, steps=steps * k,
-                      record_every=record * k) for k, eta in enumerate(halved_lrs(lr), start=1)]
-        coarse = runs[0]
-        flow_t = coarse.t * data.frequencies[1] / p
+        drawn.append((data, init, p / data.frequencies[1]))  # run GD long enough that class 1 sees p * t of flow
+    trained = sweep_values(functools.partial(_gd_chunk, lr=lr, steps=steps, record=record), drawn, chunk_size=1,
+                           executor=executor, desc="sigmoidal")
+    for (c, norm, p), (data, _, _), (coarse_t, coarse_y, coarse_u, fine_u) in zip(settings, drawn, trained):
+        y0, z0 = _initial_modes(c, norm)
+        flow_t = coarse_t * data.frequencies[1] / p
         # one integration of the derived flow on every grid this setting needs
         grids = (t, flow_t, *_shifted(flow_t), master_s / (norm * p))
         values = evaluate_sorted(_flow_state(model, y0, z0, norm, p), *grids)
         logits = [v[:, 1] for v in values]
         th_y.append(values[0][:, 0])
         th_p.append(expit(logits[0]))
-        gd_y.append(coarse.preactivations[:, 0, 0])
-        gd_p.append(expit(coarse.logits[:, 0]))
-        extrapolated = richardson(runs[0].logits[:, 0], runs[1].logits[:, 0])
+        gd_y.append(coarse_y)
+        gd_p.append(expit(coarse_u))
+        extrapolated = richardson(coarse_u, fine_u)
         err.append(time_shift(flow_t, extrapolated, *logits[1:4]))
-        raw.append(time_shift(flow_t, coarse.logits[:, 0], *logits[1:4]))
+        raw.append(time_shift(flow_t, coarse_u, *logits[1:4]))
         agree.append(agreement(expit(logits[1]), gd_p[-1]))
         if c == 0:
             s = flow_t * norm * p

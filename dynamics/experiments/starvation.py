@@ -17,7 +17,9 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -32,6 +34,7 @@ from ..validation import require_positive
 from . import style
 from .claims import TOLERANCES, ClaimRecord, number_key
 from .registry import Experiment
+from .sweeping import sweep_values
 from .sharpness import halved_lrs, richardson
 
 __all__ = ["StarvationResult", "run", "figures", "claims", "EXPERIMENT", "SIZES", "measured_starved_confidence",
@@ -214,8 +217,13 @@ def measured_starved_confidence(lam: float, confidence: float, *, init: tuple[fl
     raise RuntimeError(f"GD did not reach confidence {confidence} on (x1, 0) within {max_steps} steps")
 
 
+def _measured_chunk(chunk, seeds, *, confidence, seed):
+    """A sweep's chunk of ``(lambda, lr)``: :func:`measured_starved_confidence` of each (``seeds`` unused)."""
+    return [measured_starved_confidence(lam, confidence, lr=eta, seed=seed) for lam, eta in chunk]
+
+
 def run(*, lambdas: tuple[float, ...] = LAMBDAS, confidence: float = 0.99, lr: float = 0.05,
-        seed: int = DATA_SEED) -> StarvationResult:
+        seed: int = DATA_SEED, executor: Any = None) -> StarvationResult:
     """Table 1, bounds (7) and (D.2), ODE (8) and Richardson GD for each lambda.
 
     Parameters
@@ -228,6 +236,9 @@ def run(*, lambdas: tuple[float, ...] = LAMBDAS, confidence: float = 0.99, lr: f
         Learning rate of the coarse GD runs (> 0); the fine runs use ``lr / 2``.
     seed : int
         Seed of the GD data's feature directions (:data:`DATA_SEED`).
+    executor : optional
+        Where the gradient-descent runs go, one (lambda, learning rate) per chunk (anything
+        :func:`dynamics.sweep.sweep` takes; default in this process); the result does not depend on it.
 
     Returns
     -------
@@ -248,8 +259,10 @@ def run(*, lambdas: tuple[float, ...] = LAMBDAS, confidence: float = 0.99, lr: f
     fair = [starved_confidence(confidence, lam, alpha0=alpha0, beta0=beta0, z0=z0) for lam in lambdas]
     a_sat, z_sat = SATISFYING_ALPHA0_Z0
     satisfying = [starved_confidence(confidence, lam, alpha0=a_sat, beta0=a_sat * lam, z0=z_sat) for lam in lambdas]
-    pairs = np.array([[measured_starved_confidence(lam, confidence, lr=eta, seed=seed) for eta in halved_lrs(lr)]
-                      for lam in lambdas])  # (lambdas, lr and lr/2, (t*, P))
+    settings = [(lam, eta) for lam in lambdas for eta in halved_lrs(lr)]
+    measured = sweep_values(functools.partial(_measured_chunk, confidence=confidence, seed=seed), settings,
+                            chunk_size=1, executor=executor, desc="starvation")
+    pairs = np.array(measured).reshape(len(lambdas), 2, 2)  # (lambdas, lr and lr/2, (t*, P))
     gd = richardson(pairs[:, 0, 1], pairs[:, 1, 1])
     gd_t = richardson(pairs[:, 0, 0], pairs[:, 1, 0])
     ode_t = np.array([f.stop_time for f in fair])

@@ -16,8 +16,10 @@ followed as they happen), which must agree with gradient descent whatever the vi
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -25,6 +27,7 @@ from matplotlib.figure import Figure
 from . import style
 from .claims import TOLERANCES, ClaimRecord, number_key
 from .registry import Experiment
+from .sweeping import sweep_values
 from ..problem import Problem
 
 __all__ = ["ViolationResult", "run", "figures", "claims", "SIZES", "EXPERIMENT", "KINDS", "STRENGTH_LABELS",
@@ -194,9 +197,19 @@ class ViolationResult:
         return self.flow_error[:, -1] / self.flow_error_half_lr
 
 
+def _settings_chunk(chunk: Sequence, seeds: Sequence, *, seed: int) -> list:
+    """A sweep's chunk of settings ``(kind, strength, lr)``: for each, ``(measured strength, H1-H3 hold, modes
+    error, exact-flow error, switches)`` against GD at ``lr`` (the data are seeded by ``seed``; ``seeds`` unused)."""
+    out = []
+    for kind, value, lr in chunk:
+        problem = violated_problem(kind, value, seed=seed)
+        out.append((_strength_measured(kind, problem), problem.assumptions().holds, *_measure(problem, lr)))
+    return out
+
+
 def run(*, strengths: Sequence[Sequence[float]] = ((0.0, 0.1, 0.2, 0.3, 0.4), (0.0, 5.0, 10.0, 15.0, 20.0),
                                                     (0.0, 1 / 6, 2 / 6, 3 / 6, 4 / 6)),
-        seed: int = SEED) -> ViolationResult:
+        seed: int = SEED, executor: Any = None) -> ViolationResult:
     """Measure both theories against gradient descent at each strength of each kind of violation.
 
     Parameters
@@ -206,6 +219,9 @@ def run(*, strengths: Sequence[Sequence[float]] = ((0.0, 0.1, 0.2, 0.3, 0.4), (0
         first of each should be 0 (the assumptions hold).
     seed : int
         Seed of the problems' data (as in :func:`violated_problem`).
+    executor : optional
+        Where the settings run, one per chunk (anything :func:`dynamics.sweep.sweep` takes; default in this
+        process); the result does not depend on it.
 
     Returns
     -------
@@ -220,15 +236,14 @@ def run(*, strengths: Sequence[Sequence[float]] = ((0.0, 0.1, 0.2, 0.3, 0.4), (0
     if len(grid) != len(KINDS) or len({len(s) for s in grid}) != 1 or len(grid[0]) < 2:
         raise ValueError(f"strengths must give the same number (>= 2) of strengths for each of {KINDS}, "
                          f"got {strengths!r}")
-    rows, halved = [], []
-    for kind, values in zip(KINDS, grid):
-        row = []
-        for value in values:
-            problem = violated_problem(kind, value, seed=seed)
-            modes, flow, switches = _measure(problem)
-            row.append((_strength_measured(kind, problem), problem.assumptions().holds, modes, flow, switches))
-        rows.append(row)
-        halved.append(_measure(problem, LR / 2)[1])  # the strongest setting again, at half the learning rate
+    # every setting at LR, then the strongest setting of each kind again at half the learning rate
+    settings = [(kind, value, LR) for kind, values in zip(KINDS, grid) for value in values]
+    settings += [(kind, values[-1], LR / 2) for kind, values in zip(KINDS, grid)]
+    cells = sweep_values(functools.partial(_settings_chunk, seed=seed), settings, chunk_size=1, executor=executor,
+                         desc="violation")
+    width = len(grid[0])
+    rows = [cells[k * width:(k + 1) * width] for k in range(len(KINDS))]
+    halved = [cell[3] for cell in cells[len(KINDS) * width:]]
     strength, holds, modes, flow, switches = (np.array([[cell[i] for cell in row] for row in rows])
                                               for i in range(5))
     return ViolationResult(KINDS, strength.astype(float), holds.astype(bool), modes.astype(float),

@@ -112,7 +112,8 @@ def _markdown(records, parameters, elapsed, figures) -> str:
 
 
 def reproduce(out: str | Path = DEFAULT_OUT, *, quick: bool = False, force: bool = False,
-              quiet: bool = False, only: Sequence[str] | None = None, seed: int | None = None) -> dict[str, Any]:
+              quiet: bool = False, only: Sequence[str] | None = None, seed: int | None = None,
+              executor: Any = None) -> dict[str, Any]:
     """Run every claim and write ``report.json``, ``report.md``, the figures and their data into the folder ``out``.
 
     Each experiment's result is saved as ``data/<experiment>.npz`` + ``.json`` (:func:`dynamics.archive.save`,
@@ -142,6 +143,10 @@ def reproduce(out: str | Path = DEFAULT_OUT, *, quick: bool = False, force: bool
         None keeps every experiment's built-in seed (the report's numbers).  An int seeds every experiment
         that draws randomness with :func:`dynamics.experiments.registry.experiment_seed` ``(name, seed)``:
         the same whatever ``only`` selects.  The report records it.
+    executor : optional
+        Where the experiments that sweep run their sweeps: anything :func:`dynamics.sweep.sweep` takes, e.g.
+        the value of :func:`dynamics.sweep.executor` (a process pool or a Dask client); default in this
+        process.  The report's numbers do not depend on it.
 
     Returns
     -------
@@ -170,7 +175,7 @@ def reproduce(out: str | Path = DEFAULT_OUT, *, quick: bool = False, force: bool
         with progress(selected, quiet=quiet, desc="reproduce", unit="experiment") as bar:  # cleared on Ctrl-C
             for experiment in bar:
                 bar.set_postfix_str(experiment.name)
-                result = experiment.result(size, seed=seed)
+                result = experiment.result(size, seed=seed, executor=executor)
                 records += experiment.claims(result)
                 run_seeds[experiment.name] = _run_seed(experiment, seed)
                 data = _save_data(experiment, result, build, size=size, seed=seed, run_seed=run_seeds[experiment.name])
