@@ -30,8 +30,8 @@ def test_sweep_phase_diagram_is_the_same_on_two_processes_and_matches_the_region
         for k, norm in enumerate(norms):
             gap = y0 + norm * z0
             hand = np.where(y0 <= 0, 0, np.where(gap > 0, 1, 3))
-            on_line = (np.abs(gap) < 1e-9) & (y0 > 0)  # the stalling line itself (to rounding): code 2
-            assert np.array_equal(a["theory"][k][~on_line], hand[~on_line]) and np.all(a["theory"][k][on_line] == 2)
+            on_line = (np.abs(gap) < 1e-9) & (y0 > 0)  # the stalling line itself: success or stalls, to rounding
+            assert np.array_equal(a["theory"][k][~on_line], hand[~on_line]) and np.all(a["theory"][k][on_line] <= 2)
             away = (np.abs(y0) > 0.05) & (np.abs(y0 + norm * z0) / np.hypot(1, norm) > 0.05)
             assert np.array_equal(a["measured"][k][away], hand[away]) and a["agreement"][k] == 1.0
     meta = json.loads((tmp_path / "pool.json").read_text())
