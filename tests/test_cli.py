@@ -1,5 +1,6 @@
 """The command line, driven as a user would: in-process through ``main`` (fast), and one real process."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -112,7 +113,12 @@ def test_reproduce_quick_writes_the_report_and_refuses_to_mix(tmp_path, run):
                 assert im.size[0] > 400 and im.size[1] > 200, (f, im.size)
         else:
             assert path.read_bytes()[:5] == b"%PDF-" and path.stat().st_size > 5_000, f
-    assert (target / "report.md").read_text().startswith("# learning-dynamics")
+    markdown = (target / "report.md").read_text()
+    assert markdown.startswith("# learning-dynamics")
+    # every claim says where its theory is stated, and that anchor exists in docs/theory.md (read here)
+    anchors = set(re.findall(r'<a id="([^"]+)"></a>', (Path(__file__).parents[1] / "docs" / "theory.md").read_text()))
+    cited = re.findall(r"\*Theory\*: `docs/theory\.md#([^`]+)`", markdown)
+    assert len(cited) == len(payload["claims"]) and set(cited) <= anchors
     manifest = json.loads((target / ".learning-dynamics-run").read_text())["entries"]
     assert {"report.json", "report.md", *payload["figures"]} <= set(manifest)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no temporary folder left

@@ -90,6 +90,8 @@ def _summary_rows(records) -> list:
 def _claim_section(r) -> list:
     lines = [f"### `{r.id}` — {'passed' if r.passed else 'FAILED'}", "", r.statement, "",
              f"*Criterion* ({r.kind}): {r.criterion}", ""]
+    if getattr(r, "docs", ""):
+        lines += [f"*Theory*: `{r.docs}` (in the learning-dynamics source tree)", ""]
     return lines + _payload_lines(_jsonable(r.theory), _jsonable(r.measured)) + [""]
 
 
@@ -99,6 +101,8 @@ def _markdown(records, parameters, elapsed, figures) -> str:
     lines = ["# learning-dynamics: reproduction report", "",
              "Paper: Tachet des Combes et al., *On the Learning Dynamics of Deep Neural Networks*, arXiv:1809.06848.",
              "", f"{sum(r.passed for r in records)} of {len(records)} claims passed in {elapsed:.1f} s.", "",
+             "Each claim names where its theory is stated, in the paper's numbering: an anchor of `docs/theory.md` "
+             "in the learning-dynamics source tree (also the field `docs` of report.json).", "",
              "## Claims checked against gradient descent on real networks", ""] + _summary_rows(measured)
     lines += ["", "## Claims of the theory alone (symbolic proofs, bounds, printed tables)", ""]
     lines += _summary_rows(theory) + ["", "## Details", ""]
