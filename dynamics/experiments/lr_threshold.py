@@ -38,7 +38,7 @@ from ..theory.lr_threshold import keeps_pattern, lr_threshold
 __all__ = ["LrThresholdResult", "run", "figures", "claims", "SIZES", "EXPERIMENT", "MODELS", "TWO_LAYER_DATA",
            "DATA_SEED", "Y0", "CLASS_2", "DEEP_NORM", "DEEP_Y0", "DEEP_HIDDEN0", "STEPS", "FACTORS", "SAFE_LRS",
            "STALL_U0", "CLOSED_FORM_TOLERANCE", "STALL_STEPS", "CURVE_POINTS", "GRID",
-           "FIRST_STEP_TOLERANCE"]
+           "FIRST_STEP_TOLERANCE", "FIRST_STEP_BAR"]
 
 #: The models, in the order of the result's rows: (label, loss, depth).
 MODELS = (("two_layer bce", "bce", 2), ("two_layer hinge", "hinge", 2), ("deep N=3 bce", "bce", 3))
