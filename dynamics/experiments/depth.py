@@ -306,8 +306,19 @@ def _depth_order(confidence, lr, executor=None):
 
 #: Most depth ticks on an axis: past this many depths every other one is labelled (ticks stay integers).
 MAX_DEPTH_TICKS = 10
-#: Line style of the time-to-confidence curves from each initial logit: (u0 of Fig. 4, the smaller one).
-U0_LINESTYLES = ("-", ":")
+#: Colour of each input norm in the norm panels (a sequential purple family, light to dark as the norm grows): apart
+#: from the palette colours that tell the chains of the first two panels apart, so no colour means two things.
+NORM_COLORS = ("#8E7CC3", "#5E3C99", "#2D004B")
+#: Dash pattern of each input norm in the norm panels (the same in both): the norms read apart in grey-scale too.
+NORM_LINESTYLES = style.LINESTYLES[:3]
+#: Theory points and line width of the time-to-confidence curves from each initial logit (u0 of Fig. 4, the smaller
+#: one): the dash patterns tell the norms apart, these tell the initial logits apart.
+U0_MARKERS, U0_LINEWIDTHS = ("o", "x"), (2.2, 1.0)
+
+
+def _norm_style(i: int) -> dict[str, Any]:
+    """Colour and dash pattern of the ``i``-th input norm in the norm panels."""
+    return {"color": NORM_COLORS[i % len(NORM_COLORS)], "linestyle": NORM_LINESTYLES[i % len(NORM_LINESTYLES)]}
 
 
 def _depth_ticks(ax, depths) -> None:
@@ -358,20 +369,20 @@ def figures(result: DepthResult) -> dict[str, Figure]:
     axes[0].set(ylabel="logit $u_t$", title=f"eq. (5) from $u_0 = {result.u0:g}$: logit")
     axes[1].set(ylabel="$P_t = \\sigma(u_t)$", title=f"eq. (5) from $u_0 = {result.u0:g}$: probability")
     for i, norm in enumerate(result.norms):
-        color = style.COLORS[i % len(style.COLORS)]
-        for u0, times, dash in ((result.u0, result.times_to_confidence[i], U0_LINESTYLES[0]),
-                                (result.small_u0, result.times_to_confidence_small[i], U0_LINESTYLES[1])):
-            axes[2].plot(result.depths, times, color=color, linestyle=dash, marker="o", markersize=3, linewidth=1.6)
+        for times, marker, width in zip((result.times_to_confidence[i], result.times_to_confidence_small[i]),
+                                        U0_MARKERS, U0_LINEWIDTHS):
+            axes[2].plot(result.depths, times, marker=marker, markersize=5, linewidth=width, **_norm_style(i))
     gd_shapes = {}
     for k, u0 in enumerate(result.order_u0):
         shape = style.MARKERS[k % len(style.MARKERS)]
         gd_shapes[u0] = shape
         axes[2].plot(result.order_depths, result.order_gd_times[k], marker=shape, markersize=10,
                      markerfacecolor="none", markeredgewidth=1.4, linestyle="none", color=style.GD_COLOR)
-    handles = [Line2D([], [], color=style.COLORS[i % len(style.COLORS)], linewidth=1.6, marker="o", markersize=3,
-                      label=f"theory, {_norm_label(norm)}") for i, norm in enumerate(result.norms)]
-    handles += [Line2D([], [], color="0.35", linestyle=dash, linewidth=1.6, label=f"theory from $u_0 = {u0:g}$")
-                for u0, dash in zip((result.u0, result.small_u0), U0_LINESTYLES)]
+    handles = [Line2D([], [], linewidth=1.6, label=f"theory, {_norm_label(norm)}", **_norm_style(i))
+               for i, norm in enumerate(result.norms)]
+    handles += [Line2D([], [], color="0.35", marker=marker, markersize=5, linewidth=width,
+                       label=f"theory from $u_0 = {u0:g}$")
+                for u0, marker, width in zip((result.u0, result.small_u0), U0_MARKERS, U0_LINEWIDTHS)]
     handles += [Line2D([], [], marker=gd_shapes[u0], markersize=8, markerfacecolor="none", markeredgewidth=1.4,
                        linestyle="none", color=style.GD_COLOR,
                        label=f"GD (lr = {result.lr:g}, Richardson), $u_0 = {u0:g}$, {_norm_label(result.order_norm)}")
@@ -383,8 +394,8 @@ def figures(result: DepthResult) -> dict[str, Figure]:
     _depth_ticks(axes[2], result.depths)
     if result.crossover_depths:
         for i, norm in enumerate(result.norms):
-            axes[3].plot(result.crossover_depths, result.crossover_u0[i], marker="o", markersize=3,
-                         label=f"theory, {_norm_label(norm)}", **style.theory_line(i))
+            axes[3].plot(result.crossover_depths, result.crossover_u0[i], marker="o", markersize=3, linewidth=1.6,
+                         label=f"theory, {_norm_label(norm)}", **_norm_style(i))
         axes[3].set(xlabel="depth $N$", ylabel="crossover $u_0^*(2, N)$", yscale="log",
                     title=f"depth $N$ beats $N = 2$ to $P = {result.confidence:g}$ iff $u_0 > u_0^*$")
         _depth_ticks(axes[3], result.crossover_depths)

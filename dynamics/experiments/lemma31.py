@@ -249,13 +249,17 @@ def figures(result: Lemma31Result) -> dict[str, Figure]:
                             (axes[1], "sign_changes", "output weights with changed sign")):
         ax.axhline(0.0, label="Lemma 3.1 (H1-H3): 0", **style.series(0))
         for j, loss in enumerate(result.losses):
+            # the losses' counts coincide (all 0 under H1-H3): nested sizes keep each loss's markers visible
+            size = {"markersize": style.NESTED_MARKER_SIZES[1 + j % (len(style.NESTED_MARKER_SIZES) - 1)],
+                    "markevery": max(1, result.t.size // style.MARKER_TARGET)}
             for s in range(datasets):
                 ax.plot(result.t, getattr(sat, what)[s, j],
-                        label=f"GD, H1-H3, {loss} ({datasets} datasets)" if s == 0 else None, **style.markers(j))
+                        label=f"GD, H1-H3, {loss} ({datasets} datasets)" if s == 0 else None,
+                        **(style.markers(j) | size))
             ax.plot(result.t, getattr(ctl, what)[0, j], label=f"GD, control: H2 broken, {loss}",
-                    **style.markers(len(result.losses) + j))
+                    **(style.markers(len(result.losses) + j) | size))
         ax.set(xlabel=style.TIME_LABEL, ylabel=label)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=style.LEGEND_FONTSIZE)
     for ax, what in ((axes[0], "patterns"), (axes[1], "signs of Z")):
         field = getattr(sat, "pattern_changes" if what == "patterns" else "sign_changes")
         ax.set_title(f"{what} at lr = {result.lr:g}: {int(field.max())} changed under H1-H3", fontsize=10)
@@ -264,11 +268,14 @@ def figures(result: Lemma31Result) -> dict[str, Figure]:
         for k in (1, 2):
             for s in range(datasets):
                 axes[2].plot(result.t, sat.margins[s, j, :, k - 1],
-                             label=f"class {k}, {loss}" if s == 0 else None, **style.series(i))
+                             label=f"class {k}, {loss}: {datasets} lines, one per dataset" if s == 0 else None,
+                             **style.series(i))
             i += 1
-    axes[2].set(xlabel=style.TIME_LABEL, ylabel="mean signed logit s·u of the class",
+    axes[2].set(xlabel=style.TIME_LABEL, ylabel=r"mean signed logit $s\,u$ of the class",
                 title="H1-H3 runs: the classes are learned")
-    axes[2].legend(fontsize=7)
+    # between the hinge plateaus (below) and the growing bce margins (above)
+    axes[2].legend(fontsize=style.LEGEND_FONTSIZE, loc="lower right", bbox_to_anchor=(1.0, 0.3))
+    fig.tight_layout()
     return {"lemma31_finite_lr": fig}
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 import derivations
 from derivations.step_bounds import bound_on_reduction, step_bounds
@@ -37,7 +38,7 @@ from ..theory.lr_threshold import keeps_pattern, lr_threshold
 __all__ = ["LrThresholdResult", "run", "figures", "claims", "SIZES", "EXPERIMENT", "MODELS", "TWO_LAYER_DATA",
            "DATA_SEED", "Y0", "CLASS_2", "DEEP_NORM", "DEEP_Y0", "DEEP_HIDDEN0", "STEPS", "FACTORS", "SAFE_LRS",
            "STALL_U0", "CLOSED_FORM_TOLERANCE", "STALL_STEPS", "CURVE_POINTS", "GRID",
-           "FIRST_STEP_TOLERANCE"]
+           "FIRST_STEP_TOLERANCE", "FIRST_STEP_BAR"]
 
 #: The models, in the order of the result's rows: (label, loss, depth).
 MODELS = (("two_layer bce", "bce", 2), ("two_layer hinge", "hinge", 2), ("deep N=3 bce", "bce", 3))
@@ -56,6 +57,8 @@ CLASS_2 = (0.3, -0.3 / 1.3)
 DEEP_NORM, DEEP_Y0, DEEP_HIDDEN0 = 0.8, 0.6, 0.8
 #: Length of every run, in steps: the pattern must hold at each of them.
 STEPS = 100
+#: Width (points) of the first-step bound's bar in the figure: wider than the gradient-descent markers on it.
+FIRST_STEP_BAR = 22
 #: Gradient descent runs at these multiples of each threshold (a sweep on either side of it).
 FACTORS = (0.5, 0.8, 0.9, 0.99, 1.01, 1.1, 1.25, 1.5)
 #: Learning rates run from a Lemma 3.1 (H3) initialization, where the threshold is infinite: up to 100 times
@@ -319,20 +322,27 @@ def figures(result: LrThresholdResult) -> dict[str, Figure]:
         ``{"lr_threshold": Figure}``, one panel per model, drawn without pyplot.
     """
     fig, axes = style.new_figure(1, len(result.models), figsize=(4.3 * len(result.models), 3.9))
+    fig.set_layout_engine("constrained")
     for m, (ax, model) in enumerate(zip(np.atleast_1d(axes), result.models)):
         ax.plot(result.curve_ratios, result.curve[m], label=r"threshold $\eta^*$ (derived map)",
-                color="tab:blue", linestyle="-")
+                **style.theory_line(0))
+        # a wide horizontal bar, dashed between the ratios: it shows on both sides of the column of GD markers
+        # that sits on it, in grey-scale too
         ax.plot(result.ratios, result.first_step_bound[m], label=r"first-step bound $\min_s\,(-s/f_s)$",
-                color="tab:orange", linestyle="none", marker="+", markersize=9)
+                marker="_", markersize=FIRST_STEP_BAR, markeredgewidth=2.0, zorder=1.5, **style.theory_line(1))
         lrs = result.threshold[m][:, None] * result.factors[None, :]
         x = np.broadcast_to(result.ratios[:, None], lrs.shape)
         kept = result.gd_keeps[m]
-        ax.plot(x[kept], lrs[kept], label="GD, real network: pattern kept", **style.markers(0))
-        ax.plot(x[~kept], lrs[~kept], label="GD, real network: a unit died", marker="x", color="black",
-                linestyle="none", markersize=5)
+        ax.plot(x[kept], lrs[kept], label="GD, real network: pattern kept", zorder=3, **style.gd_markers(0))
+        ax.plot(x[~kept], lrs[~kept], label="GD, real network: a unit died", marker="x", color=style.GD_COLOR,
+                linestyle="none", markersize=5, zorder=3)
         ax.set(yscale="log", xlabel=r"initialization $r$: $z_0 = -r\,\times$ stalling value",
-               ylabel=r"learning rate $\eta$", title=f"{model}: {STEPS} steps")
-        ax.legend(fontsize=7)
+               ylabel=r"learning rate $\eta$", title=f"{model.replace('_', '-')}: {STEPS} steps")
+        handles, labels = ax.get_legend_handles_labels()
+        # the bar at its figure width would hide the dashes of the legend's short sample: a narrower one
+        handles[1] = Line2D([], [], marker="_", markersize=FIRST_STEP_BAR / 2, markeredgewidth=2.0,
+                            **style.theory_line(1))
+        ax.legend(handles, labels, fontsize=style.LEGEND_FONTSIZE, handlelength=3)
     fig.suptitle("where Lemma 3.1 stops holding for gradient descent: wrong-signed output weight (Sec. 3.3)",
                  fontsize=10)
     return {"lr_threshold": fig}

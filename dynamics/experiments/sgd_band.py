@@ -419,9 +419,9 @@ def figures(result: SgdBandResult) -> dict[str, Figure]:
             ax.plot(result.t[i], u[i].mean(axis=1), linestyle="none", marker="o", markerfacecolor="none",
                     color="k", label=f"SGD mean ({result.runs} runs)")
             ax.plot(result.t[i], u[i].mean(axis=1) + 2 * u[i].std(axis=1), linestyle="none", marker="^",
-                    markerfacecolor="none", color="k", label=r"SGD mean $\pm 2$ s.d.")
+                    markerfacecolor="none", color="k", label=r"SGD mean $+\,2$ s.d.")
             ax.plot(result.t[i], u[i].mean(axis=1) - 2 * u[i].std(axis=1), linestyle="none", marker="v",
-                    markerfacecolor="none", color="k")
+                    markerfacecolor="none", color="k", label=r"SGD mean $-\,2$ s.d.")
             ax.set_title(f"{name}, {_label(result, c)}", fontsize=7)
             if k == 1:
                 ax.set_xlabel(style.TIME_LABEL, fontsize=7)

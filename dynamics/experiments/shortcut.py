@@ -223,17 +223,19 @@ def figures(result: ShortcutResult) -> dict[str, Figure]:
     fig, axes = style.new_figure(1, 2, figsize=(11, 3.8))
     axes[0].plot(result.trajectory_t, result.trajectory_min_confidence, color="black", label="worst training point")
     axes[0].axhline(result.confidence, color="grey", linestyle=":", label=f"stop at {result.confidence:g}")
-    axes[0].set(xlabel=style.TIME_LABEL, ylabel="P(true class)", title=f"training (stopped at step {result.steps})")
+    axes[0].set(xlabel=style.TIME_LABEL, ylabel="$P(\\mathrm{true\\ class})$",
+                title=f"training (stopped at step {result.steps})")
     bins = np.linspace(0.0, 1.0, 41)
     axes[1].hist(result.probe_easy, bins=bins, color="0.8", edgecolor="black", label="frequent feature only")
     axes[1].hist(result.probe_rare, bins=bins, color="0.4", edgecolor="black", hatch="//", label="rare feature only")
     axes[1].axvline(result.theory_confidence, color="black", linestyle="--",
                     label=f"ODE (8) from the same init: {result.theory_confidence:.3f}")
     axes[1].axvline(result.bound_7, color="black", linestyle=":", label=f"bound (7): {result.bound_7:.3f}")
-    axes[1].set(xlabel="P(class 1) on probe points", ylabel="count",
-                title=f"λ={result.lam:g}: the rare feature is starved")
+    axes[1].set(xlabel="$P(\\mathrm{class}\\ 1)$ on probe points", ylabel="count",
+                title=f"$\\lambda={result.lam:g}$: the rare feature is starved")
     for ax in axes:
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=style.LEGEND_FONTSIZE)
+    fig.tight_layout()
     return {"table2_shortcut": fig}
 
 

@@ -277,7 +277,7 @@ def figures(result: SigmoidalResult) -> dict[str, Figure]:
         pairs.append((line, marks))
         labels.append(_setting_label(*setting))
     axes[0].set(xlabel=style.TIME_LABEL, ylabel="$y_t = w_t \\cdot x$", xlim=(0, end),
-                title="hidden pre-activation (eq. 12)")
+                title="hidden pre-activation (eq. (12))")
     axes[1].set(xlabel=style.TIME_LABEL, ylabel="$P_t(x \\in D_1)$", xlim=(0, end),
                 title="sigmoidal learning $\\sigma(\\bar u(\\|x\\| p t))$")
     for ax in axes[:2]:

@@ -38,9 +38,9 @@ __all__ = ["ViolationResult", "run", "figures", "claims", "SIZES", "EXPERIMENT",
 KINDS = ("cross_class", "within_class", "shared_units")
 #: What the strength of each kind measures (axis labels).
 STRENGTH_LABELS = {
-    "cross_class": "largest cross-class cosine\n(H1 needs <= 0)",
-    "within_class": "widest within-class angle - 90°\n(degrees; H1 needs < 0)",
-    "shared_units": "fraction of units active on both classes\n(H2 needs 0)",
+    "cross_class": "largest cross-class cosine\n(H1 needs $\\leq 0$)",
+    "within_class": "widest within-class angle $-$ 90°\n(degrees; H1 needs $< 0$)",
+    "shared_units": "fraction of units active on both classes\n(H2 needs $= 0$)",
 }
 #: Points per class (class 1 more frequent), hidden units per class, and the input dimension.
 POINTS, UNITS_PER_CLASS, DIMENSION = (6, 4), 3, 4
@@ -279,7 +279,8 @@ def figures(result: ViolationResult) -> dict[str, Figure]:
         ax.plot(x[holds], modes[holds], linestyle="none", marker="*", markersize=12, color="k",
                 label="H1-H3 hold")
         ax.set(yscale="log", xlabel=STRENGTH_LABELS[kind], title=kind.replace("_", "-"))
-    axes[0].set_ylabel(f"max |u_theory − u_GD| / max |u_GD|\n(GD at lr {result.lr:g})")
+    axes[0].set_ylabel("$\\max\\,|u_{\\mathrm{theory}} - u_{\\mathrm{GD}}|\\;/\\;\\max\\,|u_{\\mathrm{GD}}|$"
+                       f"\n(GD at learning rate {result.lr:g})")
     axes[0].legend(fontsize=8)
     fig.suptitle("the decoupled theory drifts when cross-class products or shared units break the assumptions\n"
                  "(negative within-class products alone, without a switch, do not); the exact flow never does")

@@ -62,3 +62,27 @@ def test_gd_time_axis_is_the_runs_own_at_any_lr():
 def test_bad_arguments_name_the_parameter(kwargs, match):
     with pytest.raises(ValueError, match=match):
         depth.run(**kwargs)
+
+
+def test_figure_norms_differ_in_dash_and_keep_one_colour_family_apart_from_the_chains(result, draw):
+    from matplotlib.colors import to_hex
+    fig = draw(depth.figures, result)["fig4_depth"]
+    chain_colours = {to_hex(ln.get_color()) for ax in fig.axes[:2] for ln in ax.lines if ln.get_linestyle() != "None"}
+    times, crossover = fig.axes[2], fig.axes[3]
+    theory = [ln for ln in times.lines if ln.get_linestyle() != "None"]
+    assert len(theory) == 2 * len(result.norms)
+    # one colour and one dash pattern per norm, the same in the time panel as in the crossover panel
+    by_norm = {}
+    for ln in theory + list(crossover.lines):
+        by_norm.setdefault(to_hex(ln.get_color()), set()).add(ln.get_linestyle())
+    assert len(by_norm) == len(result.norms) and all(len(dashes) == 1 for dashes in by_norm.values())
+    assert len({dashes.pop() for dashes in by_norm.values()}) == len(result.norms)  # apart in grey-scale
+    assert not chain_colours & set(by_norm)  # no colour names both a chain and a norm
+    # the two initial logits differ in theory marker, and the legend says which is which
+    assert {ln.get_marker() for ln in theory} == set(depth.U0_MARKERS)
+    legend = {t.get_text(): h for t, h in zip(times.get_legend().get_texts(), times.get_legend().legend_handles)}
+    for u0, marker in zip((result.u0, result.small_u0), depth.U0_MARKERS):
+        assert legend[f"theory from $u_0 = {u0:g}$"].get_marker() == marker
+    for i, norm in enumerate(result.norms):
+        handle = next(h for t, h in legend.items() if t.startswith("theory, ") and t.endswith(depth._norm_label(norm)))
+        assert handle.get_linestyle() == crossover.lines[i].get_linestyle()

@@ -52,3 +52,18 @@ def test_figure_shows_counts_and_margins(result, draw):
     assert len(control) == len(result.losses) and all(np.max(line.get_ydata()) > 0 for line in control)
     # rendered and checked (PNG size, PDF header and size) by the reproduce test in tests/test_cli.py
 
+
+
+def test_figure_coinciding_markers_nest_and_the_margin_legend_counts_its_lines(result, draw):
+    fig = draw(figures, result)["lemma31_finite_lr"]
+    datasets = result.satisfying.pattern_changes.shape[0]
+    for ax in fig.axes[:2]:
+        sizes = {line.get_label(): line.get_markersize() for line in ax.lines if not line.get_label().startswith("_")}
+        first, second = result.losses[:2]
+        # both losses' counts sit at 0 under H1-H3: the markers differ in size, so both show
+        assert sizes[f"GD, H1-H3, {first} ({datasets} datasets)"] > sizes[f"GD, H1-H3, {second} ({datasets} datasets)"]
+        assert sizes[f"GD, control: H2 broken, {first}"] > sizes[f"GD, control: H2 broken, {second}"]
+    margins = fig.axes[2]
+    texts = [t.get_text() for t in margins.get_legend().get_texts()]
+    assert len(margins.lines) == datasets * len(texts)
+    assert all(text.endswith(f"{datasets} lines, one per dataset") for text in texts)

@@ -64,3 +64,25 @@ def test_figure(result, draw):
         labels = [line.get_label() for line in ax.get_lines()]
         assert any("threshold" in label for label in labels) and any("GD" in label for label in labels)
         assert ax.get_yscale() == "log" and ax.get_legend() is not None
+
+
+def test_figure_theory_bound_and_gd_apart_in_grey_scale(result, draw):
+    from dynamics.experiments import lr_threshold, style
+    fig = draw(figures, result)["lr_threshold"]
+    for ax in fig.axes:
+        legend = {t.get_text(): h for t, h in zip(ax.get_legend().get_texts(), ax.get_legend().legend_handles)}
+        lines = {ln.get_label(): ln for ln in ax.lines}
+        threshold, bound = (lines[r"threshold $\eta^*$ (derived map)"], lines[r"first-step bound $\min_s\,(-s/f_s)$"])
+        kept, died = lines["GD, real network: pattern kept"], lines["GD, real network: a unit died"]
+        # theory in colour lines of distinct dash patterns; the bound's bar is wider than the GD markers on it
+        assert threshold.get_linestyle() == "-" and bound.get_linestyle() == "--"
+        assert threshold.get_color() != style.GD_COLOR and bound.get_color() != threshold.get_color()
+        assert bound.get_marker() == "_" and bound.get_markersize() > 2 * max(kept.get_markersize(),
+                                                                              died.get_markersize())
+        assert bound.get_zorder() < kept.get_zorder() and bound.get_zorder() < died.get_zorder()
+        # gradient descent in black: hollow circles kept, crosses died
+        assert kept.get_color() == died.get_color() == style.GD_COLOR and kept.get_markerfacecolor() == "none"
+        assert (kept.get_marker(), died.get_marker()) == ("o", "x")
+        assert legend[r"first-step bound $\min_s\,(-s/f_s)$"].get_linestyle() == "--"
+        assert legend[r"first-step bound $\min_s\,(-s/f_s)$"].get_markersize() == lr_threshold.FIRST_STEP_BAR / 2
+        assert "_" not in ax.get_title()

@@ -76,3 +76,12 @@ def test_figure_draws_a_band_per_configuration_and_class(result, draw):
         assert ax.collections  # the band
         markers = [line for line in ax.lines if line.get_linestyle() == "None"]
         assert markers and all(line.get_markerfacecolor() == "none" for line in markers)
+
+
+def test_figure_legend_explains_both_band_markers(result, draw):
+    fig = draw(figures, result)["sgd_band"]
+    for ax in (fig.axes[0], fig.axes[len(result.batch_sizes)]):  # the two panels with a legend
+        legend = ax.get_legend()
+        entries = {t.get_text(): h for t, h in zip(legend.get_texts(), legend.legend_handles)}
+        assert entries[r"SGD mean $+\,2$ s.d."].get_marker() == "^"
+        assert entries[r"SGD mean $-\,2$ s.d."].get_marker() == "v"

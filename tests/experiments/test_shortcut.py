@@ -46,3 +46,11 @@ def test_figures_draw_without_changing_the_backend(result, draw):
 def test_bad_arguments_name_the_parameter(kwargs, match):
     with pytest.raises(ValueError, match=match):
         shortcut.run(**kwargs)
+
+
+def test_figure_probability_labels_are_mathtext(result, draw):
+    fig = draw(shortcut.figures, result)["table2_shortcut"]
+    assert fig.axes[0].get_ylabel() == r"$P(\mathrm{true\ class})$"
+    assert fig.axes[1].get_xlabel().startswith(r"$P(\mathrm{class}\ 1)$")
+    assert r"$\lambda=" in fig.axes[1].get_title()
+    fig.canvas.draw()  # the mathtext parses

@@ -46,3 +46,8 @@ def test_figure_draws_without_pyplot(result, draw):
     fig = drawn["fig2_sigmoidal"]
     assert isinstance(fig, Figure) and len(fig.axes) == 3 and all(ax.lines for ax in fig.axes)
     # rendered and checked (PNG size, PDF header and size) by the reproduce test in tests/test_cli.py
+
+
+def test_figure_cites_the_equation_in_parentheses(result, draw):
+    title = draw(figures, result)["fig2_sigmoidal"].axes[0].get_title()
+    assert "eq. (12)" in title and "eq. 12" not in title

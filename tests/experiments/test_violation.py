@@ -88,3 +88,13 @@ def test_figure_has_both_theories_per_kind(result, draw):
     assert isinstance(fig, Figure) and len(fig.axes) == len(KINDS)
     for ax in fig.axes:
         assert ax.get_yscale() == "log" and len(ax.lines) == 3
+
+
+def test_figure_labels_are_mathtext_without_raw_underscores_or_ascii_inequalities(result, draw):
+    fig = draw(figures, result)["violation_error"]
+    ylabel = fig.axes[0].get_ylabel()
+    assert r"u_{\mathrm{theory}}" in ylabel and r"u_{\mathrm{GD}}" in ylabel and ylabel.count("$") == 2
+    assert "u_theory" not in ylabel and "u_GD" not in ylabel
+    xlabels = [ax.get_xlabel() for ax in fig.axes]
+    assert r"$\leq 0$" in xlabels[0] and all("<=" not in label for label in xlabels)
+    fig.canvas.draw()  # the mathtext parses
