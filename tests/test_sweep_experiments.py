@@ -182,7 +182,7 @@ def test_ensemble_refuses_bad_input():
         ensemble(X, labels, W0, Z0, **{**SGD, "runs": 0})
     with pytest.raises(TypeError, match="seed must be an integer >= 0, got None"):
         ensemble(X, labels, W0, Z0, **{**SGD, "seed": None})
-    with pytest.raises(ValueError, match="seed must be an integer >= 0 or None, got -1"):
+    with pytest.raises(ValueError, match="seed must be an integer >= 0, a numpy.random.SeedSequence or None, got -1"):
         ensemble(X, labels, W0, Z0, **{**SGD, "seed": -1})
 
 

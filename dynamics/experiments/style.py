@@ -30,7 +30,7 @@ __all__ = ["LINESTYLES", "MARKERS", "TIME_LABEL", "series", "markers", "new_figu
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1, 1, 1, 1, 1)))
 MARKERS = ("o", "s", "^", "D", "v", "P")
 #: Axis label of every flow-time axis.
-TIME_LABEL = "flow time t (learning rate × steps)"
+TIME_LABEL = "flow time $t$ (learning rate × steps)"
 #: Okabe-Ito palette: distinguishable with colour-vision deficiencies; theory series cycle through it.
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 #: Colour of each class, in the paper's numbering (class 1 blue, class 2 vermillion).
