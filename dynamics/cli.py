@@ -83,6 +83,8 @@ NORM_RANGE = (1e-100, 1e100)
 #: Last flow time of ``predict``: the BCE logit grows like log t, so confidence is 1 to float64 precision
 #: long before; beyond this the ODE integrator cannot resolve the time axis.
 MAX_T_MAX = 1e12
+#: Points of the theory's curves drawn by ``compare`` (dense enough for a smooth line whatever --record-every).
+THEORY_CURVE_POINTS = 400
 #: Largest grid per axis of ``sweep phase-diagram``: 2001 x 2001 = 4 million initializations per norm (a few
 #: hundred MB of region codes and weights at most; a larger map is a cluster's job, split over norms or extents).
 MAX_SWEEP_GRID = 2001
@@ -1119,8 +1121,13 @@ def _compare(args) -> int:
                **({"confidences": {f"class {k}": result.confidences[k].as_dict() for k in (1, 2)}}
                   if probability else {}),
                "figures": list(figures.values()), "software": _software(), **_table_payload(table)}
-    figure = comparison_figure(run.t, [result.theory_logits[1], result.theory_logits[2]], run.t,
-                               [result.measured_logits[1], result.measured_logits[2]],
+    # the theory's curves on a fine grid (the run's records are too sparse for a smooth line: kinks at each record)
+    from .theory.balanced_logit import logit
+
+    dense = np.linspace(0.0, float(run.t[-1]), THEORY_CURVE_POINTS)
+    curves = [logit(dense, loss=args.loss, norm=data.class_norms[k - 1], p=data.frequencies[k], u0=start)
+              for k, start in ((1, args.u0), (2, args.v0))]
+    figure = comparison_figure(dense, curves, run.t, [result.measured_logits[1], result.measured_logits[2]],
                                title=f"{args.loss}: theory (lines) vs GD lr={args.lr:g} (markers)")
     _write_comparison(args, payload, figure, figures)
     return 0

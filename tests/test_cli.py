@@ -267,3 +267,24 @@ def test_selected_experiments_refuses_one_string():
         selected_experiments("depth")
     with pytest.raises(ValueError, match="only names no experiment"):
         selected_experiments([])
+
+
+def test_compare_draws_the_theory_as_a_smooth_curve(tmp_path, monkeypatch, capsys):
+    """The theory line is drawn on THEORY_CURVE_POINTS times, not only at the run's records (which made the
+    hinge's exponential a polyline): here u0 e^{2 p n t} up to the margin 1 (p = 1/2, n = 1), worked by hand."""
+    import numpy as np
+    import dynamics.report.figures as figures_module
+    from dynamics.cli import THEORY_CURVE_POINTS, main
+
+    seen = {}
+    original = figures_module.comparison_figure
+
+    def spy(t_theory, theory, *args, **kwargs):
+        seen["t"], seen["u"] = np.asarray(t_theory), np.asarray(theory[0])
+        return original(t_theory, theory, *args, **kwargs)
+
+    monkeypatch.setattr(figures_module, "comparison_figure", spy)
+    assert main(["compare", "--loss", "hinge", "--steps", "200", "--record-every", "50",
+                 "--figure", str(tmp_path / "f"), "--out", str(tmp_path / "a.json")]) == 0
+    assert seen["t"].size == THEORY_CURVE_POINTS and seen["t"][-1] == 10.0
+    assert np.allclose(seen["u"], np.minimum(0.1 * np.exp(seen["t"]), 1.0), rtol=1e-9, atol=1e-12)
