@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from dynamics.experiments.sgd_band import (COVERAGE_RANGE, EXPERIMENT, claims, coverage_fractions, figures,
-                                           mean_bound, run)
+import derivations
+from dynamics.experiments.sgd_band import (COVERAGE_RANGE, DATA, EXPERIMENT, LR, claims, coverage_fractions, figures,
+                                           mean_bound, run, _setup)
+from dynamics.theory.sgd import sgd_moments
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +20,7 @@ def test_claims_pass_with_200_runs_at_two_batch_sizes_both_schemes(result):
     assert result.runs >= 200
     assert sorted(set(result.batch_sizes.tolist())) == [2, 5] and set(result.replace.tolist()) == {True, False}
     by_id = {c.id: c for c in claims(result)}
-    assert set(by_id) == {"sgd_band_coverage", "sgd_mean", "sgd_derived"}
+    assert set(by_id) == {"sgd_band_coverage", "sgd_mean", "sgd_spread", "sgd_derived"}
     assert all(c.passed for c in by_id.values()), {k: (c.error, c.measured) for k, c in by_id.items()}
     fractions = coverage_fractions(result)
     assert fractions.shape == (4, len(result.shown), 2)
@@ -48,6 +50,50 @@ def test_a_shifted_mean_fails_the_mean_claim(result):
     shift = 2 * allowed.max()
     wrong = dataclasses.replace(result, mean=result.mean + shift)
     assert not {c.id: c for c in claims(wrong)}["sgd_mean"].passed
+
+
+def _passed(result, claim_id):
+    return {c.id: c for c in claims(result)}[claim_id].passed
+
+
+def test_the_plain_flow_as_mean_fails_the_mean_claim(result):
+    """The gradient flow (the map at a 20 times smaller learning rate, 20 times the steps: the mean does not
+    depend on the batches) instead of the GD map plus its drift: off by 1-6 standard errors per check in
+    class 2, so the pooled z is far past 2.81 (12 at seed 5, 9.5-9.8 at seeds 1-3)."""
+    _, _, initial = _setup(5)
+    fine = 20
+    pred = sgd_moments(derivations.two_layer("bce"), initial, lr=LR / fine, batch_size=2, dataset_size=10,
+                       groups={"p": 3}, steps=fine * (len(result.t) - 1), record_every=fine,
+                       parameters={"n_1": DATA["norms"][0], "n_2": DATA["norms"][1]})
+    flow = np.stack([pred.logits[k][:, 0] for k in ("class_1", "class_2")], axis=-1)
+    flow = np.broadcast_to(flow, result.mean.shape)
+    wrong = dataclasses.replace(result, mean=flow, bias=np.zeros_like(result.bias))
+    assert _passed(result, "sgd_mean") and not _passed(wrong, "sgd_mean")
+
+
+@pytest.mark.parametrize("scale", [0.9, 1.1])
+def test_sigma_ten_percent_off_fails_the_spread_claim(result, scale):
+    assert _passed(result, "sgd_spread")
+    assert not _passed(dataclasses.replace(result, std=result.std * scale), "sgd_spread")
+
+
+@pytest.mark.slow
+def test_at_the_full_size_the_uncorrected_map_fails_the_mean_claim():
+    """4000 runs with b = 1 resolve the mean's second-order drift delta_u: the GD map alone is off by 5.7
+    pooled standard errors in class 1 (the bias-corrected mean by 0.7); the variance is 2% above the LNA's."""
+    full = EXPERIMENT.result("full")
+    by_id = {c.id: c for c in claims(full)}
+    assert all(c.passed for c in by_id.values()), {k: (c.error, c.measured) for k, c in by_id.items()}
+    assert not _passed(dataclasses.replace(full, bias=np.zeros_like(full.bias)), "sgd_mean")
+
+
+def test_the_missing_finite_population_factor_fails_the_spread_claim(result):
+    """Predicting the without-replacement ensembles with the with-replacement variance (no (N - b)/(N - 1))."""
+    std = result.std.copy()
+    for c in np.flatnonzero(~result.replace):
+        twin = np.flatnonzero(result.replace & (result.batch_sizes == result.batch_sizes[c]))[0]
+        std[c] = result.std[twin]
+    assert not _passed(dataclasses.replace(result, std=std), "sgd_spread")
 
 
 def test_result_survives_the_archive(tmp_path):
