@@ -101,6 +101,7 @@ THEORY_ANCHORS = MappingProxyType({
     # issue 13, part 3 (sgd): minibatch SGD, the linear-noise band
     "sgd_band_coverage": "sec-sgd",
     "sgd_mean": "sec-sgd",
+    "sgd_spread": "sec-sgd",
     "sgd_derived": "sec-sgd",
 })
 
