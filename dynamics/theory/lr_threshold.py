@@ -49,6 +49,7 @@ from derivations.symbols import eta as eta_sym
 
 from .compiled import compile_expr, freeze_at_margin, margin_groups
 from .mode_map import MAX_STEPS
+from .mode_map import _parameters as _mode_map_parameters
 from ..validation import as_finite_array, require_positive
 
 __all__ = ["LrThreshold", "lr_threshold", "keeps_pattern", "RELATIVE_WIDTH", "DEFAULT_SCAN", "MAX_DOUBLINGS",
@@ -123,26 +124,8 @@ def _count(name: str, value, minimum: int, maximum: int) -> int:
 
 
 def _parameters(model: ModeModel, parameters: Mapping, K: int) -> np.ndarray:
-    """The parameter values as an array (P, K), validated."""
-    if not isinstance(parameters, Mapping):
-        raise TypeError(f"parameters must be a mapping from parameter name to value, got {type(parameters).__name__}")
-    by_name = {str(k): v for k, v in parameters.items()}
-    known = [str(s) for s in model.parameters]
-    unknown = sorted(set(by_name) - set(known))
-    if unknown:
-        raise ValueError(f"parameters {unknown} are not parameters of {model.name}; it has {known}")
-    values = []
-    for sym in model.parameters:
-        label = f"parameters['{sym}']"
-        if str(sym) not in by_name:
-            raise ValueError(f"parameter {sym} of {model.name} is missing; pass parameters={{'{sym}': value}}")
-        arr = require_positive(label, by_name[str(sym)])
-        if sym in model.fractions and np.any(arr > 1):
-            raise ValueError(f"{label} is a frequency or share and must lie in (0, 1], got {float(arr.max())!r}")
-        if arr.ndim > 1 or arr.size not in (1, K):
-            raise ValueError(f"{label} must be a scalar or have one value per mode ({K}), got shape {arr.shape}")
-        values.append(np.broadcast_to(arr, (K,)).astype(float))
-    return np.array(values).reshape(len(values), K)
+    """The parameter values as an array (P, K), validated as the mode map validates them."""
+    return np.array(_mode_map_parameters(model, parameters, K), dtype=float).reshape(len(model.parameters), K)
 
 
 class _Map:
