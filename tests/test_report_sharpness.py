@@ -11,6 +11,8 @@ The comparisons are judged with the report's own thresholds (``dynamics.experime
 ``dynamics.experiments.claims.TOLERANCES``).  Every run here calls an experiment's ``run`` afresh: the shared
 results of ``Experiment.result`` are computed with the right theory and never see the patch.
 """
+import dataclasses
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -30,7 +32,16 @@ WRONG_BCE = sp.log(1 + sp.exp(-SHAPE * margin)) / SHAPE
 
 
 def _twin(model):
-    """The same model derived from the wrong loss."""
+    """The same model derived from the wrong loss (a modified flow or a drift model from the wrong base)."""
+    from derivations import modified_flow as finite_lr
+
+    if model.name.endswith("_modified_flow"):  # same state as its base
+        base = dataclasses.replace(model, name=model.name[:-len("_modified_flow")])
+        return finite_lr.modified_flow(_twin(base))
+    if model.name.endswith("_drift"):  # the base's state plus one coordinate per invariant (two-layer only here)
+        base = model.name[:-len("_drift")]
+        assert base != "deep", "a deep drift model's base depth is not recoverable from its state"
+        return finite_lr.drift_model(_twin(dataclasses.replace(model, name=base)))
     builders = {"two_layer": lambda: derivations.two_layer(WRONG_BCE),
                 "starvation": lambda: derivations.starvation(WRONG_BCE),
                 "shared_neuron": lambda: derivations.shared_neuron(WRONG_BCE),
