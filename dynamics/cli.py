@@ -425,7 +425,7 @@ def _add_executor_arguments(parser) -> None:
                              "run (default: serial, in this process)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="run the sweeps on a Dask cluster: a scheduler's address (tcp://host:8786) or 'local' "
-                             "(needs the distributed extra: pip install \"learning-dynamics[distributed]\")")
+                             "(needs the distributed extra: pip install \".[distributed]\" from the source folder)")
 
 
 @contextlib.contextmanager
@@ -433,23 +433,18 @@ def _sweep_executor(args):
     """The executor ``--workers`` / ``--scheduler`` ask for, open for the ``with`` block (usage errors named)."""
     from .sweep import executor
 
-    try:
-        context = executor(workers=args.workers, scheduler=args.scheduler)
-        handle = context.__enter__()
-    except ImportError as exc:
-        raise _UsageError(f"{PROG}: argument --scheduler: {_one_line(exc)}") from None
-    except ValueError as exc:
-        flag = "--workers" if str(exc).startswith("workers") else "--scheduler"
-        raise _UsageError(f"{PROG}: argument {flag}: {_one_line(exc)}") from None
-    except OSError as exc:  # no scheduler at that address (or it timed out)
-        raise _UsageError(f"{PROG}: argument --scheduler: cannot reach {args.scheduler!r}: {_one_line(exc)}") from None
-    try:
+    with contextlib.ExitStack() as stack:
+        try:
+            handle = stack.enter_context(executor(workers=args.workers, scheduler=args.scheduler))
+        except ImportError as exc:
+            raise _UsageError(f"{PROG}: argument --scheduler: {_one_line(exc)}") from None
+        except ValueError as exc:
+            flag = "--workers" if str(exc).startswith("workers") else "--scheduler"
+            raise _UsageError(f"{PROG}: argument {flag}: {_one_line(exc)}") from None
+        except OSError as exc:  # no scheduler at that address (or it timed out)
+            raise _UsageError(f"{PROG}: argument --scheduler: cannot reach {args.scheduler!r}: "
+                              f"{_one_line(exc)}") from None
         yield handle
-    except BaseException:
-        if not context.__exit__(*sys.exc_info()):
-            raise
-    else:
-        context.__exit__(None, None, None)
 
 
 def _add_init_arguments(parser, *, data_only: bool) -> None:

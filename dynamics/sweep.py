@@ -42,6 +42,7 @@ import math
 import numbers
 import os
 import pickle
+import signal
 import sys
 import time
 import traceback
@@ -316,6 +317,13 @@ def _died(exc: BaseException) -> tuple:
                      "a signal, a crash or running out of memory)", "")
 
 
+def _worker_signals() -> None:
+    """In a pool's worker: Ctrl-C is the main process's to handle (a terminal sends it to the whole process group,
+    and each worker would print its own traceback), and SIGTERM ends the worker (not a handler it inherited)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 class _Processes:
     """A local process pool, opened on first use and kept until :meth:`close` (shared by the sweeps of a block)."""
 
@@ -326,7 +334,8 @@ class _Processes:
 
     def _open(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = concurrent.futures.ProcessPoolExecutor(max_workers=self.workers)
+            self._pool = concurrent.futures.ProcessPoolExecutor(max_workers=self.workers,
+                                                                initializer=_worker_signals)
         return self._pool
 
     def close(self, *, kill: bool = False) -> None:
@@ -584,8 +593,8 @@ def executor(workers: int | None = None, scheduler: str | None = None, *,
     try:
         from distributed import Client, LocalCluster
     except ImportError as exc:
-        raise ImportError("a Dask scheduler needs the 'distributed' extra: pip install "
-                          "\"learning-dynamics[distributed]\" (or pip install \"dask[distributed]\")") from exc
+        raise ImportError("a Dask scheduler needs the 'distributed' extra: from the source folder, pip install "
+                          "\".[distributed]\" (or pip install \"dask[distributed]\")") from exc
     if scheduler == LOCAL_SCHEDULER:
         import dask
 

@@ -11,8 +11,11 @@ import multiprocessing
 import os
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -198,10 +201,14 @@ def test_the_local_dask_workers_keep_glibcs_own_malloc_trim_threshold(dask_clust
 
 
 def test_a_dask_worker_that_dies_is_a_reported_failure(dask_cluster):
+    """The chunk whose worker dies is reported (KilledWorker); a chunk queued on the same worker may die with it
+    (Dask counts it as suspicious too) and is then reported the same way; every other value is kept."""
     result = sweep(dies_at_fatal, SETTINGS, chunk_size=8, executor=dask_cluster, strict=False)
-    (failure,) = result.failures
-    assert failure.indices == tuple(range(8)) and "KilledWorker" in failure.error
-    assert result.values[8:] == tuple(2.0 * SETTINGS[8:])
+    assert result.failures[0].indices == tuple(range(8))
+    assert all("KilledWorker" in failure.error for failure in result.failures)
+    failed = {i for failure in result.failures for i in failure.indices}
+    kept = [i for i in range(8, len(SETTINGS)) if i not in failed]
+    assert kept and all(result.values[i] == 2.0 * SETTINGS[i] for i in kept)
 
 
 @pytest.mark.parametrize("function, message", [(wrong_length, "returned 3 values for a chunk of 2"),
@@ -224,8 +231,59 @@ def test_ctrl_c_cancels_the_pending_chunks_and_leaves_no_worker_running():
         timer.cancel()
     assert time.perf_counter() - start < 10.0
     # (a Dask nanny of the module's cluster may be restarting a worker meanwhile: not the sweep's)
-    left = [p for p in multiprocessing.active_children() if p not in others and "Dask" not in p.name]
+    # a worker the pool started just as it was being ended exits on its own within moments: poll, then judge
+    deadline = time.perf_counter() + 5.0
+    while True:
+        left = [p for p in multiprocessing.active_children() if p not in others and "Dask" not in p.name]
+        if not left or time.perf_counter() > deadline:
+            break
+        time.sleep(0.05)
     assert left == []
+
+
+def _sigint_handler(chunk, seeds):
+    import signal
+    return [signal.getsignal(signal.SIGINT) is signal.SIG_IGN for _ in chunk]
+
+
+def test_pool_workers_leave_ctrl_c_to_the_main_process():
+    """A terminal sends Ctrl-C to the whole process group: a pool's workers ignore it (the main process ends
+    them), so no worker prints a traceback of its own."""
+    assert sweep(_sigint_handler, [0, 1], chunk_size=1, executor="processes", workers=2).values == (True, True)
+
+
+DYING_SCRIPT = """
+import os, sys
+import numpy as np
+from dynamics.sweep import SweepError, executor
+from dynamics.experiments.sweeping import sweep_values
+
+def chunk(settings, seeds):
+    if 3 in list(settings):
+        os._exit(9)  # the worker dies (as if killed by the out-of-memory killer)
+    return np.asarray(settings) * 2
+
+if __name__ == "__main__":
+    with executor(workers=2) as ex:
+        try:
+            sweep_values(chunk, np.arange(6), chunk_size=2, executor=ex)
+        except SweepError as error:
+            print("SweepError", [f.indices for f in error.result.failures], error.result.values)
+    print("the main process survived")
+"""
+
+
+def test_an_experiment_s_sweep_whose_worker_dies_reports_it_and_survives(tmp_path):
+    """sweep_values re-runs a failed chunk here to raise its own error, but not a chunk whose worker died: that
+    could end this process too. The failure is reported with its settings; the others' values are kept."""
+    script = tmp_path / "dying.py"
+    script.write_text(DYING_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]),
+                                                        os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "SweepError [(2, 3)]" in done.stdout and "the main process survived" in done.stdout
+    assert "(np.int64(0), np.int64(2), None, None, np.int64(8), np.int64(10))" in done.stdout
 
 
 def test_ctrl_c_on_dask_cancels_the_pending_chunks(dask_cluster):
@@ -310,7 +368,7 @@ def test_a_scheduler_address_where_none_listens_is_a_clear_error_within_the_time
 def test_without_distributed_a_scheduler_asks_for_the_extra(monkeypatch):
     import sys
     monkeypatch.setitem(sys.modules, "distributed", None)  # makes `import distributed` fail
-    with pytest.raises(ImportError, match=r"pip install \"learning-dynamics\[distributed\]\""):
+    with pytest.raises(ImportError, match=r"pip install \"\.\[distributed\]\""):
         with executor(scheduler="local"):
             pass
 

@@ -63,13 +63,18 @@ def sweep_values(function: Callable, settings: Sequence | np.ndarray, *, executo
     ------
     Exception
         The error the first failed chunk raises when evaluated again here (the sweep's
-        :class:`dynamics.sweep.SweepError` as its cause); the ``SweepError`` itself when that chunk does not
-        fail here (e.g. its worker process died).
+        :class:`dynamics.sweep.SweepError` as its cause); the ``SweepError`` itself when the chunk raised no
+        exception of its own (its worker process died, or it returned the wrong number of values: it is not
+        run again here, where it could end this process too) or does not fail here.
     """
     try:
         return sweep(function, settings, chunk_size=chunk_size, executor=executor, seed=seed, quiet=quiet,
                      desc=desc).values
     except SweepError as error:
+        if not error.result.failures[0].traceback:
+            # no exception of the function's own: its worker died (os._exit, a signal, out of memory) or it
+            # returned the wrong number of values; running it again here could end this process the same way
+            raise
         indices = list(error.result.failures[0].indices)
         start, stop = indices[0], indices[-1] + 1
         chunk = settings[start:stop] if isinstance(settings, np.ndarray) else list(settings[start:stop])
