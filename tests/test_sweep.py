@@ -98,21 +98,7 @@ def noisy_expected(scale):
     return np.array([i + scale * np.random.default_rng(children[i]).normal(size=2) for i in range(COUNT)])
 
 
-@pytest.fixture(scope="module")
-def pool():
-    with executor(workers=2) as opened:
-        yield opened
-
-
-@pytest.fixture(scope="module")
-def dask_cluster():
-    pytest.importorskip("distributed", reason="Dask's 'distributed' is not installed: "
-                                              "pip install \".[distributed]\" to run the Dask executor's tests")
-    import dask
-    # A chunk that kills its worker fails at once (Dask's default retries it on 3 more workers first).
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
-            executor(workers=2, scheduler="local") as opened:
-        yield opened
+# The fixtures `pool` and `dask_cluster` (started once per test session) are in tests/conftest.py.
 
 
 @pytest.fixture(params=["serial", "processes", "dask"])

@@ -15,7 +15,6 @@ from dynamics.experiments.phase_diagram import REGIONS, gd_regions, sweep_region
 from dynamics.experiments.registry import Experiment
 from dynamics.experiments.sgd_band import ensemble
 from dynamics.groundtruth.training import train
-from dynamics.sweep import executor
 
 #: A small phase diagram: 15 x 15 initializations, 200 GD steps each (flow time 20 at lr 0.1).
 PHASE = {"norm": 0.7, "grid": 15, "horizon": 20.0, "lr": 0.1}
@@ -34,20 +33,7 @@ def _sgd_problem():
     return X, labels, W0, Z0
 
 
-@pytest.fixture(scope="module")
-def pool():
-    """A process pool of 2 workers (what ``--workers 2`` asks for)."""
-    with executor(workers=2) as ex:
-        yield ex
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    """A local Dask cluster of 2 single-threaded worker processes on the loopback interface, started once."""
-    pytest.importorskip("distributed", reason="the Dask tests need the 'distributed' extra: "
-                                              "pip install \".[distributed]\"")
-    with executor(workers=2, scheduler="local") as ex:
-        yield ex
+# The fixtures `pool` and `dask_cluster` (started once per test session) are in tests/conftest.py.
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +91,8 @@ def test_phase_diagram_on_a_process_pool_is_the_serial_one(serial_phase, pool):
     _check_phase(serial_phase, pool)
 
 
-def test_phase_diagram_on_a_local_dask_cluster_is_the_serial_one(serial_phase, cluster):
-    _check_phase(serial_phase, cluster)
+def test_phase_diagram_on_a_local_dask_cluster_is_the_serial_one(serial_phase, dask_cluster):
+    _check_phase(serial_phase, dask_cluster)
 
 
 def test_sgd_ensemble_serial_chunks_agree(serial_sgd):
@@ -117,8 +103,8 @@ def test_sgd_ensemble_on_a_process_pool_is_the_serial_one(serial_sgd, pool):
     _check_sgd(serial_sgd, pool)
 
 
-def test_sgd_ensemble_on_a_local_dask_cluster_is_the_serial_one(serial_sgd, cluster):
-    _check_sgd(serial_sgd, cluster)
+def test_sgd_ensemble_on_a_local_dask_cluster_is_the_serial_one(serial_sgd, dask_cluster):
+    _check_sgd(serial_sgd, dask_cluster)
 
 
 def _fresh(experiment):
